@@ -1,0 +1,110 @@
+import { generateApiKey } from "../auth/api-key.ts";
+import type { PasswordHasher } from "../auth/password-hasher.ts";
+import { passwordWeakness, type PasswordPolicy } from "../auth/password-policy.ts";
+import type { Organization, User } from "../store/schema.ts";
+import { API_KEY_TAKEN, StoreError, type Store } from "../store/store.ts";
+
+/** An operator action that cannot be done, with a one-line reason fit to show (never a secret). */
+export class AdminError extends Error {
+  override name = "AdminError";
+}
+
+const SUBDOMAIN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Operator actions on organisations and users, shared by the CLI and the demo. */
+export class Admin {
+  constructor(
+    readonly store: Store,
+    readonly hasher: PasswordHasher,
+    readonly policy: PasswordPolicy,
+  ) {}
+
+  async addOrganization(subdomain: string, name?: string): Promise<Organization> {
+    if (subdomain !== "" && (!SUBDOMAIN.test(subdomain) || subdomain === "www")) {
+      throw new AdminError(`invalid subdomain "${subdomain}": use lower-case letters, digits and inner hyphens (or "" for the root organization)`);
+    }
+    return this.run(() => this.store.createOrganization(subdomain, name ?? (subdomain || "Zulip")));
+  }
+
+  async organization(subdomain: string): Promise<Organization> {
+    const org = await this.store.findOrganization(subdomain);
+    if (!org) throw new AdminError(`no organization "${subdomain}"`);
+    return org;
+  }
+
+  setOrganization(subdomain: string, patch: Parameters<Store["updateOrganization"]>[1]): Promise<void> {
+    return this.run(() => this.store.updateOrganization(subdomain, patch));
+  }
+
+  /** Creates a user with a password that meets the policy. */
+  async addUser(subdomain: string, email: string, password: string, fullName = ""): Promise<User> {
+    this.checkPassword(password);
+    return this.createUser(subdomain, email, password, fullName);
+  }
+
+  /** Creates a user without applying the password policy (demo data, imports). */
+  async createUser(subdomain: string, email: string, password: string | null, fullName = ""): Promise<User> {
+    const org = await this.organization(subdomain);
+    if (!email.includes("@")) throw new AdminError(`"${email}" is not an email address`);
+    const passwordHash = password === null ? null : await this.hasher.hash(password);
+    return this.withNewKey((apiKey) => this.store.createUser({ organizationId: org.id, email, fullName, passwordHash, apiKey }));
+  }
+
+  async user(subdomain: string, email: string): Promise<User> {
+    const org = await this.organization(subdomain);
+    const user = await this.store.findUser(org.id, email);
+    if (!user) throw new AdminError(`no user ${email} in organization "${subdomain}"`);
+    return user;
+  }
+
+  async setPassword(subdomain: string, email: string, password: string): Promise<void> {
+    this.checkPassword(password);
+    const user = await this.user(subdomain, email);
+    await this.store.updateUser(user.id, { password_hash: await this.hasher.hash(password) });
+  }
+
+  async setUserActive(subdomain: string, email: string, active: boolean): Promise<void> {
+    const user = await this.user(subdomain, email);
+    await this.store.updateUser(user.id, { is_active: active ? 1 : 0 });
+  }
+
+  /** Gives the user a new API key; the old one stops working. Returns nothing: keys are not printed. */
+  async regenerateKey(subdomain: string, email: string): Promise<void> {
+    const user = await this.user(subdomain, email);
+    await this.withNewKey((apiKey) => this.store.updateUser(user.id, { api_key: apiKey }));
+  }
+
+  /** Users with their organisation's subdomain, optionally of one organisation. */
+  async listUsers(subdomain?: string): Promise<(User & { subdomain: string })[]> {
+    const orgs = await this.store.listOrganizations();
+    const bySubdomain = new Map(orgs.map((o) => [o.id, o.subdomain]));
+    const users = await this.store.listUsers(subdomain === undefined ? undefined : (await this.organization(subdomain)).id);
+    return users.map((u) => ({ ...u, subdomain: bySubdomain.get(u.organization_id) ?? "" }));
+  }
+
+  private checkPassword(password: string): void {
+    const weakness = passwordWeakness(password, this.policy);
+    if (weakness) throw new AdminError(weakness);
+  }
+
+  /** Retries on the (astronomically rare) collision of two random keys. */
+  private async withNewKey<T>(write: (apiKey: string) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await write(generateApiKey());
+      } catch (error) {
+        const keyTaken = error instanceof StoreError && error.kind === "duplicate" && error.message === API_KEY_TAKEN;
+        if (!keyTaken || attempt >= 3) return this.run(() => Promise.reject(error));
+      }
+    }
+  }
+
+  private async run<T>(action: () => Promise<T>): Promise<T> {
+    try {
+      return await action();
+    } catch (error) {
+      if (error instanceof StoreError) throw new AdminError(error.message);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,27 @@
+import { ZxcvbnFactory } from "@zxcvbn-ts/core";
+import { adjacencyGraphs, dictionary } from "@zxcvbn-ts/language-common";
+
+/** What a new password must meet (Zulip's PASSWORD_MIN_LENGTH and PASSWORD_MIN_GUESSES). */
+export interface PasswordPolicy {
+  minLength: number;
+  maxLength: number;
+  /** zxcvbn's estimate of guesses needed; 0 turns the estimate off. */
+  minGuesses: number;
+}
+
+/** Zulip's defaults. */
+export const DEFAULT_PASSWORD_POLICY: PasswordPolicy = { minLength: 6, maxLength: 100, minGuesses: 10_000 };
+
+let estimator: ZxcvbnFactory | undefined;
+
+/** Why `password` fails the policy, or undefined when it passes. Never echoes the password. */
+export function passwordWeakness(password: string, policy: PasswordPolicy = DEFAULT_PASSWORD_POLICY): string | undefined {
+  const length = [...password].length;
+  if (length < policy.minLength) return `the password must be at least ${policy.minLength} characters long`;
+  if (length > policy.maxLength) return `the password must be at most ${policy.maxLength} characters long`;
+  if (policy.minGuesses > 0) {
+    estimator ??= new ZxcvbnFactory({ dictionary, graphs: adjacencyGraphs });
+    if (estimator.check(password).guesses < policy.minGuesses) return "the password is too easy to guess";
+  }
+  return undefined;
+}

@@ -1,0 +1,38 @@
+import { Option } from "commander";
+import { Admin } from "../admin/admin.ts";
+import { PasswordHasher } from "../auth/password-hasher.ts";
+import { DEFAULT_PASSWORD_POLICY } from "../auth/password-policy.ts";
+import { DEFAULT_SQLITE_PATH, openSqliteStore } from "../store/sqlite.ts";
+
+/** The --db option every command takes. */
+export const dbOption = () => new Option("--db <path>", "SQLite database file").env("ZULIP_AUTH_DB").default(DEFAULT_SQLITE_PATH);
+
+/** Runs an operator action against the database, closing it afterwards. */
+export async function withAdmin<T>(db: string, action: (admin: Admin) => Promise<T>): Promise<T> {
+  const store = await openSqliteStore(db);
+  try {
+    return await action(new Admin(store, new PasswordHasher(), DEFAULT_PASSWORD_POLICY));
+  } finally {
+    await store.close();
+  }
+}
+
+/** Prints rows as JSON or as aligned columns. */
+export function printRows(rows: Record<string, unknown>[], json: boolean): void {
+  if (json) {
+    process.stdout.write(JSON.stringify(rows, null, 2) + "\n");
+    return;
+  }
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]!);
+  const cells = [columns, ...rows.map((r) => columns.map((c) => String(r[c])))];
+  const widths = columns.map((_, i) => Math.max(...cells.map((row) => row[i]!.length)));
+  for (const row of cells) process.stdout.write(row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd() + "\n");
+}
+
+/** Parses on/off. */
+export function onOff(value: string): boolean {
+  if (value === "on") return true;
+  if (value === "off") return false;
+  throw new Error(`expected on or off, not "${value}"`);
+}

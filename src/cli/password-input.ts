@@ -1,0 +1,28 @@
+import { createInterface } from "node:readline";
+import { Writable } from "node:stream";
+
+/** Why a password could not be read; a usage problem (exit 2). */
+export class PasswordInputError extends Error {}
+
+/** The password from standard input (one trailing newline dropped) or, on a terminal, a prompt without echo. */
+export async function readPassword(fromStdin: boolean, prompt = "Password: "): Promise<string> {
+  if (fromStdin) {
+    let text = "";
+    for await (const chunk of process.stdin) text += chunk;
+    return text.replace(/\r?\n$/, "");
+  }
+  if (!process.stdin.isTTY) throw new PasswordInputError("no terminal to prompt for the password on: pass it with --password-stdin");
+  process.stderr.write(prompt);
+  const muted = new Writable({ write: (_chunk, _encoding, done) => done() });
+  const rl = createInterface({ input: process.stdin, output: muted, terminal: true });
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      rl.once("line", resolve);
+      rl.once("SIGINT", () => reject(new PasswordInputError("cancelled")));
+      rl.once("close", () => reject(new PasswordInputError("no password given")));
+    });
+  } finally {
+    rl.close();
+    process.stderr.write("\n");
+  }
+}

@@ -1,0 +1,76 @@
+import { Command, InvalidArgumentError, Option } from "commander";
+import { DEFAULT_CONFIG } from "../server/config.ts";
+import { startServer, type RunningServer } from "../server/start.ts";
+import { createDemoDatabase, demoCurl, DEMO_USERS } from "./demo.ts";
+import { dbOption } from "./context.ts";
+
+const int = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number");
+  return n;
+};
+
+const portOption = () => new Option("--port <port>", "TCP port").env("ZULIP_AUTH_PORT").default(9991).argParser(int);
+const hostOption = () => new Option("--host <address>", "address to listen on").env("ZULIP_AUTH_HOST").default("127.0.0.1");
+
+/** Stops the server gracefully on SIGTERM or SIGINT: in-flight requests finish, the database closes, exit 0. */
+function stopOnSignals(server: RunningServer, cleanup: () => void = () => {}): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    server.logger.info({ signal }, "stopping");
+    server.close().then(
+      () => {
+        cleanup();
+        process.exit(0);
+      },
+      (error: unknown) => {
+        server.logger.error({ err: error }, "error while stopping");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+/** `zulip-auth serve`: the login service on the configured database. */
+export function serveCommand(): Command {
+  return new Command("serve")
+    .description("run the login service")
+    .addOption(portOption())
+    .addOption(hostOption())
+    .addOption(dbOption())
+    .addOption(new Option("--root-domain <host>", "hosts <sub>.<root-domain> name organization <sub>").env("ZULIP_AUTH_ROOT_DOMAIN").default(DEFAULT_CONFIG.rootDomain))
+    .addOption(new Option("--external-url <url>", "public URL behind a proxy (for realm_url)").env("ZULIP_AUTH_EXTERNAL_URL"))
+    .addOption(new Option("--body-limit <bytes>", "largest request body read").env("ZULIP_AUTH_BODY_LIMIT").default(DEFAULT_CONFIG.bodyLimit).argParser(int))
+    .addOption(new Option("--dev", "enable dev_fetch_api_key (keys without a password: never in production)").env("ZULIP_AUTH_DEV"))
+    .action(async (o: { port: number; host: string; db: string; rootDomain: string; externalUrl?: string; bodyLimit: number; dev?: boolean }) => {
+      const server = await startServer({
+        port: o.port,
+        host: o.host,
+        db: o.db,
+        config: { rootDomain: o.rootDomain, devMode: o.dev === true, bodyLimit: o.bodyLimit, ...(o.externalUrl ? { externalUrl: o.externalUrl } : {}) },
+      });
+      stopOnSignals(server);
+    });
+}
+
+/** `zulip-auth demo`: a throwaway server seeded with the documentation's example data. */
+export function demoCommand(): Command {
+  return new Command("demo")
+    .description("run a throwaway demo server with the documentation's example users (dev mode on)")
+    .addOption(portOption())
+    .addOption(hostOption())
+    .action(async (o: { port: number; host: string }) => {
+      const { db, cleanup } = await createDemoDatabase();
+      const server = await startServer({ port: o.port, host: o.host, db, config: { devMode: true } });
+      stopOnSignals(server, cleanup);
+      const users = DEMO_USERS.map((u) => `  ${u.email} / ${u.password}`).join("\n");
+      process.stderr.write(
+        `\nzulip-auth demo on ${server.url} (organization "Zulip Dev", throwaway database)\n` +
+          `demo users (public passwords, never use them for real):\n${users}\n\ntry:\n  ${demoCurl(server.url)}\n\n`,
+      );
+    });
+}

@@ -1,0 +1,298 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import addFormatsModule from "ajv-formats";
+import type { OpenAPIV3_1 } from "openapi-types";
+import { loadContract, toPointer, type LoadedContract } from "./spec.ts";
+
+// ajv-formats is CommonJS; under NodeNext its function sits on `.default`.
+const addFormats = addFormatsModule.default;
+
+/** Stable ids of the checks applied to every response. */
+export type ViolationId =
+  | "status-undeclared"
+  | "content-type-undeclared"
+  | "body-not-json"
+  | "body-schema"
+  | "body-unexpected-property"
+  | "header-missing"
+  | "header-invalid";
+
+/** One way a response breaks the contract, with pointers into both the response and the contract. */
+export interface Violation {
+  id: ViolationId;
+  operationId: string;
+  method: string;
+  path: string;
+  status: number;
+  message: string;
+  /** JSON pointer into the response body ("" is the whole body), or `header:<Name>`. */
+  responsePointer: string;
+  /** JSON pointer into the contract, after following `$ref`s. */
+  specPointer: string;
+  specFile: string;
+  specLine?: number;
+  expected?: string;
+  actual?: string;
+}
+
+/** A response as the validator sees it: status, headers and the body as received. */
+export interface Answer {
+  status: number;
+  headers: Headers;
+  bodyText: string;
+}
+
+/** What the contract declares for one operation. */
+export interface OperationInfo {
+  operationId: string;
+  method: string;
+  /** The path under the server URL, e.g. "/fetch_api_key". */
+  path: string;
+  /** Declared statuses, ascending. */
+  statuses: number[];
+}
+
+/** Validates responses and values against the contract. */
+export interface ContractValidator {
+  contract: LoadedContract;
+  operations: readonly OperationInfo[];
+  /** The operation with this id; throws on an id the contract does not have (a programming error). */
+  operation(operationId: string): OperationInfo;
+  /** Every way `answer` breaks the contract for `operationId`; empty when it conforms. */
+  validateResponse(operationId: string, answer: Answer): Violation[];
+  /** Validates a value against the schema at a pointer of the contract (used for the document's examples). */
+  validateValue(schemaPointer: string, value: unknown): string[];
+}
+
+/** Reads a fetch Response into an Answer (consumes the body). */
+export async function answerFromResponse(response: Response): Promise<Answer> {
+  return { status: response.status, headers: response.headers, bodyText: await response.text() };
+}
+
+let cached: Promise<ContractValidator> | undefined;
+
+/** The one validator of the contract, built once per process. */
+export function getContractValidator(): Promise<ContractValidator> {
+  cached ??= loadContract().then(buildValidator);
+  return cached;
+}
+
+const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const;
+const TRUNCATE = 200;
+
+function newAjv(coerceTypes: boolean) {
+  const ajv = new Ajv2020({ allErrors: true, strict: true, coerceTypes });
+  addFormats(ajv);
+  // OpenAPI's own keywords and formats, which JSON Schema does not know.
+  ajv.addFormat("password", true);
+  ajv.addVocabulary(["example", "xml", "externalDocs", "discriminator"]);
+  return ajv;
+}
+
+function buildValidator(contract: LoadedContract): ContractValidator {
+  const doc = contract.dereferenced;
+  const bodyAjv = newAjv(false);
+  const headerAjv = newAjv(true);
+  const compiled = new Map<object, ValidateFunction>();
+  const compile = (ajv: Ajv2020, schema: object) => {
+    let fn = compiled.get(schema);
+    if (!fn) {
+      fn = ajv.compile(schema);
+      compiled.set(schema, fn);
+    }
+    return fn;
+  };
+
+  const operations: OperationInfo[] = [];
+  const byId = new Map<string, { info: OperationInfo; op: OpenAPIV3_1.OperationObject }>();
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    for (const method of METHODS) {
+      const op = item?.[method];
+      if (!op?.operationId) continue;
+      const statuses = Object.keys(op.responses ?? {})
+        .map(Number)
+        .sort((a, b) => a - b);
+      const info = { operationId: op.operationId, method: method.toUpperCase(), path, statuses };
+      operations.push(info);
+      byId.set(op.operationId, { info, op });
+    }
+  }
+
+  const operation = (operationId: string) => {
+    const found = byId.get(operationId);
+    if (!found) throw new Error(`the contract has no operation ${operationId}`);
+    return found;
+  };
+
+  function validateResponse(operationId: string, answer: Answer): Violation[] {
+    const { info, op } = operation(operationId);
+    const responsePtr = ["paths", info.path, info.method.toLowerCase(), "responses", String(answer.status)];
+    const violation = (
+      id: ViolationId,
+      message: string,
+      responsePointer: string,
+      specSegments: (string | number)[],
+      extra: { expected?: string; actual?: string } = {},
+    ): Violation => {
+      const where = contract.locate(toPointer(specSegments));
+      return {
+        id,
+        operationId,
+        method: info.method,
+        path: info.path,
+        status: answer.status,
+        message,
+        responsePointer,
+        specPointer: where.pointer,
+        specFile: where.file,
+        ...(where.line === undefined ? {} : { specLine: where.line }),
+        ...extra,
+      };
+    };
+
+    const response = op.responses?.[String(answer.status)] as OpenAPIV3_1.ResponseObject | undefined;
+    if (!response) {
+      return [
+        violation("status-undeclared", `status ${answer.status} is not declared for ${operationId}`, "", responsePtr.slice(0, -1), {
+          expected: info.statuses.join(", "),
+          actual: String(answer.status),
+        }),
+      ];
+    }
+    const found: Violation[] = [];
+
+    for (const [name, header] of Object.entries(response.headers ?? {}) as [string, OpenAPIV3_1.HeaderObject][]) {
+      const value = answer.headers.get(name);
+      const headerPtr = [...responsePtr, "headers", name];
+      if (value === null) {
+        if (header.required) {
+          found.push(violation("header-missing", `required header ${name} is missing`, `header:${name}`, headerPtr, { expected: describeSchema(header.schema) }));
+        }
+        continue;
+      }
+      if (!header.schema) continue;
+      const check = compile(headerAjv, { type: "object", properties: { value: header.schema } });
+      if (!check({ value })) {
+        found.push(
+          violation("header-invalid", `header ${name} does not match its schema: ${check.errors?.[0]?.message ?? "invalid"}`, `header:${name}`, [...headerPtr, "schema"], {
+            expected: describeSchema(header.schema),
+            actual: truncate(value),
+          }),
+        );
+      }
+    }
+
+    const content = response.content ?? {};
+    const declared = Object.keys(content);
+    if (declared.length === 0) return found;
+    const contentType = answer.headers.get("content-type") ?? "";
+    const essence = contentType.split(";")[0]!.trim().toLowerCase();
+    const mediaType = declared.find((m) => m.toLowerCase() === essence);
+    if (!mediaType) {
+      found.push(
+        violation("content-type-undeclared", `Content-Type ${contentType || "(none)"} is not declared for status ${answer.status}`, "header:Content-Type", [...responsePtr, "content"], {
+          expected: declared.join(", "),
+          actual: contentType || "(none)",
+        }),
+      );
+      return found;
+    }
+    const schema = content[mediaType]?.schema as object | undefined;
+    if (!schema || !/[/+]json$/.test(mediaType)) return found;
+    const schemaPtr = [...responsePtr, "content", mediaType, "schema"];
+
+    let body: unknown;
+    try {
+      body = JSON.parse(answer.bodyText);
+    } catch (error) {
+      found.push(
+        violation("body-not-json", `the body is not JSON: ${(error as Error).message}`, "", schemaPtr, {
+          expected: "a JSON document",
+          actual: truncate(answer.bodyText),
+        }),
+      );
+      return found;
+    }
+    for (const e of schemaErrors(schema, body)) {
+      found.push(violation(e.id, e.message, e.responsePointer, [...schemaPtr, ...e.schemaSegments], { expected: e.expected, actual: e.actual }));
+    }
+    return found;
+  }
+
+  /** Ajv errors as violations; a `oneOf` of coded errors is narrowed to the branch the body's `code` names. */
+  function schemaErrors(schema: object, body: unknown): SchemaError[] {
+    const validate = compile(bodyAjv, schema);
+    if (validate(body)) return [];
+    const branches = (schema as { oneOf?: object[] }).oneOf;
+    const code = (body as { code?: unknown } | null)?.code;
+    if (branches && typeof code === "string") {
+      const index = branches.findIndex((b) => (b as { properties?: { code?: { const?: unknown } } }).properties?.code?.const === code);
+      if (index >= 0) {
+        return schemaErrors(branches[index]!, body).map((e) => ({ ...e, schemaSegments: ["oneOf", String(index), ...e.schemaSegments] }));
+      }
+    }
+    return (validate.errors ?? []).map((e) => toSchemaError(e, body));
+  }
+
+  function validateValue(schemaPointer: string, value: unknown): string[] {
+    const segments = schemaPointer.replace(/^#\//, "").split("/").map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+    const schema = segments.reduce<unknown>((n, s) => (n as Record<string, unknown> | undefined)?.[s], doc);
+    if (typeof schema !== "object" || schema === null) throw new Error(`no schema at ${schemaPointer}`);
+    return schemaErrors(schema, value).map((e) => `${e.responsePointer || "/"}: ${e.message}`);
+  }
+
+  return { contract, operations, operation: (id) => operation(id).info, validateResponse, validateValue };
+}
+
+interface SchemaError {
+  id: ViolationId;
+  message: string;
+  responsePointer: string;
+  schemaSegments: string[];
+  expected: string;
+  actual: string;
+}
+
+function toSchemaError(e: ErrorObject, body: unknown): SchemaError {
+  const schemaSegments = e.schemaPath
+    .replace(/^#\/?/, "")
+    .split("/")
+    .filter(Boolean)
+    .map((s) => decodeURIComponent(s).replace(/~1/g, "/").replace(/~0/g, "~"));
+  if (e.keyword === "additionalProperties") {
+    const prop = String((e.params as { additionalProperty: string }).additionalProperty);
+    const pointer = `${e.instancePath}/${prop.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+    return {
+      id: "body-unexpected-property",
+      message: `unexpected property "${prop}" (the schema is closed)`,
+      responsePointer: pointer,
+      schemaSegments,
+      expected: "no other properties",
+      actual: truncate(JSON.stringify((valueAt(body, e.instancePath) as Record<string, unknown>)[prop])),
+    };
+  }
+  return {
+    id: "body-schema",
+    message: `${e.instancePath || "body"} ${e.message ?? "is invalid"}`,
+    responsePointer: e.instancePath,
+    schemaSegments,
+    expected: `${e.keyword} ${truncate(JSON.stringify(e.params))}`,
+    actual: truncate(JSON.stringify(valueAt(body, e.instancePath)) ?? "undefined"),
+  };
+}
+
+function valueAt(body: unknown, pointer: string): unknown {
+  if (!pointer) return body;
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .reduce<unknown>((n, s) => (n as Record<string, unknown> | undefined)?.[s], body);
+}
+
+function describeSchema(schema: unknown): string {
+  return truncate(JSON.stringify(schema) ?? "any");
+}
+
+function truncate(text: string): string {
+  return text.length > TRUNCATE ? `${text.slice(0, TRUNCATE)}…` : text;
+}

@@ -1,0 +1,46 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { requestId } from "hono/request-id";
+import { API_BASE_PATH } from "../contract/spec.ts";
+import type { AppDeps, AppEnv } from "./deps.ts";
+import { internalError, methodNotAllowed, notFound, payloadTooLarge, ZulipError } from "./errors.ts";
+import { devFetchApiKey } from "./routes/dev-fetch-api-key.ts";
+import { fetchApiKey } from "./routes/fetch-api-key.ts";
+import { serverSettings } from "./routes/server-settings.ts";
+
+/** The Hono app: Zulip's login endpoints under /api/v1, built from its dependencies. */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use(requestId());
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    // The path only: a query string may hold a password.
+    deps.logger.info({
+      reqId: c.get("requestId"),
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      durationMs: Math.round((performance.now() - started) * 10) / 10,
+      organization: c.get("organization"),
+    }, "request");
+  });
+  app.use(bodyLimit({ maxSize: deps.config.bodyLimit, onError: () => payloadTooLarge().toResponse() }));
+
+  const api = new Hono<AppEnv>();
+  api.post("/fetch_api_key", fetchApiKey(deps));
+  api.all("/fetch_api_key", () => methodNotAllowed(["POST"]).toResponse());
+  api.post("/dev_fetch_api_key", devFetchApiKey(deps));
+  api.all("/dev_fetch_api_key", () => methodNotAllowed(["POST"]).toResponse());
+  api.get("/server_settings", serverSettings(deps));
+  api.all("/server_settings", () => methodNotAllowed(["GET"]).toResponse());
+  app.route(API_BASE_PATH, api);
+
+  app.notFound(() => notFound().toResponse());
+  app.onError((error, c) => {
+    if (error instanceof ZulipError) return error.toResponse();
+    deps.logger.error({ reqId: c.get("requestId"), err: error }, "unhandled error");
+    return internalError().toResponse();
+  });
+  return app;
+}

@@ -1,0 +1,18 @@
+/** How one server instance behaves; each field is also a `serve` option and an environment variable. */
+export interface ServerConfig {
+  /** Hosts `<sub>.<rootDomain>` name organisation `sub`; the root domain itself (and any other host) the root organisation. */
+  rootDomain: string;
+  /** Enables dev_fetch_api_key, which hands out keys without a password. Never in production. */
+  devMode: boolean;
+  /** The public URL when behind a proxy (realm_url is derived from it instead of the request). */
+  externalUrl?: string;
+  /** Largest request body read, in bytes. */
+  bodyLimit: number;
+}
+
+/** Defaults for a local server. */
+export const DEFAULT_CONFIG: ServerConfig = {
+  rootDomain: "localhost",
+  devMode: false,
+  bodyLimit: 64 * 1024,
+};

@@ -1,0 +1,30 @@
+import type { Context } from "hono";
+import type { AppEnv } from "./deps.ts";
+
+/** Subdomains that name the root organisation, as Zulip's ROOT_SUBDOMAIN_ALIASES. */
+const ROOT_ALIASES = new Set(["www"]);
+
+/**
+ * The organisation's subdomain named by a Host header: `<sub>.<root domain>` gives `sub`; the root domain,
+ * and any host not under it (an IP address, localhost), give the root organisation "".
+ */
+export function subdomainFromHost(host: string | undefined, rootDomain: string): string {
+  const hostname = stripPort((host ?? "").trim().toLowerCase());
+  const root = stripPort(rootDomain.toLowerCase());
+  if (!hostname.endsWith(`.${root}`)) return "";
+  const subdomain = hostname.slice(0, -root.length - 1);
+  return ROOT_ALIASES.has(subdomain) ? "" : subdomain;
+}
+
+function stripPort(host: string): string {
+  if (host.startsWith("[")) return host.slice(0, host.indexOf("]") + 1);
+  const colon = host.lastIndexOf(":");
+  return colon >= 0 && host.indexOf(":") === colon ? host.slice(0, colon) : host;
+}
+
+/** The subdomain a request names, noted on the context for the access log. */
+export function requestSubdomain(c: Context<AppEnv>, rootDomain: string): string {
+  const subdomain = subdomainFromHost(c.req.header("host"), rootDomain);
+  c.set("organization", subdomain);
+  return subdomain;
+}

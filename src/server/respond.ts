@@ -1,0 +1,30 @@
+import type { DeclaredStatus, JsonBody, OperationId } from "../contract/types.ts";
+import type { RateLimitDecision } from "../auth/rate-limit.ts";
+
+/** Zulip's wire format: compact JSON and a newline. */
+export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body) + "\n", {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+  });
+}
+
+/** A response whose body the contract allows for this operation and status; anything else fails to compile. */
+export function respond<Op extends OperationId, S extends DeclaredStatus<Op>>(
+  _operation: Op,
+  status: S,
+  body: JsonBody<Op, S>,
+  headers: Record<string, string> = {},
+): Response {
+  return jsonResponse(status, body, headers);
+}
+
+/** The X-RateLimit-* headers Zulip puts on every counted attempt. */
+export function rateLimitHeaders(decision: RateLimitDecision | undefined): Record<string, string> {
+  if (!decision) return {};
+  return {
+    "X-RateLimit-Limit": String(decision.limit),
+    "X-RateLimit-Remaining": String(decision.remaining),
+    "X-RateLimit-Reset": String(decision.resetAt),
+  };
+}

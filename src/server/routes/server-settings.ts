@@ -1,0 +1,77 @@
+import type { Context } from "hono";
+import type { Schema } from "../../contract/types.ts";
+import type { Organization } from "../../store/schema.ts";
+import type { AppDeps, AppEnv } from "../deps.ts";
+import { ZulipError } from "../errors.ts";
+import { requestSubdomain } from "../organization.ts";
+import { respond } from "../respond.ts";
+
+/**
+ * The Zulip release whose fetch_api_key behaviour this server reproduces. zulip-flutter refuses servers below
+ * feature level 277 and warns below 371; the legacy app needs a version that starts with a number.
+ */
+export const ZULIP_VERSION = "10.0";
+export const ZULIP_FEATURE_LEVEL = 371;
+
+/** GET /api/v1/server_settings: what a client needs before it shows a login form. */
+export function serverSettings(deps: AppDeps) {
+  return async (c: Context<AppEnv>) => {
+    const subdomain = requestSubdomain(c, deps.config.rootDomain);
+    const org = await deps.store.findOrganization(subdomain);
+    // Unlike fetch_api_key (404), Zulip answers an unknown subdomain here with a 400.
+    if (!org && subdomain !== "") throw new ZulipError(400, { result: "error", msg: "Invalid subdomain", code: "BAD_REQUEST" });
+
+    const email = org ? org.email_auth_enabled === 1 : true;
+    const ldap = org ? org.ldap_auth_enabled === 1 : false;
+    const body: Schema<"ServerSettings"> = {
+      result: "success",
+      msg: "",
+      authentication_methods: {
+        password: email || ldap,
+        dev: deps.config.devMode,
+        email,
+        ldap,
+        remoteuser: false,
+        github: false,
+        azuread: false,
+        gitlab: false,
+        apple: false,
+        google: false,
+        saml: false,
+        "openid connect": false,
+      },
+      external_authentication_methods: [],
+      zulip_version: ZULIP_VERSION,
+      zulip_merge_base: ZULIP_VERSION,
+      zulip_feature_level: ZULIP_FEATURE_LEVEL,
+      push_notifications_enabled: false,
+      // Zulip flags clients whose User-Agent it parses as "ZulipInvalid".
+      is_incompatible: (c.req.header("user-agent") ?? "").startsWith("ZulipInvalid"),
+      ...(org ? organizationFields(org, realmUrl(c, deps, subdomain)) : {}),
+    };
+    return respond("get-server-settings", 200, body);
+  };
+}
+
+function organizationFields(org: Organization, url: string) {
+  return {
+    realm_uri: url,
+    realm_url: url,
+    realm_name: org.name,
+    realm_icon: "",
+    realm_description: "",
+    realm_web_public_access_enabled: false,
+    email_auth_enabled: org.email_auth_enabled === 1,
+    require_email_format_usernames: org.ldap_auth_enabled !== 1,
+  };
+}
+
+/** `scheme://host[:port]` of the organisation: from the configured external URL, else from the request. */
+function realmUrl(c: Context<AppEnv>, deps: AppDeps, subdomain: string): string {
+  if (deps.config.externalUrl) {
+    const external = new URL(deps.config.externalUrl);
+    return `${external.protocol}//${subdomain ? `${subdomain}.` : ""}${external.host}`;
+  }
+  const url = new URL(c.req.url); // built from the Host header
+  return `${url.protocol}//${url.host}`;
+}

@@ -1,0 +1,40 @@
+import type { Generated, Insertable, Selectable } from "kysely";
+
+// Booleans are 0/1 integers so that one query text serves SQLite and PostgreSQL alike.
+
+/** Organisations (Zulip's realms), chosen by the Host's subdomain; the root one has subdomain "". */
+export interface OrganizationsTable {
+  id: Generated<number>;
+  subdomain: string;
+  name: string;
+  deactivated: number;
+  email_auth_enabled: number;
+  ldap_auth_enabled: number;
+  created_at: string;
+}
+
+/** Users of an organisation, with their argon2 hash and API key. */
+export interface UsersTable {
+  id: Generated<number>;
+  organization_id: number;
+  /** The delivery email as entered when the user was created. */
+  email: string;
+  /** The email trimmed and lower-cased: what logins are compared against. */
+  email_key: string;
+  full_name: string;
+  /** PHC string; null for a user who has no password here (e.g. created by an LDAP login). */
+  password_hash: string | null;
+  api_key: string;
+  is_active: number;
+  created_at: string;
+}
+
+/** The database as Kysely sees it. */
+export interface Database {
+  organizations: OrganizationsTable;
+  users: UsersTable;
+}
+
+export type Organization = Selectable<OrganizationsTable>;
+export type User = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;

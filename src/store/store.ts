@@ -1,0 +1,135 @@
+import { Migrator, type Kysely } from "kysely";
+import { migrationProvider, type SqlDialect } from "./migrations.ts";
+import type { Database, Organization, User } from "./schema.ts";
+
+/** A store failure the caller can act on: a unique value taken, or a row that is not there. */
+export class StoreError extends Error {
+  constructor(
+    readonly kind: "duplicate" | "not-found",
+    message: string,
+  ) {
+    super(message);
+    this.name = "StoreError";
+  }
+}
+
+/** The message of a duplicate-key failure on the API key column, which callers retry with a new key. */
+export const API_KEY_TAKEN = "that API key is taken";
+
+/** Fields of an organisation that can change after it is created. */
+export type OrganizationPatch = Partial<Pick<Organization, "name" | "deactivated" | "email_auth_enabled" | "ldap_auth_enabled">>;
+
+/** How logins are compared: surrounding whitespace trimmed, case folded (Zulip's delivery_email__iexact). */
+export function emailKey(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** Users and organisations, over any Kysely dialect the project supports. Nothing is cached. */
+export class Store {
+  constructor(
+    readonly db: Kysely<Database>,
+    readonly dialect: SqlDialect,
+  ) {}
+
+  /** Creates or upgrades the schema. */
+  async migrate(): Promise<void> {
+    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.dialect) });
+    const { error } = await migrator.migrateToLatest();
+    if (error) throw error;
+  }
+
+  /** Answers whether the database is reachable (for health checks). */
+  async ping(): Promise<void> {
+    await this.db.selectFrom("organizations").select("id").limit(1).execute();
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  findOrganization(subdomain: string): Promise<Organization | undefined> {
+    return this.db.selectFrom("organizations").selectAll().where("subdomain", "=", subdomain).executeTakeFirst();
+  }
+
+  listOrganizations(): Promise<Organization[]> {
+    return this.db.selectFrom("organizations").selectAll().orderBy("subdomain").execute();
+  }
+
+  async createOrganization(subdomain: string, name: string): Promise<Organization> {
+    return this.unique(`organization "${subdomain}" exists already`, () =>
+      this.db
+        .insertInto("organizations")
+        .values({ subdomain, name, deactivated: 0, email_auth_enabled: 1, ldap_auth_enabled: 0, created_at: new Date().toISOString() })
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    );
+  }
+
+  /** Changes an organisation; throws not-found when there is none with that subdomain. */
+  async updateOrganization(subdomain: string, patch: OrganizationPatch): Promise<void> {
+    const result = await this.db.updateTable("organizations").set(patch).where("subdomain", "=", subdomain).executeTakeFirst();
+    if (result.numUpdatedRows === 0n) throw new StoreError("not-found", `no organization "${subdomain}"`);
+  }
+
+  /** The user of this organisation whose email matches, compared as Zulip does. */
+  findUser(organizationId: number, email: string): Promise<User | undefined> {
+    return this.db
+      .selectFrom("users")
+      .selectAll()
+      .where("organization_id", "=", organizationId)
+      .where("email_key", "=", emailKey(email))
+      .executeTakeFirst();
+  }
+
+  /** Whether any organisation has a user with this email. */
+  async emailExistsAnywhere(email: string): Promise<boolean> {
+    const row = await this.db.selectFrom("users").select("id").where("email_key", "=", emailKey(email)).limit(1).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  listUsers(organizationId?: number): Promise<User[]> {
+    let query = this.db.selectFrom("users").selectAll();
+    if (organizationId !== undefined) query = query.where("organization_id", "=", organizationId);
+    return query.orderBy("organization_id").orderBy("email_key").execute();
+  }
+
+  async createUser(user: { organizationId: number; email: string; fullName: string; passwordHash: string | null; apiKey: string }): Promise<User> {
+    return this.unique(`user ${user.email} exists already`, () =>
+      this.db
+        .insertInto("users")
+        .values({
+          organization_id: user.organizationId,
+          email: user.email.trim(),
+          email_key: emailKey(user.email),
+          full_name: user.fullName,
+          password_hash: user.passwordHash,
+          api_key: user.apiKey,
+          is_active: 1,
+          created_at: new Date().toISOString(),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    );
+  }
+
+  async updateUser(id: number, patch: Partial<Pick<User, "password_hash" | "api_key" | "is_active" | "full_name">>): Promise<void> {
+    const run = () => this.db.updateTable("users").set(patch).where("id", "=", id).executeTakeFirst();
+    const result = await this.unique(`user ${id} cannot be changed so`, run);
+    if (result.numUpdatedRows === 0n) throw new StoreError("not-found", `no user with id ${id}`);
+  }
+
+  /** Runs an insert or update, turning a unique-constraint failure into a StoreError. */
+  private async unique<T>(message: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (code === "SQLITE_CONSTRAINT_UNIQUE" || code === "23505") {
+        // SQLite names the column in its message, PostgreSQL in the constraint name.
+        const where = `${(error as Error).message} ${(error as { constraint?: string }).constraint ?? ""}`;
+        throw new StoreError("duplicate", where.includes("api_key") ? API_KEY_TAKEN : message);
+      }
+      throw error;
+    }
+  }
+}

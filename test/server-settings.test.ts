@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import { conformant, createTestServer } from "./helpers/harness.ts";
+
+const PATH = "/api/v1/server_settings";
+type Body = Record<string, unknown> & { authentication_methods: Record<string, boolean> };
+
+const FLUTTER_REQUIRED = [
+  "authentication_methods",
+  "external_authentication_methods",
+  "zulip_feature_level",
+  "zulip_version",
+  "zulip_merge_base",
+  "push_notifications_enabled",
+  "is_incompatible",
+  "email_auth_enabled",
+  "require_email_format_usernames",
+  "realm_uri",
+  "realm_name",
+  "realm_icon",
+  "realm_description",
+  "realm_web_public_access_enabled",
+];
+
+describe("GET /api/v1/server_settings", () => {
+  it("answers an organisation with every field zulip-flutter requires, realm_url from the Host", async () => {
+    const s = await createTestServer();
+    const r = await conformant<Body>("get-server-settings", await s.request(PATH, { host: "lear.zulip.test:9991" }));
+    expect(r.status).toBe(200);
+    for (const field of FLUTTER_REQUIRED) expect(r.body[field], field).not.toBeUndefined();
+    expect(r.body).toMatchObject({
+      result: "success",
+      msg: "",
+      realm_name: "Lear & Co.",
+      realm_url: "http://lear.zulip.test:9991",
+      realm_uri: "http://lear.zulip.test:9991",
+      email_auth_enabled: true,
+      require_email_format_usernames: true,
+      external_authentication_methods: [],
+    });
+    expect(r.body.authentication_methods).toMatchObject({ password: true, email: true, ldap: false, dev: false });
+    expect(r.body.zulip_feature_level).toBeGreaterThanOrEqual(277);
+    expect(String(r.body.zulip_version)).toMatch(/^\d+\.\d+/);
+  });
+
+  it("answers 200 with the full body when an Authorization header is sent (python-zulip-api does)", async () => {
+    const s = await createTestServer();
+    const r = await conformant<Body>("get-server-settings", await s.request(PATH, { headers: { authorization: `Basic ${btoa("iago@zulip.com:key")}` } }));
+    expect(r.status).toBe(200);
+    expect(r.body.realm_name).toBe("Zulip Dev");
+  });
+
+  it("reflects the organisation's configuration and dev mode", async () => {
+    const s = await createTestServer({ config: { devMode: true } });
+    await s.admin.setOrganization("lear", { email_auth_enabled: 0 });
+    const r = await conformant<Body>("get-server-settings", await s.request(PATH, { host: "lear.zulip.test" }));
+    expect(r.body.email_auth_enabled).toBe(false);
+    expect(r.body.authentication_methods).toMatchObject({ password: false, email: false, dev: true });
+  });
+
+  it("an unknown subdomain → 400 Invalid subdomain (not 404)", async () => {
+    const s = await createTestServer();
+    const r = await conformant<Body>("get-server-settings", await s.request(PATH, { host: "nope.zulip.test" }));
+    expect(r.status).toBe(400);
+    expect(r.body).toEqual({ result: "error", msg: "Invalid subdomain", code: "BAD_REQUEST" });
+  });
+
+  it("the root domain of a server with no root organisation leaves out the organisation's fields", async () => {
+    const s = await createTestServer({ seed: false });
+    await s.admin.addOrganization("lear", "Lear");
+    const r = await conformant<Body>("get-server-settings", await s.request(PATH));
+    expect(r.status).toBe(200);
+    expect(r.body.realm_url).toBeUndefined();
+    expect(r.body.realm_name).toBeUndefined();
+    expect(r.body.email_auth_enabled).toBeUndefined();
+    expect(r.body.authentication_methods.password).toBe(true);
+  });
+
+  it("uses the configured external URL behind a proxy", async () => {
+    const s = await createTestServer({ config: { externalUrl: "https://chat.example.com" } });
+    const r = await conformant<Body>("get-server-settings", await s.request(PATH, { host: "lear.zulip.test" }));
+    expect(r.body.realm_url).toBe("https://lear.chat.example.com");
+  });
+
+  it("flags a ZulipInvalid User-Agent as incompatible", async () => {
+    const s = await createTestServer();
+    const r = await conformant<Body>("get-server-settings", await s.request(PATH, { headers: { "user-agent": "ZulipInvalid/1.0" } }));
+    expect(r.body.is_incompatible).toBe(true);
+  });
+
+  it("POST → 405 with Allow: GET", async () => {
+    const s = await createTestServer();
+    const r = await conformant<Body>("get-server-settings", await s.request(PATH, { method: "POST" }));
+    expect(r.status).toBe(405);
+    expect(r.headers.get("allow")).toBe("GET");
+    expect(r.body).toEqual({ result: "error", msg: "Method Not Allowed", allowed_methods: ["GET"] });
+  });
+});
