@@ -1,0 +1,71 @@
+import type { CaseContext } from "../context.ts";
+import type { Exchange } from "../exchange.ts";
+import type { RequestSpec } from "../request.ts";
+import { DEV_FETCH, type CheckCase } from "./case.ts";
+import { expectAllowedMethod, settingsBody } from "./server-settings.ts";
+
+const devSpec = (username: string, label: string): RequestSpec => ({
+  operationId: "dev-fetch-api-key",
+  method: "POST",
+  path: "/dev_fetch_api_key",
+  body: { kind: "form", fields: [["username", username]] },
+  label,
+});
+
+const example = (status: number, name: string) => [...DEV_FETCH, "responses", String(status), "content", "application/json", "examples", name];
+
+/** On a development server: the key is the user's, and an unknown user is refused. */
+async function checkDevelopmentLogin(ctx: CaseContext, exchange: Exchange): Promise<void> {
+  ctx.note("development server: dev_fetch_api_key hands out keys without a password, as server_settings advertises (authentication_methods.dev); never run it in production");
+  const login = await ctx.login();
+  const key = (login.json as { api_key?: unknown } | undefined)?.api_key;
+  if (login.answer.status === 200 && typeof key === "string" && (exchange.json as { api_key?: unknown }).api_key !== key) {
+    ctx.fail(exchange, "key-changed", "dev_fetch_api_key returned another key than fetch_api_key for the same user", {
+      spec: ["components", "schemas", "ApiKeySuccess", "properties", "api_key", "description"],
+      pointer: "/api_key",
+      expected: "the key fetch_api_key returned",
+      actual: "another key (keys are not shown)",
+    });
+  }
+  const unknown = await ctx.send(devSpec(ctx.throwawayEmail(), "unknown user (a throwaway address)"));
+  if (ctx.expectStatus(unknown, 401, "no such user")) ctx.expectField(unknown, "/code", "AUTHENTICATION_FAILED", example(401, "authentication-failed"));
+}
+
+export const devFetchApiKeyCases: CheckCase[] = [
+  {
+    id: "dev-fetch-api-key.production-refuses",
+    title: "dev_fetch_api_key refuses (400) unless server_settings advertises development login",
+    operations: ["dev-fetch-api-key"],
+    provokes: { "dev-fetch-api-key": [200, 400, 401] },
+    async run(ctx) {
+      const settings = await settingsBody(ctx);
+      const methods = settings?.authentication_methods as { dev?: unknown } | undefined;
+      const advertised = methods?.dev === true;
+      const exchange = await ctx.send(devSpec(ctx.username, "the given username, no password"));
+      const status = exchange.answer.status;
+      if (status === 200) {
+        if (advertised) return checkDevelopmentLogin(ctx, exchange);
+        ctx.fail(exchange, "dev-login-open", "dev_fetch_api_key handed out a key without a password, and server_settings does not advertise development login: anyone can log in as anyone", {
+          spec: [...DEV_FETCH, "description"],
+          expected: "400 DevAuthBackend not enabled.",
+          actual: "200 with an API key (not shown)",
+        });
+        return;
+      }
+      if (!ctx.expectStatus(exchange, 400, "development login is off")) return;
+      ctx.expectField(exchange, "/code", "BAD_REQUEST", example(400, "dev-auth-disabled"));
+      if (advertised) ctx.note("server_settings advertises development login (authentication_methods.dev) but dev_fetch_api_key refuses it");
+    },
+  },
+  {
+    id: "dev-fetch-api-key.get-not-allowed",
+    title: "GET dev_fetch_api_key → 405 with Allow: POST",
+    operations: ["dev-fetch-api-key"],
+    provokes: { "dev-fetch-api-key": [405] },
+    async run(ctx) {
+      const { body: _body, ...get } = devSpec(ctx.username, "GET");
+      const exchange = await ctx.send({ ...get, method: "GET" });
+      if (ctx.expectStatus(exchange, 405)) expectAllowedMethod(ctx, exchange, "POST", [...DEV_FETCH, "responses", "405"]);
+    },
+  },
+];

@@ -1,0 +1,13 @@
+import type { CheckCase } from "./case.ts";
+import { devFetchApiKeyCases } from "./dev-fetch-api-key.ts";
+import { fetchApiKeyCases } from "./fetch-api-key.ts";
+import { rateLimitCases } from "./rate-limit.ts";
+import { serverSettingsCases } from "./server-settings.ts";
+
+/** Every case, in the order they run; the rate limit last, as it is the slowest and spends attempts. */
+export const CASES: readonly CheckCase[] = [...serverSettingsCases, ...fetchApiKeyCases, ...devFetchApiKeyCases, ...rateLimitCases];
+
+/** The ids of every case. */
+export const CASE_IDS: readonly string[] = CASES.map((c) => c.id);
+
+export type { CheckCase };

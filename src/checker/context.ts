@@ -1,0 +1,267 @@
+import { randomBytes } from "node:crypto";
+import type { ContractValidator } from "../contract/validator.ts";
+import { toPointer } from "../contract/spec.ts";
+import { EXPECTATION_KINDS, type ExpectationId, type Finding } from "./finding.ts";
+import { send, TransportError, type Exchange, type FetchLike } from "./exchange.ts";
+import { reproCurl } from "./repro-curl.ts";
+import { requestPath, type RequestSpec, type Secret } from "./request.ts";
+import type { ExchangeRecord } from "./report.ts";
+
+const TRUNCATE = 200;
+
+/** Thrown by a case that cannot run here; the case is reported "not checked because <reason>". */
+export class NotChecked extends Error {
+  override name = "NotChecked";
+}
+
+/** Thrown when the very first request of a run gets no answer: nothing can be checked (exit 2). */
+export class ServerUnreachable extends Error {
+  override name = "ServerUnreachable";
+}
+
+/** Ends a case after a request got no answer (the finding is already recorded). */
+class CaseAborted extends Error {}
+
+/** What a run shares between its cases: the transport, the validator, and requests made once. */
+export class RunState {
+  answered = false;
+  /** Why the server could not be reached, once that is known. */
+  unreachable: string | undefined;
+  requests = 0;
+  /** Every exchange of the run, for the coverage table. */
+  readonly exchanges: { caseId: string; operationId: string; status: number }[] = [];
+  /** API keys seen in answers; redacted from the report. */
+  readonly apiKeys = new Set<string>();
+  /** The wrong password of the run, shared by the cases that compare answers to it. */
+  readonly wrongPassword = throwawayPassword();
+  private readonly memos = new Map<string, Promise<Exchange>>();
+
+  constructor(
+    readonly fetch: FetchLike,
+    readonly baseUrl: string,
+    readonly username: string,
+    readonly password: Secret,
+    readonly timeoutMs: number,
+    readonly validator: ContractValidator,
+    readonly onRequest: (caseId: string, spec: RequestSpec) => void,
+  ) {}
+
+  /** A request made once per run; the first case to ask for it sends it and carries its evidence. */
+  memo(key: string, make: () => Promise<Exchange>): Promise<Exchange> {
+    let found = this.memos.get(key);
+    if (!found) {
+      found = make();
+      this.memos.set(key, found);
+    }
+    return found;
+  }
+}
+
+/** An email address no account has: a fresh random local part at the domain of the given username. */
+export function throwawayEmail(username: string): string {
+  const at = username.lastIndexOf("@");
+  const domain = at > 0 && /^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/.test(username.slice(at + 1)) ? username.slice(at + 1) : "example.com";
+  return `zulip-auth-check-${randomBytes(6).toString("hex")}@${domain}`;
+}
+
+/** A password no account has. */
+export const throwawayPassword = () => `zulip-auth-check-not-the-password-${randomBytes(4).toString("hex")}`;
+
+/** What a case sees: a way to send requests (each checked against the contract) and to record findings. */
+export class CaseContext {
+  readonly findings: Finding[] = [];
+  readonly exchanges: ExchangeRecord[] = [];
+  readonly notes: string[] = [];
+
+  constructor(
+    readonly caseId: string,
+    private readonly run: RunState,
+  ) {}
+
+  get username(): string {
+    return this.run.username;
+  }
+
+  get password(): Secret {
+    return this.run.password;
+  }
+
+  get wrongPassword(): string {
+    return this.run.wrongPassword;
+  }
+
+  /** Sends a request; its answer is checked against the contract and every violation is recorded. */
+  async send(spec: RequestSpec): Promise<Exchange> {
+    this.run.onRequest(this.caseId, spec);
+    this.run.requests++;
+    let exchange: Exchange;
+    try {
+      exchange = await send(this.run.fetch, this.run.baseUrl, spec, this.run.timeoutMs);
+    } catch (error) {
+      if (!(error instanceof TransportError)) throw error;
+      if (!this.run.answered) throw new ServerUnreachable(`${this.run.baseUrl}: ${error.message}`);
+      const path = requestPath(spec);
+      const repro = reproCurl(this.run.baseUrl, spec);
+      this.exchanges.push({ operationId: spec.operationId, method: spec.method, path, status: null, durationMs: this.run.timeoutMs, ...(spec.label ? { label: spec.label } : {}), repro });
+      this.findings.push({
+        id: "request-failed",
+        kind: EXPECTATION_KINDS["request-failed"],
+        caseId: this.caseId,
+        operationId: spec.operationId,
+        method: spec.method,
+        path,
+        status: null,
+        message: `no answer: ${error.message}`,
+        responsePointer: "",
+        ...this.specAt(["paths", spec.path, spec.method.toLowerCase(), "responses"]),
+        expected: "an answer",
+        actual: error.message,
+        repro,
+      });
+      throw new CaseAborted();
+    }
+    this.run.answered = true;
+    const { answer } = exchange;
+    this.run.exchanges.push({ caseId: this.caseId, operationId: spec.operationId, status: answer.status });
+    const key = (exchange.json as { api_key?: unknown } | undefined)?.api_key;
+    if (typeof key === "string" && key !== "") this.run.apiKeys.add(key);
+    this.exchanges.push({
+      operationId: spec.operationId,
+      method: spec.method,
+      path: exchange.path,
+      status: answer.status,
+      durationMs: exchange.durationMs,
+      ...(spec.label ? { label: spec.label } : {}),
+      repro: exchange.repro,
+    });
+    for (const v of this.run.validator.validateResponse(spec.operationId, answer)) {
+      const { path: _contractPath, ...rest } = v;
+      this.findings.push({ ...rest, kind: "contract", caseId: this.caseId, path: exchange.path, repro: exchange.repro });
+    }
+    return exchange;
+  }
+
+  /** A request made once per run (see RunState.memo); this case sends it if no case has yet. */
+  memo(key: string, spec: () => RequestSpec | Promise<Exchange>): Promise<Exchange> {
+    return this.run.memo(key, async () => {
+      const made = spec();
+      return made instanceof Promise ? made : this.send(made);
+    });
+  }
+
+  /** Where a pointer of the contract is written (pointer after `$ref`s, file, line). */
+  specAt(segments: readonly (string | number)[]): { specPointer: string; specFile: string; specLine?: number } {
+    const where = this.run.validator.contract.locate(toPointer(segments));
+    return { specPointer: where.pointer, specFile: where.file, ...(where.line === undefined ? {} : { specLine: where.line }) };
+  }
+
+  /** Records a finding about an exchange. */
+  fail(
+    exchange: Exchange,
+    id: ExpectationId,
+    message: string,
+    details: { spec: readonly (string | number)[]; pointer?: string; expected?: string; actual?: string },
+  ): void {
+    this.findings.push({
+      id,
+      kind: EXPECTATION_KINDS[id],
+      caseId: this.caseId,
+      operationId: exchange.spec.operationId,
+      method: exchange.spec.method,
+      path: exchange.path,
+      status: exchange.answer.status,
+      message,
+      responsePointer: details.pointer ?? "",
+      ...this.specAt(details.spec),
+      ...(details.expected === undefined ? {} : { expected: truncate(details.expected) }),
+      ...(details.actual === undefined ? {} : { actual: truncate(details.actual) }),
+      repro: exchange.repro,
+    });
+  }
+
+  /** Records `unexpected-status` unless the answer has `status`; true when it has. */
+  expectStatus(exchange: Exchange, status: number, why = ""): boolean {
+    const actual = exchange.answer.status;
+    if (actual === status) return true;
+    const code = (exchange.json as { code?: unknown } | undefined)?.code;
+    this.fail(exchange, "unexpected-status", `expected ${status}${why ? ` (${why})` : ""}, got ${actual}${typeof code === "string" ? ` ${code}` : ""}`, {
+      spec: this.responseSpec(exchange, status),
+      expected: String(status),
+      actual: `${actual} ${truncate(exchange.answer.bodyText.trim())}`,
+    });
+    return false;
+  }
+
+  /** Records `unexpected-value` unless the body's field at `pointer` equals `expected`; true when it does. */
+  expectField(exchange: Exchange, pointer: string, expected: unknown, spec: readonly (string | number)[]): boolean {
+    const actual = fieldAt(exchange.json, pointer);
+    if (JSON.stringify(actual) === JSON.stringify(expected)) return true;
+    this.fail(exchange, "unexpected-value", `${pointer} should be ${JSON.stringify(expected)}`, {
+      spec,
+      pointer,
+      expected: JSON.stringify(expected),
+      actual: actual === undefined ? "(absent)" : JSON.stringify(actual),
+    });
+    return false;
+  }
+
+  /** Pointer segments of a declared response of the exchange's operation. */
+  responseSpec(exchange: Exchange, status: number, ...more: (string | number)[]): (string | number)[] {
+    return ["paths", exchange.spec.path, exchange.spec.method.toLowerCase(), "responses", String(status), ...more];
+  }
+
+  /** Shown under the case even when it passes. */
+  note(text: string): void {
+    this.notes.push(text);
+  }
+
+  /** Ends the case as "not checked because <reason>". */
+  notChecked(reason: string): never {
+    throw new NotChecked(reason);
+  }
+
+  /** The login with the given credentials, sent once per run. */
+  login(): Promise<Exchange> {
+    return this.memo("login", () => loginSpec(this.username, this.password, "login with the given credentials"));
+  }
+
+  /** The login's answer, or "not checked" when it was not a 200 with a key. */
+  async successfulLogin(): Promise<Exchange & { json: { api_key: string; email?: unknown; user_id?: unknown } }> {
+    const login = await this.login();
+    const key = (login.json as { api_key?: unknown } | undefined)?.api_key;
+    if (login.answer.status !== 200 || typeof key !== "string") {
+      this.notChecked(`the login with the given credentials did not succeed (it was answered ${login.answer.status}; see fetch-api-key.success)`);
+    }
+    return login as Exchange & { json: { api_key: string } };
+  }
+
+  /** A fresh throwaway email address. */
+  throwawayEmail(): string {
+    return throwawayEmail(this.username);
+  }
+
+  /** Whether the case ended early because a request got no answer. */
+  static isAborted(error: unknown): boolean {
+    return error instanceof CaseAborted;
+  }
+}
+
+/** A urlencoded fetch_api_key request. */
+export function loginSpec(username: string, password: string | Secret, label: string): RequestSpec {
+  return { operationId: "fetch-api-key", method: "POST", path: "/fetch_api_key", body: { kind: "form", fields: [["username", username], ["password", password]] }, label };
+}
+
+/** The value at a JSON pointer of a parsed body. */
+export function fieldAt(body: unknown, pointer: string): unknown {
+  if (pointer === "") return body;
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .reduce<unknown>((n, s) => (n !== null && typeof n === "object" ? (n as Record<string, unknown>)[s] : undefined), body);
+}
+
+/** Cuts long text for a report. */
+export function truncate(text: string): string {
+  return text.length > TRUNCATE ? `${text.slice(0, TRUNCATE)}…` : text;
+}

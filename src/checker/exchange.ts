@@ -1,0 +1,70 @@
+import { answerFromResponse, type Answer } from "../contract/validator.ts";
+import { reproCurl } from "./repro-curl.ts";
+import { requestPath, toRequest, type RequestSpec } from "./request.ts";
+
+/** Anything that answers a Request like `fetch` does: global fetch, or a Hono app's `fetch`. */
+export type FetchLike = (request: Request) => Response | Promise<Response>;
+
+/** A request sent and what came back. */
+export interface Exchange {
+  spec: RequestSpec;
+  /** The request path, e.g. "/api/v1/fetch_api_key". */
+  path: string;
+  repro: string;
+  answer: Answer;
+  /** The body parsed as JSON; undefined when it is not JSON. */
+  json: unknown;
+  durationMs: number;
+}
+
+/** Why a request got no answer: refused connection, unknown host, reset, or no answer in time. */
+export class TransportError extends Error {
+  override name = "TransportError";
+}
+
+/** Sends a request and reads the whole answer, both within `timeoutMs`. */
+export async function send(fetch: FetchLike, baseUrl: string, spec: RequestSpec, timeoutMs: number): Promise<Exchange> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  // An in-process fetch ignores the signal: the race is what bounds it.
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new TransportError(`no answer within ${timeoutMs} ms`);
+      controller.abort(error);
+      reject(error);
+    }, timeoutMs);
+  });
+  const started = performance.now();
+  try {
+    const answer = await Promise.race([Promise.resolve().then(() => fetch(toRequest(baseUrl, spec, controller.signal))).then(answerFromResponse), timeout]);
+    return {
+      spec,
+      path: requestPath(spec),
+      repro: reproCurl(baseUrl, spec),
+      answer,
+      json: parseJson(answer.bodyText),
+      durationMs: Math.round(performance.now() - started),
+    };
+  } catch (error) {
+    throw error instanceof TransportError ? error : new TransportError(describeFailure(error));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** undici reports "fetch failed" and puts the reason (ECONNREFUSED, ENOTFOUND…) in `cause`. */
+function describeFailure(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error; e instanceof Error && parts.length < 4; e = e.cause) {
+    if (e.message && !parts.includes(e.message)) parts.push(e.message);
+  }
+  return parts.join(": ") || String(error);
+}

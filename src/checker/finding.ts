@@ -1,0 +1,71 @@
+import type { ViolationId } from "../contract/validator.ts";
+
+/** Ids of what a case expects beyond the contract's schemas: the behaviour Zulip's clients depend on. */
+export type ExpectationId =
+  /** The server answered with another status than the case provokes. */
+  | "unexpected-status"
+  /** A field or header has another value than the case expects (a code, a var_name, a sorted list…). */
+  | "unexpected-value"
+  /** Two successful logins of the same user returned different keys. */
+  | "key-changed"
+  /** An unknown user is answered differently from a wrong password: accounts can be enumerated. */
+  | "account-enumeration"
+  /** dev_fetch_api_key hands out keys without a password on a server that does not advertise development login. */
+  | "dev-login-open"
+  /** The sixth failed attempt for a username was not refused: passwords can be guessed without limit. */
+  | "rate-limit-missing"
+  /** A request got no answer (timeout, connection reset) after the server had answered before. */
+  | "request-failed";
+
+/** Every stable finding id: the contract checks applied to every response, then the cases' expectations. */
+export type FindingId = ViolationId | ExpectationId;
+
+/** `contract`: the response breaks the contract; `expectation`: a case's expectation; `security`: a weakness. */
+export type FindingKind = "contract" | "expectation" | "security";
+
+/** The ids of the checks applied to every response, in the order the validator applies them. */
+export const CONTRACT_CHECK_IDS: readonly ViolationId[] = [
+  "status-undeclared",
+  "header-missing",
+  "header-invalid",
+  "content-type-undeclared",
+  "body-not-json",
+  "body-schema",
+  "body-unexpected-property",
+];
+
+/** The ids of the cases' expectations, with their kind. */
+export const EXPECTATION_KINDS: Readonly<Record<ExpectationId, FindingKind>> = {
+  "unexpected-status": "expectation",
+  "unexpected-value": "expectation",
+  "key-changed": "expectation",
+  "account-enumeration": "security",
+  "dev-login-open": "security",
+  "rate-limit-missing": "security",
+  "request-failed": "expectation",
+};
+
+/** One way the server breaks the contract or a case's expectation, with the evidence to reproduce it. */
+export interface Finding {
+  id: FindingId;
+  kind: FindingKind;
+  /** The case whose request showed it. */
+  caseId: string;
+  operationId: string;
+  method: string;
+  /** The request path, e.g. "/api/v1/fetch_api_key". */
+  path: string;
+  /** The status answered; null when no answer came. */
+  status: number | null;
+  message: string;
+  /** JSON pointer into the response body ("" is the whole body or the status line), or `header:<Name>`. */
+  responsePointer: string;
+  /** JSON pointer into the contract, after following `$ref`s. */
+  specPointer: string;
+  specFile: string;
+  specLine?: number;
+  expected?: string;
+  actual?: string;
+  /** A curl command that sends the same request; the password is written `<password>`. */
+  repro: string;
+}
