@@ -28,6 +28,7 @@ export interface CheckOptions {
 
 /** What a run reports while it goes. */
 export type ProgressEvent =
+  | { type: "start"; target: CheckReport["target"]; contract: CheckReport["contract"]; total: number }
   | { type: "case-start"; caseId: string; index: number; total: number }
   | { type: "request"; caseId: string; method: string; path: string; label?: string }
   | { type: "case-end"; result: CaseResult; index: number; total: number };
@@ -60,33 +61,35 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
     onRequest,
   );
 
+  const target = { baseUrl, apiUrl: `${baseUrl}${API_BASE_PATH}`, username: options.username };
+  const contract = { file: CONTRACT_FILE, version: validator.contract.raw.info.version };
+  report({ type: "start", target, contract, total: cases.length });
   const results: CaseResult[] = [];
   let unreachable: string | undefined;
-  const active = cases.filter((c) => c.selected).length;
-  let index = 0;
-  for (const { check, selected, reason } of cases) {
-    if (!selected) {
-      results.push(notRun(check, reason));
-      continue;
+  for (const [i, { check, selected, reason }] of cases.entries()) {
+    let result: CaseResult;
+    if (!selected) result = notRun(check, reason);
+    else if (unreachable !== undefined) result = notRun(check, "not checked because the server could not be reached");
+    else {
+      report({ type: "case-start", caseId: check.id, index: i + 1, total: cases.length });
+      const outcome = await runCase(check, run);
+      if (outcome === "unreachable") {
+        unreachable = run.unreachable;
+        result = notRun(check, "not checked because the server could not be reached");
+      } else {
+        result = outcome;
+      }
     }
-    index++;
-    report({ type: "case-start", caseId: check.id, index, total: active });
-    const result = unreachable === undefined ? await runCase(check, run) : notRun(check, "not checked because the server could not be reached");
-    if (result === "unreachable") {
-      unreachable = run.unreachable;
-      results.push(notRun(check, "not checked because the server could not be reached"));
-    } else {
-      results.push(result);
-    }
-    report({ type: "case-end", result: results.at(-1)!, index, total: active });
+    results.push(result);
+    report({ type: "case-end", result, index: i + 1, total: cases.length });
   }
 
   const coverage = buildCoverage(validator.operations, run.exchanges, CASES, results);
   const summary = summarize(results, coverage, run.requests);
   const full: CheckReport = {
     tool: "zulip-auth check",
-    contract: { file: CONTRACT_FILE, version: validator.contract.raw.info.version },
-    target: { baseUrl, apiUrl: `${baseUrl}${API_BASE_PATH}`, username: options.username },
+    contract,
+    target,
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
     status: unreachable !== undefined ? "unreachable" : summary.findings.total > 0 ? "violations" : "conformant",

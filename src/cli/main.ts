@@ -1,5 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { AdminError } from "../admin/admin.ts";
+import { checkCommand } from "./check.ts";
+import { CommandExit } from "./exit.ts";
 import { orgCommand } from "./org.ts";
 import { PasswordInputError } from "./password-input.ts";
 import { demoCommand, serveCommand } from "./serve.ts";
@@ -12,7 +14,7 @@ export function buildProgram(): Command {
     .version("0.1.0")
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [serveCommand(), demoCommand(), orgCommand(), userCommand()]) program.addCommand(command);
+  for (const command of [serveCommand(), demoCommand(), orgCommand(), userCommand(), checkCommand()]) program.addCommand(command);
   // Sub-commands inherit neither exitOverride nor the help-after-error setting: apply them everywhere.
   const configure = (c: Command) => {
     c.exitOverride().showHelpAfterError();
@@ -30,6 +32,10 @@ export async function run(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help" ? 0 : 2;
+    }
+    if (error instanceof CommandExit) {
+      if (error.message) process.stderr.write(`zulip-auth: ${error.message}\n`);
+      return error.code;
     }
     if (error instanceof PasswordInputError) {
       process.stderr.write(`zulip-auth: ${error.message}\n`);

@@ -1,0 +1,89 @@
+import { CASE_IDS } from "./cases/index.ts";
+import type { Finding } from "./finding.ts";
+import type { CaseResult, CheckReport, CoverageRow } from "./report.ts";
+
+const LABEL = { passed: "PASS", failed: "FAIL", "not-checked": "SKIP" } as const;
+const ID_WIDTH = Math.max(...CASE_IDS.map((id) => id.length));
+
+/** The first lines of a report: what is checked, against what. */
+export function formatHeader(target: { baseUrl: string; username: string }, contract: { file: string; version: string }): string {
+  return `zulip-auth check ${target.baseUrl} as ${target.username}\nagainst ${contract.file} (version ${contract.version})\n\n`;
+}
+
+/** One line for a case, then its findings, notes or reason underneath. */
+export function formatCase(result: CaseResult): string {
+  const lines = [`${LABEL[result.outcome]}  ${result.id.padEnd(ID_WIDTH)}  ${result.title}${result.outcome === "not-checked" ? "" : `  (${result.durationMs} ms)`}`];
+  if (result.reason) lines.push(`      ${result.reason}`);
+  for (const note of result.notes) lines.push(`      note: ${note}`);
+  for (const finding of result.findings) lines.push(...formatFinding(finding).map((l) => `      ${l}`));
+  return lines.join("\n") + "\n";
+}
+
+/** A finding's evidence, one fact a line. */
+export function formatFinding(f: Finding): string[] {
+  const where = `${f.specFile}${f.specLine === undefined ? "" : `:${f.specLine}`} ${f.specPointer}`;
+  const lines = [
+    `✗ ${f.id}${f.kind === "security" ? " (security)" : ""}: ${f.message}`,
+    `    ${f.operationId}  ${f.method} ${f.path} → ${f.status ?? "no answer"}`,
+    `    response: ${f.responsePointer === "" ? "(whole answer)" : f.responsePointer}`,
+    `    contract: ${where}`,
+  ];
+  if (f.expected !== undefined) lines.push(`    expected: ${oneLine(f.expected)}`);
+  if (f.actual !== undefined) lines.push(`    actual:   ${oneLine(f.actual)}`);
+  lines.push(`    repro:    ${f.repro}`);
+  return lines;
+}
+
+/** The coverage table (operation × declared status), the reasons for the gaps, and the summary. */
+export function formatFooter(report: CheckReport): string {
+  const out: string[] = [];
+  if (report.status === "unreachable") {
+    out.push(`\nThe server could not be reached: ${report.unreachable}`, "Nothing was checked (exit 2).");
+    return out.join("\n") + "\n";
+  }
+  out.push("", "Coverage: operation × declared status (✓ observed, · not observed, ! observed but not declared)");
+  const operations = [...new Set(report.coverage.map((c) => c.operationId))];
+  const width = Math.max(...operations.map((o) => o.length));
+  const mark = { observed: "✓", "not-observed": "·", undeclared: "!" } as const;
+  for (const op of operations) {
+    const rows = report.coverage.filter((c) => c.operationId === op);
+    out.push(`  ${op.padEnd(width)}  ${rows[0]!.method.padEnd(4)} ${rows.map((c) => `${c.status} ${mark[c.state]}`).join("  ")}`);
+  }
+  const gaps = report.coverage.filter((c): c is CoverageRow & { reason: string } => c.state === "not-observed" && c.reason !== undefined);
+  if (gaps.length > 0) {
+    out.push("  not observed:");
+    for (const c of gaps) out.push(`    ${c.operationId} ${c.status}: ${c.reason}`);
+  }
+  const undeclared = report.coverage.filter((c) => c.state === "undeclared");
+  if (undeclared.length > 0) {
+    out.push("  observed but not declared (a status-undeclared violation):");
+    for (const c of undeclared) out.push(`    ${c.operationId} ${c.status}: seen by ${c.seenBy.join(", ")}`);
+  }
+
+  const s = report.summary;
+  const byId = Object.entries(s.findings.byId)
+    .map(([id, n]) => `${id} ×${n}`)
+    .join(", ");
+  out.push(
+    "",
+    "Summary",
+    `  cases     ${s.cases.passed} passed, ${s.cases.failed} failed, ${s.cases.notChecked} not checked (of ${s.cases.total})`,
+    `  findings  ${s.findings.total}${s.findings.total > 0 ? ` (${s.findings.contract} contract, ${s.findings.expectation} expectation, ${s.findings.security} security): ${byId}` : ""}`,
+    `  coverage  ${s.coverage.observed} of ${s.coverage.declared} declared statuses observed, ${s.coverage.notObserved} not observed, ${s.coverage.undeclared} observed but not declared`,
+    `  requests  ${s.requests} in ${(report.durationMs / 1000).toFixed(1)} s`,
+    "",
+    report.status === "conformant"
+      ? "CONFORMANT: no violation found (exit 0)"
+      : `NOT CONFORMANT: ${s.findings.total} finding${s.findings.total === 1 ? "" : "s"} in ${s.cases.failed} case${s.cases.failed === 1 ? "" : "s"} (exit 1)`,
+  );
+  return out.join("\n") + "\n";
+}
+
+/** The whole report for a person, as `zulip-auth check` prints it. */
+export function formatHuman(report: CheckReport): string {
+  return formatHeader(report.target, report.contract) + report.cases.map(formatCase).join("") + formatFooter(report);
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\r?\n/g, "\\n");
+}

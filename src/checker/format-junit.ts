@@ -1,0 +1,43 @@
+import { create } from "xmlbuilder2";
+import type { CheckReport } from "./report.ts";
+import { formatFinding } from "./format-human.ts";
+
+const seconds = (ms: number) => (ms / 1000).toFixed(3);
+
+/**
+ * The report as JUnit XML, one testcase per case: a failure lists the case's findings, a case not checked is
+ * skipped with its reason; the coverage table goes in the suite's system-out.
+ */
+export function formatJunit(report: CheckReport): string {
+  const s = report.summary;
+  const counts = { tests: String(s.cases.total), failures: String(s.cases.failed), errors: "0", skipped: String(s.cases.notChecked), time: seconds(report.durationMs) };
+  // A server may answer with characters XML 1.0 cannot carry; they are replaced rather than breaking the file.
+  const doc = create({ version: "1.0", encoding: "UTF-8", invalidCharReplacement: "\uFFFD" });
+  const suites = doc.ele("testsuites", { name: "zulip-auth check", ...counts });
+  const suite = suites.ele("testsuite", { name: `zulip-auth check ${report.target.baseUrl}`, ...counts, timestamp: report.startedAt.replace(/\.\d+Z$/, "") });
+  const properties = suite.ele("properties");
+  for (const [name, value] of [
+    ["baseUrl", report.target.baseUrl],
+    ["username", report.target.username],
+    ["contract", `${report.contract.file} ${report.contract.version}`],
+    ["status", report.status],
+  ]) {
+    properties.ele("property", { name, value });
+  }
+  for (const result of report.cases) {
+    const testcase = suite.ele("testcase", { classname: `zulip-auth.${result.id.split(".")[0]}`, name: result.id, time: seconds(result.durationMs) });
+    if (result.outcome === "failed") {
+      const ids = [...new Set(result.findings.map((f) => f.id))];
+      testcase
+        .ele("failure", { type: ids.join(","), message: result.findings.map((f) => `${f.id}: ${f.message}`).join("; ") })
+        .txt(result.findings.map((f) => formatFinding(f).join("\n")).join("\n\n"));
+    } else if (result.outcome === "not-checked") {
+      testcase.ele("skipped", { message: result.reason ?? "not checked" });
+    }
+    const out = [result.title, ...result.notes.map((n) => `note: ${n}`), ...result.exchanges.map((e) => `${e.method} ${e.path} → ${e.status ?? "no answer"}${e.label ? ` (${e.label})` : ""}\n  ${e.repro}`)];
+    testcase.ele("system-out").txt(out.join("\n"));
+  }
+  const coverage = report.coverage.map((c) => `${c.operationId} ${c.status} ${c.state}${c.reason ? ` — ${c.reason}` : ""}`);
+  suite.ele("system-out").txt([report.unreachable ? `unreachable: ${report.unreachable}` : "", "coverage (operation × declared status):", ...coverage].filter(Boolean).join("\n"));
+  return doc.end({ prettyPrint: true }) + "\n";
+}

@@ -1,0 +1,11 @@
+// The checker as a library: run it with any fetch-compatible function, then format the report.
+export { checkServer, CheckOptionsError, DEFAULT_TIMEOUT_MS, type CheckOptions, type ProgressEvent } from "./run.ts";
+export { CASES, CASE_IDS } from "./cases/index.ts";
+export type { CheckCase } from "./cases/case.ts";
+export type { FetchLike } from "./exchange.ts";
+export { CONTRACT_CHECK_IDS, EXPECTATION_KINDS, type ExpectationId, type Finding, type FindingId, type FindingKind } from "./finding.ts";
+export { exitCodeOf, type CaseOutcome, type CaseResult, type CheckReport, type CheckStatus, type CoverageRow, type ExchangeRecord } from "./report.ts";
+export { CHECK_REPORT_SCHEMA } from "./report-schema.ts";
+export { formatCase, formatFooter, formatHeader, formatHuman } from "./format-human.ts";
+export { formatJunit } from "./format-junit.ts";
+export { reproCurl } from "./repro-curl.ts";
