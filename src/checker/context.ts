@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { ContractValidator } from "../contract/validator.ts";
 import { toPointer } from "../contract/spec.ts";
 import { EXPECTATION_KINDS, type ExpectationId, type Finding } from "./finding.ts";
-import { send, TransportError, type Exchange, type FetchLike } from "./exchange.ts";
+import { field, send, TransportError, type Exchange, type FetchLike } from "./exchange.ts";
 import { reproCurl } from "./repro-curl.ts";
 import { requestPath, type RequestSpec, type Secret } from "./request.ts";
 import type { ExchangeRecord } from "./report.ts";
@@ -113,7 +113,7 @@ export class CaseContext {
         status: null,
         message: `no answer: ${error.message}`,
         responsePointer: "",
-        ...this.specAt(["paths", spec.path, spec.method.toLowerCase(), "responses"]),
+        ...this.specAt([...this.operationSpec(spec.operationId), "responses"]),
         expected: "an answer",
         actual: error.message,
         repro,
@@ -123,7 +123,7 @@ export class CaseContext {
     this.run.answered = true;
     const { answer } = exchange;
     this.run.exchanges.push({ caseId: this.caseId, operationId: spec.operationId, status: answer.status });
-    const key = (exchange.json as { api_key?: unknown } | undefined)?.api_key;
+    const key = field(exchange, "api_key");
     if (typeof key === "string" && key !== "") this.run.apiKeys.add(key);
     this.exchanges.push({
       operationId: spec.operationId,
@@ -183,7 +183,7 @@ export class CaseContext {
   expectStatus(exchange: Exchange, status: number, why = ""): boolean {
     const actual = exchange.answer.status;
     if (actual === status) return true;
-    const code = (exchange.json as { code?: unknown } | undefined)?.code;
+    const code = field(exchange, "code");
     this.fail(exchange, "unexpected-status", `expected ${status}${why ? ` (${why})` : ""}, got ${actual}${typeof code === "string" ? ` ${code}` : ""}`, {
       spec: this.responseSpec(exchange, status),
       expected: String(status),
@@ -207,7 +207,13 @@ export class CaseContext {
 
   /** Pointer segments of a declared response of the exchange's operation. */
   responseSpec(exchange: Exchange, status: number, ...more: (string | number)[]): (string | number)[] {
-    return ["paths", exchange.spec.path, exchange.spec.method.toLowerCase(), "responses", String(status), ...more];
+    return [...this.operationSpec(exchange.spec.operationId), "responses", String(status), ...more];
+  }
+
+  /** Pointer segments of an operation in the contract (its declared path and method, whatever a case sent). */
+  operationSpec(operationId: string): string[] {
+    const op = this.run.validator.operation(operationId);
+    return ["paths", op.path, op.method.toLowerCase()];
   }
 
   /** Shown under the case even when it passes. */
@@ -228,7 +234,7 @@ export class CaseContext {
   /** The login's answer, or "not checked" when it was not a 200 with a key. */
   async successfulLogin(): Promise<Exchange & { json: { api_key: string; email?: unknown; user_id?: unknown } }> {
     const login = await this.login();
-    const key = (login.json as { api_key?: unknown } | undefined)?.api_key;
+    const key = field(login, "api_key");
     if (login.answer.status !== 200 || typeof key !== "string") {
       this.notChecked(`the login with the given credentials did not succeed (it was answered ${login.answer.status}; see fetch-api-key.success)`);
     }

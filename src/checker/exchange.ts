@@ -68,3 +68,9 @@ function describeFailure(error: unknown): string {
   }
   return parts.join(": ") || String(error);
 }
+
+/** A top-level field of the answer's JSON body; undefined when the body is not a JSON object or lacks it. */
+export function field(exchange: Exchange, name: string): unknown {
+  const body = exchange.json;
+  return typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>)[name] : undefined;
+}

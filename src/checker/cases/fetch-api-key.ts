@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import { loginSpec, throwawayPassword, type CaseContext } from "../context.ts";
-import type { Exchange } from "../exchange.ts";
+import { field, type Exchange } from "../exchange.ts";
 import type { FieldValue, RequestSpec } from "../request.ts";
 import { FETCH, type CheckCase } from "./case.ts";
 import { expectAllowedMethod, settingsBody } from "./server-settings.ts";
@@ -27,7 +27,7 @@ export function wrongPassword(ctx: CaseContext): Promise<Exchange> {
 
 /** The answer's key compared with the login's: `key-changed` when they differ. */
 function expectSameKey(ctx: CaseContext, exchange: Exchange, key: string, what: string): void {
-  const other = (exchange.json as { api_key?: unknown } | undefined)?.api_key;
+  const other = field(exchange, "api_key");
   if (other === key) return;
   ctx.fail(exchange, "key-changed", `${what} returned another key than the first login`, {
     spec: [...SUCCESS, "api_key", "description"],

@@ -1,4 +1,5 @@
 import { loginSpec, throwawayPassword } from "../context.ts";
+import { field } from "../exchange.ts";
 import { FETCH, type CheckCase } from "./case.ts";
 
 /** Zulip's rule: 5 counted attempts per username per 30 minutes. */
@@ -41,13 +42,13 @@ export const rateLimitCases: CheckCase[] = [
       }
       if (!ctx.expectStatus(last, 429, `the ${total}th attempt within the window`)) return;
       ctx.expectField(last, "/code", "RATE_LIMIT_HIT", [...RATE_LIMITED, "content", "application/json", "examples", "rate-limit-hit"]);
-      const body = last.json as { "retry-after"?: unknown };
-      if (typeof body["retry-after"] === "number" && !(body["retry-after"] > 0)) {
+      const retryAfter = field(last, "retry-after");
+      if (typeof retryAfter === "number" && !(retryAfter > 0)) {
         ctx.fail(last, "unexpected-value", "retry-after should be a wait in seconds, above 0", {
           spec: ["components", "schemas", "RateLimitError", "properties", "retry-after"],
           pointer: "/retry-after",
           expected: "> 0",
-          actual: String(body["retry-after"]),
+          actual: String(retryAfter),
         });
       }
       const header = last.answer.headers.get("retry-after");

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import type { CaseContext } from "../context.ts";
-import type { Exchange } from "../exchange.ts";
+import { field, type Exchange } from "../exchange.ts";
 import { SETTINGS, type CheckCase } from "./case.ts";
 
 /** The run's one unauthenticated server_settings request. */
@@ -24,9 +24,9 @@ export const serverSettingsCases: CheckCase[] = [
     async run(ctx) {
       const exchange = await serverSettings(ctx);
       if (!ctx.expectStatus(exchange, 200)) return;
-      const body = exchange.json as { realm_url?: unknown; realm_uri?: unknown };
-      if (body.realm_url !== undefined && body.realm_uri !== undefined) {
-        ctx.expectField(exchange, "/realm_uri", body.realm_url, ["components", "schemas", "ServerSettings", "properties", "realm_uri", "description"]);
+      const realmUrl = field(exchange, "realm_url");
+      if (realmUrl !== undefined && field(exchange, "realm_uri") !== undefined) {
+        ctx.expectField(exchange, "/realm_uri", realmUrl, ["components", "schemas", "ServerSettings", "properties", "realm_uri", "description"]);
       } else {
         ctx.note("no organisation fields (realm_url…): the base URL is the root domain of a server without a root organisation");
       }
@@ -72,7 +72,7 @@ export const serverSettingsCases: CheckCase[] = [
 
 /** The 405 body's allowed_methods must name the method the path takes. */
 export function expectAllowedMethod(ctx: CaseContext, exchange: Exchange, method: string, spec: (string | number)[]): void {
-  const allowed = (exchange.json as { allowed_methods?: unknown } | undefined)?.allowed_methods;
+  const allowed = field(exchange, "allowed_methods");
   if (Array.isArray(allowed) && allowed.includes(method)) return;
   ctx.fail(exchange, "unexpected-value", `allowed_methods should list ${method}`, {
     spec,

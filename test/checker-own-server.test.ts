@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CASE_IDS, type CheckReport } from "../src/checker/index.ts";
+import { createLogger } from "../src/server/logger.ts";
+import { listen, type RunningServer } from "../src/server/start.ts";
+import { check, createCheckedServer } from "./helpers/checker.ts";
+import { runCli, startServerProcess, type ServerProcess } from "./helpers/process.ts";
+
+/** What must be the same whichever way the checker reaches the server. */
+const outcome = (report: CheckReport) => ({
+  status: report.status,
+  cases: report.cases.map((c) => [c.id, c.outcome, c.findings.length, c.exchanges.map((e) => `${e.method} ${e.path} ${e.status}`)]),
+  coverage: report.coverage.map((c) => `${c.operationId} ${c.status} ${c.state}`),
+});
+
+describe("zulip-auth check against our own server", () => {
+  let inProcess: CheckReport;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    inProcess = await check((await createCheckedServer()).app.fetch);
+    const overHttp = await createCheckedServer();
+    server = await listen(overHttp.app.fetch, { port: 0, host: "127.0.0.1", store: overHttp.store, logger: createLogger(undefined, "silent") });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it("in-process: every case passes and no answer breaks the contract", () => {
+    expect(inProcess.cases.map((c) => [c.id, c.outcome, c.findings])).toEqual(CASE_IDS.map((id) => [id, "passed", []]));
+    expect(inProcess.status).toBe("conformant");
+    expect(inProcess.summary.findings.total).toBe(0);
+    expect(inProcess.summary.cases).toEqual({ total: CASE_IDS.length, passed: CASE_IDS.length, failed: 0, notChecked: 0 });
+  });
+
+  it("observes every status its cases provoke on a production server, and says why the others are not observed", () => {
+    const states = Object.fromEntries(inProcess.coverage.map((c) => [`${c.operationId} ${c.status}`, c.state]));
+    for (const cell of ["fetch-api-key 200", "fetch-api-key 400", "fetch-api-key 401", "fetch-api-key 405", "fetch-api-key 429", "dev-fetch-api-key 400", "dev-fetch-api-key 405", "get-server-settings 200", "get-server-settings 405"]) {
+      expect(states[cell], cell).toBe("observed");
+    }
+    expect(inProcess.coverage.filter((c) => c.state === "undeclared")).toEqual([]);
+    for (const gap of inProcess.coverage.filter((c) => c.state === "not-observed")) expect(gap.reason, `${gap.operationId} ${gap.status}`).toMatch(/^not observed because .{10,}/);
+    expect(inProcess.coverage.find((c) => c.operationId === "dev-fetch-api-key" && c.status === 200)?.reason).toContain("answered 400");
+  });
+
+  it("gives the same results over real HTTP (global fetch) as in-process (app.fetch)", async () => {
+    const overHttp = await check(fetch, { baseUrl: server.url });
+    expect(outcome(overHttp)).toEqual(outcome(inProcess));
+    expect(overHttp.target.baseUrl).toBe(server.url);
+  });
+
+  it("on a development server, accepts dev_fetch_api_key's keys as advertised and checks them", async () => {
+    const report = await check((await createCheckedServer({ config: { devMode: true } })).app.fetch, { only: ["dev-fetch-api-key.production-refuses"] });
+    const dev = report.cases.find((c) => c.id === "dev-fetch-api-key.production-refuses")!;
+    expect(dev.outcome).toBe("passed");
+    expect(dev.notes.join()).toMatch(/development server/);
+    expect(dev.exchanges.map((e) => `${e.path} ${e.status}`)).toEqual(["/api/v1/server_settings 200", "/api/v1/dev_fetch_api_key 200", "/api/v1/fetch_api_key 200", "/api/v1/dev_fetch_api_key 401"]);
+    expect(report.status).toBe("conformant");
+  });
+});
+
+describe("npx zulip-auth check against the demo, as a new user runs it", () => {
+  let demo: ServerProcess;
+  beforeAll(async () => {
+    demo = await startServerProcess(["demo", "--port", "0"]);
+  });
+  afterAll(async () => {
+    await demo?.stop();
+  });
+
+  it("exits 0 with a readable report: one line per case, coverage and a summary", async () => {
+    const started = performance.now();
+    const r = await runCli(["check", demo.url, "--username", "iago@zulip.com", "--password-env", "PW", "--skip", "fetch-api-key.rate-limit"], { env: { PW: "abcd1234" } });
+    const seconds = (performance.now() - started) / 1000;
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split("\n");
+    expect(lines[0]).toBe(`zulip-auth check ${demo.url} as iago@zulip.com`);
+    for (const id of CASE_IDS.filter((id) => id !== "fetch-api-key.rate-limit")) expect(lines.filter((l) => new RegExp(`^PASS  ${id.replace(/\./g, "\\.")} `).test(l)), id).toHaveLength(1);
+    expect(r.stdout).toMatch(/^SKIP  fetch-api-key\.rate-limit +.*\n +not checked because it was left out with --skip$/m);
+    expect(r.stdout).toMatch(/note: development server/);
+    expect(r.stdout).toMatch(/^  fetch-api-key +POST 200 ✓  400 ✓  401 ✓  404 ·  405 ✓  413 ·  429 ·  500 ·$/m);
+    expect(r.stdout).toContain("fetch-api-key 429: not observed because fetch-api-key.rate-limit was not checked because it was left out with --skip");
+    expect(r.stdout).toMatch(/cases {5}18 passed, 0 failed, 1 not checked \(of 19\)/);
+    expect(r.stdout.trimEnd().split("\n").at(-1)).toBe("CONFORMANT: no violation found (exit 0)");
+    expect(r.stdout).not.toContain("abcd1234");
+    expect(seconds).toBeLessThan(20);
+  });
+
+  it("reads the password from standard input too", async () => {
+    const r = await runCli(["check", demo.url, "--username", "iago@zulip.com", "--password-stdin", "--only", "fetch-api-key.success,fetch-api-key.same-key"], { stdin: "abcd1234\n" });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^PASS  fetch-api-key\.success /m);
+    expect(r.stdout).toMatch(/^SKIP  fetch-api-key\.wrong-password +.*\n +not checked because it was not named in --only$/m);
+  });
+
+  it("exits 1 when the password is wrong, saying which cases could not run and why", async () => {
+    const r = await runCli(["check", demo.url, "--username", "iago@zulip.com", "--password-env", "PW", "--only", "fetch-api-key.success,fetch-api-key.same-key"], { env: { PW: "not-the-demo-password" } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL  fetch-api-key\.success .*\n +✗ unexpected-status: expected 200 \(the given credentials\), got 401 AUTHENTICATION_FAILED$/m);
+    expect(r.stdout).toMatch(/^SKIP  fetch-api-key\.same-key .*\n +not checked because the login with the given credentials did not succeed \(it was answered 401; see fetch-api-key\.success\)$/m);
+    expect(r.stdout).toContain("--data-urlencode 'password=<password>'");
+    expect(r.stdout + r.stderr).not.toContain("not-the-demo-password");
+  });
+});
