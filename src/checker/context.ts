@@ -1,9 +1,9 @@
-import { randomBytes } from "node:crypto";
-import type { ContractValidator } from "../contract/validator.ts";
 import { toPointer } from "../contract/spec.ts";
 import { EXPECTATION_KINDS, type ExpectationId, type Finding } from "./finding.ts";
-import { field, send, TransportError, type Exchange, type FetchLike } from "./exchange.ts";
+import { field, send, TransportError, type Exchange } from "./exchange.ts";
 import { reproCurl } from "./repro-curl.ts";
+import { ServerUnreachable, type RunState } from "./run-state.ts";
+import { throwawayEmail } from "./throwaway.ts";
 import { requestPath, type RequestSpec, type Secret } from "./request.ts";
 import type { ExchangeRecord } from "./report.ts";
 
@@ -14,58 +14,8 @@ export class NotChecked extends Error {
   override name = "NotChecked";
 }
 
-/** Thrown when the very first request of a run gets no answer: nothing can be checked (exit 2). */
-export class ServerUnreachable extends Error {
-  override name = "ServerUnreachable";
-}
-
 /** Ends a case after a request got no answer (the finding is already recorded). */
 class CaseAborted extends Error {}
-
-/** What a run shares between its cases: the transport, the validator, and requests made once. */
-export class RunState {
-  answered = false;
-  /** Why the server could not be reached, once that is known. */
-  unreachable: string | undefined;
-  requests = 0;
-  /** Every exchange of the run, for the coverage table. */
-  readonly exchanges: { caseId: string; operationId: string; status: number }[] = [];
-  /** API keys seen in answers; redacted from the report. */
-  readonly apiKeys = new Set<string>();
-  /** The wrong password of the run, shared by the cases that compare answers to it. */
-  readonly wrongPassword = throwawayPassword();
-  private readonly memos = new Map<string, Promise<Exchange>>();
-
-  constructor(
-    readonly fetch: FetchLike,
-    readonly baseUrl: string,
-    readonly username: string,
-    readonly password: Secret,
-    readonly timeoutMs: number,
-    readonly validator: ContractValidator,
-    readonly onRequest: (caseId: string, spec: RequestSpec) => void,
-  ) {}
-
-  /** A request made once per run; the first case to ask for it sends it and carries its evidence. */
-  memo(key: string, make: () => Promise<Exchange>): Promise<Exchange> {
-    let found = this.memos.get(key);
-    if (!found) {
-      found = make();
-      this.memos.set(key, found);
-    }
-    return found;
-  }
-}
-
-/** An email address no account has: a fresh random local part at the domain of the given username. */
-export function throwawayEmail(username: string): string {
-  const at = username.lastIndexOf("@");
-  const domain = at > 0 && /^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/.test(username.slice(at + 1)) ? username.slice(at + 1) : "example.com";
-  return `zulip-auth-check-${randomBytes(6).toString("hex")}@${domain}`;
-}
-
-/** A password no account has. */
-export const throwawayPassword = () => `zulip-auth-check-not-the-password-${randomBytes(4).toString("hex")}`;
 
 /** What a case sees: a way to send requests (each checked against the contract) and to record findings. */
 export class CaseContext {

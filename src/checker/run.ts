@@ -1,7 +1,8 @@
 import { getContractValidator } from "../contract/validator.ts";
 import { API_BASE_PATH, CONTRACT_FILE } from "../contract/spec.ts";
 import { CASES, type CheckCase } from "./cases/index.ts";
-import { CaseContext, NotChecked, RunState, ServerUnreachable } from "./context.ts";
+import { CaseContext, NotChecked } from "./context.ts";
+import { RunState, ServerUnreachable } from "./run-state.ts";
 import { buildCoverage } from "./coverage.ts";
 import type { FetchLike } from "./exchange.ts";
 import type { FindingId } from "./finding.ts";
@@ -48,9 +49,9 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
   const { baseUrl, cases } = validateOptions(options);
   const validator = await getContractValidator();
   const started = Date.now();
-  const report = (progress: ProgressEvent) => options.onProgress?.(progress);
+  const emit = (progress: ProgressEvent) => options.onProgress?.(progress);
   const onRequest = (caseId: string, spec: RequestSpec) =>
-    report({ type: "request", caseId, method: spec.method, path: `${API_BASE_PATH}${spec.path}`, ...(spec.label ? { label: spec.label } : {}) });
+    emit({ type: "request", caseId, method: spec.method, path: `${API_BASE_PATH}${spec.path}`, ...(spec.label ? { label: spec.label } : {}) });
   const run = new RunState(
     options.fetch ?? ((request) => fetch(request)),
     baseUrl,
@@ -63,7 +64,7 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
 
   const target = { baseUrl, apiUrl: `${baseUrl}${API_BASE_PATH}`, username: options.username };
   const contract = { file: CONTRACT_FILE, version: validator.contract.raw.info.version };
-  report({ type: "start", target, contract, total: cases.length });
+  emit({ type: "start", target, contract, total: cases.length });
   const results: CaseResult[] = [];
   let unreachable: string | undefined;
   for (const [i, { check, selected, reason }] of cases.entries()) {
@@ -71,7 +72,7 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
     if (!selected) result = notRun(check, reason);
     else if (unreachable !== undefined) result = notRun(check, "not checked because the server could not be reached");
     else {
-      report({ type: "case-start", caseId: check.id, index: i + 1, total: cases.length });
+      emit({ type: "case-start", caseId: check.id, index: i + 1, total: cases.length });
       const outcome = await runCase(check, run);
       if (outcome === "unreachable") {
         unreachable = run.unreachable;
@@ -81,7 +82,7 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
       }
     }
     results.push(result);
-    report({ type: "case-end", result, index: i + 1, total: cases.length });
+    emit({ type: "case-end", result, index: i + 1, total: cases.length });
   }
 
   const coverage = buildCoverage(validator.operations, run.exchanges, CASES, results);

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
-import { loginSpec, throwawayPassword, type CaseContext } from "../context.ts";
+import { loginSpec, type CaseContext } from "../context.ts";
+import { throwawayPassword } from "../throwaway.ts";
 import { field, type Exchange } from "../exchange.ts";
 import type { FieldValue, RequestSpec } from "../request.ts";
 import { FETCH, type CheckCase } from "./case.ts";

@@ -1,4 +1,5 @@
-import { loginSpec, throwawayPassword } from "../context.ts";
+import { loginSpec } from "../context.ts";
+import { throwawayPassword } from "../throwaway.ts";
 import { field } from "../exchange.ts";
 import { FETCH, type CheckCase } from "./case.ts";
 
