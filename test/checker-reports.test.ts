@@ -250,7 +250,7 @@ describe("zulip-auth check, the command", () => {
     const r = await runCli(args(broken.url), { env });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe("");
-    expect(r.stdout).toMatch(/^FAIL  fetch-api-key\.unknown-user +.*\n +✗ account-enumeration \(security\): an unknown user is answered differently from a wrong password \(msg differ\)/m);
+    expect(r.stdout).toMatch(/^FAIL  fetch-api-key\.unknown-user +.*\n +✗ account-enumeration \(security\): an unknown user is answered differently from a wrong password \(msg differs\)/m);
     expect(r.stdout).toMatch(/^ +repro: +curl -sS -i -X POST http:\/\/127\.0\.0\.1:\d+\/api\/v1\/fetch_api_key --data-urlencode username=zulip-auth-check-[0-9a-f]{12}@zulip\.com --data-urlencode password=zulip-auth-check-not-the-password-[0-9a-f]{8}$/m);
     expect(r.stdout).toMatch(/^ +contract: openapi\/zulip-auth\.yaml:\d+ #\/paths\/~1fetch_api_key\/post\/responses\/401\/description$/m);
     expect(r.stdout.trimEnd().split("\n").at(-1)).toBe("NOT CONFORMANT: 1 finding in 1 case (exit 1)");

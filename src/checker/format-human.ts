@@ -38,7 +38,7 @@ export function formatFinding(f: Finding): string[] {
 export function formatFooter(report: CheckReport): string {
   const out: string[] = [];
   if (report.status === "unreachable") {
-    out.push(`\nThe server could not be reached: ${report.unreachable}`, "Nothing was checked (exit 2).");
+    out.push(`The server could not be reached: ${report.unreachable}`, "Nothing was checked (exit 2).");
     return out.join("\n") + "\n";
   }
   out.push("", "Coverage: operation × declared status (✓ observed, · not observed, ! observed but not declared)");

@@ -82,7 +82,8 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
       }
     }
     results.push(result);
-    emit({ type: "case-end", result, index: i + 1, total: cases.length });
+    // Once the server is known to be unreachable, one line says so: no case is shown as if it had been looked at.
+    if (unreachable === undefined) emit({ type: "case-end", result, index: i + 1, total: cases.length });
   }
 
   const coverage = buildCoverage(validator.operations, run.exchanges, CASES, results);

@@ -155,7 +155,7 @@ export const fetchApiKeyCases: CheckCase[] = [
       const [a, b] = [shape(wrong), shape(unknown)];
       if (isDeepStrictEqual(a, b)) return;
       const differs = (Object.keys(a) as (keyof typeof a)[]).filter((k) => !isDeepStrictEqual(a[k], b[k]));
-      ctx.fail(unknown, "account-enumeration", `an unknown user is answered differently from a wrong password (${differs.join(", ")} differ): anyone can find out which accounts exist`, {
+      ctx.fail(unknown, "account-enumeration", `an unknown user is answered differently from a wrong password (${differs.join(", ")} differ${differs.length === 1 ? "s" : ""}): anyone can find out which accounts exist`, {
         spec: [...FETCH, "responses", "401", "description"],
         pointer: differs.includes("status") ? "" : differs.includes("code") ? "/code" : differs.includes("msg") ? "/msg" : "",
         expected: `as for a wrong password: ${JSON.stringify(a)}`,
