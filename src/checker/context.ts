@@ -45,6 +45,7 @@ export class CaseContext {
     this.run.onRequest(this.caseId, spec);
     this.run.requests++;
     let exchange: Exchange;
+    const started = performance.now();
     try {
       exchange = await send(this.run.fetch, this.run.baseUrl, spec, this.run.timeoutMs);
     } catch (error) {
@@ -52,7 +53,7 @@ export class CaseContext {
       if (!this.run.answered) throw new ServerUnreachable(`${this.run.baseUrl}: ${error.message}`);
       const path = requestPath(spec);
       const repro = reproCurl(this.run.baseUrl, spec);
-      this.exchanges.push({ operationId: spec.operationId, method: spec.method, path, status: null, durationMs: this.run.timeoutMs, ...(spec.label ? { label: spec.label } : {}), repro });
+      this.exchanges.push({ operationId: spec.operationId, method: spec.method, path, status: null, durationMs: Math.round(performance.now() - started), ...(spec.label ? { label: spec.label } : {}), repro });
       this.findings.push({
         id: "request-failed",
         kind: EXPECTATION_KINDS["request-failed"],
