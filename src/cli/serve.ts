@@ -1,13 +1,23 @@
 import { Command, InvalidArgumentError, Option } from "commander";
+import type { HashParams } from "../auth/password-hasher.ts";
+import { parseRateLimit } from "../auth/rate-limit.ts";
 import { DEFAULT_CONFIG } from "../server/config.ts";
 import { startServer, type RunningServer } from "../server/start.ts";
 import { createDemoDatabase, demoCurl, DEMO_USERS } from "./demo.ts";
-import { dbOption } from "./context.ts";
+import { argon2Option, dbOption } from "./context.ts";
 
 const int = (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number");
   return n;
+};
+
+const rule = (text: string) => {
+  try {
+    return parseRateLimit(text);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 };
 
 const portOption = () => new Option("--port <port>", "TCP port").env("ZULIP_AUTH_PORT").default(9991).argParser(int);
@@ -35,6 +45,20 @@ function stopOnSignals(server: RunningServer, cleanup: () => void = () => {}): v
   process.on("SIGINT", () => stop("SIGINT"));
 }
 
+interface ServeOptions {
+  port: number;
+  host: string;
+  db: string;
+  rootDomain: string;
+  externalUrl?: string;
+  bodyLimit: number;
+  dev?: boolean;
+  rateLimit: string;
+  argon2: HashParams;
+  headersTimeout: number;
+  requestTimeout: number;
+}
+
 /** `zulip-auth serve`: the login service on the configured database. */
 export function serveCommand(): Command {
   return new Command("serve")
@@ -46,12 +70,25 @@ export function serveCommand(): Command {
     .addOption(new Option("--external-url <url>", "public URL behind a proxy (for realm_url)").env("ZULIP_AUTH_EXTERNAL_URL"))
     .addOption(new Option("--body-limit <bytes>", "largest request body read").env("ZULIP_AUTH_BODY_LIMIT").default(DEFAULT_CONFIG.bodyLimit).argParser(int))
     .addOption(new Option("--dev", "enable dev_fetch_api_key (keys without a password: never in production)").env("ZULIP_AUTH_DEV"))
-    .action(async (o: { port: number; host: string; db: string; rootDomain: string; externalUrl?: string; bodyLimit: number; dev?: boolean }) => {
+    .addOption(new Option("--rate-limit <attempts/seconds|off>", "login attempts per username and window").env("ZULIP_AUTH_RATE_LIMIT").default("5/1800"))
+    .addOption(argon2Option())
+    .addOption(new Option("--headers-timeout <ms>", "cut off a client that has not sent its headers by then").env("ZULIP_AUTH_HEADERS_TIMEOUT").default(DEFAULT_CONFIG.headersTimeoutMs).argParser(int))
+    .addOption(new Option("--request-timeout <ms>", "cut off a client that has not sent its whole request by then").env("ZULIP_AUTH_REQUEST_TIMEOUT").default(DEFAULT_CONFIG.requestTimeoutMs).argParser(int))
+    .action(async (o: ServeOptions) => {
       const server = await startServer({
         port: o.port,
         host: o.host,
         db: o.db,
-        config: { rootDomain: o.rootDomain, devMode: o.dev === true, bodyLimit: o.bodyLimit, ...(o.externalUrl ? { externalUrl: o.externalUrl } : {}) },
+        hashParams: o.argon2,
+        config: {
+          rootDomain: o.rootDomain,
+          devMode: o.dev === true,
+          bodyLimit: o.bodyLimit,
+          rateLimit: rule(o.rateLimit),
+          headersTimeoutMs: o.headersTimeout,
+          requestTimeoutMs: o.requestTimeout,
+          ...(o.externalUrl ? { externalUrl: o.externalUrl } : {}),
+        },
       });
       stopOnSignals(server);
     });
