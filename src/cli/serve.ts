@@ -13,6 +13,20 @@ const int = (value: string) => {
 const portOption = () => new Option("--port <port>", "TCP port").env("ZULIP_AUTH_PORT").default(9991).argParser(int);
 const hostOption = () => new Option("--host <address>", "address to listen on").env("ZULIP_AUTH_HOST").default("127.0.0.1");
 
+/** Parses a yes/no value strictly: commander's boolean `.env()` would take ZULIP_AUTH_DOCS=0 as on. */
+const flag = (value: string) => {
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)?$/i.test(value)) return false;
+  throw new InvalidArgumentError("expected 1, true, yes, on, 0, false, no or off");
+};
+
+const docsOption = () =>
+  new Option("--docs [on|off]", "serve the contract (/openapi.yaml, /openapi.json) and its interactive reference (/docs)")
+    .env("ZULIP_AUTH_DOCS")
+    .default(false)
+    .preset("on")
+    .argParser(flag);
+
 /** Stops the server gracefully on SIGTERM or SIGINT: in-flight requests finish, the database closes, exit 0. */
 function stopOnSignals(server: RunningServer, cleanup: () => void = () => {}): void {
   let stopping = false;
@@ -46,12 +60,13 @@ export function serveCommand(): Command {
     .addOption(new Option("--external-url <url>", "public URL behind a proxy (for realm_url)").env("ZULIP_AUTH_EXTERNAL_URL"))
     .addOption(new Option("--body-limit <bytes>", "largest request body read").env("ZULIP_AUTH_BODY_LIMIT").default(DEFAULT_CONFIG.bodyLimit).argParser(int))
     .addOption(new Option("--dev", "enable dev_fetch_api_key (keys without a password: never in production)").env("ZULIP_AUTH_DEV"))
-    .action(async (o: { port: number; host: string; db: string; rootDomain: string; externalUrl?: string; bodyLimit: number; dev?: boolean }) => {
+    .addOption(docsOption())
+    .action(async (o: { port: number; host: string; db: string; rootDomain: string; externalUrl?: string; bodyLimit: number; dev?: boolean; docs: boolean }) => {
       const server = await startServer({
         port: o.port,
         host: o.host,
         db: o.db,
-        config: { rootDomain: o.rootDomain, devMode: o.dev === true, bodyLimit: o.bodyLimit, ...(o.externalUrl ? { externalUrl: o.externalUrl } : {}) },
+        config: { rootDomain: o.rootDomain, devMode: o.dev === true, bodyLimit: o.bodyLimit, docs: o.docs, ...(o.externalUrl ? { externalUrl: o.externalUrl } : {}) },
       });
       stopOnSignals(server);
     });
@@ -60,17 +75,18 @@ export function serveCommand(): Command {
 /** `zulip-auth demo`: a throwaway server seeded with the documentation's example data. */
 export function demoCommand(): Command {
   return new Command("demo")
-    .description("run a throwaway demo server with the documentation's example users (dev mode on)")
+    .description("run a throwaway demo server with the documentation's example users (dev mode and /docs on)")
     .addOption(portOption())
     .addOption(hostOption())
     .action(async (o: { port: number; host: string }) => {
       const { db, cleanup } = await createDemoDatabase();
-      const server = await startServer({ port: o.port, host: o.host, db, config: { devMode: true } });
+      const server = await startServer({ port: o.port, host: o.host, db, config: { devMode: true, docs: true } });
       stopOnSignals(server, cleanup);
       const users = DEMO_USERS.map((u) => `  ${u.email} / ${u.password}`).join("\n");
       process.stderr.write(
         `\nzulip-auth demo on ${server.url} (organization "Zulip Dev", throwaway database)\n` +
-          `demo users (public passwords, never use them for real):\n${users}\n\ntry:\n  ${demoCurl(server.url)}\n\n`,
+          `demo users (public passwords, never use them for real):\n${users}\n\ntry:\n  ${demoCurl(server.url)}\n` +
+          `or open the API reference: ${server.url}/docs\n\n`,
       );
     });
 }

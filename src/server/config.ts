@@ -8,6 +8,8 @@ export interface ServerConfig {
   externalUrl?: string;
   /** Largest request body read, in bytes. */
   bodyLimit: number;
+  /** Serves the contract (/openapi.yaml, /openapi.json) and its interactive reference (/docs). */
+  docs: boolean;
 }
 
 /** Defaults for a local server. */
@@ -15,4 +17,5 @@ export const DEFAULT_CONFIG: ServerConfig = {
   rootDomain: "localhost",
   devMode: false,
   bodyLimit: 64 * 1024,
+  docs: false,
 };
