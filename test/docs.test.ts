@@ -126,7 +126,7 @@ describe("/docs", () => {
     const csp = (await s.request("/docs")).headers.get("content-security-policy") ?? "";
     const directives = new Map(csp.split(";").map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name!, values]));
     expect(directives.get("default-src")).toEqual(["'none'"]);
-    for (const name of ["script-src", "connect-src"]) expect(directives.get(name), name).toEqual(["'self'"]);
+    for (const name of ["script-src", "style-src", "connect-src"]) expect(directives.get(name), name).toEqual(["'self'"]);
     for (const values of directives.values()) expect(values.some((v) => /^(https?:|\*)/.test(v))).toBe(false);
   });
 
