@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { API_BASE_PATH } from "../contract/spec.ts";
 import type { AppDeps, AppEnv } from "./deps.ts";
+import { docsRoutes } from "./docs.ts";
 import { internalError, methodNotAllowed, notFound, payloadTooLarge, ZulipError } from "./errors.ts";
 import { devFetchApiKey } from "./routes/dev-fetch-api-key.ts";
 import { fetchApiKey } from "./routes/fetch-api-key.ts";
@@ -36,6 +37,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   api.get("/server_settings", serverSettings(deps));
   api.all("/server_settings", () => methodNotAllowed(["GET"]).toResponse());
   app.route(API_BASE_PATH, api);
+  if (deps.config.docs) app.route("/", docsRoutes(deps));
 
   app.notFound(() => notFound().toResponse());
   app.onError((error, c) => {

@@ -15,6 +15,8 @@ export interface ServerConfig {
   /** A client must send its headers within this time, and the whole request within requestTimeoutMs. */
   headersTimeoutMs: number;
   requestTimeoutMs: number;
+  /** Serves the contract (/openapi.yaml, /openapi.json) and its interactive reference (/docs). */
+  docs: boolean;
 }
 
 /** Defaults for a local server. */
@@ -25,4 +27,5 @@ export const DEFAULT_CONFIG: ServerConfig = {
   rateLimit: ZULIP_AUTH_RATE_LIMIT,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
+  docs: false,
 };
