@@ -105,15 +105,15 @@ export function createZulipAuthClient(options: ZulipAuthClientOptions): ZulipAut
 
   return {
     apiUrl,
-    fetchApiKey(params, callOptions) {
+    async fetchApiKey(params, callOptions) {
       const body = { username: stringParam(params, "username"), password: stringParam(params, "password") };
       return call("fetch-api-key", callOptions, (signal) => api.POST("/fetch_api_key", { body, headers: FORM, parseAs: "text", signal }));
     },
-    devFetchApiKey(params, callOptions) {
+    async devFetchApiKey(params, callOptions) {
       const body = { username: stringParam(params, "username") };
       return call("dev-fetch-api-key", callOptions, (signal) => api.POST("/dev_fetch_api_key", { body, headers: FORM, parseAs: "text", signal }));
     },
-    serverSettings(callOptions) {
+    async serverSettings(callOptions) {
       return call("get-server-settings", callOptions, (signal) => api.GET("/server_settings", { parseAs: "text", signal }));
     },
   };
