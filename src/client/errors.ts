@@ -5,6 +5,9 @@ export type ClientOperation = Extract<OperationId, "fetch-api-key" | "dev-fetch-
 
 type ErrorStatus<Op extends OperationId> = Exclude<DeclaredStatus<Op>, 200>;
 
+/** Flattens an intersection so editors show one object type. */
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
 /** A body whose `code` is an enum, split into one member per code so that `code` narrows it. */
 type PerCode<B> = B extends { code: infer C } ? (C extends string ? Omit<B, "code"> & { code: C } : never) : never;
 
@@ -22,7 +25,7 @@ type Extras<B> = B extends { code: "RATE_LIMIT_HIT" } ? { retryAfter: number } :
  */
 export type ZulipApiError<Op extends OperationId> = CodedAnswer<Op> extends infer B
   ? B extends { code: string }
-    ? B & Extras<B> & { kind: "zulip" }
+    ? Simplify<B & Extras<B> & { kind: "zulip" }>
     : never
   : never;
 
