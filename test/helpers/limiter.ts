@@ -8,6 +8,7 @@ export function scriptedLimiter(refusals: number, retryAfterSeconds: number): At
   let left = refusals;
   const limiter = {
     attempts: 0,
+    rule: { attempts: 5, windowSeconds: 1800 },
     async consume(): Promise<RateLimitDecision> {
       limiter.attempts += 1;
       const resetAt = Math.ceil(Date.now() / 1000 + retryAfterSeconds);
@@ -18,6 +19,9 @@ export function scriptedLimiter(refusals: number, retryAfterSeconds: number): At
       return { allowed: true, limit: 5, remaining: 4, resetAt, retryAfter: 0 };
     },
     async reset(): Promise<void> {},
+    async windowStart(): Promise<number | undefined> {
+      return undefined;
+    },
   };
   return limiter;
 }
