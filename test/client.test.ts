@@ -164,6 +164,10 @@ describe("no answer: network errors, timeouts and aborts are told apart from ser
       const { error: during } = await client.serverSettings({ signal: controller.signal });
       expect(during).toMatchObject({ kind: "transport", code: "ABORTED" });
 
+      const unbounded = createZulipAuthClient({ baseUrl: silent.url, timeoutMs: Number.POSITIVE_INFINITY });
+      const { error: noTimeout } = await unbounded.serverSettings({ signal: AbortSignal.timeout(150) });
+      expect(noTimeout).toMatchObject({ code: "ABORTED" });
+
       const { error: timedOut } = await client.serverSettings({ timeoutMs: 100, signal: new AbortController().signal });
       expect(timedOut).toMatchObject({ code: "TIMEOUT", timeoutMs: 100 });
     } finally {

@@ -11,7 +11,7 @@ export interface AttemptSignal {
 export function attemptSignal(caller: AbortSignal | undefined, timeoutMs: number): AttemptSignal {
   const timeout = Number.isFinite(timeoutMs) ? AbortSignal.timeout(timeoutMs) : undefined;
   const signals = [caller, timeout].filter((s): s is AbortSignal => s !== undefined);
-  const signal = signals.length === 1 ? signals[0]! : AbortSignal.any(signals.length ? signals : [new AbortController().signal]);
+  const signal = signals.length === 0 ? new AbortController().signal : signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
   return {
     signal,
     transportError(cause) {
