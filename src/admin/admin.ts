@@ -60,7 +60,7 @@ export class Admin {
   async setPassword(subdomain: string, email: string, password: string): Promise<void> {
     this.checkPassword(password);
     const user = await this.user(subdomain, email);
-    await this.store.updateUser(user.id, { password_hash: await this.hasher.hash(password) });
+    await this.store.updateUser(user.id, { password_hash: await this.hasher.hash(password), password_changed_at: new Date().toISOString() });
   }
 
   async setUserActive(subdomain: string, email: string, active: boolean): Promise<void> {

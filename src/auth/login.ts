@@ -33,15 +33,27 @@ export interface LoginDeps {
  * password does, so the two cannot be told apart by timing.
  */
 export async function passwordLogin(deps: LoginDeps, org: Organization, username: string, password: string): Promise<LoginResult> {
-  const rateLimit = deps.limiter ? await deps.limiter.consume(username) : undefined;
-  const result = await authenticate(deps, org, username, password, rateLimit);
+  const user = org.email_auth_enabled ? await deps.store.findUser(org.id, username) : undefined;
+  let rateLimit: RateLimitDecision | undefined;
+  if (deps.limiter) {
+    if (user?.password_changed_at) await resetIfPasswordChanged(deps.limiter, username, user.password_changed_at);
+    rateLimit = await deps.limiter.consume(username);
+  }
+  const result = await authenticate(deps, org, user, username, password, rateLimit);
   if (result.ok && deps.limiter) await deps.limiter.reset(username);
   return result;
+}
+
+/** Zulip clears the count when the password changes; the change may come from another process. */
+async function resetIfPasswordChanged(limiter: AttemptLimiter, username: string, changedAt: string): Promise<void> {
+  const start = await limiter.windowStart(username);
+  if (start !== undefined && Date.parse(changedAt) > start) await limiter.reset(username);
 }
 
 async function authenticate(
   deps: LoginDeps,
   org: Organization,
+  user: User | undefined,
   username: string,
   password: string,
   rateLimit: RateLimitDecision | undefined,
@@ -55,7 +67,6 @@ async function authenticate(
     return fail("AUTHENTICATION_FAILED");
   }
 
-  const user = await deps.store.findUser(org.id, username);
   if (!user) {
     await deps.hasher.verifyDummy(password);
     return fail((await deps.store.emailExistsAnywhere(username)) ? "NONEXISTENT_SUBDOMAIN" : "AUTHENTICATION_FAILED");

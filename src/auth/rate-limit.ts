@@ -1,3 +1,12 @@
+/** Zulip's authenticate_by_username rule: at most `attempts` counted attempts per `windowSeconds` per username. */
+export interface RateLimitRule {
+  attempts: number;
+  windowSeconds: number;
+}
+
+/** Zulip's default: 5 attempts per 30 minutes. */
+export const ZULIP_AUTH_RATE_LIMIT: RateLimitRule = { attempts: 5, windowSeconds: 1800 };
+
 /** The state of one username's counter after an attempt was counted, or why it was refused. */
 export interface RateLimitDecision {
   allowed: boolean;
@@ -10,10 +19,21 @@ export interface RateLimitDecision {
 }
 
 /**
- * Zulip's authenticate_by_username rule: counts attempts that reach authentication, per username string,
- * server-wide. `consume` refuses without counting once the limit is reached; a success `reset`s.
+ * Counts attempts that reach authentication, per username string, server-wide. `consume` counts one and says
+ * whether it is allowed; a success `reset`s; `windowStart` tells when the current count began (ms since the
+ * epoch), so a password changed after it can clear the count.
  */
 export interface AttemptLimiter {
+  readonly rule: RateLimitRule;
   consume(username: string): Promise<RateLimitDecision>;
   reset(username: string): Promise<void>;
+  windowStart(username: string): Promise<number | undefined>;
+}
+
+/** Parses "ATTEMPTS/SECONDS" (e.g. "5/1800") or "off". */
+export function parseRateLimit(text: string): RateLimitRule | null {
+  if (text === "off") return null;
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new Error(`expected ATTEMPTS/SECONDS (e.g. 5/1800) or off, not "${text}"`);
+  return { attempts: Number(m[1]), windowSeconds: Number(m[2]) };
 }

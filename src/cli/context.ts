@@ -1,17 +1,32 @@
-import { Option } from "commander";
+import { InvalidArgumentError, Option } from "commander";
 import { Admin } from "../admin/admin.ts";
-import { PasswordHasher } from "../auth/password-hasher.ts";
+import { OWASP_MINIMUM, parseHashParams, PasswordHasher, type HashParams } from "../auth/password-hasher.ts";
 import { DEFAULT_PASSWORD_POLICY } from "../auth/password-policy.ts";
 import { DEFAULT_SQLITE_PATH, openSqliteStore } from "../store/sqlite.ts";
 
 /** The --db option every command takes. */
 export const dbOption = () => new Option("--db <path>", "SQLite database file").env("ZULIP_AUTH_DB").default(DEFAULT_SQLITE_PATH);
 
+const { memoryCost: m, timeCost: t, parallelism: p } = OWASP_MINIMUM;
+
+/** The argon2id parameters new hashes get (the server's and the CLI's must agree, or logins rehash). */
+export const argon2Option = () =>
+  new Option("--argon2 <m=KiB,t=passes,p=lanes>", "argon2id parameters for new hashes")
+    .env("ZULIP_AUTH_ARGON2")
+    .default(OWASP_MINIMUM, `m=${m},t=${t},p=${p} (OWASP's minimum)`)
+    .argParser((text: string) => {
+      try {
+        return parseHashParams(text);
+      } catch (error) {
+        throw new InvalidArgumentError((error as Error).message);
+      }
+    });
+
 /** Runs an operator action against the database, closing it afterwards. */
-export async function withAdmin<T>(db: string, action: (admin: Admin) => Promise<T>): Promise<T> {
+export async function withAdmin<T>(db: string, action: (admin: Admin) => Promise<T>, hashParams: HashParams = OWASP_MINIMUM): Promise<T> {
   const store = await openSqliteStore(db);
   try {
-    return await action(new Admin(store, new PasswordHasher(), DEFAULT_PASSWORD_POLICY));
+    return await action(new Admin(store, new PasswordHasher(hashParams), DEFAULT_PASSWORD_POLICY));
   } finally {
     await store.close();
   }

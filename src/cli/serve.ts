@@ -1,8 +1,10 @@
 import { Command, InvalidArgumentError, Option } from "commander";
+import type { HashParams } from "../auth/password-hasher.ts";
+import { parseRateLimit } from "../auth/rate-limit.ts";
 import { DEFAULT_CONFIG } from "../server/config.ts";
 import { startServer, type RunningServer } from "../server/start.ts";
 import { createDemoDatabase, demoCurl, DEMO_USERS } from "./demo.ts";
-import { dbOption } from "./context.ts";
+import { argon2Option, dbOption } from "./context.ts";
 
 const int = (value: string) => {
   const n = Number(value);
@@ -10,8 +12,30 @@ const int = (value: string) => {
   return n;
 };
 
+const rule = (text: string) => {
+  try {
+    return parseRateLimit(text);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+};
+
 const portOption = () => new Option("--port <port>", "TCP port").env("ZULIP_AUTH_PORT").default(9991).argParser(int);
 const hostOption = () => new Option("--host <address>", "address to listen on").env("ZULIP_AUTH_HOST").default("127.0.0.1");
+
+/** Parses a yes/no value strictly: commander's boolean `.env()` would take ZULIP_AUTH_DEV=0 as on. */
+const flag = (value: string) => {
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)?$/i.test(value)) return false;
+  throw new InvalidArgumentError("expected 1, true, yes, on, 0, false, no or off");
+};
+
+const docsOption = () =>
+  new Option("--docs [on|off]", "serve the contract (/openapi.yaml, /openapi.json) and its interactive reference (/docs)")
+    .env("ZULIP_AUTH_DOCS")
+    .default(false)
+    .preset("on")
+    .argParser(flag);
 
 /** Stops the server gracefully on SIGTERM or SIGINT: in-flight requests finish, the database closes, exit 0. */
 function stopOnSignals(server: RunningServer, cleanup: () => void = () => {}): void {
@@ -35,6 +59,21 @@ function stopOnSignals(server: RunningServer, cleanup: () => void = () => {}): v
   process.on("SIGINT", () => stop("SIGINT"));
 }
 
+interface ServeOptions {
+  port: number;
+  host: string;
+  db: string;
+  rootDomain: string;
+  externalUrl?: string;
+  bodyLimit: number;
+  dev: boolean;
+  rateLimit: string;
+  argon2: HashParams;
+  headersTimeout: number;
+  requestTimeout: number;
+  docs: boolean;
+}
+
 /** `zulip-auth serve`: the login service on the configured database. */
 export function serveCommand(): Command {
   return new Command("serve")
@@ -45,13 +84,34 @@ export function serveCommand(): Command {
     .addOption(new Option("--root-domain <host>", "hosts <sub>.<root-domain> name organization <sub>").env("ZULIP_AUTH_ROOT_DOMAIN").default(DEFAULT_CONFIG.rootDomain))
     .addOption(new Option("--external-url <url>", "public URL behind a proxy (for realm_url)").env("ZULIP_AUTH_EXTERNAL_URL"))
     .addOption(new Option("--body-limit <bytes>", "largest request body read").env("ZULIP_AUTH_BODY_LIMIT").default(DEFAULT_CONFIG.bodyLimit).argParser(int))
-    .addOption(new Option("--dev", "enable dev_fetch_api_key (keys without a password: never in production)").env("ZULIP_AUTH_DEV"))
-    .action(async (o: { port: number; host: string; db: string; rootDomain: string; externalUrl?: string; bodyLimit: number; dev?: boolean }) => {
+    .addOption(
+      new Option("--dev [on|off]", "enable dev_fetch_api_key (keys without a password: never in production)")
+        .env("ZULIP_AUTH_DEV")
+        .default(false)
+        .preset("on")
+        .argParser(flag),
+    )
+    .addOption(new Option("--rate-limit <attempts/seconds|off>", "login attempts per username and window").env("ZULIP_AUTH_RATE_LIMIT").default("5/1800"))
+    .addOption(argon2Option())
+    .addOption(new Option("--headers-timeout <ms>", "cut off a client that has not sent its headers by then").env("ZULIP_AUTH_HEADERS_TIMEOUT").default(DEFAULT_CONFIG.headersTimeoutMs).argParser(int))
+    .addOption(new Option("--request-timeout <ms>", "cut off a client that has not sent its whole request by then").env("ZULIP_AUTH_REQUEST_TIMEOUT").default(DEFAULT_CONFIG.requestTimeoutMs).argParser(int))
+    .addOption(docsOption())
+    .action(async (o: ServeOptions) => {
       const server = await startServer({
         port: o.port,
         host: o.host,
         db: o.db,
-        config: { rootDomain: o.rootDomain, devMode: o.dev === true, bodyLimit: o.bodyLimit, ...(o.externalUrl ? { externalUrl: o.externalUrl } : {}) },
+        hashParams: o.argon2,
+        config: {
+          rootDomain: o.rootDomain,
+          devMode: o.dev,
+          docs: o.docs,
+          bodyLimit: o.bodyLimit,
+          rateLimit: rule(o.rateLimit),
+          headersTimeoutMs: o.headersTimeout,
+          requestTimeoutMs: o.requestTimeout,
+          ...(o.externalUrl ? { externalUrl: o.externalUrl } : {}),
+        },
       });
       stopOnSignals(server);
     });
@@ -60,17 +120,18 @@ export function serveCommand(): Command {
 /** `zulip-auth demo`: a throwaway server seeded with the documentation's example data. */
 export function demoCommand(): Command {
   return new Command("demo")
-    .description("run a throwaway demo server with the documentation's example users (dev mode on)")
+    .description("run a throwaway demo server with the documentation's example users (dev mode and /docs on)")
     .addOption(portOption())
     .addOption(hostOption())
     .action(async (o: { port: number; host: string }) => {
       const { db, cleanup } = await createDemoDatabase();
-      const server = await startServer({ port: o.port, host: o.host, db, config: { devMode: true } });
+      const server = await startServer({ port: o.port, host: o.host, db, config: { devMode: true, docs: true } });
       stopOnSignals(server, cleanup);
       const users = DEMO_USERS.map((u) => `  ${u.email} / ${u.password}`).join("\n");
       process.stderr.write(
         `\nzulip-auth demo on ${server.url} (organization "Zulip Dev", throwaway database)\n` +
-          `demo users (public passwords, never use them for real):\n${users}\n\ntry:\n  ${demoCurl(server.url)}\n\n`,
+          `demo users (public passwords, never use them for real):\n${users}\n\ntry:\n  ${demoCurl(server.url)}\n` +
+          `or open the API reference: ${server.url}/docs\n\n`,
       );
     });
 }

@@ -1,30 +1,32 @@
 import { Command } from "commander";
+import type { HashParams } from "../auth/password-hasher.ts";
 import { readPassword } from "./password-input.ts";
-import { dbOption, printRows, withAdmin } from "./context.ts";
+import { argon2Option, dbOption, printRows, withAdmin } from "./context.ts";
 
 interface UserOptions {
   org: string;
   db: string;
+  argon2: HashParams;
 }
 
 /** `zulip-auth user …`: users; passwords come from a prompt or standard input, never from arguments. */
 export function userCommand(): Command {
   const user = new Command("user").description("manage users");
-  const withOrg = (c: Command) => c.option("--org <subdomain>", "organization subdomain", "").addOption(dbOption());
+  const withOrg = (c: Command) => c.option("--org <subdomain>", "organization subdomain", "").addOption(dbOption()).addOption(argon2Option());
 
   withOrg(user.command("add <email>").description("create a user (prompts for the password)"))
     .option("--name <name>", "full name", "")
     .option("--password-stdin", "read the password from standard input")
     .action(async (email: string, o: UserOptions & { name: string; passwordStdin?: boolean }) => {
       const password = await readPassword(o.passwordStdin === true);
-      const created = await withAdmin(o.db, (a) => a.addUser(o.org, email, password, o.name));
+      const created = await withAdmin(o.db, (a) => a.addUser(o.org, email, password, o.name), o.argon2);
       console.log(`created user ${created.email} (id ${created.id}) in organization "${o.org}"`);
     });
   withOrg(user.command("set-password <email>").description("set a user's password (prompts for it)"))
     .option("--password-stdin", "read the password from standard input")
     .action(async (email: string, o: UserOptions & { passwordStdin?: boolean }) => {
       const password = await readPassword(o.passwordStdin === true, "New password: ");
-      await withAdmin(o.db, (a) => a.setPassword(o.org, email, password));
+      await withAdmin(o.db, (a) => a.setPassword(o.org, email, password), o.argon2);
       console.log(`password changed for ${email}`);
     });
   for (const [name, active] of [["deactivate", false], ["reactivate", true]] as const) {

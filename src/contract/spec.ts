@@ -8,8 +8,7 @@ import type { OpenAPIV3_1 } from "openapi-types";
 export const CONTRACT_FILE = "openapi/zulip-auth.yaml";
 export const CONTRACT_PATH = fileURLToPath(new URL(`../../${CONTRACT_FILE}`, import.meta.url));
 
-/** The base path every operation of the contract lives under. */
-export const API_BASE_PATH = "/api/v1";
+export { API_BASE_PATH } from "./base-path.ts";
 
 export type OpenApiDocument = OpenAPIV3_1.Document;
 

@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { API_BASE_PATH } from "../contract/spec.ts";
 import type { AppDeps, AppEnv } from "./deps.ts";
+import { docsRoutes } from "./docs.ts";
 import { internalError, methodNotAllowed, notFound, payloadTooLarge, ZulipError } from "./errors.ts";
 import { devFetchApiKey } from "./routes/dev-fetch-api-key.ts";
 import { fetchApiKey } from "./routes/fetch-api-key.ts";
@@ -25,16 +26,18 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       organization: c.get("organization"),
     }, "request");
   });
-  app.use(bodyLimit({ maxSize: deps.config.bodyLimit, onError: () => payloadTooLarge().toResponse() }));
+  // Only the two POST endpoints read a body; every other answer is given without reading one.
+  const limit = bodyLimit({ maxSize: deps.config.bodyLimit, onError: () => payloadTooLarge().toResponse() });
 
   const api = new Hono<AppEnv>();
-  api.post("/fetch_api_key", fetchApiKey(deps));
+  api.post("/fetch_api_key", limit, fetchApiKey(deps));
   api.all("/fetch_api_key", () => methodNotAllowed(["POST"]).toResponse());
-  api.post("/dev_fetch_api_key", devFetchApiKey(deps));
+  api.post("/dev_fetch_api_key", limit, devFetchApiKey(deps));
   api.all("/dev_fetch_api_key", () => methodNotAllowed(["POST"]).toResponse());
   api.get("/server_settings", serverSettings(deps));
   api.all("/server_settings", () => methodNotAllowed(["GET"]).toResponse());
   app.route(API_BASE_PATH, api);
+  if (deps.config.docs) app.route("/", docsRoutes(deps));
 
   app.notFound(() => notFound().toResponse());
   app.onError((error, c) => {

@@ -1,3 +1,5 @@
+import { ZULIP_AUTH_RATE_LIMIT, type RateLimitRule } from "../auth/rate-limit.ts";
+
 /** How one server instance behaves; each field is also a `serve` option and an environment variable. */
 export interface ServerConfig {
   /** Hosts `<sub>.<rootDomain>` name organisation `sub`; the root domain itself (and any other host) the root organisation. */
@@ -8,6 +10,13 @@ export interface ServerConfig {
   externalUrl?: string;
   /** Largest request body read, in bytes. */
   bodyLimit: number;
+  /** Zulip's per-username login limit, or null to switch it off (development). */
+  rateLimit: RateLimitRule | null;
+  /** A client must send its headers within this time, and the whole request within requestTimeoutMs. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** Serves the contract (/openapi.yaml, /openapi.json) and its interactive reference (/docs). */
+  docs: boolean;
 }
 
 /** Defaults for a local server. */
@@ -15,4 +24,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   rootDomain: "localhost",
   devMode: false,
   bodyLimit: 64 * 1024,
+  rateLimit: ZULIP_AUTH_RATE_LIMIT,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  docs: false,
 };

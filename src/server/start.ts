@@ -1,12 +1,14 @@
 import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
-import { createAdaptorServer } from "@hono/node-server";
+import { createServer } from "node:http";
+import { getRequestListener, RequestError } from "@hono/node-server";
 import { PasswordHasher, type HashParams } from "../auth/password-hasher.ts";
 import { DEFAULT_PASSWORD_POLICY } from "../auth/password-policy.ts";
+import { createMemoryLimiter } from "../auth/memory-limiter.ts";
 import { openSqliteStore } from "../store/sqlite.ts";
 import type { Store } from "../store/store.ts";
 import { createApp } from "./app.ts";
 import { DEFAULT_CONFIG, type ServerConfig } from "./config.ts";
+import { badRequest, internalError } from "./errors.ts";
 import { createLogger, type Logger } from "./logger.ts";
 
 /** What `serve` and `demo` need to run a server. */
@@ -33,19 +35,49 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const store = await openSqliteStore(options.db);
   const logger = options.logger ?? createLogger();
   const config = { ...DEFAULT_CONFIG, ...options.config };
-  const app = createApp({ store, hasher: new PasswordHasher(options.hashParams), policy: DEFAULT_PASSWORD_POLICY, config, logger });
-  return listen(app.fetch, { ...options, store, logger });
+  const limiter = config.rateLimit ? createMemoryLimiter(config.rateLimit) : undefined;
+  const app = createApp({ store, hasher: new PasswordHasher(options.hashParams), policy: DEFAULT_PASSWORD_POLICY, config, logger, ...(limiter ? { limiter } : {}) });
+  return listen(app.fetch, { ...options, ...config, store, logger });
 }
 
 /** Listens with a node:http server whose timeouts cut off slow or stalled clients. */
 export async function listen(
   fetch: (request: Request) => Response | Promise<Response>,
-  options: { port: number; host: string; store: Store; logger: Logger },
+  options: { port: number; host: string; store: Store; logger: Logger; headersTimeoutMs: number; requestTimeoutMs: number },
 ): Promise<RunningServer> {
-  const server = createAdaptorServer({ fetch }) as Server;
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 5_000;
+  const listener = getRequestListener(fetch, {
+    // A request Node accepted but no URL can be built from (absurd Host, backslash in the path) never
+    // reaches the app: answer it in Zulip's JSON error shape instead of an empty 400.
+    errorHandler: (error) => {
+      if (error instanceof RequestError) return badRequest(`Malformed request: ${error.message}`).toResponse();
+      options.logger.error({ err: error }, "unhandled error");
+      return internalError().toResponse();
+    },
+  });
+  const server = createServer(
+    {
+      headersTimeout: options.headersTimeoutMs,
+      requestTimeout: options.requestTimeoutMs,
+      keepAliveTimeout: 5_000,
+      // Node's own answer to a missing Host is an empty 400; let the error handler above answer it.
+      requireHostHeader: false,
+      // Node only enforces the two timeouts when it checks, every 30 s by default: check often enough.
+      connectionsCheckingInterval: Math.min(1_000, Math.max(100, options.headersTimeoutMs / 4)),
+    },
+    listener,
+  );
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    // Node's own HTTP parser refused the request (NUL bytes, no Host, oversized headers…), or a client was
+    // too slow: a stalled client is cut off without an answer; any other gets Zulip's JSON error shape.
+    if (error.code === "ERR_HTTP_REQUEST_TIMEOUT" || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const body = JSON.stringify(badRequest("Malformed request").body) + "\n";
+    socket.end(
+      `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, () => resolve());

@@ -35,6 +35,13 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
       await db.schema.createIndex("users_email_key").on("users").column("email_key").execute();
     },
   },
+  "0002-password-changed-at": {
+    // A password change clears the username's rate-limit count (as in Zulip), even when another process
+    // (the CLI) made it: the server compares this time with the start of the count.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable("users").addColumn("password_changed_at", "text").execute();
+    },
+  },
   };
 }
 

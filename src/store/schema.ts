@@ -25,6 +25,8 @@ export interface UsersTable {
   /** PHC string; null for a user who has no password here (e.g. created by an LDAP login). */
   password_hash: string | null;
   api_key: string;
+  /** When an operator last set the password (ISO time); null if never since creation. */
+  password_changed_at: string | null;
   is_active: number;
   created_at: string;
 }

@@ -112,7 +112,7 @@ export class Store {
     );
   }
 
-  async updateUser(id: number, patch: Partial<Pick<User, "password_hash" | "api_key" | "is_active" | "full_name">>): Promise<void> {
+  async updateUser(id: number, patch: Partial<Pick<User, "password_hash" | "password_changed_at" | "api_key" | "is_active" | "full_name">>): Promise<void> {
     const run = () => this.db.updateTable("users").set(patch).where("id", "=", id).executeTakeFirst();
     const result = await this.unique(`user ${id} cannot be changed so`, run);
     if (result.numUpdatedRows === 0n) throw new StoreError("not-found", `no user with id ${id}`);

@@ -1,44 +1,10 @@
-import type { AttemptLimiter, RateLimitDecision } from "../../src/auth/rate-limit.ts";
+import { createMemoryLimiter } from "../../src/auth/memory-limiter.ts";
 import { checkServer, type CheckOptions, type CheckReport, type FetchLike } from "../../src/checker/index.ts";
 import { createTestServer, USERS, type TestServer } from "./harness.ts";
 
-/**
- * Test-only stand-in for the project's attempt limiter (Zulip's rule: 5 counted attempts per username per
- * 1800 s), so that tests can build our app with a rate limit before src/auth/memory-limiter.ts is on main.
- */
-export class TestAttemptLimiter implements AttemptLimiter {
-  private readonly windows = new Map<string, { count: number; resetAt: number }>();
-  constructor(
-    private readonly limit = 5,
-    private readonly windowSeconds = 1800,
-  ) {}
-
-  async consume(username: string): Promise<RateLimitDecision> {
-    const now = Date.now() / 1000;
-    let window = this.windows.get(username);
-    if (!window || window.resetAt <= now) {
-      window = { count: 0, resetAt: Math.ceil(now + this.windowSeconds) };
-      this.windows.set(username, window);
-    }
-    const allowed = window.count < this.limit;
-    if (allowed) window.count++;
-    return {
-      allowed,
-      limit: this.limit,
-      remaining: this.limit - window.count,
-      resetAt: window.resetAt,
-      retryAfter: allowed ? 0 : window.resetAt - now,
-    };
-  }
-
-  async reset(username: string): Promise<void> {
-    this.windows.delete(username);
-  }
-}
-
-/** Our server, in-process, with the rate limit on (as a production server runs it). */
+/** Our server, in-process, with the project's rate limiter on (Zulip's rule, as a production server runs it). */
 export function createCheckedServer(options: Parameters<typeof createTestServer>[0] = {}): Promise<TestServer> {
-  return createTestServer({ limiter: new TestAttemptLimiter(), ...options });
+  return createTestServer({ limiter: createMemoryLimiter(), ...options });
 }
 
 /** The base URL the in-process app answers as the root organisation. */

@@ -4,6 +4,7 @@ import type { Organization } from "../../store/schema.ts";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { ZulipError } from "../errors.ts";
 import { requestSubdomain } from "../organization.ts";
+import { publicOrigin } from "../public-origin.ts";
 import { respond } from "../respond.ts";
 
 /**
@@ -47,7 +48,7 @@ export function serverSettings(deps: AppDeps) {
       push_notifications_enabled: false,
       // Zulip flags clients whose User-Agent it parses as "ZulipInvalid".
       is_incompatible: (c.req.header("user-agent") ?? "").startsWith("ZulipInvalid"),
-      ...(org ? organizationFields(org, realmUrl(c, deps, subdomain)) : {}),
+      ...(org ? organizationFields(org, publicOrigin(c, deps.config, subdomain)) : {}),
     };
     return respond("get-server-settings", 200, body);
   };
@@ -64,14 +65,4 @@ function organizationFields(org: Organization, url: string) {
     email_auth_enabled: org.email_auth_enabled === 1,
     require_email_format_usernames: org.ldap_auth_enabled !== 1,
   };
-}
-
-/** `scheme://host[:port]` of the organisation: from the configured external URL, else from the request. */
-function realmUrl(c: Context<AppEnv>, deps: AppDeps, subdomain: string): string {
-  if (deps.config.externalUrl) {
-    const external = new URL(deps.config.externalUrl);
-    return `${external.protocol}//${subdomain ? `${subdomain}.` : ""}${external.host}`;
-  }
-  const url = new URL(c.req.url); // built from the Host header
-  return `${url.protocol}//${url.host}`;
 }

@@ -1,0 +1,114 @@
+import type { ClientError, TransportError, UnexpectedResponseError } from "./errors.ts";
+import type { SiteCheckError } from "./login.ts";
+
+/** What a message may name: the site, and the user and organisation once known. */
+export interface MessageContext {
+  site: string;
+  username?: string;
+  organization?: string;
+}
+
+/** A sentence for a person about why the site cannot be logged in to. Never names a password or key. */
+export function siteErrorMessage(error: SiteCheckError, ctx: MessageContext): string {
+  switch (error.code) {
+    case "NOT_AN_ORGANIZATION":
+      return `${ctx.site} hosts several organizations: log in with your organization's own address (e.g. https://<your-org>.${hostOf(ctx.site)})`;
+    case "PASSWORD_LOGIN_DISABLED":
+      return `password login is disabled in ${error.organization}: log in through the web app with one of its other methods`;
+    case "BAD_REQUEST":
+      return `there is no organization at ${ctx.site} (${error.msg})`;
+    case "INTERNAL_SERVER_ERROR":
+      return `${ctx.site} had an internal error: try again later, or tell its administrators`;
+    case "UNEXPECTED_RESPONSE":
+      if (error.location) return `${ctx.site} redirects to ${siteFromLocation(error.location)}: use that address`;
+      return `${ctx.site} is not a Zulip server: ${error.message}`;
+    case "NETWORK_ERROR":
+    case "TIMEOUT":
+    case "ABORTED":
+      return transportMessage(error, ctx);
+    default:
+      return unreachable(error);
+  }
+}
+
+/** A sentence for a person about why fetch_api_key refused the login. Never names the password or a key. */
+export function loginErrorMessage(error: ClientError<"fetch-api-key">, ctx: MessageContext): string {
+  const user = ctx.username ?? "this user";
+  const org = ctx.organization ?? ctx.site;
+  switch (error.code) {
+    case "AUTHENTICATION_FAILED":
+      return `wrong username or password for ${org}`;
+    case "PASSWORD_AUTH_DISABLED":
+      return `password login is disabled in ${org}`;
+    case "REALM_DEACTIVATED":
+      return `the organization ${org} has been deactivated`;
+    case "USER_DEACTIVATED":
+      return `the account ${user} has been deactivated in ${org}`;
+    case "PASSWORD_RESET_REQUIRED":
+      return `the password of ${user} has been disabled and must be reset: use "Forgot your password?" on ${ctx.site}`;
+    case "NONEXISTENT_SUBDOMAIN":
+      return `${user} is not an account of ${org} (no such organization, or the account belongs to another organization on this server)`;
+    case "BAD_REQUEST":
+      return `the server refused the username ${JSON.stringify(user)}: ${error.msg}`;
+    case "REQUEST_VARIABLE_MISSING":
+      return `the server did not receive the ${error.var_name} (a proxy in between may have dropped the request body)`;
+    case "RATE_LIMIT_HIT":
+      return `too many login attempts for ${user}: try again in ${duration(error.retryAfter)}`;
+    case "REQUEST_TOO_LARGE":
+      return "the server refused the request as too large: the username or password is far too long";
+    case "INTERNAL_SERVER_ERROR":
+      return `${ctx.site} had an internal error: try again later, or tell its administrators`;
+    case "UNEXPECTED_RESPONSE":
+      return unexpectedLoginMessage(error, ctx);
+    case "NETWORK_ERROR":
+    case "TIMEOUT":
+    case "ABORTED":
+      return transportMessage(error, ctx);
+    default:
+      return unreachable(error);
+  }
+}
+
+function transportMessage(error: TransportError, ctx: MessageContext): string {
+  switch (error.code) {
+    case "NETWORK_ERROR":
+      return `could not reach ${ctx.site}: ${error.message}`;
+    case "TIMEOUT":
+      return `${ctx.site} did not answer within ${duration(error.timeoutMs / 1000)}`;
+    case "ABORTED":
+      return "cancelled";
+    default:
+      return unreachable(error);
+  }
+}
+
+function unexpectedLoginMessage(error: UnexpectedResponseError, ctx: MessageContext): string {
+  if (error.location) return `${ctx.site} redirects the login to ${siteFromLocation(error.location)}: use that address`;
+  return `${ctx.site} answered the login as no Zulip server does: ${error.message}${error.msg ? ` (${error.msg})` : ""}`;
+}
+
+/** "45 seconds", "2 minutes", "30 minutes". */
+export function duration(seconds: number): string {
+  const s = Math.max(1, Math.ceil(seconds));
+  if (s < 90) return `${s} second${s === 1 ? "" : "s"}`;
+  const m = Math.ceil(s / 60);
+  return `${m} minutes`;
+}
+
+/** A redirect's target without the API path, i.e. the site address to use instead. */
+function siteFromLocation(location: string): string {
+  return location.replace(/\/api\/v1\/[a-z_]+\/?$/, "");
+}
+
+function hostOf(site: string): string {
+  try {
+    return new URL(site).host;
+  } catch {
+    return site;
+  }
+}
+
+/** Makes a switch exhaustive: a new code in the contract stops this from compiling. */
+function unreachable(value: never): never {
+  throw new Error(`unhandled error ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,63 @@
+import { Hono, type Context } from "hono";
+import { compress } from "hono/compress";
+import { etag } from "hono/etag";
+import { secureHeaders } from "hono/secure-headers";
+import type { AppDeps, AppEnv } from "./deps.ts";
+import { docsAsset } from "./docs-assets.ts";
+import { DOCS_HTML, DOCS_INIT_JS } from "./docs-page.ts";
+import { methodNotAllowed, notFound } from "./errors.ts";
+import { subdomainFromHost } from "./organization.ts";
+import { publicOrigin } from "./public-origin.ts";
+import { servedContract } from "./served-contract.ts";
+
+// Revalidated on every load (cheap with the ETag), so an upgrade is seen at once.
+const REVALIDATE = { "cache-control": "no-cache" };
+
+const PATHS = ["/openapi.yaml", "/openapi.json", "/docs", "/docs/", "/docs/:name"];
+
+/**
+ * GET /openapi.yaml, /openapi.json (the contract with this host's server URL) and /docs (Swagger UI on it).
+ * Outside /api/v1 and not part of the contract; mounted only when the server is configured with `docs`.
+ */
+export function docsRoutes(deps: AppDeps): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>();
+  // Each middleware names its paths: this app is mounted at the root, where "*" would reach /api/v1 too.
+  // compress runs outside etag, so the (weak) ETag names the content whatever the encoding.
+  for (const path of PATHS) routes.use(path, compress(), etag({ weak: true }));
+  // The page needs nothing from elsewhere: the policy makes the browser refuse anything that tries.
+  routes.use(
+    "/docs/*",
+    secureHeaders({
+      // Whether a host is HTTPS-only is the operator's call (at the proxy), not a docs page's.
+      strictTransportSecurity: false,
+      contentSecurityPolicy: {
+        defaultSrc: ["'none'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        // swagger-ui.css draws its icons as data: SVGs.
+        imgSrc: ["'self'", "data:"],
+        connectSrc: ["'self'"],
+        baseUri: ["'none'"],
+        formAction: ["'none'"],
+        frameAncestors: ["'none'"],
+      },
+    }),
+  );
+
+  const contract = (c: Context<AppEnv>) =>
+    servedContract(publicOrigin(c, deps.config, subdomainFromHost(c.req.header("host"), deps.config.rootDomain)));
+  routes.get("/openapi.yaml", (c) => c.body(contract(c).yaml, 200, { "content-type": "application/yaml; charset=utf-8", ...REVALIDATE }));
+  routes.get("/openapi.json", (c) => c.body(contract(c).json, 200, { "content-type": "application/json; charset=utf-8", ...REVALIDATE }));
+
+  routes.get("/docs", (c) => c.body(DOCS_HTML, 200, { "content-type": "text/html; charset=utf-8", ...REVALIDATE }));
+  routes.get("/docs/", (c) => c.redirect("/docs", 301));
+  routes.get("/docs/init.js", (c) => c.body(DOCS_INIT_JS, 200, { "content-type": "text/javascript; charset=utf-8", ...REVALIDATE }));
+  routes.get("/docs/:name", (c) => {
+    const asset = docsAsset(c.req.param("name"));
+    if (!asset) return notFound().toResponse();
+    return c.body(asset.body, 200, { "content-type": asset.contentType, ...REVALIDATE });
+  });
+
+  for (const path of PATHS) routes.all(path, () => methodNotAllowed(["GET"]).toResponse());
+  return routes;
+}

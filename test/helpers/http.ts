@@ -1,0 +1,84 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createAdaptorServer } from "@hono/node-server";
+import { answerFromResponse, getContractValidator, type Violation } from "../../src/contract/validator.ts";
+import type { OperationId } from "../../src/contract/types.ts";
+
+type FetchHandler = (request: Request) => Response | Promise<Response>;
+
+/** A real HTTP server on 127.0.0.1 and a way to stop it. */
+export interface HttpServer {
+  url: string;
+  /** What the server answered, each validated against the contract when it was sent. */
+  answers: CheckedAnswer[];
+  close(): Promise<void>;
+}
+
+/** One answer seen on the wire, with its contract violations (empty when it conforms). */
+export interface CheckedAnswer {
+  operationId: OperationId;
+  status: number;
+  requestContentType: string | null;
+  violations: Violation[];
+}
+
+const OPERATIONS: Record<string, OperationId> = {
+  "/api/v1/fetch_api_key": "fetch-api-key",
+  "/api/v1/dev_fetch_api_key": "dev-fetch-api-key",
+  "/api/v1/server_settings": "get-server-settings",
+};
+
+/**
+ * Serves a fetch handler (an in-process app's `fetch`) over real HTTP, validating every answer against the
+ * contract as it leaves. `host` rewrites the Host header the app sees, as a reverse proxy does: the API's
+ * organisation comes from the Host, and names like lear.zulip.test do not resolve here.
+ * `rewrite` changes the request on its way in (e.g. a proxy that drops the body).
+ */
+export async function serveOverHttp(
+  handler: FetchHandler,
+  options: { host?: string; rewrite?: (request: Request) => Request } = {},
+): Promise<HttpServer> {
+  const validator = await getContractValidator();
+  const answers: CheckedAnswer[] = [];
+  const fetch = async (incoming: Request) => {
+    let request = options.host ? withHost(incoming, options.host) : incoming;
+    if (options.rewrite) request = options.rewrite(request);
+    const response = await handler(request);
+    const operationId = OPERATIONS[new URL(request.url).pathname];
+    if (operationId) {
+      const answer = await answerFromResponse(response.clone());
+      answers.push({
+        operationId,
+        status: answer.status,
+        requestContentType: incoming.headers.get("content-type"),
+        violations: validator.validateResponse(operationId, answer),
+      });
+    }
+    return response;
+  };
+  const server = createAdaptorServer({ fetch }) as Server;
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    answers,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function withHost(request: Request, host: string): Request {
+  const url = new URL(request.url);
+  url.host = host;
+  const headers = new Headers(request.headers);
+  headers.set("host", host);
+  return new Request(url, { method: request.method, headers, body: request.body, duplex: "half" } as RequestInit);
+}
+
+/** A server that is not Zulip: answers every request with this status, content type and body. */
+export function staticHandler(status: number, contentType: string, body: string, headers: Record<string, string> = {}): FetchHandler {
+  return () => new Response(body, { status, headers: { "content-type": contentType, ...headers } });
+}

@@ -1,0 +1,90 @@
+import { PasswordHasher } from "../../src/auth/password-hasher.ts";
+import type { ErrorCode } from "../../src/contract/types.ts";
+import { createTestServer, USERS, type TestServer } from "./harness.ts";
+import { serveOverHttp, type HttpServer } from "./http.ts";
+import { createMemoryLimiter } from "../../src/auth/memory-limiter.ts";
+
+/** Parameters older than today's, so a login must rehash (Zulip's PASSWORD_RESET_REQUIRED path). */
+const OLD_HASH = { memoryCost: 2048, timeCost: 1, parallelism: 1 };
+
+/** A server over real HTTP set up so that `username`/`password` meet one answer of the contract. */
+export interface Scenario {
+  username: string;
+  password: string;
+  /** The site the client talks to, and the server's recorded answers. */
+  http: HttpServer;
+  server: TestServer;
+}
+
+type Setup = () => Promise<Scenario>;
+
+async function scenario(
+  username: string,
+  password: string,
+  prepare: (t: TestServer) => Promise<void> = async () => {},
+  options: Parameters<typeof createTestServer>[0] & { host?: string; rewrite?: (r: Request) => Request; broken?: "login" } = {},
+): Promise<Scenario> {
+  const { host, rewrite, broken, ...serverOptions } = options;
+  const server = await createTestServer(serverOptions);
+  await prepare(server);
+  let handler = server.app.fetch;
+  if (broken === "login") {
+    // server_settings still works; the login endpoints meet a store that fails (an internal error).
+    const failing = await createTestServer(serverOptions);
+    await failing.store.close();
+    handler = (request) => (new URL(request.url).pathname.endsWith("fetch_api_key") ? failing.app.fetch(request) : server.app.fetch(request));
+  }
+  const http = await serveOverHttp(handler, { ...(host ? { host } : {}), ...(rewrite ? { rewrite } : {}) });
+  return { username, password, http, server };
+}
+
+/** Forwards a request without its body, as a misconfigured proxy might. */
+export const dropBody = (request: Request): Request =>
+  new Request(request.url, { method: request.method, headers: [...request.headers].filter(([k]) => k !== "content-type" && k !== "content-length") });
+
+const { iago, hamlet, cordelia, othello } = USERS;
+
+/** For every Zulip error code fetch_api_key declares, a server set up to answer it. The Record makes the list complete. */
+export const FETCH_API_KEY_ERRORS: Record<ErrorCode<"fetch-api-key">, Setup> = {
+  REQUEST_VARIABLE_MISSING: () => scenario(iago.email, iago.password, undefined, { rewrite: dropBody }),
+  BAD_REQUEST: () => scenario("hamlet", "whatever"),
+  NONEXISTENT_SUBDOMAIN: () => scenario(cordelia.email, cordelia.password),
+  AUTHENTICATION_FAILED: () => scenario(iago.email, "not-the-password"),
+  PASSWORD_AUTH_DISABLED: () =>
+    scenario(iago.email, iago.password, (t) => t.admin.setOrganization("", { email_auth_enabled: 0 })),
+  REALM_DEACTIVATED: () => scenario(othello.email, othello.password, undefined, { host: "gone.zulip.test" }),
+  USER_DEACTIVATED: () => scenario(hamlet.email, hamlet.password, (t) => t.admin.setUserActive("", hamlet.email, false)),
+  PASSWORD_RESET_REQUIRED: () =>
+    scenario("weak@zulip.com", "abcd1234", async (t) => {
+      const user = await t.admin.createUser("", "weak@zulip.com", null);
+      await t.store.updateUser(user.id, { password_hash: await new PasswordHasher(OLD_HASH).hash("abcd1234") });
+    }),
+  REQUEST_TOO_LARGE: () => scenario(iago.email, "x".repeat(8192), undefined, { config: { bodyLimit: 1024 } }),
+  // The real limiter, with iago's five attempts already spent.
+  RATE_LIMIT_HIT: async () => {
+    const limiter = createMemoryLimiter();
+    for (let i = 0; i < 5; i++) await limiter.consume(iago.email);
+    return scenario(iago.email, iago.password, undefined, { limiter });
+  },
+  INTERNAL_SERVER_ERROR: () => scenario(iago.email, iago.password, undefined, { broken: "login" }),
+};
+
+/** For every Zulip error code dev_fetch_api_key declares, a server set up to answer it (password unused). */
+export const DEV_FETCH_API_KEY_ERRORS: Record<ErrorCode<"dev-fetch-api-key">, Setup> = {
+  REQUEST_VARIABLE_MISSING: () => scenario(iago.email, "", undefined, { config: { devMode: true }, rewrite: dropBody }),
+  BAD_REQUEST: () => scenario(iago.email, "", undefined, { config: { devMode: false } }),
+  NONEXISTENT_SUBDOMAIN: () => scenario(iago.email, "", undefined, { config: { devMode: true }, host: "nope.zulip.test" }),
+  AUTHENTICATION_FAILED: () => scenario("nobody@zulip.com", "", undefined, { config: { devMode: true } }),
+  REALM_DEACTIVATED: () => scenario(othello.email, "", undefined, { config: { devMode: true }, host: "gone.zulip.test" }),
+  USER_DEACTIVATED: () =>
+    scenario(hamlet.email, "", (t) => t.admin.setUserActive("", hamlet.email, false), { config: { devMode: true } }),
+  REQUEST_TOO_LARGE: () => scenario("x".repeat(8192) + "@zulip.com", "", undefined, { config: { devMode: true, bodyLimit: 1024 } }),
+  INTERNAL_SERVER_ERROR: () => scenario(iago.email, "", undefined, { config: { devMode: true }, broken: "login" }),
+};
+
+/** A healthy server with dev login on. */
+export const healthy = (options: Parameters<typeof createTestServer>[0] = {}) =>
+  scenario(iago.email, iago.password, undefined, { config: { devMode: true }, ...options });
+
+/** A scenario with a given preparation, for tests that need their own. */
+export { scenario };

@@ -1,0 +1,89 @@
+import { Writable } from "node:stream";
+import type { Hono } from "hono";
+import { Admin } from "../../src/admin/admin.ts";
+import { PasswordHasher, type HashParams } from "../../src/auth/password-hasher.ts";
+import { DEFAULT_PASSWORD_POLICY } from "../../src/auth/password-policy.ts";
+import type { AttemptLimiter } from "../../src/auth/rate-limit.ts";
+import { createApp } from "../../src/server/app.ts";
+import { DEFAULT_CONFIG, type ServerConfig } from "../../src/server/config.ts";
+import type { AppEnv } from "../../src/server/deps.ts";
+import { createLogger } from "../../src/server/logger.ts";
+import { openSqliteStore } from "../../src/store/sqlite.ts";
+import type { Store } from "../../src/store/store.ts";
+
+// No vitest in here: the fuzz script and benchmarks build their servers with it too.
+
+/** Cheap argon2id parameters so tests run fast; tests of rehashing pass their own. */
+export const TEST_HASH: HashParams = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
+
+/** The test organisations: the root one ("Zulip Dev"), "lear" and a deactivated "gone". */
+export const USERS = {
+  iago: { email: "iago@zulip.com", password: "abcd1234-Strong!", org: "" },
+  hamlet: { email: "hamlet@zulip.com", password: "hamlet-Strong-77", org: "" },
+  cordelia: { email: "cordelia@zulip.com", password: "cordelia-Strong-77", org: "lear" },
+  othello: { email: "othello@zulip.com", password: "othello-Strong-77", org: "gone" },
+} as const;
+
+/** A seeded in-process server: its Hono app, store, admin and captured log lines. */
+export interface TestServer {
+  app: Hono<AppEnv>;
+  store: Store;
+  admin: Admin;
+  logLines: string[];
+  /** app.request with a default Host of the root organisation. */
+  request(path: string, init?: RequestInit & { host?: string }): Promise<Response>;
+}
+
+/** Builds an app on a fresh in-memory database seeded with USERS. */
+export async function createTestServer(
+  options: { config?: Partial<ServerConfig>; limiter?: AttemptLimiter; hashParams?: HashParams; seed?: boolean } = {},
+): Promise<TestServer> {
+  const store = await openSqliteStore(":memory:");
+  const hasher = new PasswordHasher(options.hashParams ?? TEST_HASH);
+  const admin = new Admin(store, hasher, DEFAULT_PASSWORD_POLICY);
+  if (options.seed !== false) {
+    await admin.addOrganization("", "Zulip Dev");
+    await admin.addOrganization("lear", "Lear & Co.");
+    await admin.addOrganization("gone", "Gone Ltd");
+    for (const u of Object.values(USERS)) await admin.addUser(u.org, u.email, u.password);
+    await admin.setOrganization("gone", { deactivated: 1 });
+  }
+  const logLines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logLines.push(String(chunk));
+      done();
+    },
+  });
+  const app = createApp({
+    store,
+    hasher,
+    policy: DEFAULT_PASSWORD_POLICY,
+    config: { ...DEFAULT_CONFIG, rootDomain: "zulip.test", ...options.config },
+    logger: createLogger(sink, "info"),
+    ...(options.limiter ? { limiter: options.limiter } : {}),
+  });
+  const request = (path: string, init: RequestInit & { host?: string } = {}) => {
+    const { host, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    if (!headers.has("host")) headers.set("host", host ?? "zulip.test");
+    return Promise.resolve(app.request(`http://${headers.get("host")}${path}`, { ...rest, headers }));
+  };
+  return { app, store, admin, logLines, request };
+}
+
+/** A urlencoded form body. */
+export function form(fields: Record<string, string> | [string, string][]): RequestInit {
+  return {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams(fields as Record<string, string>).toString(),
+  };
+}
+
+/** A multipart form body. */
+export function multipart(fields: Record<string, string>): RequestInit {
+  const data = new FormData();
+  for (const [k, v] of Object.entries(fields)) data.append(k, v);
+  return { method: "POST", body: data };
+}

@@ -1,0 +1,67 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { createMemoryLimiter } from "../src/auth/memory-limiter.ts";
+import { createLogger } from "../src/server/logger.ts";
+import { fuzzRequest, toRequest } from "./helpers/fuzz.ts";
+import { conformant, createTestServer, form, multipart, USERS } from "./helpers/harness.ts";
+
+describe("structured logs", () => {
+  it("one JSON access line per request, with method, path, status, duration, organisation and request id", async () => {
+    const s = await createTestServer();
+    await conformant("fetch-api-key", await s.request("/api/v1/fetch_api_key", { ...form({ username: USERS.cordelia.email, password: "wrong-password" }), host: "lear.zulip.test" }));
+    const lines = s.logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ msg: "request", method: "POST", path: "/api/v1/fetch_api_key", status: 401, organization: "lear" });
+    expect(typeof lines[0]!.durationMs).toBe("number");
+    expect(lines[0]!.reqId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("never holds a password, an API key or an Authorization value, across a full suite of requests", async () => {
+    const s = await createTestServer({ limiter: createMemoryLimiter() });
+    const secrets = new Set<string>(Object.values(USERS).flatMap((u) => [u.password]));
+    const authorization = `Basic ${btoa(`${USERS.iago.email}:not-a-real-key-but-secret`)}`;
+    secrets.add(authorization.slice(6));
+    let requests = 0;
+    const call = (path: string, init: RequestInit & { host?: string }) => {
+      requests++;
+      return s.request(path, init);
+    };
+
+    for (const u of Object.values(USERS)) {
+      const host = u.org ? `${u.org}.zulip.test` : "zulip.test";
+      for (const init of [form({ username: u.email, password: u.password }), multipart({ username: u.email, password: u.password })]) {
+        await conformant("fetch-api-key", await call("/api/v1/fetch_api_key", { ...init, host, headers: { authorization } }));
+      }
+      await conformant("fetch-api-key", await call(`/api/v1/fetch_api_key?username=${encodeURIComponent(u.email)}&password=${encodeURIComponent(u.password)}`, { method: "POST", host }));
+      await conformant("fetch-api-key", await call("/api/v1/fetch_api_key", { ...form({ username: u.email, password: `${u.password}-wrong` }), host }));
+    }
+    for (let i = 0; i < 7; i++) await conformant("fetch-api-key", await call("/api/v1/fetch_api_key", form({ username: USERS.hamlet.email, password: USERS.hamlet.password })));
+    const devServer = await createTestServer({ config: { devMode: true } });
+    await conformant("dev-fetch-api-key", await devServer.request("/api/v1/dev_fetch_api_key", form({ username: USERS.iago.email })));
+    await conformant("get-server-settings", await call("/api/v1/server_settings", { headers: { authorization } }));
+    for (const r of fc.sample(fuzzRequest, { numRuns: 200, seed: 42 })) {
+      requests++;
+      await s.app.fetch(toRequest(r));
+    }
+    // An unexpected error is logged with its stack trace, which must not carry the request's secrets either.
+    s.store.findOrganization = () => Promise.reject(new Error("database unavailable"));
+    await conformant("fetch-api-key", await call("/api/v1/fetch_api_key", form({ username: USERS.iago.email, password: USERS.iago.password })));
+
+    for (const server of [s, devServer]) for (const u of await server.store.listUsers()) secrets.add(u.api_key);
+    const log = [...s.logLines, ...devServer.logLines].join("");
+    expect(log).toContain("database unavailable");
+    // One access line per request on each server, plus the error line.
+    expect(s.logLines).toHaveLength(requests + 1);
+    expect(devServer.logLines).toHaveLength(1);
+    for (const secret of secrets) expect(log.includes(secret), `a secret (${secret.length} characters) reached the log`).toBe(false);
+    expect(log.toLowerCase()).not.toContain("authorization");
+  });
+
+  it("redacts secret keys wherever a log call might put them", async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ write: (l: string) => void lines.push(l) } as never, "info");
+    logger.info({ password: "p1-secret", api_key: "k1-secret", user: { password: "p2-secret", key: "k2-secret" }, req: { headers: { authorization: "Basic abc-secret" } } }, "x");
+    expect(lines.join("")).not.toMatch(/secret/);
+    expect(lines.join("")).toContain("[redacted]");
+  });
+});
