@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CASE_IDS, type CheckReport } from "../src/checker/index.ts";
-import { createLogger } from "../src/server/logger.ts";
-import { listen, type RunningServer } from "../src/server/start.ts";
-import { check, createCheckedServer } from "./helpers/checker.ts";
+import type { RunningServer } from "../src/server/start.ts";
+import { check, createCheckedServer, listenOverHttp } from "./helpers/checker.ts";
 import { runCli, startServerProcess, type ServerProcess } from "./helpers/process.ts";
 
 /** What must be the same whichever way the checker reaches the server. */
@@ -19,7 +18,7 @@ describe("zulip-auth check against our own server", () => {
   beforeAll(async () => {
     inProcess = await check((await createCheckedServer()).app.fetch);
     const overHttp = await createCheckedServer();
-    server = await listen(overHttp.app.fetch, { port: 0, host: "127.0.0.1", store: overHttp.store, logger: createLogger(undefined, "silent") });
+    server = await listenOverHttp(overHttp.app.fetch, overHttp.store);
   });
   afterAll(async () => {
     await server?.close();

@@ -5,9 +5,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createLogger } from "../src/server/logger.ts";
-import { listen, type RunningServer } from "../src/server/start.ts";
-import { createCheckedServer } from "./helpers/checker.ts";
+import type { RunningServer } from "../src/server/start.ts";
+import { createCheckedServer, listenOverHttp } from "./helpers/checker.ts";
 import { USERS } from "./helpers/harness.ts";
 
 const run = promisify(execFile);
@@ -15,7 +14,7 @@ let server: RunningServer;
 
 beforeAll(async () => {
   const ours = await createCheckedServer();
-  server = await listen(ours.app.fetch, { port: 0, host: "127.0.0.1", store: ours.store, logger: createLogger(undefined, "silent") });
+  server = await listenOverHttp(ours.app.fetch, ours.store);
 });
 afterAll(async () => {
   await server?.close();

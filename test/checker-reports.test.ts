@@ -11,9 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CASE_IDS, CHECK_REPORT_SCHEMA, checkServer, CheckOptionsError, formatJunit, type CheckReport, type FetchLike } from "../src/checker/index.ts";
 import { reproCurl } from "../src/checker/repro-curl.ts";
 import { answerFromResponse, getContractValidator } from "../src/contract/validator.ts";
-import { createLogger } from "../src/server/logger.ts";
-import { listen, type RunningServer } from "../src/server/start.ts";
-import { apiPath, check, createCheckedServer, rewriteJson, wrap } from "./helpers/checker.ts";
+import type { RunningServer } from "../src/server/start.ts";
+import { apiPath, check, createCheckedServer, listenOverHttp, rewriteJson, wrap } from "./helpers/checker.ts";
 import { USERS } from "./helpers/harness.ts";
 import { runCli } from "./helpers/process.ts";
 
@@ -34,7 +33,7 @@ const PASSWORD = USERS.iago.password;
 async function serve(change?: Parameters<typeof wrap>[1]): Promise<RunningServer> {
   const server = await createCheckedServer();
   const fetch: FetchLike = change ? wrap(server.app.fetch, change) : server.app.fetch;
-  return listen(fetch, { port: 0, host: "127.0.0.1", store: server.store, logger: createLogger(undefined, "silent") });
+  return listenOverHttp(fetch, server.store);
 }
 
 /** A server whose key answers carry a field the contract does not have, echoing the password. */

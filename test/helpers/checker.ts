@@ -1,10 +1,20 @@
 import { createMemoryLimiter } from "../../src/auth/memory-limiter.ts";
+import { DEFAULT_CONFIG } from "../../src/server/config.ts";
+import { createLogger } from "../../src/server/logger.ts";
+import { listen, type RunningServer } from "../../src/server/start.ts";
+import type { Store } from "../../src/store/store.ts";
 import { checkServer, type CheckOptions, type CheckReport, type FetchLike } from "../../src/checker/index.ts";
 import { createTestServer, USERS, type TestServer } from "./harness.ts";
 
 /** Our server, in-process, with the project's rate limiter on (Zulip's rule, as a production server runs it). */
 export function createCheckedServer(options: Parameters<typeof createTestServer>[0] = {}): Promise<TestServer> {
   return createTestServer({ limiter: createMemoryLimiter(), ...options });
+}
+
+/** Serves a fetch function (our app's, or a broken wrapper of it) over real HTTP with the server's own listener. */
+export function listenOverHttp(fetch: FetchLike, store: Store): Promise<RunningServer> {
+  const { headersTimeoutMs, requestTimeoutMs } = DEFAULT_CONFIG;
+  return listen(fetch, { port: 0, host: "127.0.0.1", store, logger: createLogger(undefined, "silent"), headersTimeoutMs, requestTimeoutMs });
 }
 
 /** The base URL the in-process app answers as the root organisation. */
