@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getContractValidator } from "../src/contract/validator.ts";
 import { conformant, form } from "./helpers/harness.ts";
+import { parseRawHttp } from "./helpers/raw-http.ts";
 import { runCli, startServerProcess, type ServerProcess } from "./helpers/process.ts";
 
 const run = promisify(execFile);
@@ -13,10 +14,7 @@ const run = promisify(execFile);
 /** Runs curl with `-i` and splits what it printed into an Answer. */
 async function curl(args: string[]) {
   const { stdout } = await run("curl", ["-i", ...args]);
-  const [head, ...rest] = stdout.split("\r\n\r\n");
-  const [statusLine, ...headerLines] = head!.split("\r\n");
-  const headers = new Headers(headerLines.map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()] as [string, string]));
-  return { status: Number(statusLine!.split(" ")[1]), headers, bodyText: rest.join("\r\n\r\n") };
+  return parseRawHttp(stdout);
 }
 
 describe("npm run demo, over real HTTP", () => {

@@ -10,6 +10,7 @@ import { getContractValidator } from "../src/contract/validator.ts";
 import { createLogger } from "../src/server/logger.ts";
 import { startServer, type RunningServer } from "../src/server/start.ts";
 import { TEST_HASH } from "./helpers/harness.ts";
+import { parseRawHttp } from "./helpers/raw-http.ts";
 
 /** Sends raw bytes and collects what comes back until the server closes the connection. */
 function raw(port: number, bytes: string | Buffer, { end = true } = {}): Promise<{ text: string; closedAfterMs: number }> {
@@ -24,13 +25,6 @@ function raw(port: number, bytes: string | Buffer, { end = true } = {}): Promise
     socket.on("close", () => resolve({ text, closedAfterMs: Date.now() - started }));
     socket.on("error", reject);
   });
-}
-
-function parse(text: string) {
-  const [head, ...rest] = text.split("\r\n\r\n");
-  const [statusLine, ...lines] = head!.split("\r\n");
-  const headers = new Headers(lines.map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()] as [string, string]));
-  return { status: Number(statusLine!.split(" ")[1]), headers, bodyText: rest.join("\r\n\r\n") };
 }
 
 describe("bad input over real HTTP", () => {
@@ -63,7 +57,7 @@ describe("bad input over real HTTP", () => {
     ["a 3000-character Host", `Host: ${"a".repeat(3000)}\r\n`],
   ])("%s gets a contract-valid answer, never an empty 400 or a 5xx", async (_name, hostLine) => {
     const { text } = await raw(port, `GET /api/v1/server_settings HTTP/1.1\r\n${hostLine}Connection: close\r\n\r\n`);
-    const answer = parse(text);
+    const answer = parseRawHttp(text);
     expect(answer.status).toBeLessThan(500);
     const validator = await getContractValidator();
     expect(validator.validateResponse("get-server-settings", answer), text).toEqual([]);
@@ -71,7 +65,7 @@ describe("bad input over real HTTP", () => {
 
   it("a broken request line gets a JSON 400 and the connection closed", async () => {
     const { text } = await raw(port, "BLAH\r\n\r\n");
-    const answer = parse(text);
+    const answer = parseRawHttp(text);
     expect(answer.status).toBe(400);
     expect(JSON.parse(answer.bodyText)).toEqual({ result: "error", msg: "Malformed request", code: "BAD_REQUEST" });
   });
@@ -99,7 +93,7 @@ describe("bad input over real HTTP", () => {
       "POST /api/v1/fetch_api_key HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 10000000\r\nConnection: close\r\n\r\nusername=a",
       { end: false },
     );
-    const answer = parse(text);
+    const answer = parseRawHttp(text);
     expect(answer.status).toBe(413);
     const validator = await getContractValidator();
     expect(validator.validateResponse("fetch-api-key", answer)).toEqual([]);
