@@ -15,6 +15,7 @@ import type { RunningServer } from "../src/server/start.ts";
 import { apiPath, check, createCheckedServer, listenOverHttp, rewriteJson, wrap } from "./helpers/checker.ts";
 import { USERS } from "./helpers/harness.ts";
 import { runCli } from "./helpers/process.ts";
+import { parseRawHttp } from "./helpers/raw-http.ts";
 
 const sh = promisify(execFile);
 
@@ -142,10 +143,7 @@ describe("repro commands", () => {
     for (const e of exchanges) {
       const command = e.repro.replace(/'([^']*)<password>([^']*)'/g, (_m, a: string, b: string) => `'${a}'${quoted}'${b}'`);
       const { stdout } = await sh("sh", ["-c", command]);
-      const [head, ...rest] = stdout.split("\r\n\r\n");
-      const [statusLine, ...headerLines] = head!.split("\r\n");
-      const headers = new Headers(headerLines.map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()] as [string, string]));
-      const answer = { status: Number(statusLine!.split(" ")[1]), headers, bodyText: rest.join("\r\n\r\n") };
+      const answer = parseRawHttp(stdout);
       expect(answer.status, `${e.caseId}: ${e.repro}`).toBe(e.status);
       expect(validator.validateResponse(e.operationId as "fetch-api-key", answer)).toEqual([]);
     }
