@@ -1,4 +1,5 @@
 import { mkdtempSync } from "node:fs";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -79,11 +80,12 @@ describe("nothing lost on a crash", () => {
 describe("SIGTERM", () => {
   it("stops accepting, finishes the requests in flight, closes the database and exits 0", async () => {
     const { db, users } = await seed(1);
-    // Expensive hashes so that requests are still in flight when the signal arrives.
-    const server = await startServerProcess(["serve", "--port", "0", "--db", db, "--rate-limit", "off", "--argon2", "m=65536,t=3,p=1"]);
+    // Expensive hashes (about a second each here) so that the requests are surely received, and still in
+    // flight, when the signal arrives half a second later.
+    const server = await startServerProcess(["serve", "--port", "0", "--db", db, "--rate-limit", "off", "--argon2", "m=65536,t=12,p=1"]);
     const u = users[0]!;
     const inFlight = Array.from({ length: 4 }, () => fetch(`${server.url}/api/v1/fetch_api_key`, form({ username: u.email, password: u.password })));
-    await new Promise((r) => setTimeout(r, 30));
+    await new Promise((r) => setTimeout(r, 500));
     const exit = server.stop("SIGTERM");
     const answers = await Promise.all(inFlight);
     for (const a of answers) expect((await conformant("fetch-api-key", a)).status).toBe(200);
@@ -93,5 +95,19 @@ describe("SIGTERM", () => {
     const store = await openSqliteStore(db);
     expect((await store.listUsers()).map((x) => x.email)).toEqual([u.email]);
     await store.close();
-  });
+  }, 60_000);
+
+  it("does not wait forever for a stalled client: it is cut off at the request timeout, then the server exits 0", async () => {
+    const { db } = await seed(0);
+    const server = await startServerProcess(["serve", "--port", "0", "--db", db, "--request-timeout", "1500", "--headers-timeout", "1000"]);
+    const { port } = new URL(server.url);
+    const socket = net.connect(Number(port), "127.0.0.1");
+    await new Promise((r) => socket.once("connect", r));
+    socket.write("POST /api/v1/fetch_api_key HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nusername=");
+    await new Promise((r) => setTimeout(r, 200));
+    const started = Date.now();
+    expect(await server.stop("SIGTERM")).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    socket.destroy();
+  }, 30_000);
 });

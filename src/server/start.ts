@@ -94,6 +94,9 @@ export async function listen(
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
+        // Once closed, Node stops enforcing its request timeout: a stalled client would hold the process
+        // forever. Requests in flight get as long as the request timeout allowed them, then are cut off.
+        setTimeout(() => server.closeAllConnections(), options.requestTimeoutMs).unref();
       });
       await options.store.close();
     },
