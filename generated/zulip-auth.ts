@@ -73,7 +73,8 @@ export interface paths {
          * @description Needs no authentication, and answers the same when an `Authorization` header is sent. Tells a client
          *     whether this is a Zulip server, its version, and which login methods the organisation named by the
          *     Host offers. On the root domain of a server that hosts several organisations (no root organisation),
-         *     the organisation-specific fields are left out.
+         *     `realm_name`, `realm_icon` and `realm_description` are left out and the other fields describe the
+         *     server as a whole.
          */
         get: operations["get-server-settings"];
         put?: never;
@@ -255,19 +256,19 @@ export interface components {
              * Format: uri
              * @description Deprecated alias of realm_url, same value.
              */
-            realm_uri?: string;
+            realm_uri: string;
             /**
              * Format: uri
              * @description The organisation's absolute URL, no path and no trailing slash.
              */
-            realm_url?: string;
+            realm_url: string;
             realm_name?: string;
             realm_icon?: string;
             realm_description?: string;
-            realm_web_public_access_enabled?: boolean;
-            email_auth_enabled?: boolean;
+            realm_web_public_access_enabled: boolean;
+            email_auth_enabled: boolean;
             /** @description False only when LDAP login is on with usernames that are not email addresses. */
-            require_email_format_usernames?: boolean;
+            require_email_format_usernames: boolean;
         };
     };
     responses: {
@@ -285,7 +286,7 @@ export interface components {
                 "application/json": components["schemas"]["ApiKeySuccess"];
             };
         };
-        /** @description No organisation for the Host, or the email belongs to another organisation. */
+        /** @description No organisation for the Host. */
         InvalidSubdomain: {
             headers: {
                 [name: string]: unknown;
@@ -385,7 +386,10 @@ export interface operations {
         };
         responses: {
             200: components["responses"]["ApiKeySuccess"];
-            /** @description A parameter is missing, or the username is not an email address while LDAP login is off. */
+            /**
+             * @description A parameter is missing, the username is not an email address while LDAP login is off, or the
+             *     request is malformed (a form body that cannot be parsed, a Host header no URL can be made of).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -409,7 +413,21 @@ export interface operations {
                     "application/json": components["schemas"]["FetchApiKeyUnauthorizedError"];
                 };
             };
-            404: components["responses"]["InvalidSubdomain"];
+            /**
+             * @description No organisation for the Host, or the email belongs to another organisation. The second is a counted
+             *     attempt and carries the rate-limit headers.
+             */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidSubdomainError"];
+                };
+            };
             405: components["responses"]["PostOnly"];
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["RateLimited"];
@@ -483,7 +501,7 @@ export interface operations {
                     "application/json": components["schemas"]["ServerSettings"];
                 };
             };
-            /** @description No organisation for the Host's subdomain. */
+            /** @description No organisation for the Host's subdomain, or a Host header no URL can be made of. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -492,7 +510,7 @@ export interface operations {
                     "application/json": components["schemas"]["BadRequestError"];
                 };
             };
-            /** @description Any method but GET (and HEAD). */
+            /** @description Any method but GET. */
             405: {
                 headers: {
                     /** @description The methods this path accepts. */

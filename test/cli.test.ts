@@ -80,6 +80,25 @@ describe("the zulip-auth operator CLI, as real processes", () => {
     expect(unknown.stderr).toBe('zulip-auth: no user nobody@zulip.com in organization "lear"\n');
   });
 
+  it("refuses a user whose email Zulip would never accept as a username", async () => {
+    const r = await cli(["user", "add", "a@b", "--password-stdin"], "Sup3r-secret-pass\n");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('zulip-auth: "a@b" is not a valid email address\n');
+  });
+
+  it.each([
+    [["--rate-limit", "foo"], "--rate-limit"],
+    [["--external-url", "chat.example.com"], "--external-url"],
+    [["--external-url", "https://chat.example.com/zulip"], "--external-url"],
+    [["--port", "99999"], "--port"],
+    [["--argon2", "m=1"], "--argon2"],
+    [["--dev", "maybe"], "--dev"],
+  ])("serve %j exits 2 naming the option, before starting", async (args, option) => {
+    const r = await runCli(["serve", ...args, "--db", db]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(option);
+  });
+
   it("exits 2 on bad usage and 0 on --help", async () => {
     expect((await runCli(["org", "set", "lear", "--password-auth", "maybe"])).code).toBe(2);
     expect((await runCli(["frobnicate"])).code).toBe(2);

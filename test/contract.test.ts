@@ -136,6 +136,12 @@ describe("the validator module", () => {
     expect(v.validateResponse("fetch-api-key", rateLimited).map((x) => [x.id, x.responsePointer])).toEqual([["header-invalid", "header:Retry-After"]]);
   });
 
+  it("reports a header the operation declares for other statuses but not for this one", async () => {
+    const v = await getContractValidator();
+    const found = v.validateResponse("fetch-api-key", json(400, { result: "error", msg: "Enter a valid email address.", code: "BAD_REQUEST" }, { "x-ratelimit-remaining": "4" }));
+    expect(found.map((x) => [x.id, x.responsePointer])).toEqual([["header-undeclared", "header:x-ratelimit-remaining"]]);
+  });
+
   it("narrows a oneOf of coded errors to the branch the code names", async () => {
     const v = await getContractValidator();
     const found = v.validateResponse("fetch-api-key", json(400, { result: "error", msg: "Missing 'username' argument", code: "REQUEST_VARIABLE_MISSING" }));

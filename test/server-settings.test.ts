@@ -64,14 +64,19 @@ describe("GET /api/v1/server_settings", () => {
     expect(r.body).toEqual({ result: "error", msg: "Invalid subdomain", code: "BAD_REQUEST" });
   });
 
-  it("the root domain of a server with no root organisation leaves out the organisation's fields", async () => {
+  it("the root domain of a server with no root organisation leaves out only the name, icon and description", async () => {
     const s = await createTestServer({ seed: false });
     await s.admin.addOrganization("lear", "Lear");
-    const r = await conformant<Body>("get-server-settings", await s.request(PATH));
+    const r = await conformant<Body>("get-server-settings", await s.request(PATH, { host: "zulip.test:9991" }));
     expect(r.status).toBe(200);
-    expect(r.body.realm_url).toBeUndefined();
-    expect(r.body.realm_name).toBeUndefined();
-    expect(r.body.email_auth_enabled).toBeUndefined();
+    for (const field of ["realm_name", "realm_icon", "realm_description"]) expect(r.body, field).not.toHaveProperty(field);
+    expect(r.body).toMatchObject({
+      realm_url: "http://zulip.test:9991",
+      realm_uri: "http://zulip.test:9991",
+      email_auth_enabled: true,
+      require_email_format_usernames: true,
+      realm_web_public_access_enabled: false,
+    });
     expect(r.body.authentication_methods.password).toBe(true);
   });
 
@@ -81,10 +86,14 @@ describe("GET /api/v1/server_settings", () => {
     expect(r.body.realm_url).toBe("https://lear.chat.example.com");
   });
 
-  it("flags a ZulipInvalid User-Agent as incompatible", async () => {
+  it("flags a User-Agent whose client name is ZulipInvalid as incompatible, and no other", async () => {
     const s = await createTestServer();
-    const r = await conformant<Body>("get-server-settings", await s.request(PATH, { headers: { "user-agent": "ZulipInvalid/1.0" } }));
-    expect(r.body.is_incompatible).toBe(true);
+    const incompatible = async (ua: string) =>
+      (await conformant<Body>("get-server-settings", await s.request(PATH, { headers: { "user-agent": ua } }))).body.is_incompatible;
+    expect(await incompatible("ZulipInvalid/1.0")).toBe(true);
+    expect(await incompatible("ZulipInvalid")).toBe(true);
+    expect(await incompatible("ZulipInvalidator/2.0")).toBe(false);
+    expect(await incompatible("ZulipMobile/27.192 (Android 14)")).toBe(false);
   });
 
   it("POST → 405 with Allow: GET", async () => {

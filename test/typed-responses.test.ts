@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ZulipError } from "../src/server/errors.ts";
 import { respond } from "../src/server/respond.ts";
 import { conformant } from "./helpers/harness.ts";
 
@@ -21,9 +22,24 @@ function bodiesTheContractForbids() {
   respond("login", 200, {});
 }
 
+// The same for thrown errors: their body is typed by their status.
+function errorsTheContractForbids() {
+  // @ts-expect-error no operation declares 403
+  new ZulipError(403, { result: "error", msg: "no", code: "BAD_REQUEST" });
+  // @ts-expect-error RATE_LIMIT_HIT is not a 401 code of any operation
+  new ZulipError(401, { result: "error", msg: "no", code: "RATE_LIMIT_HIT" });
+  // @ts-expect-error a 404 carries NONEXISTENT_SUBDOMAIN, not BAD_REQUEST
+  new ZulipError(404, { result: "error", msg: "no", code: "BAD_REQUEST" });
+  // @ts-expect-error a 429 needs retry-after
+  new ZulipError(429, { result: "error", msg: "API usage exceeded rate limit", code: "RATE_LIMIT_HIT" });
+  // @ts-expect-error REQUEST_VARIABLE_MISSING needs var_name
+  new ZulipError(400, { result: "error", msg: "Missing 'username' argument", code: "REQUEST_VARIABLE_MISSING" });
+}
+
 describe("respond(), typed from generated/", () => {
   it("sends what it was given in Zulip's wire format, which the contract accepts", async () => {
     expect(typeof bodiesTheContractForbids).toBe("function");
+    expect(typeof errorsTheContractForbids).toBe("function");
     const response = respond("fetch-api-key", 401, { result: "error", msg: "Account is deactivated", code: "USER_DEACTIVATED" });
     const r = await conformant("fetch-api-key", response);
     expect(r.text).toBe('{"result":"error","msg":"Account is deactivated","code":"USER_DEACTIVATED"}\n');

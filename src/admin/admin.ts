@@ -1,4 +1,5 @@
 import { generateApiKey } from "../auth/api-key.ts";
+import { isValidEmail } from "../auth/email.ts";
 import type { PasswordHasher } from "../auth/password-hasher.ts";
 import { passwordWeakness, type PasswordPolicy } from "../auth/password-policy.ts";
 import type { Organization, User } from "../store/schema.ts";
@@ -45,7 +46,8 @@ export class Admin {
   /** Creates a user without applying the password policy (demo data, imports). */
   async createUser(subdomain: string, email: string, password: string | null, fullName = ""): Promise<User> {
     const org = await this.organization(subdomain);
-    if (!email.includes("@")) throw new AdminError(`"${email}" is not an email address`);
+    // A login is refused unless the username is an email address by Zulip's rules (LDAP users come from the directory).
+    if (!isValidEmail(email)) throw new AdminError(`"${email}" is not a valid email address`);
     const passwordHash = password === null ? null : await this.hasher.hash(password);
     return this.withNewKey((apiKey) => this.store.createUser({ organizationId: org.id, email, fullName, passwordHash, apiKey }));
   }

@@ -48,8 +48,13 @@ export class PasswordHasher {
 
   /** Spends the same work as a real verification, for a user who does not exist. */
   async verifyDummy(password: string): Promise<void> {
+    await this.verify(await this.prepareDummy(), password);
+  }
+
+  /** Makes the dummy hash now (a server calls it before listening), so the first unknown user costs no more. */
+  prepareDummy(): Promise<string> {
     this.dummy ??= this.hash(crypto.randomUUID());
-    await this.verify(await this.dummy, password);
+    return this.dummy;
   }
 
   /** True when a stored hash was made with other parameters (or another algorithm) than today's. */

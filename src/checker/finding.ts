@@ -28,6 +28,7 @@ export const CONTRACT_CHECK_IDS: readonly ViolationId[] = [
   "status-undeclared",
   "header-missing",
   "header-invalid",
+  "header-undeclared",
   "content-type-undeclared",
   "body-not-json",
   "body-schema",

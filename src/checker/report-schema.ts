@@ -1,3 +1,5 @@
+import { CONTRACT_CHECK_IDS, EXPECTATION_KINDS } from "./finding.ts";
+
 function counts<const N extends string>(...names: N[]) {
   return {
     type: "object",
@@ -62,24 +64,7 @@ export const CHECK_REPORT_SCHEMA = {
     coverage: { type: "array", items: { $ref: "#/$defs/coverageRow" } },
   },
   $defs: {
-    findingId: {
-      enum: [
-        "status-undeclared",
-        "content-type-undeclared",
-        "body-not-json",
-        "body-schema",
-        "body-unexpected-property",
-        "header-missing",
-        "header-invalid",
-        "unexpected-status",
-        "unexpected-value",
-        "key-changed",
-        "account-enumeration",
-        "dev-login-open",
-        "rate-limit-missing",
-        "request-failed",
-      ],
-    },
+    findingId: { enum: [...CONTRACT_CHECK_IDS, ...Object.keys(EXPECTATION_KINDS)] },
     case: {
       type: "object",
       additionalProperties: false,

@@ -1,10 +1,24 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { HashParams } from "../auth/password-hasher.ts";
-import { parseRateLimit } from "../auth/rate-limit.ts";
+import { parseRateLimit, ZULIP_AUTH_RATE_LIMIT, type RateLimitRule } from "../auth/rate-limit.ts";
 import { DEFAULT_CONFIG } from "../server/config.ts";
 import { startServer, type RunningServer } from "../server/start.ts";
 import { createDemoDatabase, demoCurl, DEMO_USERS } from "./demo.ts";
 import { argon2Option, dbOption } from "./context.ts";
+
+/** An http(s) origin: realm_url is `scheme://host[:port]`, so a path or query would be silently lost. */
+const externalUrl = (value: string) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError("expected an absolute URL such as https://chat.example.com");
+  }
+  if (!/^https?:$/.test(url.protocol) || url.pathname !== "/" || url.search || url.hash || url.username || url.password) {
+    throw new InvalidArgumentError("expected http(s)://host[:port] with no path, query or credentials");
+  }
+  return url.origin;
+};
 
 const int = (value: string) => {
   const n = Number(value);
@@ -20,7 +34,13 @@ const rule = (text: string) => {
   }
 };
 
-const portOption = () => new Option("--port <port>", "TCP port").env("ZULIP_AUTH_PORT").default(9991).argParser(int);
+const port = (value: string) => {
+  const n = int(value);
+  if (n > 65535) throw new InvalidArgumentError("expected a port from 0 to 65535");
+  return n;
+};
+
+const portOption = () => new Option("--port <port>", "TCP port").env("ZULIP_AUTH_PORT").default(9991).argParser(port);
 const hostOption = () => new Option("--host <address>", "address to listen on").env("ZULIP_AUTH_HOST").default("127.0.0.1");
 
 /** Parses a yes/no value strictly: commander's boolean `.env()` would take ZULIP_AUTH_DEV=0 as on. */
@@ -67,7 +87,7 @@ interface ServeOptions {
   externalUrl?: string;
   bodyLimit: number;
   dev: boolean;
-  rateLimit: string;
+  rateLimit: RateLimitRule | null;
   argon2: HashParams;
   headersTimeout: number;
   requestTimeout: number;
@@ -82,7 +102,7 @@ export function serveCommand(): Command {
     .addOption(hostOption())
     .addOption(dbOption())
     .addOption(new Option("--root-domain <host>", "hosts <sub>.<root-domain> name organization <sub>").env("ZULIP_AUTH_ROOT_DOMAIN").default(DEFAULT_CONFIG.rootDomain))
-    .addOption(new Option("--external-url <url>", "public URL behind a proxy (for realm_url)").env("ZULIP_AUTH_EXTERNAL_URL"))
+    .addOption(new Option("--external-url <url>", "public URL behind a proxy (for realm_url)").env("ZULIP_AUTH_EXTERNAL_URL").argParser(externalUrl))
     .addOption(new Option("--body-limit <bytes>", "largest request body read").env("ZULIP_AUTH_BODY_LIMIT").default(DEFAULT_CONFIG.bodyLimit).argParser(int))
     .addOption(
       new Option("--dev [on|off]", "enable dev_fetch_api_key (keys without a password: never in production)")
@@ -91,7 +111,12 @@ export function serveCommand(): Command {
         .preset("on")
         .argParser(flag),
     )
-    .addOption(new Option("--rate-limit <attempts/seconds|off>", "login attempts per username and window").env("ZULIP_AUTH_RATE_LIMIT").default("5/1800"))
+    .addOption(
+      new Option("--rate-limit <attempts/seconds|off>", "login attempts per username and window")
+        .env("ZULIP_AUTH_RATE_LIMIT")
+        .default(ZULIP_AUTH_RATE_LIMIT, "5/1800")
+        .argParser(rule),
+    )
     .addOption(argon2Option())
     .addOption(new Option("--headers-timeout <ms>", "cut off a client that has not sent its headers by then").env("ZULIP_AUTH_HEADERS_TIMEOUT").default(DEFAULT_CONFIG.headersTimeoutMs).argParser(int))
     .addOption(new Option("--request-timeout <ms>", "cut off a client that has not sent its whole request by then").env("ZULIP_AUTH_REQUEST_TIMEOUT").default(DEFAULT_CONFIG.requestTimeoutMs).argParser(int))
@@ -107,7 +132,7 @@ export function serveCommand(): Command {
           devMode: o.dev,
           docs: o.docs,
           bodyLimit: o.bodyLimit,
-          rateLimit: rule(o.rateLimit),
+          rateLimit: o.rateLimit,
           headersTimeoutMs: o.headersTimeout,
           requestTimeoutMs: o.requestTimeout,
           ...(o.externalUrl ? { externalUrl: o.externalUrl } : {}),

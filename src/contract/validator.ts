@@ -14,7 +14,8 @@ export type ViolationId =
   | "body-schema"
   | "body-unexpected-property"
   | "header-missing"
-  | "header-invalid";
+  | "header-invalid"
+  | "header-undeclared";
 
 /** One way a response breaks the contract, with pointers into both the response and the contract. */
 export interface Violation {
@@ -104,6 +105,7 @@ function buildValidator(contract: LoadedContract): ContractValidator {
 
   const operations: OperationInfo[] = [];
   const byId = new Map<string, { info: OperationInfo; op: OpenAPIV3_1.OperationObject }>();
+  const operationHeaders = new Map<string, Set<string>>();
   for (const [path, item] of Object.entries(doc.paths ?? {})) {
     for (const method of METHODS) {
       const op = item?.[method];
@@ -114,6 +116,8 @@ function buildValidator(contract: LoadedContract): ContractValidator {
       const info = { operationId: op.operationId, method: method.toUpperCase(), path, statuses };
       operations.push(info);
       byId.set(op.operationId, { info, op });
+      const names = Object.values(op.responses ?? {}).flatMap((r) => Object.keys((r as OpenAPIV3_1.ResponseObject).headers ?? {}));
+      operationHeaders.set(op.operationId, new Set(names.map((n) => n.toLowerCase())));
     }
   }
 
@@ -176,6 +180,20 @@ function buildValidator(contract: LoadedContract): ContractValidator {
           violation("header-invalid", `header ${name} does not match its schema: ${check.errors?.[0]?.message ?? "invalid"}`, `header:${name}`, [...headerPtr, "schema"], {
             expected: describeSchema(header.schema),
             actual: truncate(value),
+          }),
+        );
+      }
+    }
+
+    // A header the operation declares for other statuses but not this one (rate-limit headers on an answer
+    // that was not counted, say) is drift the contract should show.
+    const declaredHere = new Set(Object.keys(response.headers ?? {}).map((h) => h.toLowerCase()));
+    for (const name of operationHeaders.get(operationId) ?? []) {
+      if (!declaredHere.has(name) && answer.headers.has(name)) {
+        found.push(
+          violation("header-undeclared", `header ${name} is not declared for status ${answer.status}`, `header:${name}`, [...responsePtr, "headers"], {
+            expected: `no ${name} header`,
+            actual: truncate(answer.headers.get(name)!),
           }),
         );
       }

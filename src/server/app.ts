@@ -39,7 +39,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route(API_BASE_PATH, api);
   if (deps.config.docs) app.route("/", docsRoutes(deps));
 
-  app.notFound(() => notFound().toResponse());
+  app.notFound(() => notFound());
   app.onError((error, c) => {
     if (error instanceof ZulipError) return error.toResponse();
     deps.logger.error({ reqId: c.get("requestId"), err: error }, "unhandled error");

@@ -54,7 +54,7 @@ export function docsRoutes(deps: AppDeps): Hono<AppEnv> {
   routes.get("/docs/init.js", (c) => c.body(DOCS_INIT_JS, 200, { "content-type": "text/javascript; charset=utf-8", ...REVALIDATE }));
   routes.get("/docs/:name", (c) => {
     const asset = docsAsset(c.req.param("name"));
-    if (!asset) return notFound().toResponse();
+    if (!asset) return notFound();
     return c.body(asset.body, 200, { "content-type": asset.contentType, ...REVALIDATE });
   });
 

@@ -1,23 +1,23 @@
-import type { Schema } from "../contract/types.ts";
+import type { DeclaredStatus, JsonBody, OperationId, Schema } from "../contract/types.ts";
 import type { LoginFailure } from "../auth/login.ts";
 import type { RateLimitDecision } from "../auth/rate-limit.ts";
 import { jsonResponse, rateLimitHeaders } from "./respond.ts";
 
-type ErrorBody =
-  | Schema<"VariableMissingError">
-  | Schema<"BadRequestError">
-  | Schema<"FetchApiKeyUnauthorizedError">
-  | Schema<"InvalidSubdomainError">
-  | Schema<"MethodNotAllowedError">
-  | Schema<"PayloadTooLargeError">
-  | Schema<"RateLimitError">
-  | Schema<"InternalServerError">;
+/** Every status some operation of the contract declares, but success. */
+export type ErrorStatus = Exclude<{ [Op in OperationId]: DeclaredStatus<Op> }[OperationId], 200>;
 
-/** A Zulip error answer, thrown by handlers and turned into its response by the app's error handler. */
-export class ZulipError extends Error {
+/** The bodies the contract allows with status S, on whichever operation declares it. */
+export type ErrorBody<S extends ErrorStatus> = { [Op in OperationId]: S extends DeclaredStatus<Op> ? JsonBody<Op, S> : never }[OperationId];
+
+/**
+ * A Zulip error answer, thrown by handlers and turned into its response by the app's error handler. Its body
+ * is typed by its status from the contract: a status no operation declares, or a body no operation allows
+ * with that status, does not compile.
+ */
+export class ZulipError<S extends ErrorStatus = ErrorStatus> extends Error {
   constructor(
-    readonly status: number,
-    readonly body: ErrorBody,
+    readonly status: S,
+    readonly body: ErrorBody<S>,
     readonly headers: Record<string, string> = {},
   ) {
     super(body.msg);
@@ -51,8 +51,8 @@ export const payloadTooLarge = () => new ZulipError(413, { result: "error", msg:
 /** 500 with no internals. */
 export const internalError = () => new ZulipError(500, { result: "error", msg: "Internal server error", code: "INTERNAL_SERVER_ERROR" });
 
-/** 404 for a path the API does not have. */
-export const notFound = () => new ZulipError(404, { result: "error", msg: "Not Found", code: "BAD_REQUEST" });
+/** The JSON 404 for a path the API does not have (outside the contract's operations, in Zulip's error shape). */
+export const notFound = () => jsonResponse(404, { result: "error", msg: "Not Found", code: "BAD_REQUEST" } satisfies Schema<"BadRequestError">);
 
 const UNAUTHORIZED: Record<Exclude<LoginFailure, "RATE_LIMIT_HIT" | "NONEXISTENT_SUBDOMAIN">, string> = {
   AUTHENTICATION_FAILED: "Your username or password is incorrect",

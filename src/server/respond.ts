@@ -1,7 +1,7 @@
 import type { DeclaredStatus, JsonBody, OperationId } from "../contract/types.ts";
 import type { RateLimitDecision } from "../auth/rate-limit.ts";
 
-/** Zulip's wire format: compact JSON and a newline. */
+/** Zulip's wire format: compact JSON and a newline. Untyped: answers go through `respond` or ZulipError. */
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body) + "\n", {
     status,

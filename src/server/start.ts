@@ -36,7 +36,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const logger = options.logger ?? createLogger();
   const config = { ...DEFAULT_CONFIG, ...options.config };
   const limiter = config.rateLimit ? createMemoryLimiter(config.rateLimit) : undefined;
-  const app = createApp({ store, hasher: new PasswordHasher(options.hashParams), policy: DEFAULT_PASSWORD_POLICY, config, logger, ...(limiter ? { limiter } : {}) });
+  const hasher = new PasswordHasher(options.hashParams);
+  await hasher.prepareDummy();
+  const app = createApp({ store, hasher, policy: DEFAULT_PASSWORD_POLICY, config, logger, ...(limiter ? { limiter } : {}) });
   return listen(app.fetch, { ...options, ...config, store, logger });
 }
 

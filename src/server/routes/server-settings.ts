@@ -46,23 +46,29 @@ export function serverSettings(deps: AppDeps) {
       zulip_merge_base: ZULIP_VERSION,
       zulip_feature_level: ZULIP_FEATURE_LEVEL,
       push_notifications_enabled: false,
-      // Zulip flags clients whose User-Agent it parses as "ZulipInvalid".
-      is_incompatible: (c.req.header("user-agent") ?? "").startsWith("ZulipInvalid"),
-      ...(org ? organizationFields(org, publicOrigin(c, deps.config, subdomain)) : {}),
+      is_incompatible: userAgentName(c.req.header("user-agent")) === "ZulipInvalid",
+      ...realmFields(org, publicOrigin(c, deps.config, subdomain)),
     };
     return respond("get-server-settings", 200, body);
   };
 }
 
-function organizationFields(org: Organization, url: string) {
-  return {
+/**
+ * The organisation's fields. On the root domain of a server with no root organisation Zulip still sends the
+ * root URL and the server-wide login settings, and leaves out only the name, icon and description.
+ */
+function realmFields(org: Organization | undefined, url: string) {
+  const common = {
     realm_uri: url,
     realm_url: url,
-    realm_name: org.name,
-    realm_icon: "",
-    realm_description: "",
     realm_web_public_access_enabled: false,
-    email_auth_enabled: org.email_auth_enabled === 1,
-    require_email_format_usernames: org.ldap_auth_enabled !== 1,
+    email_auth_enabled: org ? org.email_auth_enabled === 1 : true,
+    require_email_format_usernames: org ? org.ldap_auth_enabled !== 1 : true,
   };
+  return org ? { ...common, realm_name: org.name, realm_icon: "", realm_description: "" } : common;
+}
+
+/** The client name in a User-Agent, as Zulip's parse_user_agent reads it ("ZulipMobile/27.1 (…)" → ZulipMobile). */
+function userAgentName(userAgent: string | undefined): string {
+  return /^([^/ ]*[^0-9/(]*)/.exec(userAgent ?? "")?.[1]?.trim() ?? "";
 }
