@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { loginMethods } from "../../auth/login-methods.ts";
 import type { Schema } from "../../contract/types.ts";
 import type { Organization } from "../../store/schema.ts";
 import type { AppDeps, AppEnv } from "../deps.ts";
@@ -22,8 +23,8 @@ export function serverSettings(deps: AppDeps) {
     // Unlike fetch_api_key (404), Zulip answers an unknown subdomain here with a 400.
     if (!org && subdomain !== "") throw new ZulipError(400, { result: "error", msg: "Invalid subdomain", code: "BAD_REQUEST" });
 
-    const email = org ? org.email_auth_enabled === 1 : true;
-    const ldap = org ? org.ldap_auth_enabled === 1 : false;
+    // The root domain of a server without a root organisation: what a new organisation would get.
+    const { email, ldap } = org ? loginMethods(org, deps) : { email: true, ldap: false };
     const body: Schema<"ServerSettings"> = {
       result: "success",
       msg: "",
@@ -48,13 +49,13 @@ export function serverSettings(deps: AppDeps) {
       push_notifications_enabled: false,
       // Zulip flags clients whose User-Agent it parses as "ZulipInvalid".
       is_incompatible: (c.req.header("user-agent") ?? "").startsWith("ZulipInvalid"),
-      ...(org ? organizationFields(org, publicOrigin(c, deps.config, subdomain)) : {}),
+      ...(org ? organizationFields(org, ldap, publicOrigin(c, deps.config, subdomain)) : {}),
     };
     return respond("get-server-settings", 200, body);
   };
 }
 
-function organizationFields(org: Organization, url: string) {
+function organizationFields(org: Organization, ldap: boolean, url: string) {
   return {
     realm_uri: url,
     realm_url: url,
@@ -63,6 +64,7 @@ function organizationFields(org: Organization, url: string) {
     realm_description: "",
     realm_web_public_access_enabled: false,
     email_auth_enabled: org.email_auth_enabled === 1,
-    require_email_format_usernames: org.ldap_auth_enabled !== 1,
+    // LDAP usernames are whatever the directory's filter matches (uid, sAMAccountName…), not emails.
+    require_email_format_usernames: !ldap,
   };
 }
