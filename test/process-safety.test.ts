@@ -79,11 +79,12 @@ describe("nothing lost on a crash", () => {
 describe("SIGTERM", () => {
   it("stops accepting, finishes the requests in flight, closes the database and exits 0", async () => {
     const { db, users } = await seed(1);
-    // Expensive hashes so that requests are still in flight when the signal arrives.
-    const server = await startServerProcess(["serve", "--port", "0", "--db", db, "--rate-limit", "off", "--argon2", "m=65536,t=3,p=1"]);
+    // Expensive hashes so that requests are still in flight when the signal arrives; the wait lets them reach
+    // the server first even on a loaded machine (a connection with no request yet is closed as idle).
+    const server = await startServerProcess(["serve", "--port", "0", "--db", db, "--rate-limit", "off", "--argon2", "m=65536,t=5,p=1"]);
     const u = users[0]!;
     const inFlight = Array.from({ length: 4 }, () => fetch(`${server.url}/api/v1/fetch_api_key`, form({ username: u.email, password: u.password })));
-    await new Promise((r) => setTimeout(r, 30));
+    await new Promise((r) => setTimeout(r, 250));
     const exit = server.stop("SIGTERM");
     const answers = await Promise.all(inFlight);
     for (const a of answers) expect((await conformant("fetch-api-key", a)).status).toBe(200);
