@@ -23,7 +23,13 @@ export interface paths {
          *     organisation for the Host (404), username not an email address while LDAP login is off (400), rate
          *     limit exceeded (429, even with the right password), password login disabled (401), empty password,
          *     unknown user (401, or 404 when the email belongs to another organisation), organisation deactivated,
-         *     user deactivated, password reset required, wrong password (all 401), success (200).
+         *     user deactivated, password reset required, wrong password (all 401), success (200). Where email and
+         *     LDAP login are both on, the email password is tried first, then the directory; either succeeding logs
+         *     in, and the attempt is counted once.
+         *
+         *     A server that cannot reach its database or its rate-limit store answers 503 `SERVICE_UNAVAILABLE`; one
+         *     that cannot reach its LDAP directory when it needs it answers 503 `LDAP_UNAVAILABLE`. Both are worth
+         *     retrying after `Retry-After`.
          *
          *     Parameters are also accepted in the query string (as by Zulip), which is not recommended: URLs end
          *     up in logs.
@@ -77,6 +83,30 @@ export interface paths {
          *     server as a whole.
          */
         get: operations["get-server-settings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Check this instance's health
+         * @description For load balancers: 200 when this instance can serve logins, i.e. its database and its rate-limit
+         *     store (Redis, when several instances share one) answer; 503 naming the one that does not. Each check
+         *     is bounded by the server's service timeout, so the answer never hangs. The LDAP directory is not
+         *     checked: it is shared by every instance, so taking one out of rotation would not help. Needs no
+         *     authentication and does not depend on the Host.
+         */
+        get: operations["get-health"];
         put?: never;
         post?: never;
         delete?: never;
@@ -203,6 +233,51 @@ export interface components {
             msg: string;
             /** @constant */
             code: "INTERNAL_SERVER_ERROR";
+        };
+        ServiceUnavailableError: {
+            /** @constant */
+            result: "error";
+            /** @example The server cannot reach its database; try again shortly */
+            msg: string;
+            /** @constant */
+            code: "SERVICE_UNAVAILABLE";
+        };
+        LdapUnavailableError: {
+            /** @constant */
+            result: "error";
+            /** @example The server cannot reach its LDAP directory; try again shortly */
+            msg: string;
+            /** @constant */
+            code: "LDAP_UNAVAILABLE";
+        };
+        HealthChecks: {
+            /**
+             * @description The store of users and organisations (SQLite or PostgreSQL).
+             * @enum {string}
+             */
+            database: "ok" | "unavailable";
+            /**
+             * @description Where the login counters live: `ok` for in-process counters (one instance) and for a Redis that
+             *     answers, `off` when the rate limit is switched off.
+             * @enum {string}
+             */
+            rate_limit_store: "ok" | "unavailable" | "off";
+        };
+        Health: {
+            /** @constant */
+            result: "success";
+            /** @constant */
+            msg: "";
+            checks: components["schemas"]["HealthChecks"];
+        };
+        HealthUnavailable: {
+            /** @constant */
+            result: "error";
+            /** @example Unavailable: the database does not answer */
+            msg: string;
+            checks: components["schemas"]["HealthChecks"];
+            /** @constant */
+            code: "SERVICE_UNAVAILABLE";
         };
         /** @description Which login methods are enabled (deprecated by Zulip in favour of external_authentication_methods, still read by clients). */
         AuthenticationMethods: {
@@ -344,10 +419,22 @@ export interface components {
                 "application/json": components["schemas"]["InternalServerError"];
             };
         };
+        /** @description The server's database does not answer. */
+        ServiceUnavailable: {
+            headers: {
+                "Retry-After": components["headers"]["Retry-After-Unavailable"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ServiceUnavailableError"];
+            };
+        };
     };
     parameters: never;
     requestBodies: never;
     headers: {
+        /** @description Seconds after which trying again is reasonable. */
+        "Retry-After-Unavailable": number;
         /** @description Counted attempts allowed per window for this username. */
         "X-RateLimit-Limit": number;
         /** @description Counted attempts left in the window. */
@@ -432,6 +519,23 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalServerError"];
+            /**
+             * @description A service the server depends on does not answer: its database or rate-limit store
+             *     (`SERVICE_UNAVAILABLE`), or the LDAP directory of an organisation with LDAP login
+             *     (`LDAP_UNAVAILABLE`, a counted attempt: it carries the rate-limit headers).
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After-Unavailable"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceUnavailableError"] | components["schemas"]["LdapUnavailableError"];
+                };
+            };
         };
     };
     "dev-fetch-api-key": {
@@ -481,6 +585,7 @@ export interface operations {
             405: components["responses"]["PostOnly"];
             413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     "get-server-settings": {
@@ -522,6 +627,52 @@ export interface operations {
                 };
             };
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    "get-health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Both answer. */
+            200: {
+                headers: {
+                    /** @description A health answer must not be cached. */
+                    "Cache-Control": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description Any method but GET (and HEAD). */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts. */
+                    Allow: "GET";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MethodNotAllowedError"];
+                };
+            };
+            500: components["responses"]["InternalServerError"];
+            /** @description The database or the rate-limit store does not answer; `checks` says which. */
+            503: {
+                headers: {
+                    /** @description A health answer must not be cached. */
+                    "Cache-Control": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthUnavailable"];
+                };
+            };
         };
     };
 }

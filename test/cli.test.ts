@@ -45,6 +45,19 @@ describe("the zulip-auth operator CLI, as real processes", () => {
     expect(row.active).toBe(true);
   });
 
+  it("turns LDAP login on and off per organisation, with or without password login", async () => {
+    await cli(["org", "add", "ldap"]);
+    const on = await cli(["org", "set", "ldap", "--ldap-auth", "on", "--password-auth", "off"]);
+    expect(on).toMatchObject({ code: 0, stdout: 'organization "ldap": password login off, LDAP login on\n' });
+    const row = () => cli(["org", "list", "--json"]).then((r) => JSON.parse(r.stdout).find((o: { subdomain: string }) => o.subdomain === "ldap"));
+    expect(await row()).toMatchObject({ password_auth: false, ldap_auth: true });
+    expect((await cli(["org", "set", "ldap", "--ldap-auth", "off"])).stdout).toBe('organization "ldap": LDAP login off\n');
+    expect(await row()).toMatchObject({ password_auth: false, ldap_auth: false });
+    const neither = await cli(["org", "set", "ldap"]);
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toContain("error: give --password-auth, --ldap-auth or both");
+  });
+
   it("adds users with a password from stdin, never printing it or a key", async () => {
     const add = await cli(["user", "add", "iago@zulip.com", "--name", "Iago", "--password-stdin"], "Sup3r-secret-pass\n");
     expect(add.code).toBe(0);

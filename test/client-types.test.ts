@@ -73,6 +73,8 @@ function describeError(error: ClientError<"fetch-api-key">): string {
     case "BAD_REQUEST":
     case "REQUEST_TOO_LARGE":
     case "INTERNAL_SERVER_ERROR":
+    case "SERVICE_UNAVAILABLE":
+    case "LDAP_UNAVAILABLE":
       return `${error.status} ${error.msg}`;
     case "REQUEST_VARIABLE_MISSING":
       return `missing ${error.var_name}`;

@@ -14,16 +14,20 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
 const SUCCESS = { result: "success", msg: "", api_key: "a".repeat(32), email: "iago@zulip.com", user_id: 5 };
 
 describe("the contract document", () => {
-  it("is valid OpenAPI 3.1 (swagger-parser) with three operations under /api/v1", async () => {
+  it("is valid OpenAPI 3.1 (swagger-parser) with three operations under /api/v1 and the health check at the root", async () => {
     const { raw } = await loadContract();
     expect(raw.openapi).toBe("3.1.0");
     expect(raw.servers?.[0]?.url).toBe("{scheme}://{host}/api/v1");
     const validator = await getContractValidator();
     expect(validator.operations.map((o) => `${o.method} ${o.path}`).sort()).toEqual([
+      "GET /healthz",
       "GET /server_settings",
       "POST /dev_fetch_api_key",
       "POST /fetch_api_key",
     ]);
+    // /healthz overrides the servers: it lives at the root, outside /api/v1, under a tag of its own.
+    expect(raw.paths?.["/healthz"]?.servers?.map((s) => s.url)).toEqual(["{scheme}://{host}"]);
+    expect(raw.paths?.["/healthz"]?.get?.tags).toEqual(["health"]);
   });
 
   it("validates every example it holds against its own schema", async () => {
@@ -101,7 +105,7 @@ describe("the validator module", () => {
     const v = await getContractValidator();
     const [violation, ...rest] = v.validateResponse("fetch-api-key", json(418, {}));
     expect(rest).toEqual([]);
-    expect(violation).toMatchObject({ id: "status-undeclared", status: 418, actual: "418", expected: "200, 400, 401, 404, 405, 413, 429, 500" });
+    expect(violation).toMatchObject({ id: "status-undeclared", status: 418, actual: "418", expected: "200, 400, 401, 404, 405, 413, 429, 500, 503" });
     expect(violation!.specPointer).toBe("#/paths/~1fetch_api_key/post/responses");
   });
 

@@ -12,9 +12,13 @@ import { runCli, startServerProcess, type ServerProcess } from "./helpers/proces
 const require = createRequire(import.meta.url);
 const NOT_FOUND = `{"result":"error","msg":"Not Found","code":"BAD_REQUEST"}\n`;
 
-type Doc = Record<string, unknown> & { servers: { url: string }[] };
+type Doc = Record<string, unknown> & { servers: { url: string }[]; paths: Record<string, { servers?: { url: string }[] }> };
 
-const withoutServers = ({ servers: _servers, ...rest }: Record<string, unknown>) => rest;
+/** The document without its servers: the top-level ones and those of paths that override them (/healthz). */
+const withoutServers = ({ servers: _servers, ...rest }: Record<string, unknown>) => {
+  const paths = Object.fromEntries(Object.entries(rest.paths as Doc["paths"]).map(([path, { servers: _s, ...item }]) => [path, item]));
+  return { ...rest, paths };
+};
 
 /** The local stylesheet, script and icon references of an HTML page. */
 const referencedAssets = (html: string) => [...html.matchAll(/(?:src|href)="(\/docs\/[^"]+)"/g)].map((m) => m[1]!);
@@ -55,11 +59,14 @@ describe("/openapi.json and /openapi.yaml", () => {
     // Same paths, operations, schemas and examples: only the servers differ from the file.
     expect(withoutServers(fromJson)).toEqual(withoutServers(raw as unknown as Record<string, unknown>));
     expect(fromJson.servers.map((server) => server.url)).toEqual(["http://zulip.test/api/v1"]);
+    expect(fromJson.paths["/healthz"]!.servers!.map((server) => server.url)).toEqual(["http://zulip.test"]);
     await expect(SwaggerParser.validate(structuredClone(fromJson) as never)).resolves.toBeTruthy();
     // Apart from the servers, the YAML is the file as written (layout, quoting, comments), not a re-serialisation.
     const file = readFileSync(CONTRACT_PATH, "utf8");
     expect(yamlText.slice(0, yamlText.indexOf("\nservers:\n"))).toBe(file.slice(0, file.indexOf("\nservers:\n")));
-    expect(yamlText.slice(yamlText.indexOf("\ntags:\n"))).toBe(file.slice(file.indexOf("\ntags:\n")));
+    const between = (text: string, from: string, to: string) => text.slice(text.indexOf(from), text.indexOf(to));
+    expect(between(yamlText, "\ntags:\n", "\n  /healthz:\n")).toBe(between(file, "\ntags:\n", "\n  /healthz:\n"));
+    expect(yamlText.slice(yamlText.indexOf("\n    get:\n      operationId: get-health"))).toBe(file.slice(file.indexOf("\n    get:\n      operationId: get-health")));
   });
 
   it("name the server URL that server_settings reports as realm_url, for each Host", async () => {

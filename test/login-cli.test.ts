@@ -149,6 +149,8 @@ describe("zulip-auth login stops clearly on sites it cannot log in to", () => {
     REQUEST_TOO_LARGE: /refused the request as too large/,
     RATE_LIMIT_HIT: /too many login attempts for iago@zulip\.com: try again in 30 minutes/,
     INTERNAL_SERVER_ERROR: /had an internal error: try again later/,
+    SERVICE_UNAVAILABLE: /is temporarily unavailable \(a service it depends on does not answer\): try again in a few minutes/,
+    LDAP_UNAVAILABLE: /Zulip Dev cannot reach its LDAP directory to check your password/,
   };
 
   it.each(Object.entries(FETCH_API_KEY_ERRORS))("%s gets a human message and exit 1", async (code, setup) => {

@@ -8,6 +8,7 @@ import { checkSite } from "../src/client/login.ts";
 import { writeZuliprc } from "../src/client/zuliprc.ts";
 import { createTestServer } from "./helpers/harness.ts";
 import { serveOverHttp } from "./helpers/http.ts";
+import { testLdapBackend } from "./helpers/ldap.ts";
 
 const api = { email: "iago@zulip.com", key: "gjA04ZYcqXKalvYMA8OeXSfzUOLrtbZv", site: "https://chat.example.com" };
 
@@ -48,7 +49,8 @@ describe("writeZuliprc", () => {
 
 describe("checkSite", () => {
   it("accepts an organisation with LDAP login only (Zulip's clients show the password form for it)", async () => {
-    const t = await createTestServer();
+    // server_settings only reads the settings: the directory is never contacted here.
+    const t = await createTestServer({ ldap: testLdapBackend("ldap://127.0.0.1:9") });
     await t.admin.setOrganization("", { email_auth_enabled: 0, ldap_auth_enabled: 1 });
     const http = await serveOverHttp(t.app.fetch);
     try {

@@ -1,7 +1,11 @@
 import { RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import { UnavailableError } from "../unavailable.ts";
 import type { AttemptLimiter, RateLimitDecision, RateLimitRule } from "./rate-limit.ts";
 
-/** An AttemptLimiter over any rate-limiter-flexible store (memory, Redis): its counters are atomic there. */
+/**
+ * An AttemptLimiter over any rate-limiter-flexible store (memory, Redis): its counters are atomic there. A
+ * store that fails (Redis down, a command timed out) makes every call an UnavailableError.
+ */
 export class FlexibleLimiter implements AttemptLimiter {
   constructor(
     readonly rule: RateLimitRule,
@@ -14,18 +18,26 @@ export class FlexibleLimiter implements AttemptLimiter {
     } catch (rejection) {
       // rate-limiter-flexible rejects with a RateLimiterRes when over the limit, with an Error when its store fails.
       if (rejection instanceof RateLimiterRes) return this.decision(false, rejection);
-      throw rejection;
+      throw new UnavailableError("rate-limit store", { cause: rejection });
     }
   }
 
   async reset(username: string): Promise<void> {
-    await this.limiter.delete(username);
+    await this.store(() => this.limiter.delete(username));
   }
 
   async windowStart(username: string): Promise<number | undefined> {
-    const res = await this.limiter.get(username);
+    const res = await this.store(() => this.limiter.get(username));
     if (!res) return undefined;
     return Date.now() + res.msBeforeNext - this.rule.windowSeconds * 1000;
+  }
+
+  private async store<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw new UnavailableError("rate-limit store", { cause: error });
+    }
   }
 
   private decision(allowed: boolean, res: RateLimiterRes): RateLimitDecision {

@@ -1,5 +1,9 @@
 import type { Store } from "../store/store.ts";
 import type { Organization, User } from "../store/schema.ts";
+import { UnavailableError } from "../unavailable.ts";
+import type { LdapBackend } from "./ldap.ts";
+import { userForDirectoryLogin } from "./ldap-user.ts";
+import { loginMethods } from "./login-methods.ts";
 import type { PasswordHasher } from "./password-hasher.ts";
 import { passwordWeakness, type PasswordPolicy } from "./password-policy.ts";
 import type { AttemptLimiter, RateLimitDecision } from "./rate-limit.ts";
@@ -12,36 +16,46 @@ export type LoginFailure =
   | "NONEXISTENT_SUBDOMAIN"
   | "REALM_DEACTIVATED"
   | "USER_DEACTIVATED"
-  | "PASSWORD_RESET_REQUIRED";
+  | "PASSWORD_RESET_REQUIRED"
+  | "LDAP_UNAVAILABLE";
 
 /** The outcome of a login, with the rate-limit state when the attempt was counted. */
 export type LoginResult = ({ ok: true; user: User } | { ok: false; failure: LoginFailure }) & {
   rateLimit?: RateLimitDecision;
 };
 
-/** What the login logic needs. */
+type Outcome = { ok: true; user: User } | { ok: false; failure: LoginFailure };
+
+/** What the login logic needs; `ldap` is set when the server has LDAP settings. */
 export interface LoginDeps {
   store: Store;
   hasher: PasswordHasher;
   policy: PasswordPolicy;
   limiter?: AttemptLimiter;
+  ldap?: LdapBackend;
 }
 
+/** Email-backend refusals after which Zulip goes on to the LDAP backend; any other is final. */
+const TRY_LDAP_AFTER = new Set<LoginFailure>(["AUTHENTICATION_FAILED", "NONEXISTENT_SUBDOMAIN"]);
+
 /**
- * Zulip's password authentication for an organisation that exists (steps 6–15 of fetch_api_key). Every path
- * that ends in AUTHENTICATION_FAILED for a user who is not there spends one argon2 verification, like a wrong
- * password does, so the two cannot be told apart by timing.
+ * Zulip's password authentication for an organisation that exists (steps 6–15 of fetch_api_key), with the
+ * email backend and then the LDAP backend when both are on: either one succeeding logs in, and the attempt
+ * is counted once. Every path that ends in AUTHENTICATION_FAILED spends one argon2 verification, like a
+ * wrong email password does, so an unknown user, a wrong email password and a wrong LDAP password cannot be
+ * told apart by timing.
  */
 export async function passwordLogin(deps: LoginDeps, org: Organization, username: string, password: string): Promise<LoginResult> {
-  const user = org.email_auth_enabled ? await deps.store.findUser(org.id, username) : undefined;
+  const methods = loginMethods(org, deps);
+  const user = methods.email ? await deps.store.findUser(org.id, username) : undefined;
   let rateLimit: RateLimitDecision | undefined;
   if (deps.limiter) {
     if (user?.password_changed_at) await resetIfPasswordChanged(deps.limiter, username, user.password_changed_at);
     rateLimit = await deps.limiter.consume(username);
   }
-  const result = await authenticate(deps, org, user, username, password, rateLimit);
+  const result = await authenticate(deps, org, methods, user, username, password, rateLimit);
   if (result.ok && deps.limiter) await deps.limiter.reset(username);
-  return result;
+  return { ...result, ...(rateLimit ? { rateLimit } : {}) };
 }
 
 /** Zulip clears the count when the password changes; the change may come from another process. */
@@ -53,20 +67,31 @@ async function resetIfPasswordChanged(limiter: AttemptLimiter, username: string,
 async function authenticate(
   deps: LoginDeps,
   org: Organization,
+  methods: { email: boolean; ldap: boolean },
   user: User | undefined,
   username: string,
   password: string,
   rateLimit: RateLimitDecision | undefined,
-): Promise<LoginResult> {
-  const fail = (failure: LoginFailure): LoginResult => ({ ok: false, failure, ...(rateLimit ? { rateLimit } : {}) });
+): Promise<Outcome> {
   if (rateLimit && !rateLimit.allowed) return fail("RATE_LIMIT_HIT");
-  if (!org.email_auth_enabled && !org.ldap_auth_enabled) return fail("PASSWORD_AUTH_DISABLED");
+  if (!methods.email && !methods.ldap) return fail("PASSWORD_AUTH_DISABLED");
   if (password === "") return fail("AUTHENTICATION_FAILED");
-  if (!org.email_auth_enabled) {
-    await deps.hasher.verifyDummy(password);
-    return fail("AUTHENTICATION_FAILED");
-  }
 
+  let emailOutcome: Outcome | undefined;
+  if (methods.email) {
+    emailOutcome = await emailBackend(deps, org, user, username, password);
+    if (emailOutcome.ok || !methods.ldap || !TRY_LDAP_AFTER.has(emailOutcome.failure)) return emailOutcome;
+  }
+  const ldapOutcome = await ldapBackend(deps, org, username, password);
+  // An LDAP refusal that says more than "no" (deactivated, directory down) wins; otherwise the email backend's.
+  if (ldapOutcome.ok || ldapOutcome.failure !== "AUTHENTICATION_FAILED") return ldapOutcome;
+  return emailOutcome ?? ldapOutcome;
+}
+
+const fail = (failure: LoginFailure): Outcome => ({ ok: false, failure });
+
+/** Zulip's EmailAuthBackend: the user's argon2 hash. */
+async function emailBackend(deps: LoginDeps, org: Organization, user: User | undefined, username: string, password: string): Promise<Outcome> {
   if (!user) {
     await deps.hasher.verifyDummy(password);
     return fail((await deps.store.emailExistsAnywhere(username)) ? "NONEXISTENT_SUBDOMAIN" : "AUTHENTICATION_FAILED");
@@ -84,7 +109,26 @@ async function authenticate(
     if (passwordWeakness(password, deps.policy)) return fail("PASSWORD_RESET_REQUIRED");
     await deps.store.updateUser(user.id, { password_hash: await deps.hasher.hash(password) });
   }
-  return { ok: true, user, ...(rateLimit ? { rateLimit } : {}) };
+  return { ok: true, user };
+}
+
+/** Zulip's LDAPAuthBackend: a bind with the directory; the first successful one creates the local user. */
+async function ldapBackend(deps: LoginDeps, org: Organization, username: string, password: string): Promise<Outcome> {
+  let outcome;
+  try {
+    outcome = await deps.ldap!.authenticate(username, password);
+  } catch (error) {
+    if (error instanceof UnavailableError) return fail("LDAP_UNAVAILABLE");
+    throw error;
+  }
+  if (!outcome.ok) {
+    await deps.hasher.verifyDummy(password);
+    return fail("AUTHENTICATION_FAILED");
+  }
+  if (org.deactivated) return fail("REALM_DEACTIVATED");
+  const existing = await deps.store.findUser(org.id, outcome.email);
+  if (existing && !existing.is_active) return fail("USER_DEACTIVATED");
+  return { ok: true, user: await userForDirectoryLogin(deps.store, org, outcome.email, outcome.fullName) };
 }
 
 /** Zulip's development login: any active user of an active organisation, no password. */

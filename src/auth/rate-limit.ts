@@ -28,6 +28,10 @@ export interface AttemptLimiter {
   consume(username: string): Promise<RateLimitDecision>;
   reset(username: string): Promise<void>;
   windowStart(username: string): Promise<number | undefined>;
+  /** Answers whether the counters' store is reachable (health checks); absent for in-process counters. */
+  ping?(): Promise<void>;
+  /** Releases the connection to the counters' store. */
+  close?(): Promise<void>;
 }
 
 /** Parses "ATTEMPTS/SECONDS" (e.g. "5/1800") or "off". */

@@ -2,10 +2,21 @@ import { InvalidArgumentError, Option } from "commander";
 import { Admin } from "../admin/admin.ts";
 import { OWASP_MINIMUM, parseHashParams, PasswordHasher, type HashParams } from "../auth/password-hasher.ts";
 import { DEFAULT_PASSWORD_POLICY } from "../auth/password-policy.ts";
-import { DEFAULT_SQLITE_PATH, openSqliteStore } from "../store/sqlite.ts";
+import { openStore } from "../store/open.ts";
+import { DEFAULT_SQLITE_PATH } from "../store/sqlite.ts";
 
 /** The --db option every command takes. */
 export const dbOption = () => new Option("--db <path>", "SQLite database file").env("ZULIP_AUTH_DB").default(DEFAULT_SQLITE_PATH);
+
+/** The --database-url option every command takes: PostgreSQL instead of the SQLite file. */
+export const databaseUrlOption = () =>
+  new Option("--database-url <url>", "PostgreSQL database (postgres://user@host:port/db) instead of the SQLite file; the password is best left to DATABASE_URL or PGPASSWORD").env("DATABASE_URL");
+
+/** Where a command finds the database: the two options above. */
+export interface DatabaseOptions {
+  db: string;
+  databaseUrl?: string;
+}
 
 const { memoryCost: m, timeCost: t, parallelism: p } = OWASP_MINIMUM;
 
@@ -22,9 +33,9 @@ export const argon2Option = () =>
       }
     });
 
-/** Runs an operator action against the database, closing it afterwards. */
-export async function withAdmin<T>(db: string, action: (admin: Admin) => Promise<T>, hashParams: HashParams = OWASP_MINIMUM): Promise<T> {
-  const store = await openSqliteStore(db);
+/** Runs an operator action against the database (brought up to date first), closing it afterwards. */
+export async function withAdmin<T>(where: DatabaseOptions, action: (admin: Admin) => Promise<T>, hashParams: HashParams = OWASP_MINIMUM): Promise<T> {
+  const store = await openStore({ databaseUrl: where.databaseUrl, sqlitePath: where.db });
   try {
     return await action(new Admin(store, new PasswordHasher(hashParams), DEFAULT_PASSWORD_POLICY));
   } finally {

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from "commander";
-import { dbOption, onOff, printRows, withAdmin } from "./context.ts";
+import { databaseUrlOption, dbOption, onOff, printRows, withAdmin, type DatabaseOptions } from "./context.ts";
 
 const onOffArg = (value: string) => {
   try {
@@ -17,8 +17,9 @@ export function orgCommand(): Command {
     .description("create an organization")
     .option("--name <name>", "display name")
     .addOption(dbOption())
-    .action(async (subdomain: string, o: { name?: string; db: string }) => {
-      const created = await withAdmin(o.db, (a) => a.addOrganization(subdomain, o.name));
+    .addOption(databaseUrlOption())
+    .action(async (subdomain: string, o: DatabaseOptions & { name?: string }) => {
+      const created = await withAdmin(o, (a) => a.addOrganization(subdomain, o.name));
       console.log(`created organization "${created.subdomain}" (${created.name})`);
     });
   org
@@ -26,8 +27,9 @@ export function orgCommand(): Command {
     .description("list organizations")
     .option("--json", "print JSON")
     .addOption(dbOption())
-    .action(async (o: { json?: boolean; db: string }) => {
-      const orgs = await withAdmin(o.db, (a) => a.store.listOrganizations());
+    .addOption(databaseUrlOption())
+    .action(async (o: DatabaseOptions & { json?: boolean }) => {
+      const orgs = await withAdmin(o, (a) => a.store.listOrganizations());
       printRows(
         orgs.map((x) => ({
           subdomain: x.subdomain,
@@ -44,19 +46,32 @@ export function orgCommand(): Command {
       .command(`${name} <subdomain>`)
       .description(`${name} an organization`)
       .addOption(dbOption())
-      .action(async (subdomain: string, o: { db: string }) => {
-        await withAdmin(o.db, (a) => a.setOrganization(subdomain, { deactivated }));
+    .addOption(databaseUrlOption())
+      .action(async (subdomain: string, o: DatabaseOptions) => {
+        await withAdmin(o, (a) => a.setOrganization(subdomain, { deactivated }));
         console.log(`${name}d organization "${subdomain}"`);
       });
   }
   org
     .command("set <subdomain>")
-    .description("change an organization's login settings")
-    .requiredOption("--password-auth <on|off>", "email and password login", onOffArg)
+    .description("change an organization's login settings (at least one of them)")
+    .option("--password-auth <on|off>", "email and password login", onOffArg)
+    .option("--ldap-auth <on|off>", "LDAP username and password login (needs the server's LDAP settings)", onOffArg)
     .addOption(dbOption())
-    .action(async (subdomain: string, o: { passwordAuth: boolean; db: string }) => {
-      await withAdmin(o.db, (a) => a.setOrganization(subdomain, { email_auth_enabled: o.passwordAuth ? 1 : 0 }));
-      console.log(`organization "${subdomain}": password login ${o.passwordAuth ? "on" : "off"}`);
+    .addOption(databaseUrlOption())
+    .action(async (subdomain: string, o: DatabaseOptions & { passwordAuth?: boolean; ldapAuth?: boolean }, command: Command) => {
+      if (o.passwordAuth === undefined && o.ldapAuth === undefined) command.error("error: give --password-auth, --ldap-auth or both");
+      await withAdmin(o, (a) =>
+        a.setOrganization(subdomain, {
+          ...(o.passwordAuth === undefined ? {} : { email_auth_enabled: o.passwordAuth ? 1 : 0 }),
+          ...(o.ldapAuth === undefined ? {} : { ldap_auth_enabled: o.ldapAuth ? 1 : 0 }),
+        }),
+      );
+      const changes = [
+        ...(o.passwordAuth === undefined ? [] : [`password login ${o.passwordAuth ? "on" : "off"}`]),
+        ...(o.ldapAuth === undefined ? [] : [`LDAP login ${o.ldapAuth ? "on" : "off"}`]),
+      ];
+      console.log(`organization "${subdomain}": ${changes.join(", ")}`);
     });
   return org;
 }

@@ -2,9 +2,11 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import type { HashParams } from "../auth/password-hasher.ts";
 import { parseRateLimit, ZULIP_AUTH_RATE_LIMIT, type RateLimitRule } from "../auth/rate-limit.ts";
 import { DEFAULT_CONFIG } from "../server/config.ts";
+import { DEFAULT_SERVICE_TIMEOUT_MS } from "../store/open.ts";
 import { startServer, type RunningServer } from "../server/start.ts";
 import { createDemoDatabase, demoCurl, DEMO_USERS } from "./demo.ts";
-import { argon2Option, dbOption } from "./context.ts";
+import { argon2Option, databaseUrlOption, dbOption } from "./context.ts";
+import { ldapConfigFrom, ldapOptions, type LdapOptionValues } from "./ldap-options.ts";
 
 /** An http(s) origin: realm_url is `scheme://host[:port]`, so a path or query would be silently lost. */
 const externalUrl = (value: string) => {
@@ -23,6 +25,12 @@ const externalUrl = (value: string) => {
 const int = (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number");
+  return n;
+};
+
+const positive = (value: string) => {
+  const n = int(value);
+  if (n === 0) throw new InvalidArgumentError("expected a whole number above 0");
   return n;
 };
 
@@ -79,10 +87,13 @@ function stopOnSignals(server: RunningServer, cleanup: () => void = () => {}): v
   process.on("SIGINT", () => stop("SIGINT"));
 }
 
-interface ServeOptions {
+interface ServeOptions extends LdapOptionValues {
   port: number;
   host: string;
   db: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  serviceTimeout: number;
   rootDomain: string;
   externalUrl?: string;
   bodyLimit: number;
@@ -96,11 +107,19 @@ interface ServeOptions {
 
 /** `zulip-auth serve`: the login service on the configured database. */
 export function serveCommand(): Command {
-  return new Command("serve")
+  const command = new Command("serve")
     .description("run the login service")
     .addOption(portOption())
     .addOption(hostOption())
     .addOption(dbOption())
+    .addOption(databaseUrlOption())
+    .addOption(new Option("--redis-url <url>", "Redis for the rate-limit counters, shared by every instance that uses it (redis://[:password@]host:port[/db])").env("REDIS_URL"))
+    .addOption(
+      new Option("--service-timeout <ms>", "longest wait for PostgreSQL, Redis or LDAP before answering 503")
+        .env("ZULIP_AUTH_SERVICE_TIMEOUT")
+        .default(DEFAULT_SERVICE_TIMEOUT_MS)
+        .argParser(positive),
+    )
     .addOption(new Option("--root-domain <host>", "hosts <sub>.<root-domain> name organization <sub>").env("ZULIP_AUTH_ROOT_DOMAIN").default(DEFAULT_CONFIG.rootDomain))
     .addOption(new Option("--external-url <url>", "public URL behind a proxy (for realm_url)").env("ZULIP_AUTH_EXTERNAL_URL").argParser(externalUrl))
     .addOption(new Option("--body-limit <bytes>", "largest request body read").env("ZULIP_AUTH_BODY_LIMIT").default(DEFAULT_CONFIG.bodyLimit).argParser(int))
@@ -120,26 +139,31 @@ export function serveCommand(): Command {
     .addOption(argon2Option())
     .addOption(new Option("--headers-timeout <ms>", "cut off a client that has not sent its headers by then").env("ZULIP_AUTH_HEADERS_TIMEOUT").default(DEFAULT_CONFIG.headersTimeoutMs).argParser(int))
     .addOption(new Option("--request-timeout <ms>", "cut off a client that has not sent its whole request by then").env("ZULIP_AUTH_REQUEST_TIMEOUT").default(DEFAULT_CONFIG.requestTimeoutMs).argParser(int))
-    .addOption(docsOption())
-    .action(async (o: ServeOptions) => {
-      const server = await startServer({
-        port: o.port,
-        host: o.host,
-        db: o.db,
-        hashParams: o.argon2,
-        config: {
-          rootDomain: o.rootDomain,
-          devMode: o.dev,
-          docs: o.docs,
-          bodyLimit: o.bodyLimit,
-          rateLimit: o.rateLimit,
-          headersTimeoutMs: o.headersTimeout,
-          requestTimeoutMs: o.requestTimeout,
-          ...(o.externalUrl ? { externalUrl: o.externalUrl } : {}),
-        },
-      });
-      stopOnSignals(server);
+    .addOption(docsOption());
+  for (const option of ldapOptions()) command.addOption(option);
+  return command.action(async (o: ServeOptions) => {
+    const server = await startServer({
+      port: o.port,
+      host: o.host,
+      db: o.db,
+      databaseUrl: o.databaseUrl,
+      redisUrl: o.redisUrl,
+      ldap: ldapConfigFrom(o, o.serviceTimeout),
+      serviceTimeoutMs: o.serviceTimeout,
+      hashParams: o.argon2,
+      config: {
+        rootDomain: o.rootDomain,
+        devMode: o.dev,
+        docs: o.docs,
+        bodyLimit: o.bodyLimit,
+        rateLimit: o.rateLimit,
+        headersTimeoutMs: o.headersTimeout,
+        requestTimeoutMs: o.requestTimeout,
+        ...(o.externalUrl ? { externalUrl: o.externalUrl } : {}),
+      },
     });
+    stopOnSignals(server);
+  });
 }
 
 /** `zulip-auth demo`: a throwaway server seeded with the documentation's example data. */

@@ -1,43 +1,42 @@
 import { Command } from "commander";
 import type { HashParams } from "../auth/password-hasher.ts";
 import { readPassword } from "./password-input.ts";
-import { argon2Option, dbOption, printRows, withAdmin } from "./context.ts";
+import { argon2Option, databaseUrlOption, dbOption, printRows, withAdmin, type DatabaseOptions } from "./context.ts";
 
-interface UserOptions {
+interface UserOptions extends DatabaseOptions {
   org: string;
-  db: string;
   argon2: HashParams;
 }
 
 /** `zulip-auth user …`: users; passwords come from a prompt or standard input, never from arguments. */
 export function userCommand(): Command {
   const user = new Command("user").description("manage users");
-  const withOrg = (c: Command) => c.option("--org <subdomain>", "organization subdomain", "").addOption(dbOption()).addOption(argon2Option());
+  const withOrg = (c: Command) => c.option("--org <subdomain>", "organization subdomain", "").addOption(dbOption()).addOption(databaseUrlOption()).addOption(argon2Option());
 
   withOrg(user.command("add <email>").description("create a user (prompts for the password)"))
     .option("--name <name>", "full name", "")
     .option("--password-stdin", "read the password from standard input")
     .action(async (email: string, o: UserOptions & { name: string; passwordStdin?: boolean }) => {
       const password = await readPassword(o.passwordStdin === true);
-      const created = await withAdmin(o.db, (a) => a.addUser(o.org, email, password, o.name), o.argon2);
+      const created = await withAdmin(o, (a) => a.addUser(o.org, email, password, o.name), o.argon2);
       console.log(`created user ${created.email} (id ${created.id}) in organization "${o.org}"`);
     });
   withOrg(user.command("set-password <email>").description("set a user's password (prompts for it)"))
     .option("--password-stdin", "read the password from standard input")
     .action(async (email: string, o: UserOptions & { passwordStdin?: boolean }) => {
       const password = await readPassword(o.passwordStdin === true, "New password: ");
-      await withAdmin(o.db, (a) => a.setPassword(o.org, email, password), o.argon2);
+      await withAdmin(o, (a) => a.setPassword(o.org, email, password), o.argon2);
       console.log(`password changed for ${email}`);
     });
   for (const [name, active] of [["deactivate", false], ["reactivate", true]] as const) {
     withOrg(user.command(`${name} <email>`).description(`${name} a user`)).action(async (email: string, o: UserOptions) => {
-      await withAdmin(o.db, (a) => a.setUserActive(o.org, email, active));
+      await withAdmin(o, (a) => a.setUserActive(o.org, email, active));
       console.log(`${name}d user ${email}`);
     });
   }
   withOrg(user.command("regenerate-key <email>").description("give a user a new API key (the old one stops working)")).action(
     async (email: string, o: UserOptions) => {
-      await withAdmin(o.db, (a) => a.regenerateKey(o.org, email));
+      await withAdmin(o, (a) => a.regenerateKey(o.org, email));
       console.log(`new API key made for ${email}; the user fetches it by logging in`);
     },
   );
@@ -46,9 +45,9 @@ export function userCommand(): Command {
     .description("list users")
     .option("--org <subdomain>", "only this organization")
     .option("--json", "print JSON")
-    .addOption(dbOption())
-    .action(async (o: { org?: string; json?: boolean; db: string }) => {
-      const users = await withAdmin(o.db, (a) => a.listUsers(o.org));
+    .addOption(dbOption()).addOption(databaseUrlOption())
+    .action(async (o: DatabaseOptions & { org?: string; json?: boolean }) => {
+      const users = await withAdmin(o, (a) => a.listUsers(o.org));
       printRows(
         users.map((u) => ({ id: u.id, organization: u.subdomain, email: u.email, name: u.full_name, active: u.is_active === 1 })),
         o.json === true,

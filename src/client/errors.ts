@@ -79,6 +79,8 @@ export const DECLARED_CODES = {
     REQUEST_TOO_LARGE: 413,
     RATE_LIMIT_HIT: 429,
     INTERNAL_SERVER_ERROR: 500,
+    SERVICE_UNAVAILABLE: 503,
+    LDAP_UNAVAILABLE: 503,
   },
   "dev-fetch-api-key": {
     REQUEST_VARIABLE_MISSING: 400,
@@ -89,9 +91,11 @@ export const DECLARED_CODES = {
     NONEXISTENT_SUBDOMAIN: 404,
     REQUEST_TOO_LARGE: 413,
     INTERNAL_SERVER_ERROR: 500,
+    SERVICE_UNAVAILABLE: 503,
   },
   "get-server-settings": {
     BAD_REQUEST: 400,
     INTERNAL_SERVER_ERROR: 500,
+    SERVICE_UNAVAILABLE: 503,
   },
 } as const satisfies { [Op in ClientOperation]: StatusOfCode<Op> };

@@ -19,6 +19,8 @@ export function siteErrorMessage(error: SiteCheckError, ctx: MessageContext): st
       return `there is no organization at ${ctx.site} (${error.msg})`;
     case "INTERNAL_SERVER_ERROR":
       return `${ctx.site} had an internal error: try again later, or tell its administrators`;
+    case "SERVICE_UNAVAILABLE":
+      return unavailableMessage(ctx);
     case "UNEXPECTED_RESPONSE":
       if (error.location) return `${ctx.site} redirects to ${siteFromLocation(error.location)}: use that address`;
       return `${ctx.site} is not a Zulip server: ${error.message}`;
@@ -58,6 +60,10 @@ export function loginErrorMessage(error: ClientError<"fetch-api-key">, ctx: Mess
       return "the server refused the request as too large: the username or password is far too long";
     case "INTERNAL_SERVER_ERROR":
       return `${ctx.site} had an internal error: try again later, or tell its administrators`;
+    case "SERVICE_UNAVAILABLE":
+      return unavailableMessage(ctx);
+    case "LDAP_UNAVAILABLE":
+      return `${org} cannot reach its LDAP directory to check your password: try again in a few minutes`;
     case "UNEXPECTED_RESPONSE":
       return unexpectedLoginMessage(error, ctx);
     case "NETWORK_ERROR":
@@ -67,6 +73,10 @@ export function loginErrorMessage(error: ClientError<"fetch-api-key">, ctx: Mess
     default:
       return unreachable(error);
   }
+}
+
+function unavailableMessage(ctx: MessageContext): string {
+  return `${ctx.site} is temporarily unavailable (a service it depends on does not answer): try again in a few minutes`;
 }
 
 function transportMessage(error: TransportError, ctx: MessageContext): string {

@@ -2,11 +2,13 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { API_BASE_PATH } from "../contract/spec.ts";
+import { UnavailableError } from "../unavailable.ts";
 import type { AppDeps, AppEnv } from "./deps.ts";
 import { docsRoutes } from "./docs.ts";
-import { internalError, methodNotAllowed, notFound, payloadTooLarge, ZulipError } from "./errors.ts";
+import { internalError, methodNotAllowed, notFound, payloadTooLarge, serviceUnavailable, ZulipError } from "./errors.ts";
 import { devFetchApiKey } from "./routes/dev-fetch-api-key.ts";
 import { fetchApiKey } from "./routes/fetch-api-key.ts";
+import { health } from "./routes/health.ts";
 import { serverSettings } from "./routes/server-settings.ts";
 
 /** The Hono app: Zulip's login endpoints under /api/v1, built from its dependencies. */
@@ -17,7 +19,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const started = performance.now();
     await next();
     // The path only: a query string may hold a password.
-    deps.logger.info({
+    // Load balancers ask for /healthz every few seconds: its successes would drown the access log.
+    const level = c.req.path === "/healthz" && c.res.status === 200 ? "debug" : "info";
+    deps.logger[level]({
       reqId: c.get("requestId"),
       method: c.req.method,
       path: c.req.path,
@@ -37,11 +41,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   api.get("/server_settings", serverSettings(deps));
   api.all("/server_settings", () => methodNotAllowed(["GET"]).toResponse());
   app.route(API_BASE_PATH, api);
+  app.get("/healthz", health(deps));
+  app.all("/healthz", () => methodNotAllowed(["GET"]).toResponse());
   if (deps.config.docs) app.route("/", docsRoutes(deps));
 
   app.notFound(() => notFound());
   app.onError((error, c) => {
     if (error instanceof ZulipError) return error.toResponse();
+    if (error instanceof UnavailableError) {
+      deps.logger.warn({ reqId: c.get("requestId"), err: error.cause }, error.message);
+      return serviceUnavailable(error.dependency).toResponse();
+    }
     deps.logger.error({ reqId: c.get("requestId"), err: error }, "unhandled error");
     return internalError().toResponse();
   });

@@ -1,6 +1,7 @@
 import type { DeclaredStatus, JsonBody, OperationId, Schema } from "../contract/types.ts";
 import type { LoginFailure } from "../auth/login.ts";
 import type { RateLimitDecision } from "../auth/rate-limit.ts";
+import type { Dependency } from "../unavailable.ts";
 import { jsonResponse, rateLimitHeaders } from "./respond.ts";
 
 /** Every status some operation of the contract declares, but success. */
@@ -51,10 +52,27 @@ export const payloadTooLarge = () => new ZulipError(413, { result: "error", msg:
 /** 500 with no internals. */
 export const internalError = () => new ZulipError(500, { result: "error", msg: "Internal server error", code: "INTERNAL_SERVER_ERROR" });
 
+/** Seconds a client is asked to wait after a 503: long enough for a restart, short enough not to lose users. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+const UNREACHABLE: Record<Dependency, string> = {
+  database: "The server cannot reach its database; try again shortly",
+  "rate-limit store": "The server cannot reach its rate-limit store; try again shortly",
+  directory: "The server cannot reach its LDAP directory; try again shortly",
+};
+
+/** 503 for a dependency that does not answer; the directory has a code of its own. */
+export function serviceUnavailable(dependency: Dependency, headers: Record<string, string> = {}): ZulipError {
+  const msg = UNREACHABLE[dependency];
+  const body: ErrorBody<503> =
+    dependency === "directory" ? { result: "error", msg, code: "LDAP_UNAVAILABLE" } : { result: "error", msg, code: "SERVICE_UNAVAILABLE" };
+  return new ZulipError(503, body, { ...headers, "Retry-After": String(UNAVAILABLE_RETRY_AFTER_SECONDS) });
+}
+
 /** The JSON 404 for a path the API does not have (outside the contract's operations, in Zulip's error shape). */
 export const notFound = () => jsonResponse(404, { result: "error", msg: "Not Found", code: "BAD_REQUEST" } satisfies Schema<"BadRequestError">);
 
-const UNAUTHORIZED: Record<Exclude<LoginFailure, "RATE_LIMIT_HIT" | "NONEXISTENT_SUBDOMAIN">, string> = {
+const UNAUTHORIZED: Record<Exclude<LoginFailure, "RATE_LIMIT_HIT" | "NONEXISTENT_SUBDOMAIN" | "LDAP_UNAVAILABLE">, string> = {
   AUTHENTICATION_FAILED: "Your username or password is incorrect",
   PASSWORD_AUTH_DISABLED: "Password authentication is disabled in this organization",
   REALM_DEACTIVATED: "This organization has been deactivated",
@@ -66,6 +84,7 @@ const UNAUTHORIZED: Record<Exclude<LoginFailure, "RATE_LIMIT_HIT" | "NONEXISTENT
 export function loginFailure(failure: LoginFailure, rateLimit: RateLimitDecision | undefined): ZulipError {
   const headers = rateLimitHeaders(rateLimit);
   if (failure === "NONEXISTENT_SUBDOMAIN") return new ZulipError(404, invalidSubdomain().body, headers);
+  if (failure === "LDAP_UNAVAILABLE") return serviceUnavailable("directory", headers);
   if (failure === "RATE_LIMIT_HIT") {
     const retryAfter = rateLimit?.retryAfter ?? 0;
     return new ZulipError(

@@ -1,10 +1,14 @@
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:http";
 import { getRequestListener, RequestError } from "@hono/node-server";
+import { createLdapBackend, type LdapConfig } from "../auth/ldap.ts";
 import { PasswordHasher, type HashParams } from "../auth/password-hasher.ts";
 import { DEFAULT_PASSWORD_POLICY } from "../auth/password-policy.ts";
 import { createMemoryLimiter } from "../auth/memory-limiter.ts";
-import { openSqliteStore } from "../store/sqlite.ts";
+import type { AttemptLimiter } from "../auth/rate-limit.ts";
+import { connectRedisLimiter } from "../auth/redis-limiter.ts";
+import { safeUrl } from "../safe-url.ts";
+import { DEFAULT_SERVICE_TIMEOUT_MS, openStore } from "../store/open.ts";
 import type { Store } from "../store/store.ts";
 import { createApp } from "./app.ts";
 import { DEFAULT_CONFIG, type ServerConfig } from "./config.ts";
@@ -15,7 +19,15 @@ import { createLogger, type Logger } from "./logger.ts";
 export interface StartOptions {
   port: number;
   host: string;
+  /** SQLite file, used unless `databaseUrl` names a PostgreSQL database. */
   db: string;
+  databaseUrl?: string | undefined;
+  /** Redis for the rate-limit counters, shared by every instance that names the same one. */
+  redisUrl?: string | undefined;
+  /** Server-wide LDAP settings; organisations turn LDAP login on one by one. */
+  ldap?: LdapConfig | undefined;
+  /** Bound on every PostgreSQL and Redis wait, in milliseconds. */
+  serviceTimeoutMs?: number;
   config?: Partial<ServerConfig>;
   hashParams?: HashParams;
   logger?: Logger;
@@ -30,22 +42,65 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Opens the store, builds the app and listens on host:port (port 0 picks a free one). */
+/**
+ * Opens the store (creating or upgrading its schema), connects the rate-limit store, builds the app and
+ * listens on host:port (port 0 picks a free one). Fails with a one-line reason when a service does not answer.
+ */
 export async function startServer(options: StartOptions): Promise<RunningServer> {
-  const store = await openSqliteStore(options.db);
   const logger = options.logger ?? createLogger();
   const config = { ...DEFAULT_CONFIG, ...options.config };
-  const limiter = config.rateLimit ? createMemoryLimiter(config.rateLimit) : undefined;
+  const timeoutMs = options.serviceTimeoutMs ?? DEFAULT_SERVICE_TIMEOUT_MS;
+  const store = await openStore({
+    databaseUrl: options.databaseUrl,
+    sqlitePath: options.db,
+    timeoutMs,
+    onIdleError: (error) => logger.warn({ err: error }, "a database connection broke; it is replaced on next use"),
+  });
+  let limiter: AttemptLimiter | undefined;
+  try {
+    limiter = await rateLimiter(options, config.rateLimit, timeoutMs, logger);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const ldap = options.ldap ? createLdapBackend(options.ldap, logger) : undefined;
+  logger.info(
+    {
+      database: options.databaseUrl ? safeUrl(options.databaseUrl) : "sqlite",
+      rateLimitStore: limiter ? (options.redisUrl ? safeUrl(options.redisUrl) : "memory") : "off",
+      ldap: options.ldap ? safeUrl(options.ldap.url) : "off",
+    },
+    "services",
+  );
+  if (!ldap) {
+    const waiting = (await store.listOrganizations()).filter((o) => o.ldap_auth_enabled === 1).map((o) => o.subdomain);
+    if (waiting.length > 0) logger.warn({ organizations: waiting }, "LDAP login is on for these organizations but the server has no LDAP settings: it stays off");
+  }
   const hasher = new PasswordHasher(options.hashParams);
   await hasher.prepareDummy();
-  const app = createApp({ store, hasher, policy: DEFAULT_PASSWORD_POLICY, config, logger, ...(limiter ? { limiter } : {}) });
-  return listen(app.fetch, { ...options, ...config, store, logger });
+  const app = createApp({ store, hasher, policy: DEFAULT_PASSWORD_POLICY, config, logger, ...(limiter ? { limiter } : {}), ...(ldap ? { ldap } : {}) });
+  return listen(app.fetch, { ...options, ...config, store, logger, ...(limiter?.close ? { onClose: () => limiter.close!() } : {}) });
+}
+
+async function rateLimiter(options: StartOptions, rule: ServerConfig["rateLimit"], timeoutMs: number, logger: Logger): Promise<AttemptLimiter | undefined> {
+  if (!rule) {
+    if (options.redisUrl) logger.warn("the rate limit is off: the Redis URL is not used");
+    return undefined;
+  }
+  if (!options.redisUrl) return createMemoryLimiter(rule);
+  return connectRedisLimiter(options.redisUrl, rule, {
+    timeoutMs,
+    onStateChange: (state, error) =>
+      state === "lost"
+        ? logger.error({ err: error, redis: safeUrl(options.redisUrl!) }, "lost the rate-limit store: logins answer 503 until it is back")
+        : logger.info({ redis: safeUrl(options.redisUrl!) }, "the rate-limit store is back"),
+  });
 }
 
 /** Listens with a node:http server whose timeouts cut off slow or stalled clients. */
 export async function listen(
   fetch: (request: Request) => Response | Promise<Response>,
-  options: { port: number; host: string; store: Store; logger: Logger; headersTimeoutMs: number; requestTimeoutMs: number },
+  options: { port: number; host: string; store: Store; logger: Logger; headersTimeoutMs: number; requestTimeoutMs: number; onClose?: () => Promise<void> },
 ): Promise<RunningServer> {
   const listener = getRequestListener(fetch, {
     // A request Node accepted but no URL can be built from (absurd Host, backslash in the path) never
@@ -80,10 +135,16 @@ export async function listen(
       `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port, options.host, () => resolve());
+    });
+  } catch (error) {
+    await options.onClose?.();
+    await options.store.close();
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
   const url = `http://${host}:${port}`;
@@ -100,6 +161,7 @@ export async function listen(
         // forever. Requests in flight get as long as the request timeout allowed them, then are cut off.
         setTimeout(() => server.closeAllConnections(), options.requestTimeoutMs).unref();
       });
+      await options.onClose?.();
       await options.store.close();
     },
   };

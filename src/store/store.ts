@@ -1,5 +1,7 @@
 import { Migrator, type Kysely } from "kysely";
+import { guard } from "../unavailable.ts";
 import { migrationProvider, type SqlDialect } from "./migrations.ts";
+import { isDatabaseOutage } from "./outage.ts";
 import type { Database, Organization, User } from "./schema.ts";
 
 /** A store failure the caller can act on: a unique value taken, or a row that is not there. */
@@ -24,7 +26,10 @@ export function emailKey(email: string): string {
   return email.trim().toLowerCase();
 }
 
-/** Users and organisations, over any Kysely dialect the project supports. Nothing is cached. */
+/**
+ * Users and organisations, over any Kysely dialect the project supports. Nothing is cached, so every instance
+ * sharing one database sees a change at once. A failure to reach the database is an UnavailableError.
+ */
 export class Store {
   constructor(
     readonly db: Kysely<Database>,
@@ -34,13 +39,16 @@ export class Store {
   /** Creates or upgrades the schema. */
   async migrate(): Promise<void> {
     const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.dialect) });
-    const { error } = await migrator.migrateToLatest();
-    if (error) throw error;
+    // Kysely takes a lock first, so instances starting together against one PostgreSQL migrate once.
+    await this.run(async () => {
+      const { error } = await migrator.migrateToLatest();
+      if (error) throw error;
+    });
   }
 
   /** Answers whether the database is reachable (for health checks). */
   async ping(): Promise<void> {
-    await this.db.selectFrom("organizations").select("id").limit(1).execute();
+    await this.run(() => this.db.selectFrom("organizations").select("id").limit(1).execute());
   }
 
   async close(): Promise<void> {
@@ -48,11 +56,11 @@ export class Store {
   }
 
   findOrganization(subdomain: string): Promise<Organization | undefined> {
-    return this.db.selectFrom("organizations").selectAll().where("subdomain", "=", subdomain).executeTakeFirst();
+    return this.run(() => this.db.selectFrom("organizations").selectAll().where("subdomain", "=", subdomain).executeTakeFirst());
   }
 
   listOrganizations(): Promise<Organization[]> {
-    return this.db.selectFrom("organizations").selectAll().orderBy("subdomain").execute();
+    return this.run(() => this.db.selectFrom("organizations").selectAll().orderBy("subdomain").execute());
   }
 
   async createOrganization(subdomain: string, name: string): Promise<Organization> {
@@ -67,30 +75,27 @@ export class Store {
 
   /** Changes an organisation; throws not-found when there is none with that subdomain. */
   async updateOrganization(subdomain: string, patch: OrganizationPatch): Promise<void> {
-    const result = await this.db.updateTable("organizations").set(patch).where("subdomain", "=", subdomain).executeTakeFirst();
+    const result = await this.run(() => this.db.updateTable("organizations").set(patch).where("subdomain", "=", subdomain).executeTakeFirst());
     if (result.numUpdatedRows === 0n) throw new StoreError("not-found", `no organization "${subdomain}"`);
   }
 
   /** The user of this organisation whose email matches, compared as Zulip does. */
   findUser(organizationId: number, email: string): Promise<User | undefined> {
-    return this.db
-      .selectFrom("users")
-      .selectAll()
-      .where("organization_id", "=", organizationId)
-      .where("email_key", "=", emailKey(email))
-      .executeTakeFirst();
+    return this.run(() =>
+      this.db.selectFrom("users").selectAll().where("organization_id", "=", organizationId).where("email_key", "=", emailKey(email)).executeTakeFirst(),
+    );
   }
 
   /** Whether any organisation has a user with this email. */
   async emailExistsAnywhere(email: string): Promise<boolean> {
-    const row = await this.db.selectFrom("users").select("id").where("email_key", "=", emailKey(email)).limit(1).executeTakeFirst();
+    const row = await this.run(() => this.db.selectFrom("users").select("id").where("email_key", "=", emailKey(email)).limit(1).executeTakeFirst());
     return row !== undefined;
   }
 
   listUsers(organizationId?: number): Promise<User[]> {
     let query = this.db.selectFrom("users").selectAll();
     if (organizationId !== undefined) query = query.where("organization_id", "=", organizationId);
-    return query.orderBy("organization_id").orderBy("email_key").execute();
+    return this.run(() => query.orderBy("organization_id").orderBy("email_key").execute());
   }
 
   async createUser(user: { organizationId: number; email: string; fullName: string; passwordHash: string | null; apiKey: string }): Promise<User> {
@@ -118,10 +123,15 @@ export class Store {
     if (result.numUpdatedRows === 0n) throw new StoreError("not-found", `no user with id ${id}`);
   }
 
+  /** Runs a query, turning a failure to reach the database into an UnavailableError. */
+  private run<T>(query: () => Promise<T>): Promise<T> {
+    return guard("database", isDatabaseOutage, query);
+  }
+
   /** Runs an insert or update, turning a unique-constraint failure into a StoreError. */
-  private async unique<T>(message: string, run: () => Promise<T>): Promise<T> {
+  private async unique<T>(message: string, write: () => Promise<T>): Promise<T> {
     try {
-      return await run();
+      return await this.run(write);
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       if (code === "SQLITE_CONSTRAINT_UNIQUE" || code === "23505") {

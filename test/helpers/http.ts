@@ -26,6 +26,7 @@ const OPERATIONS: Record<string, OperationId> = {
   "/api/v1/fetch_api_key": "fetch-api-key",
   "/api/v1/dev_fetch_api_key": "dev-fetch-api-key",
   "/api/v1/server_settings": "get-server-settings",
+  "/healthz": "get-health",
 };
 
 /**

@@ -2,7 +2,13 @@ import { PasswordHasher } from "../../src/auth/password-hasher.ts";
 import type { ErrorCode } from "../../src/contract/types.ts";
 import { createTestServer, USERS, type TestServer } from "./harness.ts";
 import { serveOverHttp, type HttpServer } from "./http.ts";
+import { Redis } from "ioredis";
+import { createLdapBackend, LDAP_DEFAULTS } from "../../src/auth/ldap.ts";
 import { createMemoryLimiter } from "../../src/auth/memory-limiter.ts";
+import { createRedisLimiter } from "../../src/auth/redis-limiter.ts";
+import { ZULIP_AUTH_RATE_LIMIT } from "../../src/auth/rate-limit.ts";
+import { createPostgresStore } from "../../src/store/postgres.ts";
+import { freePort } from "./services.ts";
 
 /** Parameters older than today's, so a login must rehash (Zulip's PASSWORD_RESET_REQUIRED path). */
 const OLD_HASH = { memoryCost: 2048, timeCost: 1, parallelism: 1 };
@@ -67,7 +73,21 @@ export const FETCH_API_KEY_ERRORS: Record<ErrorCode<"fetch-api-key">, Setup> = {
     return scenario(iago.email, iago.password, undefined, { limiter });
   },
   INTERNAL_SERVER_ERROR: () => scenario(iago.email, iago.password, undefined, { broken: "login" }),
+  // A real ioredis client whose Redis is gone (nothing listens on its port): server_settings still answers.
+  SERVICE_UNAVAILABLE: async () => scenario(iago.email, iago.password, undefined, { limiter: createRedisLimiter(await unreachableRedis(), ZULIP_AUTH_RATE_LIMIT) }),
+  // An LDAP-only organisation whose directory does not answer (nothing listens on its port).
+  LDAP_UNAVAILABLE: async () =>
+    scenario("ada", "some-password", (t) => t.admin.setOrganization("", { email_auth_enabled: 0, ldap_auth_enabled: 1 }), {
+      ldap: createLdapBackend({ url: `ldap://127.0.0.1:${await freePort()}`, userDnTemplate: "uid=%(user)s,dc=zulip,dc=test", ...LDAP_DEFAULTS, timeoutMs: 2000 }),
+    }),
 };
+
+/** An ioredis client, configured as the server configures it, for a Redis that is not running. */
+async function unreachableRedis(): Promise<Redis> {
+  const redis = new Redis({ port: await freePort(), host: "127.0.0.1", lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 2000 });
+  redis.on("error", () => {});
+  return redis;
+}
 
 /** For every Zulip error code dev_fetch_api_key declares, a server set up to answer it (password unused). */
 export const DEV_FETCH_API_KEY_ERRORS: Record<ErrorCode<"dev-fetch-api-key">, Setup> = {
@@ -80,6 +100,13 @@ export const DEV_FETCH_API_KEY_ERRORS: Record<ErrorCode<"dev-fetch-api-key">, Se
     scenario(hamlet.email, "", (t) => t.admin.setUserActive("", hamlet.email, false), { config: { devMode: true } }),
   REQUEST_TOO_LARGE: () => scenario("x".repeat(8192) + "@zulip.com", "", undefined, { config: { devMode: true, bodyLimit: 1024 } }),
   INTERNAL_SERVER_ERROR: () => scenario(iago.email, "", undefined, { config: { devMode: true }, broken: "login" }),
+  // A real PostgreSQL pool with no server behind its port: the organisation cannot even be looked up.
+  SERVICE_UNAVAILABLE: async () =>
+    scenario(iago.email, "", undefined, {
+      config: { devMode: true },
+      seed: false,
+      store: createPostgresStore(`postgres://zulip_auth@127.0.0.1:${await freePort()}/zulip_auth`, { timeoutMs: 2000 }),
+    }),
 };
 
 /** A healthy server with dev login on. */

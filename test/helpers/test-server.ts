@@ -3,6 +3,7 @@ import type { Hono } from "hono";
 import { Admin } from "../../src/admin/admin.ts";
 import { PasswordHasher, type HashParams } from "../../src/auth/password-hasher.ts";
 import { DEFAULT_PASSWORD_POLICY } from "../../src/auth/password-policy.ts";
+import type { LdapBackend } from "../../src/auth/ldap.ts";
 import type { AttemptLimiter } from "../../src/auth/rate-limit.ts";
 import { createApp } from "../../src/server/app.ts";
 import { DEFAULT_CONFIG, type ServerConfig } from "../../src/server/config.ts";
@@ -34,11 +35,11 @@ export interface TestServer {
   request(path: string, init?: RequestInit & { host?: string }): Promise<Response>;
 }
 
-/** Builds an app on a fresh in-memory database seeded with USERS. */
+/** Builds an app on a fresh in-memory database (or the store given) seeded with USERS. */
 export async function createTestServer(
-  options: { config?: Partial<ServerConfig>; limiter?: AttemptLimiter; hashParams?: HashParams; seed?: boolean } = {},
+  options: { config?: Partial<ServerConfig>; limiter?: AttemptLimiter; hashParams?: HashParams; seed?: boolean; store?: Store; ldap?: LdapBackend } = {},
 ): Promise<TestServer> {
-  const store = await openSqliteStore(":memory:");
+  const store = options.store ?? (await openSqliteStore(":memory:"));
   const hasher = new PasswordHasher(options.hashParams ?? TEST_HASH);
   const admin = new Admin(store, hasher, DEFAULT_PASSWORD_POLICY);
   if (options.seed !== false) {
@@ -62,6 +63,7 @@ export async function createTestServer(
     config: { ...DEFAULT_CONFIG, rootDomain: "zulip.test", ...options.config },
     logger: createLogger(sink, "info"),
     ...(options.limiter ? { limiter: options.limiter } : {}),
+    ...(options.ldap ? { ldap: options.ldap } : {}),
   });
   const request = (path: string, init: RequestInit & { host?: string } = {}) => {
     const { host, ...rest } = init;

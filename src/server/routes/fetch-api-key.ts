@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { isValidEmail } from "../../auth/email.ts";
 import { passwordLogin } from "../../auth/login.ts";
+import { loginMethods } from "../../auth/login-methods.ts";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { badRequest, invalidSubdomain, loginFailure, variableMissing } from "../errors.ts";
 import { requestSubdomain } from "../organization.ts";
@@ -19,7 +20,7 @@ export function fetchApiKey(deps: AppDeps) {
 
     const org = await deps.store.findOrganization(requestSubdomain(c, deps.config.rootDomain));
     if (!org) throw invalidSubdomain();
-    if (!org.ldap_auth_enabled && !isValidEmail(username)) throw badRequest("Enter a valid email address.");
+    if (!loginMethods(org, deps).ldap && !isValidEmail(username)) throw badRequest("Enter a valid email address.");
 
     const result = await passwordLogin(deps, org, username, password);
     if (!result.ok) throw loginFailure(result.failure, result.rateLimit);

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { loginMethods } from "../../auth/login-methods.ts";
 import type { Schema } from "../../contract/types.ts";
 import type { Organization } from "../../store/schema.ts";
 import type { AppDeps, AppEnv } from "../deps.ts";
@@ -22,8 +23,8 @@ export function serverSettings(deps: AppDeps) {
     // Unlike fetch_api_key (404), Zulip answers an unknown subdomain here with a 400.
     if (!org && subdomain !== "") throw new ZulipError(400, { result: "error", msg: "Invalid subdomain", code: "BAD_REQUEST" });
 
-    const email = org ? org.email_auth_enabled === 1 : true;
-    const ldap = org ? org.ldap_auth_enabled === 1 : false;
+    // The root domain of a server without a root organisation: what a new organisation would get.
+    const { email, ldap } = org ? loginMethods(org, deps) : { email: true, ldap: deps.ldap !== undefined };
     const body: Schema<"ServerSettings"> = {
       result: "success",
       msg: "",
@@ -47,7 +48,7 @@ export function serverSettings(deps: AppDeps) {
       zulip_feature_level: ZULIP_FEATURE_LEVEL,
       push_notifications_enabled: false,
       is_incompatible: userAgentName(c.req.header("user-agent")) === "ZulipInvalid",
-      ...realmFields(org, publicOrigin(c, deps.config, subdomain)),
+      ...realmFields(org, { email, ldap }, publicOrigin(c, deps.config, subdomain)),
     };
     return respond("get-server-settings", 200, body);
   };
@@ -57,13 +58,14 @@ export function serverSettings(deps: AppDeps) {
  * The organisation's fields. On the root domain of a server with no root organisation Zulip still sends the
  * root URL and the server-wide login settings, and leaves out only the name, icon and description.
  */
-function realmFields(org: Organization | undefined, url: string) {
+function realmFields(org: Organization | undefined, methods: { email: boolean; ldap: boolean }, url: string) {
   const common = {
     realm_uri: url,
     realm_url: url,
     realm_web_public_access_enabled: false,
-    email_auth_enabled: org ? org.email_auth_enabled === 1 : true,
-    require_email_format_usernames: org ? org.ldap_auth_enabled !== 1 : true,
+    email_auth_enabled: methods.email,
+    // LDAP usernames are whatever the directory's filter matches (uid, sAMAccountName…), not emails.
+    require_email_format_usernames: !methods.ldap,
   };
   return org ? { ...common, realm_name: org.name, realm_icon: "", realm_description: "" } : common;
 }

@@ -1,0 +1,146 @@
+import { BusyError, Client, DN, Filter, ResultCodeError, UnavailableError as LdapUnavailable, type Entry } from "ldapts";
+import type { Logger } from "pino";
+import { safeUrl } from "../safe-url.ts";
+import { UnavailableError } from "../unavailable.ts";
+import { isValidEmail } from "./email.ts";
+
+/** Server-wide LDAP settings (Zulip's AUTH_LDAP_*): how to find a user's entry and what to read from it. */
+export interface LdapConfig {
+  /** ldap://host:port or ldaps://host:port. */
+  url: string;
+  /** The account to search as; without it the search is anonymous. */
+  bindDn?: string | undefined;
+  bindPassword?: string | undefined;
+  /** Either a search (base and filter, `%(user)s` standing for the escaped username)… */
+  userSearchBase?: string | undefined;
+  userSearchFilter: string;
+  /** …or a DN template, e.g. `uid=%(user)s,ou=people,dc=example,dc=com` (no search, no service account). */
+  userDnTemplate?: string | undefined;
+  /** Attributes holding the user's email and full name. */
+  emailAttribute: string;
+  fullNameAttribute: string;
+  /** Longest wait for the connection and for each operation, in milliseconds. */
+  timeoutMs: number;
+}
+
+/** Zulip's placeholder for the username in a filter or DN template. */
+export const USER_PLACEHOLDER = "%(user)s";
+
+/** Defaults for the settings that have one. */
+export const LDAP_DEFAULTS = { userSearchFilter: `(uid=${USER_PLACEHOLDER})`, emailAttribute: "mail", fullNameAttribute: "cn" } as const;
+
+/** What the directory said about a username and password. Outages are thrown (UnavailableError "directory"). */
+export type LdapOutcome =
+  | { ok: true; email: string; fullName: string }
+  | { ok: false; reason: "no-such-user" | "wrong-password" | "no-email" };
+
+/** Checks a username and password against the directory. */
+export interface LdapBackend {
+  authenticate(username: string, password: string): Promise<LdapOutcome>;
+}
+
+/** The reason a set of LDAP settings cannot work, in one line fit to show an operator. */
+export class LdapConfigError extends Error {
+  override name = "LdapConfigError";
+}
+
+/** Refuses settings that cannot work, before the server starts. */
+export function checkLdapConfig(config: LdapConfig): void {
+  if (!/^ldaps?:\/\/[^/]+\/?$/i.test(config.url)) throw new LdapConfigError(`the LDAP URL must be ldap://host[:port] or ldaps://host[:port], not ${safeUrl(config.url)}`);
+  const search = config.userSearchBase !== undefined;
+  const template = config.userDnTemplate !== undefined;
+  if (search === template) throw new LdapConfigError("give either an LDAP user search base (with its filter) or a user DN template, not both or neither");
+  if (search && !config.userSearchFilter.includes(USER_PLACEHOLDER)) throw new LdapConfigError(`the LDAP user search filter must contain ${USER_PLACEHOLDER}`);
+  if (template && !config.userDnTemplate!.includes(USER_PLACEHOLDER)) throw new LdapConfigError(`the LDAP user DN template must contain ${USER_PLACEHOLDER}`);
+  if ((config.bindDn === undefined) !== (config.bindPassword === undefined)) {
+    throw new LdapConfigError("an LDAP bind DN needs its password (from the environment or a file), and a password needs its DN");
+  }
+  if (config.bindPassword === "") throw new LdapConfigError("the LDAP bind password is empty (an empty password is an unauthenticated bind)");
+}
+
+/** A user's bind failed for a reason that is theirs (wrong password, no such DN, locked): not an outage. */
+const isRefusal = (error: unknown) => error instanceof ResultCodeError && !(error instanceof BusyError) && !(error instanceof LdapUnavailable);
+
+/**
+ * An LDAP backend over ldapts: one connection per login, every wait bounded. In search mode it binds as the
+ * service account, finds the one entry whose filter matches the username, then binds as that entry with the
+ * password; in template mode it binds as the DN built from the username. Values are escaped: a username
+ * cannot widen the filter or change the DN.
+ */
+export function createLdapBackend(config: LdapConfig, logger?: Logger): LdapBackend {
+  checkLdapConfig(config);
+  const attributes = [config.emailAttribute, config.fullNameAttribute];
+
+  /** A failed directory step, logged for operators (a wrong service password is a misconfiguration to fix). */
+  function outage(what: string, error: unknown): UnavailableError {
+    logger?.error({ err: error, ldap: safeUrl(config.url) }, `LDAP ${what} failed`);
+    return new UnavailableError("directory", { cause: error });
+  }
+
+  /** Runs a directory step of the server's own (service bind, search): any failure is an outage. */
+  async function step<T>(what: string, action: () => Promise<T>): Promise<T> {
+    try {
+      return await action();
+    } catch (error) {
+      throw outage(what, error);
+    }
+  }
+
+  async function findEntry(client: Client, username: string): Promise<Entry | undefined> {
+    if (config.bindDn !== undefined) await step("bind as the service account", () => client.bind(config.bindDn!, config.bindPassword));
+    const filter = config.userSearchFilter.replaceAll(USER_PLACEHOLDER, Filter.escape(username));
+    const { searchEntries } = await step("user search", () =>
+      client.search(config.userSearchBase!, { scope: "sub", filter, attributes, sizeLimit: 2 }),
+    );
+    if (searchEntries.length > 1) logger?.warn({ ldap: safeUrl(config.url) }, "LDAP user search matched several entries: refusing the login");
+    return searchEntries.length === 1 ? searchEntries[0] : undefined;
+  }
+
+  return {
+    async authenticate(username, password) {
+      // Control characters are in no directory's usernames; an empty password would be an unauthenticated bind.
+      if (username === "" || password === "" || /[\u0000-\u001f\u007f]/.test(username)) return { ok: false, reason: "no-such-user" };
+      const client = new Client({ url: config.url, timeout: config.timeoutMs, connectTimeout: config.timeoutMs });
+      try {
+        let entry: Entry | undefined;
+        let dn: string;
+        if (config.userDnTemplate === undefined) {
+          entry = await findEntry(client, username);
+          if (!entry) return { ok: false, reason: "no-such-user" };
+          dn = entry.dn;
+        } else {
+          // DN escaping (RFC 4514) of the value alone: "v=<escaped>" without its "v=".
+          dn = config.userDnTemplate.replaceAll(USER_PLACEHOLDER, new DN({ v: username }).toString().slice(2));
+        }
+        try {
+          await client.bind(dn, password);
+        } catch (error) {
+          // A DN that does not exist and a wrong password look the same from here, as they should.
+          if (isRefusal(error)) return { ok: false, reason: "wrong-password" };
+          throw outage("bind as the user", error);
+        }
+        if (!entry) {
+          const { searchEntries } = await step("read of the user's entry", () => client.search(dn, { scope: "base", attributes }));
+          entry = searchEntries[0];
+        }
+        const email = firstValue(entry, config.emailAttribute)?.trim();
+        if (!email || !isValidEmail(email)) {
+          logger?.warn({ ldap: safeUrl(config.url), dn, attribute: config.emailAttribute }, "LDAP entry has no valid email: refusing the login");
+          return { ok: false, reason: "no-email" };
+        }
+        return { ok: true, email, fullName: firstValue(entry, config.fullNameAttribute) ?? "" };
+      } finally {
+        await client.unbind().catch(() => {});
+      }
+    },
+  };
+}
+
+/** The first value of an attribute, its name compared case-insensitively as LDAP does. */
+function firstValue(entry: Entry | undefined, attribute: string): string | undefined {
+  if (!entry) return undefined;
+  const key = Object.keys(entry).find((k) => k.toLowerCase() === attribute.toLowerCase());
+  const value = key === undefined ? undefined : entry[key];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? undefined : first.toString();
+}

@@ -1,0 +1,38 @@
+import { safeUrl } from "../safe-url.ts";
+import { UnavailableError } from "../unavailable.ts";
+import { isPostgresUrl, openPostgresStore } from "./postgres.ts";
+import { openSqliteStore } from "./sqlite.ts";
+import type { Store } from "./store.ts";
+
+/** Where the data lives: PostgreSQL when a database URL is given, else the embedded SQLite file. */
+export interface StoreLocation {
+  databaseUrl?: string | undefined;
+  sqlitePath: string;
+  /** Bound on every PostgreSQL wait, in milliseconds. */
+  timeoutMs?: number;
+  onIdleError?: (error: Error) => void;
+}
+
+/** Why the store could not be opened, in one line fit to show an operator (no password). */
+export class StoreOpenError extends Error {
+  override name = "StoreOpenError";
+}
+
+/** Default bound on a PostgreSQL, Redis or LDAP wait. */
+export const DEFAULT_SERVICE_TIMEOUT_MS = 3_000;
+
+/** Opens the store the location names, with its schema up to date. */
+export async function openStore(location: StoreLocation): Promise<Store> {
+  const url = location.databaseUrl;
+  if (url === undefined || url === "") return openSqliteStore(location.sqlitePath);
+  if (!isPostgresUrl(url)) throw new StoreOpenError(`unsupported database URL ${safeUrl(url)}: use postgres://user@host:port/database`);
+  try {
+    return await openPostgresStore(url, {
+      timeoutMs: location.timeoutMs ?? DEFAULT_SERVICE_TIMEOUT_MS,
+      ...(location.onIdleError ? { onIdleError: location.onIdleError } : {}),
+    });
+  } catch (error) {
+    const cause = error instanceof UnavailableError ? error.cause : error;
+    throw new StoreOpenError(`cannot use the database at ${safeUrl(url)}: ${(cause as Error).message ?? String(cause)}`, { cause: error });
+  }
+}

@@ -1,0 +1,49 @@
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import type { Database as Schema } from "./schema.ts";
+import { Store } from "./store.ts";
+
+/** How the PostgreSQL store bounds its waits, and where it reports connections that fail while idle. */
+export interface PostgresOptions {
+  /** Longest wait for a connection and for any one query, in milliseconds. */
+  timeoutMs: number;
+  /** Connections kept per instance. */
+  poolSize?: number;
+  /** An idle connection broke (the server restarted): the pool drops it and opens a new one when needed. */
+  onIdleError?: (error: Error) => void;
+}
+
+/** Whether a database URL names PostgreSQL. */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
+
+/** A store on a PostgreSQL pool; nothing is connected until the first query. */
+export function createPostgresStore(url: string, options: PostgresOptions): Store {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: options.timeoutMs,
+    // Client side (a server that stopped answering) and server side (a query stuck on a lock).
+    query_timeout: options.timeoutMs,
+    statement_timeout: options.timeoutMs,
+    idleTimeoutMillis: 10_000,
+    keepAlive: true,
+    application_name: "zulip-auth",
+  });
+  // Without a listener an idle connection's error (a PostgreSQL restart) would crash the process.
+  pool.on("error", options.onIdleError ?? (() => {}));
+  return new Store(new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) }), "postgres");
+}
+
+/** Connects to PostgreSQL and creates or upgrades the schema. */
+export async function openPostgresStore(url: string, options: PostgresOptions): Promise<Store> {
+  const store = createPostgresStore(url, options);
+  try {
+    await store.migrate();
+    return store;
+  } catch (error) {
+    await store.close().catch(() => {});
+    throw error;
+  }
+}
