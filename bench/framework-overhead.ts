@@ -60,9 +60,12 @@ export async function frameworkOverhead(ctx: BenchContext, notes: string[]): Pro
     const cores = (ts: Throughput[]) => (ts.every((t) => t.serverCores !== undefined) ? median(ts.map((t) => t.serverCores!)) : undefined);
     const [oursCores, bareCores] = [cores(a), cores(b)];
     if (oursCores !== undefined && bareCores !== undefined) {
+      const perRequest = (cores: number, rate: number) => (cores / rate) * 1e6;
+      const [oursUs, bareUs] = [perRequest(oursCores, ours), perRequest(bareCores, limit)];
       notes.push(
-        `Pair 2: the zulip-auth process used ${oursCores.toFixed(2)} cores and the bare server ${bareCores.toFixed(2)} ` +
-          `(medians; a Node server's event loop is one thread, so ≈ 1.0 means the server, not autocannon, was the limit).`,
+        `Pair 2, CPU: the zulip-auth process used ${oursCores.toFixed(2)} of a core (${num(oursUs)} µs per request), the bare server ` +
+          `${bareCores.toFixed(2)} (${num(bareUs, 1)} µs per request; CPU ratio ${(bareUs / oursUs).toFixed(2)}). A server's event loop is one ` +
+          `thread: well below 1.0 means it was not the limit (autocannon, or other processes on the machine, were).`,
       );
     }
     const ratio = ours / limit;

@@ -11,11 +11,12 @@ export interface HashRateInput {
   seconds: number;
 }
 
-/** Verifications completed within the window. */
+/** Verifications completed within the window, and the CPU time (all threads) this process spent on them. */
 export interface HashRate {
   verifies: number;
   seconds: number;
   perSecond: number;
+  cpuSeconds: number;
 }
 
 const input = JSON.parse(process.argv[2]!) as HashRateInput;
@@ -24,6 +25,7 @@ const stored = await hash(password, { ...input.params, algorithm: 2 /* Argon2id 
 await Promise.all(Array.from({ length: input.concurrency }, () => verify(stored, password))); // warm the thread pool
 
 let verifies = 0;
+const cpu = process.cpuUsage();
 const started = performance.now();
 const deadline = started + input.seconds * 1000;
 // Like autocannon, count only what completes inside the window.
@@ -34,5 +36,6 @@ const lane = async () => {
   }
 };
 await Promise.all(Array.from({ length: input.concurrency }, lane));
-const result: HashRate = { verifies, seconds: input.seconds, perSecond: verifies / input.seconds };
+const used = process.cpuUsage(cpu);
+const result: HashRate = { verifies, seconds: input.seconds, perSecond: verifies / input.seconds, cpuSeconds: (used.user + used.system) / 1e6 };
 process.stdout.write(JSON.stringify(result) + "\n");
