@@ -31,7 +31,7 @@ export async function loginVsHash(ctx: BenchContext, notes: string[]): Promise<R
   if (a.every((r) => r.cpuPerOp !== undefined)) {
     const [loginCpu, verifyCpu] = [median(a.map((r) => r.cpuPerOp!)), median(b.map((r) => r.cpuPerOp))];
     notes.push(
-      `Pair 1, CPU time per operation (all threads; unlike throughput, hardly moved by other processes on the machine): ` +
+      `Pair 1, CPU time per operation (all threads; less swayed than throughput by other processes on the machine): ` +
         `${num(loginCpu * 1e3, 2)} ms per login in the server, ${num(verifyCpu * 1e3, 2)} ms per raw verify (ratio ${(verifyCpu / loginCpu).toFixed(2)}).`,
     );
   }
