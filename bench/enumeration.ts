@@ -1,7 +1,10 @@
-// No user enumeration by timing: the median latency of an unknown user's login over a wrong password's,
-// measured alternately in one run. Goal 0.9–1.1. `npm run bench:enumeration [-- --requests N]`.
+// Pair 4, no user enumeration by timing: the median latency of an unknown user's login over a wrong password's,
+// measured alternately in one run, one request at a time. Goal 0.9–1.1. Part of `npm run bench`; alone:
+// `npm run bench:enumeration [-- --requests N]`.
 import { parseArgs } from "node:util";
 import { BENCH_USER, median, startBenchServer, timeLogin } from "./lib.ts";
+import type { BenchContext } from "./settings.ts";
+import { num, renderTable, type Row } from "./table.ts";
 
 /** Runs `requests` of each kind, interleaved, and returns the two medians and their ratio. */
 export async function measureEnumeration(url: string, requests: number) {
@@ -21,16 +24,29 @@ export async function measureEnumeration(url: string, requests: number) {
   return { ...medians, ratio: medians.unknownMs / medians.wrongMs };
 }
 
+/** Measures pair 4 as a line of the table. */
+export async function enumerationRow(url: string, requests: number, progress: BenchContext["progress"] = () => {}): Promise<Row> {
+  progress(`4. no enumeration by timing: ${requests} interleaved pairs`);
+  const m = await measureEnumeration(url, requests);
+  return {
+    id: 4,
+    name: "No enumeration by timing",
+    result: `${num(m.unknownMs, 2)} ms unknown user (median of ${requests})`,
+    against: `${num(m.wrongMs, 2)} ms wrong password`,
+    ratio: m.ratio.toFixed(3),
+    goal: "0.9–1.1",
+    met: m.ratio >= 0.9 && m.ratio <= 1.1,
+  };
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({ options: { requests: { type: "string", default: "300" } } });
   const server = await startBenchServer();
   try {
-    const m = await measureEnumeration(server.url, Number(values.requests));
-    console.log(`| unknown user median | wrong password median | ratio (goal 0.9–1.1) |`);
-    console.log(`| --- | --- | --- |`);
-    console.log(`| ${m.unknownMs.toFixed(2)} ms | ${m.wrongMs.toFixed(2)} ms | ${m.ratio.toFixed(3)} |`);
-    process.exitCode = m.ratio >= 0.9 && m.ratio <= 1.1 ? 0 : 1;
+    const row = await enumerationRow(server.url, Number(values.requests));
+    console.log(renderTable([row]));
+    process.exitCode = row.met ? 0 : 1;
   } finally {
-    await server.close();
+    await server.stop();
   }
 }

@@ -5,6 +5,7 @@ import { API_BASE_PATH } from "../contract/spec.ts";
 import { UnavailableError } from "../unavailable.ts";
 import type { AppDeps, AppEnv } from "./deps.ts";
 import { docsRoutes } from "./docs.ts";
+import { accessLogger } from "./logger.ts";
 import { internalError, methodNotAllowed, notFound, payloadTooLarge, serviceUnavailable, ZulipError } from "./errors.ts";
 import { devFetchApiKey } from "./routes/dev-fetch-api-key.ts";
 import { fetchApiKey } from "./routes/fetch-api-key.ts";
@@ -15,20 +16,21 @@ import { serverSettings } from "./routes/server-settings.ts";
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requestId());
+  const accessLog = accessLogger(deps.logger);
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
     // The path only: a query string may hold a password.
     // Load balancers ask for /healthz every few seconds: its successes would drown the access log.
     const level = c.req.path === "/healthz" && c.res.status === 200 ? "debug" : "info";
-    deps.logger[level]({
+    accessLog(level, {
       reqId: c.get("requestId"),
       method: c.req.method,
       path: c.req.path,
       status: c.res.status,
       durationMs: Math.round((performance.now() - started) * 10) / 10,
       organization: c.get("organization"),
-    }, "request");
+    });
   });
   // Only the two POST endpoints read a body; every other answer is given without reading one.
   const limit = bodyLimit({ maxSize: deps.config.bodyLimit, onError: () => payloadTooLarge().toResponse() });

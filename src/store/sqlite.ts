@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import Database from "libsql";
 import { Kysely, SqliteDialect } from "kysely";
 import type { Database as Schema } from "./schema.ts";
+import { cachingStatements } from "./statement-cache.ts";
 import { Store } from "./store.ts";
 
 /** Where the embedded database lives unless told otherwise. */
@@ -15,7 +16,7 @@ export async function openSqliteStore(path: string): Promise<Store> {
   // WAL lets the CLI write while the server reads; synchronous=FULL makes a confirmed write survive a crash
   // or power loss; the busy timeout lets concurrent writers queue instead of failing.
   database.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;");
-  const store = new Store(new Kysely<Schema>({ dialect: new SqliteDialect({ database: database as never }) }), "sqlite");
+  const store = new Store(new Kysely<Schema>({ dialect: new SqliteDialect({ database: cachingStatements(database as never) }) }), "sqlite");
   await store.migrate();
   return store;
 }

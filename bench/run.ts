@@ -1,0 +1,90 @@
+// `npm run bench [-- --quick]`: every benchmark in one run, each pair measured side by side, alternating, and
+// the results as a Markdown table on standard output (progress on standard error). Exit 0 when every goal is
+// met, 1 when one is missed, 2 when the benchmark itself failed (a server that would not start, an answer with
+// a status it should not have).
+//
+// Processes: the server under test runs alone in its own process (the real `zulip-auth serve`); every load
+// generator (autocannon), the raw argon2 loop and the bare node:http server run in processes of their own. Only
+// two cores: each pair's two sides get the same load generator with the same options, so its CPU cost falls
+// on both sides and cancels in the ratio.
+import { availableParallelism, loadavg } from "node:os";
+import { parseArgs } from "node:util";
+import { checkerWallTime } from "./checker.ts";
+import { enumerationRow } from "./enumeration.ts";
+import { eventLoopUnderLoad } from "./event-loop.ts";
+import { frameworkOverhead } from "./framework-overhead.ts";
+import { formatHashParams, startBenchServer } from "./lib.ts";
+import { loginVsHash } from "./login-vs-hash.ts";
+import { describeMachine, installedVersion } from "./machine.ts";
+import { memoryAfterMixed } from "./memory.ts";
+import { checkAnswers, MIXED, REQUESTS } from "./requests.ts";
+import { benchSettings, type BenchContext } from "./settings.ts";
+import { notMeasured, renderTable, type Row } from "./table.ts";
+
+const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, only: { type: "string" } } });
+const settings = benchSettings(values.quick);
+// `--only 1,3`: measure some lines; the others say they were not selected.
+const only = values.only === undefined ? undefined : new Set(values.only.split(",").map((id) => Number(id.trim())));
+if (only && [...only].some((id) => !Number.isInteger(id) || id < 1 || id > 6)) {
+  process.stderr.write("--only takes line numbers from 1 to 6, e.g. --only 1,3\n");
+  process.exit(2);
+}
+const LINES: [number, string, string][] = [
+  [1, "Login vs the hash", "≥ 0.90"],
+  [2, "Framework overhead", "≥ 0.85"],
+  [3, "Event loop under load", "≤ 20 ms"],
+  [4, "No enumeration by timing", "0.9–1.1"],
+  [5, "Memory", "≤ 150 MB, flat"],
+  [6, "Checker", "(reported)"],
+];
+/** Measures line `id` unless `--only` leaves it out. */
+const line = async (id: number, measure: () => Promise<Row>): Promise<Row> => {
+  if (!only || only.has(id)) return measure();
+  const [, name, goal] = LINES[id - 1]!;
+  return notMeasured(id, name, goal, "not selected (--only)");
+};
+const started = performance.now();
+const loadBefore = loadavg()[0]!;
+const progress = (message: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}\n`);
+
+try {
+  progress("starting the server");
+  const server = await startBenchServer({ hashParams: settings.hashParams });
+  const ctx: BenchContext = { settings, server, progress };
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  try {
+    await checkAnswers(server.url, [...Object.values(REQUESTS), ...MIXED]);
+    rows.push(await line(1, () => loginVsHash(ctx, notes)));
+    rows.push(await line(2, () => frameworkOverhead(ctx, notes)));
+    rows.push(await line(3, () => eventLoopUnderLoad(ctx)));
+    rows.push(await line(4, () => enumerationRow(server.url, settings.enumerationPairs, progress)));
+  } finally {
+    await server.stop();
+  }
+  rows.push(await line(5, () => memoryAfterMixed(ctx)));
+  rows.push(await line(6, () => checkerWallTime(ctx)));
+
+  const p = settings.hashParams;
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    [
+      `### zulip-auth benchmark${settings.quick ? " (--quick: a smoke test, not a measurement)" : ""}`,
+      "",
+      `- Machine: ${describeMachine()}`,
+      `- argon2id: ${formatHashParams(p)} (memory ${p.memoryCost} KiB, ${p.timeCost} passes, ${p.parallelism} lane), @node-rs/argon2 ${installedVersion("@node-rs/argon2")}`,
+      `- Server: \`zulip-auth serve --rate-limit off --argon2 ${formatHashParams(p)}\` on loopback, access log on (to a file)`,
+      `- Load: autocannon ${installedVersion("autocannon")} in its own process; ${settings.loginConcurrency} concurrent logins (and raw verifies), ` +
+        `${settings.connections} connections for server_settings, a ${settings.probeRate} req/s probe for latency`,
+      `- ${settings.rounds} round(s) of ${settings.seconds} s per side, alternating; medians; total ${seconds.toFixed(0)} s`,
+      `- Other load on the machine: 1-minute load average ${loadBefore.toFixed(1)} before the run, ${loadavg()[0]!.toFixed(1)} after (${availableParallelism()} cores)`,
+      "",
+      renderTable(rows),
+      ...(notes.length > 0 ? ["", ...notes] : []),
+    ].join("\n"),
+  );
+  process.exitCode = rows.some((r) => r.met === false) ? 1 : 0;
+} catch (error) {
+  process.stderr.write(`benchmark failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 2;
+}

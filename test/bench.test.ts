@@ -1,0 +1,60 @@
+// `npm run bench -- --quick` as a real process: the script keeps working and prints the table it promises.
+// Timing goals are never asserted here (a test is no benchmark): only the shape of what is printed.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+
+function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "bench/run.ts", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d));
+  child.stderr.on("data", (d: Buffer) => (stderr += d));
+  return new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
+}
+
+const cells = (line: string) =>
+  line
+    .slice(2, -2)
+    .split(/(?<!\\)\|/)
+    .map((c) => c.trim());
+
+describe("npm run bench -- --quick", () => {
+  it("measures every line and prints the machine, the argon2 parameters and a Markdown table", { timeout: 180_000 }, async () => {
+    const { code, stdout, stderr } = await runBench(["--quick"]);
+    // 0: every goal met, 1: some missed (timing on a shared machine is not this test's business), 2: broken.
+    expect([0, 1], stderr).toContain(code);
+    expect(stdout).toMatch(/^- Machine: \d+ cores \(.+\), .*Node v\d+\.\d+\.\d+$/m);
+    expect(stdout).toMatch(/^- argon2id: m=\d+,t=\d+,p=\d+ /m);
+    expect(stdout).toMatch(/^- Load: autocannon \d+\.\d+\.\d+ in its own process/m);
+
+    const table = stdout.split("\n").filter((l) => l.startsWith("|"));
+    expect(cells(table[0]!)).toEqual(["#", "measure", "result", "against", "ratio", "goal", "met"]);
+    const rows = table.slice(2).map(cells);
+    expect(rows.map((r) => r[0])).toEqual(["1", "2", "3", "4", "5", "6"]);
+    for (const row of rows) {
+      expect(row).toHaveLength(7);
+      expect(["yes", "**no**", "—"]).toContain(row[6]);
+    }
+    const [login, framework, eventLoop, enumeration, memory, checker] = rows as string[][];
+    // The three ratios are numbers; the absolute goals have none.
+    for (const row of [login!, framework!, enumeration!]) expect(row[4]).toMatch(/^\d+\.\d+$/);
+    for (const row of [eventLoop!, memory!]) expect(row[4]).toBe("—");
+    expect(login![2]).toMatch(/^[\d,.]+ logins\/s$/);
+    expect(login![3]).toMatch(/^[\d,.]+ argon2 verifies\/s$/);
+    expect(framework![2]).toMatch(/^[\d,]+ server_settings\/s$/);
+    expect(eventLoop![2]).toMatch(/^p99 [\d.]+ ms /);
+    expect(enumeration![2]).toMatch(/^[\d.]+ ms unknown user/);
+    expect(memory![2]).toMatch(/^[\d.]+ MB RSS after 4,000 mixed requests/);
+    expect(memory![3]).toMatch(/^[+−][\d.]+ MB over the second half/);
+    // Never silently left out: without the checker on this branch the line says so.
+    if (!existsSync("src/checker")) expect(checker![2]).toBe("not measured: the checker is not on this branch");
+    else expect(checker![2]).toMatch(/s wall time|^not measured: /);
+  });
+
+  it("refuses an --only that names no line", async () => {
+    const { code, stderr } = await runBench(["--only", "7"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("--only takes line numbers from 1 to 6");
+  });
+});
