@@ -67,22 +67,19 @@ describe("npx zulip-auth check against the demo, as a new user runs it", () => {
   });
 
   it("exits 0 with a readable report: one line per case, coverage and a summary", async () => {
-    const started = performance.now();
     const r = await runCli(["check", demo.url, "--username", "iago@zulip.com", "--password-env", "PW"], { env: { PW: "abcd1234" } });
-    const seconds = (performance.now() - started) / 1000;
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const lines = r.stdout.split("\n");
     expect(lines[0]).toBe(`zulip-auth check ${demo.url} as iago@zulip.com`);
     for (const id of CASE_IDS) expect(lines.filter((l) => new RegExp(`^PASS  ${id.replace(/\./g, "\\.")} `).test(l)), id).toHaveLength(1);
     expect(r.stdout).toMatch(/note: development server/);
-    expect(r.stdout).toMatch(/^  fetch-api-key +POST 200 ✓  400 ✓  401 ✓  404 ·  405 ✓  413 ·  429 ✓  500 ·$/m);
-    expect(r.stdout).toMatch(/^  dev-fetch-api-key +POST 200 ✓  400 ·  401 ✓  404 ·  405 ✓  413 ·  500 ·$/m);
+    expect(r.stdout).toMatch(/^  fetch-api-key +POST 200 ✓  400 ✓  401 ✓  404 ·  405 ✓  413 ·  429 ✓  500 ·  503 ·$/m);
+    expect(r.stdout).toMatch(/^  dev-fetch-api-key +POST 200 ✓  400 ·  401 ✓  404 ·  405 ✓  413 ·  500 ·  503 ·$/m);
     expect(r.stdout).toContain("dev-fetch-api-key 400: not observed because dev-fetch-api-key.production-refuses was answered 200, 401");
     expect(r.stdout).toMatch(/cases {5}19 passed, 0 failed, 0 not checked \(of 19\)/);
     expect(r.stdout.trimEnd().split("\n").at(-1)).toBe("CONFORMANT: no violation found (exit 0)");
     expect(r.stdout).not.toContain("abcd1234");
-    expect(seconds).toBeLessThan(20);
   });
 
   it("reads the password from standard input too", async () => {
