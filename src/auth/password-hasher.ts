@@ -1,4 +1,6 @@
+import { availableParallelism } from "node:os";
 import { hash, parseOptions, verify } from "@node-rs/argon2";
+import pLimit from "p-limit";
 
 /** argon2id cost parameters. */
 export interface HashParams {
@@ -26,21 +28,26 @@ export function parseHashParams(text: string): HashParams {
 
 const ARGON2ID = 2; // Algorithm.Argon2id: a const enum, which isolated modules cannot import.
 
-/** Hashes and verifies passwords with argon2id; both run on libuv's thread pool, never on the event loop. */
+/**
+ * Hashes and verifies passwords with argon2id; both run on libuv's thread pool, never on the event loop.
+ * At most one hash per core runs at a time: more cannot finish sooner, but each holds its own `m` KiB of
+ * memory (19 MiB by default) and competes with the event loop for the cores.
+ */
 export class PasswordHasher {
   /** A hash of a random password at today's parameters, verified for unknown users so they cost the same. */
   private dummy: Promise<string> | undefined;
+  private readonly slots = pLimit(availableParallelism());
 
   constructor(readonly params: HashParams = OWASP_MINIMUM) {}
 
   hash(password: string): Promise<string> {
-    return hash(password, { ...this.params, algorithm: ARGON2ID });
+    return this.slots(() => hash(password, { ...this.params, algorithm: ARGON2ID }));
   }
 
   /** True when `password` matches; false for a mismatch or a hash this hasher cannot read. */
   async verify(stored: string, password: string): Promise<boolean> {
     try {
-      return await verify(stored, password);
+      return await this.slots(() => verify(stored, password));
     } catch {
       return false;
     }
