@@ -1,4 +1,4 @@
-import type { ViolationId } from "../contract/validator.ts";
+import type { Violation, ViolationId } from "../contract/validator.ts";
 
 /** Ids of what a case expects beyond the contract's schemas: the behaviour Zulip's clients depend on. */
 export type ExpectationId =
@@ -46,27 +46,19 @@ export const EXPECTATION_KINDS: Readonly<Record<ExpectationId, FindingKind>> = {
   "request-failed": "expectation",
 };
 
-/** One way the server breaks the contract or a case's expectation, with the evidence to reproduce it. */
-export interface Finding {
+/**
+ * One way the server breaks the contract or a case's expectation, with the evidence to reproduce it: a
+ * validator Violation (pointers into the response and the contract, expected and actual), plus where it came
+ * from. `path` is the request path (e.g. "/api/v1/fetch_api_key"); `responsePointer` "" may also mean the
+ * status line.
+ */
+export interface Finding extends Omit<Violation, "id" | "status"> {
   id: FindingId;
   kind: FindingKind;
   /** The case whose request showed it. */
   caseId: string;
-  operationId: string;
-  method: string;
-  /** The request path, e.g. "/api/v1/fetch_api_key". */
-  path: string;
   /** The status answered; null when no answer came. */
   status: number | null;
-  message: string;
-  /** JSON pointer into the response body ("" is the whole body or the status line), or `header:<Name>`. */
-  responsePointer: string;
-  /** JSON pointer into the contract, after following `$ref`s. */
-  specPointer: string;
-  specFile: string;
-  specLine?: number;
-  expected?: string;
-  actual?: string;
   /** A curl command that sends the same request; the password is written `<password>`. */
   repro: string;
 }
