@@ -6,14 +6,15 @@ import { fuzzRequest, toRequest } from "./helpers/fuzz.ts";
 import { conformant, createTestServer, form, multipart, USERS } from "./helpers/harness.ts";
 
 describe("structured logs", () => {
-  it("one JSON access line per request, with method, path, status, duration, organisation and request id", async () => {
+  it("one JSON access line per request, with method, path, status, duration, organisation and the request id the answer carries", async () => {
     const s = await createTestServer();
-    await conformant("fetch-api-key", await s.request("/api/v1/fetch_api_key", { ...form({ username: USERS.cordelia.email, password: "wrong-password" }), host: "lear.zulip.test" }));
+    const answer = await conformant("fetch-api-key", await s.request("/api/v1/fetch_api_key", { ...form({ username: USERS.cordelia.email, password: "wrong-password" }), host: "lear.zulip.test" }));
     const lines = s.logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ msg: "request", method: "POST", path: "/api/v1/fetch_api_key", status: 401, organization: "lear" });
     expect(typeof lines[0]!.durationMs).toBe("number");
     expect(lines[0]!.reqId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(answer.headers.get("x-request-id")).toBe(lines[0]!.reqId);
   });
 
   it("never holds a password, an API key or an Authorization value, across a full suite of requests", async () => {

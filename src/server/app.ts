@@ -20,6 +20,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
+    // Handlers return their own Response, which the requestId middleware's header never reaches: the id lets
+    // an operator find a client's request in the log.
+    c.res.headers.set("X-Request-Id", c.get("requestId"));
     // The path only: a query string may hold a password.
     // Load balancers ask for /healthz every few seconds: its successes would drown the access log.
     const level = c.req.path === "/healthz" && c.res.status === 200 ? "debug" : "info";
