@@ -522,7 +522,8 @@ export interface operations {
             /**
              * @description A service the server depends on does not answer: its database or rate-limit store
              *     (`SERVICE_UNAVAILABLE`), or the LDAP directory of an organisation with LDAP login
-             *     (`LDAP_UNAVAILABLE`, a counted attempt: it carries the rate-limit headers).
+             *     (`LDAP_UNAVAILABLE`: it carries the rate-limit headers, but the attempt is given back, so a
+             *     directory outage locks nobody out).
              */
             503: {
                 headers: {

@@ -92,6 +92,27 @@ describe("the JSON report", () => {
     expect(debug.actual).toBe('"password was <password>, key <api-key>"');
   });
 
+  it("hides a password the server echoes in any encoding, in the report and in the progress a terminal shows", async () => {
+    const server = await createCheckedServer();
+    const password = "p@ss w&rd+ü/100%x";
+    await server.admin.setPassword("", USERS.hamlet.email, password);
+    // Echoes the raw request (percent- and form-encoded) and the password as JSON text would hold it.
+    const echo: Parameters<typeof wrap>[1] = async (r, forward) => {
+      const raw = await r.clone().text();
+      const res = await forward();
+      return res.status === 200 && apiPath(r) === "/fetch_api_key" ? rewriteJson(res, (b) => ({ ...b, debug: `${raw} ${new URL(r.url).search} ${JSON.stringify({ password })}` })) : res;
+    };
+    const events: unknown[] = [];
+    const report = await check(wrap(server.app.fetch, echo), { username: USERS.hamlet.email, password, onProgress: (e) => events.push(e) });
+    const text = JSON.stringify([report, events]);
+    expect(text).toContain("/debug");
+    for (const form of [password, encodeURIComponent(password), new URLSearchParams({ p: password }).toString().slice(2), JSON.stringify(password).slice(1, -1)]) {
+      expect(text.includes(form), form).toBe(false);
+    }
+    // The query-string case sends the username there, never the password.
+    expect(text).not.toMatch(/fetch_api_key\?[^'" ]*password=/);
+  });
+
   it("lists an undeclared status in the coverage table as a violation", async () => {
     const report = await check(wrap((await createCheckedServer()).app.fetch, async (r, forward) => (r.method === "GET" && apiPath(r) === "/fetch_api_key" ? new Response("", { status: 302, headers: { location: "/login" } }) : forward())));
     expect(report.coverage.filter((c) => c.state === "undeclared")).toEqual([

@@ -144,6 +144,15 @@ describe("an organisation with LDAP login only (search as the service account)",
     }
     expect((await login(t, ada.uid, ada.password)).status).toBe(429);
   });
+
+  it("counts the spellings the directory treats as one user (case, surrounding spaces) as one username", async (ctx) => {
+    need(ctx, NO_LDAP);
+    const t = await ldapServer({ email: false, limiter: true });
+    for (const username of [ada.uid, ada.uid.toUpperCase(), ` ${ada.uid}`, `${ada.uid}  `, `  ${ada.uid.toUpperCase()} `]) {
+      expect((await login(t, username, "wrong-password")).status, JSON.stringify(username)).toBe(401);
+    }
+    expect((await login(t, ` ${ada.uid.toUpperCase()}`, ada.password)).status).toBe(429);
+  });
 });
 
 describe("an organisation with email and LDAP login (Zulip tries them in order)", () => {
@@ -159,11 +168,17 @@ describe("an organisation with email and LDAP login (Zulip tries them in order)"
     expect((await login(t, USERS.iago.email, USERS.iago.password)).status).toBe(200);
   });
 
-  it("wrong for both: one 401, counted once", async (ctx) => {
+  it("wrong for both: one 401, counted once, one argon2 verification", async (ctx) => {
     need(ctx, NO_LDAP);
     const t = await ldapServer({ email: true, limiter: true });
-    const r = await login(t, iago.uid, "wrong-password");
-    expect(r.body).toMatchObject({ code: "AUTHENTICATION_FAILED" });
+    const verify = vi.spyOn(PasswordHasher.prototype, "verify");
+    for (const username of [iago.uid, USERS.iago.email, "nobody-here"]) {
+      const before = verify.mock.calls.length;
+      const r = await login(t, username, "wrong-password");
+      expect(r.body, username).toMatchObject({ code: "AUTHENTICATION_FAILED" });
+      expect(verify.mock.calls.length - before, username).toBe(1);
+    }
+    const r = await login(t, "another-one", "wrong-password");
     expect(r.headers.get("x-ratelimit-remaining")).toBe("4");
   });
 

@@ -85,7 +85,14 @@ describe("Zulip's authenticate_by_username rate limit (5 per 1800 s per username
     expect(r.headers.get("x-ratelimit-remaining")).toBe("4");
   });
 
-  it("counts per username string, server-wide: across organisations, and for unknown users", async () => {
+  it("counts the spellings that log in as one user (case, surrounding spaces) as one username", async () => {
+    for (const username of ["iago@zulip.com", "IAGO@zulip.com", "Iago@Zulip.Com", "iago@ZULIP.com", "iAgO@zulip.com"]) {
+      expect((await login(username, "wrong-password")).status, username).toBe(401);
+    }
+    expect((await login("IAGO@ZULIP.COM", USERS.iago.password)).status).toBe(429);
+  });
+
+  it("counts per username, server-wide: across organisations, and for unknown users", async () => {
     for (let i = 0; i < 5; i++) await login(USERS.cordelia.email, "wrong-password", i % 2 ? "lear.zulip.test" : "zulip.test");
     expect((await login(USERS.cordelia.email, USERS.cordelia.password, "lear.zulip.test")).status).toBe(429);
     for (let i = 0; i < 5; i++) expect((await login("ghost@zulip.com", "x-password")).status).toBe(401);

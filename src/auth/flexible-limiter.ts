@@ -22,6 +22,10 @@ export class FlexibleLimiter implements AttemptLimiter {
     }
   }
 
+  async refund(username: string): Promise<void> {
+    await this.limiter.reward(username, 1);
+  }
+
   async reset(username: string): Promise<void> {
     await this.store(() => this.limiter.delete(username));
   }

@@ -48,13 +48,23 @@ const TRY_LDAP_AFTER = new Set<LoginFailure>(["AUTHENTICATION_FAILED", "NONEXIST
 export async function passwordLogin(deps: LoginDeps, org: Organization, username: string, password: string): Promise<LoginResult> {
   const methods = loginMethods(org, deps);
   const user = methods.email ? await deps.store.findUser(org.id, username) : undefined;
+  // Zulip counts per username string; "IAGO@zulip.com" and " ada " log in as iago and ada (the lookup and the
+  // directory ignore case and surrounding spaces), so they share one count rather than each getting five.
+  const key = username.trim().toLowerCase();
   let rateLimit: RateLimitDecision | undefined;
   if (deps.limiter) {
-    if (user?.password_changed_at) await resetIfPasswordChanged(deps.limiter, username, user.password_changed_at);
-    rateLimit = await deps.limiter.consume(username);
+    if (user?.password_changed_at) await resetIfPasswordChanged(deps.limiter, key, user.password_changed_at);
+    rateLimit = await deps.limiter.consume(key);
   }
   const result = await authenticate(deps, org, methods, user, username, password, rateLimit);
-  if (result.ok && deps.limiter) await deps.limiter.reset(username);
+  if (deps.limiter && rateLimit) {
+    if (result.ok) await deps.limiter.reset(key);
+    // The directory's outage is the server's failure, not a guess: it must not lock the user out.
+    if (!result.ok && result.failure === "LDAP_UNAVAILABLE") {
+      await deps.limiter.refund(key);
+      rateLimit = { ...rateLimit, remaining: Math.min(rateLimit.limit, rateLimit.remaining + 1) };
+    }
+  }
   return { ...result, ...(rateLimit ? { rateLimit } : {}) };
 }
 
@@ -82,7 +92,8 @@ async function authenticate(
     emailOutcome = await emailBackend(deps, org, user, username, password);
     if (emailOutcome.ok || !methods.ldap || !TRY_LDAP_AFTER.has(emailOutcome.failure)) return emailOutcome;
   }
-  const ldapOutcome = await ldapBackend(deps, org, username, password);
+  // A refusal by the email backend has spent its argon2 verification already: the LDAP step spends no second.
+  const ldapOutcome = await ldapBackend(deps, org, username, password, emailOutcome !== undefined);
   // An LDAP refusal that says more than "no" (deactivated, directory down) wins; otherwise the email backend's.
   if (ldapOutcome.ok || ldapOutcome.failure !== "AUTHENTICATION_FAILED") return ldapOutcome;
   return emailOutcome ?? ldapOutcome;
@@ -113,7 +124,7 @@ async function emailBackend(deps: LoginDeps, org: Organization, user: User | und
 }
 
 /** Zulip's LDAPAuthBackend: a bind with the directory; the first successful one creates the local user. */
-async function ldapBackend(deps: LoginDeps, org: Organization, username: string, password: string): Promise<Outcome> {
+async function ldapBackend(deps: LoginDeps, org: Organization, username: string, password: string, verified: boolean): Promise<Outcome> {
   let outcome;
   try {
     outcome = await deps.ldap!.authenticate(username, password);
@@ -122,7 +133,7 @@ async function ldapBackend(deps: LoginDeps, org: Organization, username: string,
     throw error;
   }
   if (!outcome.ok) {
-    await deps.hasher.verifyDummy(password);
+    if (!verified) await deps.hasher.verifyDummy(password);
     return fail("AUTHENTICATION_FAILED");
   }
   if (org.deactivated) return fail("REALM_DEACTIVATED");

@@ -26,6 +26,8 @@ export interface RateLimitDecision {
 export interface AttemptLimiter {
   readonly rule: RateLimitRule;
   consume(username: string): Promise<RateLimitDecision>;
+  /** Gives back one counted attempt (the server, not the user, failed: the directory did not answer). */
+  refund(username: string): Promise<void>;
   reset(username: string): Promise<void>;
   windowStart(username: string): Promise<number | undefined>;
   /** Answers whether the counters' store is reachable (health checks); absent for in-process counters. */

@@ -71,6 +71,7 @@ export function createRedisLimiter(redis: Redis, rule: RateLimitRule): AttemptLi
   return {
     rule,
     consume: (username) => limiter.consume(username),
+    refund: (username) => limiter.refund(username),
     reset: (username) => limiter.reset(username),
     windowStart: (username) => limiter.windowStart(username),
     async ping() {

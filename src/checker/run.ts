@@ -6,7 +6,7 @@ import { RunState, ServerUnreachable } from "./run-state.ts";
 import { buildCoverage } from "./coverage.ts";
 import type { FetchLike } from "./exchange.ts";
 import type { FindingId } from "./finding.ts";
-import { API_KEY_PLACEHOLDER, PASSWORD_PLACEHOLDER, redact } from "./redact.ts";
+import { API_KEY_PLACEHOLDER, PASSWORD_PLACEHOLDER, redact } from "../redact.ts";
 import type { CaseResult, CheckReport, CheckSummary, CoverageRow } from "./report.ts";
 import { normalizeBaseUrl, secret, type RequestSpec } from "./request.ts";
 
@@ -49,7 +49,10 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
   const { baseUrl, cases } = validateOptions(options);
   const validator = await getContractValidator();
   const started = Date.now();
-  const emit = (progress: ProgressEvent) => options.onProgress?.(progress);
+  // Progress reaches a terminal as the run goes: it is scrubbed like the report, with the keys seen so far.
+  const scrub = <T>(value: T): T =>
+    redact(value, [{ value: options.password, placeholder: PASSWORD_PLACEHOLDER }, ...[...run.apiKeys].map((value) => ({ value, placeholder: API_KEY_PLACEHOLDER }))]);
+  const emit = (progress: ProgressEvent) => options.onProgress?.(scrub(progress));
   const onRequest = (caseId: string, spec: RequestSpec) =>
     emit({ type: "request", caseId, method: spec.method, path: `${API_BASE_PATH}${spec.path}`, ...(spec.label ? { label: spec.label } : {}) });
   const run = new RunState(
@@ -101,7 +104,7 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
     coverage,
   };
   // The password is never in a request's description, but a server may echo it, or a key, in any answer.
-  return redact(full, [{ value: options.password, placeholder: PASSWORD_PLACEHOLDER }, ...[...run.apiKeys].map((value) => ({ value, placeholder: API_KEY_PLACEHOLDER }))]);
+  return scrub(full);
 }
 
 function validateOptions(options: CheckOptions) {

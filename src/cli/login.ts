@@ -6,6 +6,7 @@ import { checkSite } from "../client/login.ts";
 import { loginErrorMessage, siteErrorMessage } from "../client/messages.ts";
 import { normalizeSite } from "../client/site.ts";
 import { defaultZuliprcPath, writeZuliprc } from "../client/zuliprc.ts";
+import { PASSWORD_PLACEHOLDER, redact } from "../redact.ts";
 import { PasswordInputError, readPassword } from "./password-input.ts";
 
 const USER_AGENT = "ZulipAuth/0.1.0";
@@ -50,7 +51,8 @@ export function loginCommand(): Command {
       const password = await readPassword(o.passwordStdin === true, `Password for ${o.username}: `);
       if (password === "") throw new PasswordInputError("no password given");
       const { data, error } = await client.fetchApiKey({ username: o.username, password });
-      if (error) throw new Error(loginErrorMessage(error, ctx));
+      // A server's own words are quoted in the message: a broken or hostile one may echo the password back.
+      if (error) throw new Error(redact(loginErrorMessage(error, ctx), [{ value: password, placeholder: PASSWORD_PLACEHOLDER }]));
 
       const written = await writeZuliprc(path, { email: data.email, key: data.api_key, site: siteUrl }, { force: o.force === true });
       if ("error" in written) {

@@ -18,6 +18,7 @@ export function scriptedLimiter(refusals: number, retryAfterSeconds: number): At
       }
       return { allowed: true, limit: 5, remaining: 4, resetAt, retryAfter: 0 };
     },
+    async refund(): Promise<void> {},
     async reset(): Promise<void> {},
     async windowStart(): Promise<number | undefined> {
       return undefined;

@@ -120,13 +120,13 @@ export const fetchApiKeyCases: CheckCase[] = [
   },
   {
     id: "fetch-api-key.query-string",
-    title: "parameters in the query string are accepted",
+    title: "parameters in the query string are accepted (the username there; the password stays in the body)",
     operations: ["fetch-api-key"],
     provokes: { "fetch-api-key": [200] },
     async run(ctx) {
       const key = await loginKey(ctx);
-      const { body: _body, ...noBody } = fetchSpec([]);
-      const exchange = await ctx.send({ ...noBody, query: [["username", ctx.username], ["password", ctx.password]], label: "query string" });
+      // Only the username goes in the URL: proxies and access logs keep URLs, and the password is real.
+      const exchange = await ctx.send({ ...fetchSpec([["password", ctx.password]]), query: [["username", ctx.username]], label: "query string" });
       if (ctx.expectStatus(exchange, 200, "parameters are read from the query string too")) expectSameKey(ctx, exchange, key, "a query-string login");
     },
   },
@@ -208,6 +208,8 @@ export const fetchApiKeyCases: CheckCase[] = [
       const settings = await settingsBody(ctx);
       const required = settings?.require_email_format_usernames;
       if (required === false) ctx.notChecked("server_settings says usernames need not be email addresses (require_email_format_usernames is false)");
+      // Zulip skips the email check whenever LDAP login is on, even for a directory whose usernames are emails.
+      if ((settings?.authentication_methods as { ldap?: unknown } | undefined)?.ldap === true) ctx.notChecked("LDAP login is on (authentication_methods.ldap), and Zulip then does not check that usernames are email addresses");
       if (required === undefined) ctx.note("server_settings does not say whether usernames must be email addresses; Zulip's default (they must) was assumed");
       const exchange = await ctx.send(fetchSpec([["username", "zulip-auth-check-not-an-email"], ["password", throwawayPassword()]], { label: "username without @" }));
       if (ctx.expectStatus(exchange, 400, "the username is not an email address")) ctx.expectField(exchange, "/code", "BAD_REQUEST", example(400, "invalid-email"));

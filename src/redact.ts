@@ -7,7 +7,13 @@ export const API_KEY_PLACEHOLDER = "<api-key>";
  * only replaced where it is a whole string: as a substring it would mangle ordinary words.
  */
 export function redact<T>(value: T, secrets: readonly { value: string; placeholder: string }[]): T {
-  const usable = secrets.filter((s) => s.value !== "").sort((a, b) => b.value.length - a.value.length);
+  // A server may echo a secret as it arrived (percent- or form-encoded) or inside JSON text: hide every form.
+  const forms = secrets.flatMap((s) =>
+    [...new Set([s.value, encodeURIComponent(s.value), new URLSearchParams({ s: s.value }).toString().slice(2), JSON.stringify(s.value).slice(1, -1)])].map(
+      (value) => ({ value, placeholder: s.placeholder }),
+    ),
+  );
+  const usable = forms.filter((s) => s.value !== "").sort((a, b) => b.value.length - a.value.length);
   const clean = (text: string): string => {
     for (const s of usable) {
       if (text === s.value) return s.placeholder;
