@@ -197,22 +197,7 @@ export async function startRedis(dir: string): Promise<Service> {
     "--pidfile", pidFile, "--logfile", join(dir, "redis.log"), "--dir", dir, "--requirepass", password,
   ];
   writeFileSync(join(dir, "port"), String(port));
-  const service: Service = {
-    url: `redis://:${password}@127.0.0.1:${port}`,
-    async start() {
-      await run("redis-server", args);
-      await waitForPort(port);
-    },
-    stop: () => killAndWait(pidFile, port),
-    async pause() {
-      process.kill(readPid(pidFile)!, "SIGSTOP");
-    },
-    async resume() {
-      process.kill(readPid(pidFile)!, "SIGCONT");
-    },
-  };
-  await service.start();
-  return service;
+  return startDaemon(`redis://:${password}@127.0.0.1:${port}`, port, pidFile, () => run("redis-server", args));
 }
 
 // --- OpenLDAP --------------------------------------------------------------------------------------------
@@ -227,10 +212,15 @@ export async function startDirectory(dir: string): Promise<Service> {
   const port = await freePort();
   writeFileSync(join(dir, "port"), String(port));
   const pidFile = join(dir, "slapd.pid");
+  return startDaemon(`ldap://127.0.0.1:${port}`, port, pidFile, () => run("slapd", ["-h", `ldap://127.0.0.1:${port}/`, "-f", conf]));
+}
+
+/** A daemon that writes its pid file and listens on `port`: started now, stopped, frozen and thawed by pid. */
+async function startDaemon(url: string, port: number, pidFile: string, launch: () => Promise<unknown>): Promise<Service> {
   const service: Service = {
-    url: `ldap://127.0.0.1:${port}`,
+    url,
     async start() {
-      await run("slapd", ["-h", `ldap://127.0.0.1:${port}/`, "-f", conf]);
+      await launch();
       await waitForPort(port);
     },
     stop: () => killAndWait(pidFile, port),
