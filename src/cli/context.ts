@@ -1,4 +1,5 @@
-import { InvalidArgumentError, Option } from "commander";
+import { Option } from "commander";
+import { argument } from "./arguments.ts";
 import { Admin } from "../admin/admin.ts";
 import { OWASP_MINIMUM, parseHashParams, PasswordHasher, type HashParams } from "../auth/password-hasher.ts";
 import { DEFAULT_PASSWORD_POLICY } from "../auth/password-policy.ts";
@@ -25,13 +26,7 @@ export const argon2Option = () =>
   new Option("--argon2 <m=KiB,t=passes,p=lanes>", "argon2id parameters for new hashes")
     .env("ZULIP_AUTH_ARGON2")
     .default(OWASP_MINIMUM, `m=${m},t=${t},p=${p} (OWASP's minimum)`)
-    .argParser((text: string) => {
-      try {
-        return parseHashParams(text);
-      } catch (error) {
-        throw new InvalidArgumentError((error as Error).message);
-      }
-    });
+    .argParser(argument(parseHashParams));
 
 /** Runs an operator action against the database (brought up to date first), closing it afterwards. */
 export async function withAdmin<T>(where: DatabaseOptions, action: (admin: Admin) => Promise<T>, hashParams: HashParams = OWASP_MINIMUM): Promise<T> {

@@ -7,19 +7,13 @@ import { loginErrorMessage, siteErrorMessage } from "../client/messages.ts";
 import { normalizeSite } from "../client/site.ts";
 import { defaultZuliprcPath, writeZuliprc } from "../client/zuliprc.ts";
 import { PASSWORD_PLACEHOLDER, redact } from "../redact.ts";
+import { argument } from "./arguments.ts";
 import { PasswordInputError, readPassword } from "./password-input.ts";
 
 const USER_AGENT = "ZulipAuth/0.1.0";
 
-const site = (value: string) => {
-  // People type "chat.example.com"; Zulip sites are https unless a scheme says otherwise.
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`;
-  try {
-    return normalizeSite(withScheme);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
-};
+// People type "chat.example.com"; Zulip sites are https unless a scheme says otherwise.
+const site = argument((value: string) => normalizeSite(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`));
 
 const seconds = (value: string) => {
   const n = Number(value);

@@ -1,13 +1,8 @@
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
+import { argument } from "./arguments.ts";
 import { databaseUrlOption, dbOption, onOff, printRows, withAdmin, type DatabaseOptions } from "./context.ts";
 
-const onOffArg = (value: string) => {
-  try {
-    return onOff(value);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
-};
+const onOffArg = argument(onOff);
 
 /** `zulip-auth org …`: organisations; the root organisation's subdomain is "". */
 export function orgCommand(): Command {

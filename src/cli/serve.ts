@@ -5,6 +5,7 @@ import { DEFAULT_CONFIG } from "../server/config.ts";
 import { DEFAULT_SERVICE_TIMEOUT_MS } from "../store/open.ts";
 import { startServer, type RunningServer } from "../server/start.ts";
 import { createDemoDatabase, demoCurl, DEMO_USERS } from "./demo.ts";
+import { argument } from "./arguments.ts";
 import { argon2Option, databaseUrlOption, dbOption } from "./context.ts";
 import { ldapConfigFrom, ldapOptions, type LdapOptionValues } from "./ldap-options.ts";
 
@@ -34,13 +35,7 @@ const positive = (value: string) => {
   return n;
 };
 
-const rule = (text: string) => {
-  try {
-    return parseRateLimit(text);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
-};
+const rule = argument(parseRateLimit);
 
 const port = (value: string) => {
   const n = int(value);
