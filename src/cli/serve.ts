@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import type { HashParams } from "../auth/password-hasher.ts";
 import { parseRateLimit, ZULIP_AUTH_RATE_LIMIT, type RateLimitRule } from "../auth/rate-limit.ts";
 import { DEFAULT_CONFIG } from "../server/config.ts";
+import { DEFAULT_AUDIT_RETENTION_DAYS } from "../store/audit-writer.ts";
 import { DEFAULT_SERVICE_TIMEOUT_MS } from "../store/open.ts";
 import { startServer, type RunningServer } from "../server/start.ts";
 import { createDemoDatabase, demoCurl, DEMO_USERS } from "./demo.ts";
@@ -98,6 +99,9 @@ interface ServeOptions extends LdapOptionValues {
   headersTimeout: number;
   requestTimeout: number;
   docs: boolean;
+  metrics: boolean;
+  metricsPort?: number;
+  auditRetention: number;
 }
 
 /** `zulip-auth serve`: the login service on the configured database. */
@@ -134,7 +138,21 @@ export function serveCommand(): Command {
     .addOption(argon2Option())
     .addOption(new Option("--headers-timeout <ms>", "cut off a client that has not sent its headers by then").env("ZULIP_AUTH_HEADERS_TIMEOUT").default(DEFAULT_CONFIG.headersTimeoutMs).argParser(int))
     .addOption(new Option("--request-timeout <ms>", "cut off a client that has not sent its whole request by then").env("ZULIP_AUTH_REQUEST_TIMEOUT").default(DEFAULT_CONFIG.requestTimeoutMs).argParser(int))
-    .addOption(docsOption());
+    .addOption(docsOption())
+    .addOption(
+      new Option("--metrics [on|off]", "serve Prometheus metrics at GET /metrics")
+        .env("ZULIP_AUTH_METRICS")
+        .default(false)
+        .preset("on")
+        .argParser(flag),
+    )
+    .addOption(new Option("--metrics-port <port>", "serve /metrics on this port of --host instead (implies --metrics), so it need not be public").env("ZULIP_AUTH_METRICS_PORT").argParser(port))
+    .addOption(
+      new Option("--audit-retention <days>", "days the login audit trail is kept (older rows are pruned hourly)")
+        .env("ZULIP_AUTH_AUDIT_RETENTION")
+        .default(DEFAULT_AUDIT_RETENTION_DAYS)
+        .argParser(positive),
+    );
   for (const option of ldapOptions()) command.addOption(option);
   return command.action(async (o: ServeOptions) => {
     const server = await startServer({
@@ -146,6 +164,8 @@ export function serveCommand(): Command {
       ldap: ldapConfigFrom(o, o.serviceTimeout),
       serviceTimeoutMs: o.serviceTimeout,
       hashParams: o.argon2,
+      auditRetentionDays: o.auditRetention,
+      ...(o.metricsPort !== undefined ? { metrics: { port: o.metricsPort } } : o.metrics ? { metrics: {} } : {}),
       config: {
         rootDomain: o.rootDomain,
         devMode: o.dev,
