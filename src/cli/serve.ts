@@ -5,7 +5,8 @@ import { DEFAULT_CONFIG } from "../server/config.ts";
 import { DEFAULT_AUDIT_RETENTION_DAYS } from "../store/audit-writer.ts";
 import { DEFAULT_SERVICE_TIMEOUT_MS } from "../store/open.ts";
 import { startServer, type RunningServer } from "../server/start.ts";
-import { createDemoDatabase, demoCurl, DEMO_USERS } from "./demo.ts";
+import { DEMO_RATE_LIMITED, DEMO_ROOT_DOMAIN, keepRateLimited } from "../admin/demo.ts";
+import { createDemoDatabase, demoBanner } from "./demo.ts";
 import { argument } from "./arguments.ts";
 import { argon2Option, databaseUrlOption, dbOption } from "./context.ts";
 import { ldapConfigFrom, ldapOptions, type LdapOptionValues } from "./ldap-options.ts";
@@ -181,21 +182,18 @@ export function serveCommand(): Command {
   });
 }
 
-/** `zulip-auth demo`: a throwaway server seeded with the documentation's example data. */
+/** `zulip-auth demo`: a throwaway server seeded with one account per login answer (docs/demo.md). */
 export function demoCommand(): Command {
   return new Command("demo")
-    .description("run a throwaway demo server with the documentation's example users (dev mode and /docs on)")
+    .description("run a throwaway demo server with one account per login answer, for client developers (dev mode and /docs on)")
     .addOption(portOption())
     .addOption(hostOption())
     .action(async (o: { port: number; host: string }) => {
       const { db, cleanup } = await createDemoDatabase();
-      const server = await startServer({ port: o.port, host: o.host, db, config: { devMode: true, docs: true } });
+      const server = await startServer({ port: o.port, host: o.host, db, config: { devMode: true, docs: true, rootDomain: DEMO_ROOT_DOMAIN } });
+      // Through the real limiter, as many failed logins would: the login path has no special case for him.
+      if (server.limiter) await keepRateLimited(server.limiter, DEMO_RATE_LIMITED);
       stopOnSignals(server, cleanup);
-      const users = DEMO_USERS.map((u) => `  ${u.email} / ${u.password}`).join("\n");
-      process.stderr.write(
-        `\nzulip-auth demo on ${server.url} (organization "Zulip Dev", throwaway database)\n` +
-          `demo users (public passwords, never use them for real):\n${users}\n\ntry:\n  ${demoCurl(server.url)}\n` +
-          `or open the API reference: ${server.url}/docs\n\n`,
-      );
+      process.stderr.write(demoBanner(server.url, Number(new URL(server.url).port)));
     });
 }
