@@ -106,6 +106,11 @@ export class AuditWriter implements AuditSink {
       } catch (error) {
         // Keep the rows (the oldest first) for the next tick; the bound above caps what a long outage holds.
         this.buffer.unshift(...batch);
+        const excess = this.buffer.length - this.maxBuffered;
+        if (excess > 0) {
+          this.buffer.length = this.maxBuffered;
+          this.dropped += excess;
+        }
         if (!this.failing) this.options.logger.error({ err: error, waiting: this.buffer.length }, "could not write the audit trail: rows wait in memory");
         this.failing = true;
         return;
