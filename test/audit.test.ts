@@ -152,7 +152,13 @@ describe("zulip-auth audit, after a real server's logins", () => {
     const password = "Sup3r-secret-pass";
     await runCli(["org", "add", "", "--db", db]);
     await runCli(["user", "add", "iago@zulip.com", "--password-stdin", "--db", db], { stdin: password });
-    const server = await startServerProcess(["serve", "--port", "0", "--db", db]);
+    // A row older than the retention, from an earlier run: the server prunes it when it starts.
+    const store = await openSqliteStore(db);
+    await store.recordLoginAttempts([
+      { time: new Date(Date.now() - 31 * 86_400_000).toISOString(), organization: "", endpoint: "fetch_api_key", username: "old@zulip.com", user_id: null, ip: "192.0.2.1", client: "", outcome: "success", request_id: "old" },
+    ]);
+    await store.close();
+    const server = await startServerProcess(["serve", "--port", "0", "--db", db, "--audit-retention", "30"]);
     const attempt = (username: string, pw: string) =>
       fetch(`${server.url}/api/v1/fetch_api_key`, withHeaders(form({ username, password: pw }), { "User-Agent": MOBILE }));
     let key: string;
