@@ -24,9 +24,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const started = performance.now();
     await next();
     const durationMs = performance.now() - started;
-    // The matched route, never the raw path: unknown paths would make a label value each.
-    const route = routePath(c, -1);
-    deps.metrics?.requestDuration.observe({ method: c.req.method, route: route === "/*" ? "unmatched" : route, status: c.res.status }, durationMs / 1000);
+    if (deps.metrics) {
+      // The matched route, never the raw path: unknown paths would make a label value each.
+      const route = routePath(c, -1);
+      deps.metrics.requestDuration.observe({ method: c.req.method, route: route === "/*" ? "unmatched" : route, status: c.res.status }, durationMs / 1000);
+    }
     // Handlers return their own Response, which the requestId middleware's header never reaches: the id lets
     // an operator find a client's request in the log.
     c.res.headers.set("X-Request-Id", c.get("requestId"));
