@@ -80,6 +80,16 @@ describe("the login audit trail", () => {
     expect(text.toLowerCase()).not.toContain("basic");
   });
 
+  it("caps what a client can make it store: a username at 254 characters, a client name at 64", async () => {
+    const s = await createTestServer({ audit: true });
+    const username = `${"a".repeat(60_000)}@zulip.com`;
+    const answer = await conformant("fetch-api-key", await s.request("/api/v1/fetch_api_key", withHeaders(form({ username, password: "x" }), { "user-agent": "Z".repeat(10_000) })));
+    expect(answer.status).toBe(400);
+    await s.audit!.flush();
+    const [row] = await s.store.listLoginAttempts({ limit: 10 });
+    expect([row!.username.length, row!.client.length, row!.outcome]).toEqual([254, 64, "BAD_REQUEST"]);
+  });
+
   it("answers a login without waiting for the audit write, even when the write never finishes", async () => {
     const s = await createTestServer({ audit: true });
     s.store.recordLoginAttempts = () => new Promise(() => {});

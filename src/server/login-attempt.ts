@@ -7,6 +7,11 @@ import { serviceUnavailable, ZulipError } from "./errors.ts";
 import { subdomainFromHost } from "./organization.ts";
 import { userAgentName } from "./user-agent.ts";
 
+// A body may hold 64 KiB and a User-Agent many more: a client must not grow the table by what it sends. No
+// email address is longer than 254 characters; client names are short words (ZulipMobile, ZulipFlutter).
+const MAX_USERNAME = 254;
+const MAX_CLIENT = 64;
+
 /**
  * Records every attempt on a login endpoint once it is answered: a row for the audit trail (handed to the
  * batching writer, never awaited) and the login-outcome metric. Nothing secret is read: the username and user
@@ -23,10 +28,10 @@ export function loginAttempt(deps: AppDeps, endpoint: "fetch_api_key" | "dev_fet
       time: new Date().toISOString(),
       organization: c.get("organization") ?? subdomainFromHost(c.req.header("host"), deps.config.rootDomain),
       endpoint,
-      username: login ? emailKey(login.username) : "",
+      username: login ? emailKey(login.username).slice(0, MAX_USERNAME) : "",
       user_id: login?.userId ?? null,
       ip: clientAddress(c),
-      client: userAgentName(c.req.header("user-agent")),
+      client: userAgentName(c.req.header("user-agent")).slice(0, MAX_CLIENT),
       outcome,
       request_id: c.get("requestId"),
     });
