@@ -5,6 +5,7 @@ import { PasswordHasher } from "../src/auth/password-hasher.ts";
 import { DEFAULT_PASSWORD_POLICY } from "../src/auth/password-policy.ts";
 import { createPostgresStore } from "../src/store/postgres.ts";
 import { openStore, StoreOpenError } from "../src/store/open.ts";
+import type { NewLoginAttempt } from "../src/store/schema.ts";
 import { API_KEY_TAKEN, StoreError, type Store } from "../src/store/store.ts";
 import { UnavailableError } from "../src/unavailable.ts";
 import { TEST_HASH } from "./helpers/harness.ts";
@@ -144,6 +145,39 @@ describe.each(DIALECTS)("the store on $name", ({ name, missing, open }) => {
     // The directory's name wins on the next login.
     expect((await userForDirectoryLogin(store, org, "ada.lovelace@example.org", "Ada King")).full_name).toBe("Ada King");
     expect(await store.listUsers()).toHaveLength(1);
+  });
+
+  it("keeps the login audit trail: one insert per batch, filters, newest first, and a prune by age", async () => {
+    const row = (time: string, username: string, outcome: string, extra: Partial<NewLoginAttempt> = {}): NewLoginAttempt => ({
+      time,
+      organization: "",
+      endpoint: "fetch_api_key",
+      username,
+      user_id: null,
+      ip: "192.0.2.1",
+      client: "ZulipMobile",
+      outcome,
+      request_id: `req-${time}`,
+      ...extra,
+    });
+    await store.recordLoginAttempts([]);
+    await store.recordLoginAttempts([
+      row("2026-01-01T00:00:00.000Z", "iago@zulip.com", "AUTHENTICATION_FAILED", { user_id: 7 }),
+      row("2026-03-01T00:00:00.000Z", "iago@zulip.com", "success", { user_id: 7, organization: "lear" }),
+      row("2026-02-01T00:00:00.000Z", "nobody@zulip.com", "AUTHENTICATION_FAILED", { ip: "2001:db8::1" }),
+    ]);
+    const all = await store.listLoginAttempts({ limit: 10 });
+    expect(all.map((r) => r.time)).toEqual(["2026-03-01T00:00:00.000Z", "2026-02-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z"]);
+    expect(all[0]).toMatchObject({ organization: "lear", username: "iago@zulip.com", user_id: 7, outcome: "success", client: "ZulipMobile" });
+    expect(typeof all[0]!.id).toBe("number");
+    expect(all[1]!.user_id).toBeNull();
+    expect((await store.listLoginAttempts({ username: " IAGO@zulip.com", limit: 10 })).map((r) => r.outcome)).toEqual(["success", "AUTHENTICATION_FAILED"]);
+    expect((await store.listLoginAttempts({ ip: "2001:db8::1", limit: 10 })).map((r) => r.username)).toEqual(["nobody@zulip.com"]);
+    expect((await store.listLoginAttempts({ organization: "lear", limit: 10 })).length).toBe(1);
+    expect((await store.listLoginAttempts({ outcome: "AUTHENTICATION_FAILED", since: "2026-01-15T00:00:00.000Z", limit: 10 })).map((r) => r.username)).toEqual(["nobody@zulip.com"]);
+    expect((await store.listLoginAttempts({ limit: 1 })).length).toBe(1);
+    expect(await store.pruneLoginAttempts("2026-02-15T00:00:00.000Z")).toBe(2);
+    expect((await store.listLoginAttempts({ limit: 10 })).map((r) => r.outcome)).toEqual(["success"]);
   });
 });
 

@@ -19,8 +19,8 @@ export type LoginFailure =
   | "PASSWORD_RESET_REQUIRED"
   | "LDAP_UNAVAILABLE";
 
-/** The outcome of a login, with the rate-limit state when the attempt was counted. */
-export type LoginResult = ({ ok: true; user: User } | { ok: false; failure: LoginFailure }) & {
+/** The outcome of a login, with the rate-limit state when the attempt was counted; a refusal names the user when known. */
+export type LoginResult = ({ ok: true; user: User } | { ok: false; failure: LoginFailure; userId?: number }) & {
   rateLimit?: RateLimitDecision;
 };
 
@@ -65,7 +65,7 @@ export async function passwordLogin(deps: LoginDeps, org: Organization, username
       rateLimit = { ...rateLimit, remaining: Math.min(rateLimit.limit, rateLimit.remaining + 1) };
     }
   }
-  return { ...result, ...(rateLimit ? { rateLimit } : {}) };
+  return { ...result, ...(!result.ok && user ? { userId: user.id } : {}), ...(rateLimit ? { rateLimit } : {}) };
 }
 
 /** Zulip clears the count when the password changes; the change may come from another process. */
@@ -147,6 +147,6 @@ export async function devLogin(store: Store, org: Organization, username: string
   if (org.deactivated) return { ok: false, failure: "REALM_DEACTIVATED" };
   const user = await store.findUser(org.id, username);
   if (!user) return { ok: false, failure: "AUTHENTICATION_FAILED" };
-  if (!user.is_active) return { ok: false, failure: "USER_DEACTIVATED" };
+  if (!user.is_active) return { ok: false, failure: "USER_DEACTIVATED", userId: user.id };
   return { ok: true, user };
 }

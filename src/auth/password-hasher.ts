@@ -38,7 +38,15 @@ export class PasswordHasher {
   private dummy: Promise<string> | undefined;
   private readonly slots = pLimit(availableParallelism());
 
+  /** Told the time (seconds) of each verification on the thread pool, for the metrics. */
+  onVerified: ((seconds: number) => void) | undefined;
+
   constructor(readonly params: HashParams = OWASP_MINIMUM) {}
+
+  /** Hashes and verifications running now, and waiting for a slot. */
+  queue(): { active: number; pending: number } {
+    return { active: this.slots.activeCount, pending: this.slots.pendingCount };
+  }
 
   hash(password: string): Promise<string> {
     return this.slots(() => hash(password, { ...this.params, algorithm: ARGON2ID }));
@@ -47,7 +55,14 @@ export class PasswordHasher {
   /** True when `password` matches; false for a mismatch or a hash this hasher cannot read. */
   async verify(stored: string, password: string): Promise<boolean> {
     try {
-      return await this.slots(() => verify(stored, password));
+      return await this.slots(async () => {
+        const started = performance.now();
+        try {
+          return await verify(stored, password);
+        } finally {
+          this.onVerified?.((performance.now() - started) / 1000);
+        }
+      });
     } catch {
       return false;
     }

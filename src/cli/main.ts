@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { AdminError } from "../admin/admin.ts";
+import { auditCommand } from "./audit.ts";
 import { checkCommand } from "./check.ts";
 import { CommandExit } from "./exit.ts";
 import { loginCommand } from "./login.ts";
@@ -15,7 +16,7 @@ export function buildProgram(): Command {
     .version("0.1.0")
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [serveCommand(), demoCommand(), orgCommand(), userCommand(), loginCommand(), checkCommand()]) program.addCommand(command);
+  for (const command of [serveCommand(), demoCommand(), orgCommand(), userCommand(), auditCommand(), loginCommand(), checkCommand()]) program.addCommand(command);
   // Sub-commands inherit neither exitOverride nor the help-after-error setting: apply them everywhere.
   const configure = (c: Command) => {
     c.exitOverride().showHelpAfterError();

@@ -2,9 +2,11 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import type { HashParams } from "../auth/password-hasher.ts";
 import { parseRateLimit, ZULIP_AUTH_RATE_LIMIT, type RateLimitRule } from "../auth/rate-limit.ts";
 import { DEFAULT_CONFIG } from "../server/config.ts";
+import { DEFAULT_AUDIT_RETENTION_DAYS } from "../store/audit-writer.ts";
 import { DEFAULT_SERVICE_TIMEOUT_MS } from "../store/open.ts";
 import { startServer, type RunningServer } from "../server/start.ts";
-import { createDemoDatabase, demoCurl, DEMO_USERS } from "./demo.ts";
+import { DEMO_RATE_LIMITED, DEMO_ROOT_DOMAIN, keepRateLimited } from "../admin/demo.ts";
+import { createDemoDatabase, demoBanner } from "./demo.ts";
 import { argument } from "./arguments.ts";
 import { argon2Option, databaseUrlOption, dbOption } from "./context.ts";
 import { ldapConfigFrom, ldapOptions, type LdapOptionValues } from "./ldap-options.ts";
@@ -98,6 +100,9 @@ interface ServeOptions extends LdapOptionValues {
   headersTimeout: number;
   requestTimeout: number;
   docs: boolean;
+  metrics: boolean;
+  metricsPort?: number;
+  auditRetention: number;
 }
 
 /** `zulip-auth serve`: the login service on the configured database. */
@@ -134,7 +139,21 @@ export function serveCommand(): Command {
     .addOption(argon2Option())
     .addOption(new Option("--headers-timeout <ms>", "cut off a client that has not sent its headers by then").env("ZULIP_AUTH_HEADERS_TIMEOUT").default(DEFAULT_CONFIG.headersTimeoutMs).argParser(int))
     .addOption(new Option("--request-timeout <ms>", "cut off a client that has not sent its whole request by then").env("ZULIP_AUTH_REQUEST_TIMEOUT").default(DEFAULT_CONFIG.requestTimeoutMs).argParser(int))
-    .addOption(docsOption());
+    .addOption(docsOption())
+    .addOption(
+      new Option("--metrics [on|off]", "serve Prometheus metrics at GET /metrics")
+        .env("ZULIP_AUTH_METRICS")
+        .default(false)
+        .preset("on")
+        .argParser(flag),
+    )
+    .addOption(new Option("--metrics-port <port>", "serve /metrics on this port of --host instead (implies --metrics), so it need not be public").env("ZULIP_AUTH_METRICS_PORT").argParser(port))
+    .addOption(
+      new Option("--audit-retention <days>", "days the login audit trail is kept (older rows are pruned hourly)")
+        .env("ZULIP_AUTH_AUDIT_RETENTION")
+        .default(DEFAULT_AUDIT_RETENTION_DAYS)
+        .argParser(positive),
+    );
   for (const option of ldapOptions()) command.addOption(option);
   return command.action(async (o: ServeOptions) => {
     const server = await startServer({
@@ -146,6 +165,8 @@ export function serveCommand(): Command {
       ldap: ldapConfigFrom(o, o.serviceTimeout),
       serviceTimeoutMs: o.serviceTimeout,
       hashParams: o.argon2,
+      auditRetentionDays: o.auditRetention,
+      ...(o.metricsPort !== undefined ? { metrics: { port: o.metricsPort } } : o.metrics ? { metrics: {} } : {}),
       config: {
         rootDomain: o.rootDomain,
         devMode: o.dev,
@@ -161,21 +182,18 @@ export function serveCommand(): Command {
   });
 }
 
-/** `zulip-auth demo`: a throwaway server seeded with the documentation's example data. */
+/** `zulip-auth demo`: a throwaway server seeded with one account per login answer (docs/demo.md). */
 export function demoCommand(): Command {
   return new Command("demo")
-    .description("run a throwaway demo server with the documentation's example users (dev mode and /docs on)")
+    .description("run a throwaway demo server with one account per login answer, for client developers (dev mode and /docs on)")
     .addOption(portOption())
     .addOption(hostOption())
     .action(async (o: { port: number; host: string }) => {
       const { db, cleanup } = await createDemoDatabase();
-      const server = await startServer({ port: o.port, host: o.host, db, config: { devMode: true, docs: true } });
+      const server = await startServer({ port: o.port, host: o.host, db, config: { devMode: true, docs: true, rootDomain: DEMO_ROOT_DOMAIN } });
+      // Through the real limiter, as many failed logins would: the login path has no special case for him.
+      if (server.limiter) await keepRateLimited(server.limiter, DEMO_RATE_LIMITED);
       stopOnSignals(server, cleanup);
-      const users = DEMO_USERS.map((u) => `  ${u.email} / ${u.password}`).join("\n");
-      process.stderr.write(
-        `\nzulip-auth demo on ${server.url} (organization "Zulip Dev", throwaway database)\n` +
-          `demo users (public passwords, never use them for real):\n${users}\n\ntry:\n  ${demoCurl(server.url)}\n` +
-          `or open the API reference: ${server.url}/docs\n\n`,
-      );
+      process.stderr.write(demoBanner(server.url, Number(new URL(server.url).port)));
     });
 }

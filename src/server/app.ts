@@ -1,11 +1,14 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
+import { routePath } from "hono/route";
 import { API_BASE_PATH } from "../contract/spec.ts";
 import { UnavailableError } from "../unavailable.ts";
 import type { AppDeps, AppEnv } from "./deps.ts";
 import { docsRoutes } from "./docs.ts";
 import { accessLogger } from "./logger.ts";
+import { loginAttempt } from "./login-attempt.ts";
+import { metricsHandler } from "./metrics.ts";
 import { internalError, methodNotAllowed, notFound, payloadTooLarge, serviceUnavailable, ZulipError } from "./errors.ts";
 import { devFetchApiKey } from "./routes/dev-fetch-api-key.ts";
 import { fetchApiKey } from "./routes/fetch-api-key.ts";
@@ -20,18 +23,25 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
+    const durationMs = performance.now() - started;
+    if (deps.metrics) {
+      // The matched route, never the raw path: unknown paths would make a label value each.
+      const route = routePath(c, -1);
+      deps.metrics.requestDuration.observe({ method: c.req.method, route: route === "/*" ? "unmatched" : route, status: c.res.status }, durationMs / 1000);
+    }
     // Handlers return their own Response, which the requestId middleware's header never reaches: the id lets
     // an operator find a client's request in the log.
     c.res.headers.set("X-Request-Id", c.get("requestId"));
     // The path only: a query string may hold a password.
-    // Load balancers ask for /healthz every few seconds: its successes would drown the access log.
-    const level = c.req.path === "/healthz" && c.res.status === 200 ? "debug" : "info";
+    // Load balancers ask for /healthz, and Prometheus for /metrics, every few seconds: their successes would
+    // drown the access log.
+    const level = (c.req.path === "/healthz" || c.req.path === "/metrics") && c.res.status === 200 ? "debug" : "info";
     accessLog(level, {
       reqId: c.get("requestId"),
       method: c.req.method,
       path: c.req.path,
       status: c.res.status,
-      durationMs: Math.round((performance.now() - started) * 10) / 10,
+      durationMs: Math.round(durationMs * 10) / 10,
       organization: c.get("organization"),
     });
   });
@@ -39,15 +49,19 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const limit = bodyLimit({ maxSize: deps.config.bodyLimit, onError: () => payloadTooLarge().toResponse() });
 
   const api = new Hono<AppEnv>();
-  api.post("/fetch_api_key", limit, fetchApiKey(deps));
+  api.post("/fetch_api_key", loginAttempt(deps, "fetch_api_key"), limit, fetchApiKey(deps));
   api.all("/fetch_api_key", () => methodNotAllowed(["POST"]).toResponse());
-  api.post("/dev_fetch_api_key", limit, devFetchApiKey(deps));
+  api.post("/dev_fetch_api_key", loginAttempt(deps, "dev_fetch_api_key"), limit, devFetchApiKey(deps));
   api.all("/dev_fetch_api_key", () => methodNotAllowed(["POST"]).toResponse());
   api.get("/server_settings", serverSettings(deps));
   api.all("/server_settings", () => methodNotAllowed(["GET"]).toResponse());
   app.route(API_BASE_PATH, api);
   app.get("/healthz", health(deps));
   app.all("/healthz", () => methodNotAllowed(["GET"]).toResponse());
+  if (deps.metrics && deps.config.metrics) {
+    app.get("/metrics", metricsHandler(deps.metrics));
+    app.all("/metrics", () => methodNotAllowed(["GET"]).toResponse());
+  }
   if (deps.config.docs) app.route("/", docsRoutes(deps));
 
   app.notFound(() => notFound());

@@ -17,6 +17,8 @@ export interface ServerConfig {
   requestTimeoutMs: number;
   /** Serves the contract (/openapi.yaml, /openapi.json) and its interactive reference (/docs). */
   docs: boolean;
+  /** Serves GET /metrics (Prometheus) on this listener; off when metrics have a listener of their own. */
+  metrics: boolean;
 }
 
 /** Defaults for a local server. */
@@ -28,4 +30,5 @@ export const DEFAULT_CONFIG: ServerConfig = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   docs: false,
+  metrics: false,
 };

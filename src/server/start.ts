@@ -8,12 +8,15 @@ import { createMemoryLimiter } from "../auth/memory-limiter.ts";
 import type { AttemptLimiter } from "../auth/rate-limit.ts";
 import { connectRedisLimiter } from "../auth/redis-limiter.ts";
 import { safeUrl } from "../safe-url.ts";
+import { AuditWriter, DEFAULT_AUDIT_RETENTION_DAYS } from "../store/audit-writer.ts";
 import { DEFAULT_SERVICE_TIMEOUT_MS, openStore } from "../store/open.ts";
 import type { Store } from "../store/store.ts";
 import { createApp } from "./app.ts";
 import { DEFAULT_CONFIG, type ServerConfig } from "./config.ts";
 import { badRequest, internalError } from "./errors.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { createMetrics } from "./metrics.ts";
+import { listenForMetrics, type MetricsListener } from "./metrics-listener.ts";
 
 /** What `serve` and `demo` need to run a server. */
 export interface StartOptions {
@@ -31,6 +34,10 @@ export interface StartOptions {
   config?: Partial<ServerConfig>;
   hashParams?: HashParams;
   logger?: Logger;
+  /** Days the login audit trail is kept (default 90). */
+  auditRetentionDays?: number;
+  /** Prometheus metrics: absent for none, `{}` for /metrics on the server's port, `{ port }` for a listener of their own. */
+  metrics?: { port?: number };
 }
 
 /** A listening server and the way to stop it. */
@@ -38,6 +45,10 @@ export interface RunningServer {
   url: string;
   store: Store;
   logger: Logger;
+  /** The rate limiter's counters (the demo keeps one username refused through them); absent when the limit is off. */
+  limiter?: AttemptLimiter;
+  /** Where the metrics are served when they have a listener of their own. */
+  metricsUrl?: string;
   /** Stops accepting, lets requests in flight finish, then closes the database. */
   close(): Promise<void>;
 }
@@ -78,8 +89,40 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   }
   const hasher = new PasswordHasher(options.hashParams);
   await hasher.prepareDummy();
-  const app = createApp({ store, hasher, policy: DEFAULT_PASSWORD_POLICY, config, logger, ...(limiter ? { limiter } : {}), ...(ldap ? { ldap } : {}) });
-  return listen(app.fetch, { ...options, ...config, store, logger, ...(limiter?.close ? { onClose: () => limiter.close!() } : {}) });
+  const audit = new AuditWriter(store, { logger, retentionDays: options.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS });
+  const metrics = options.metrics ? createMetrics(hasher) : undefined;
+  const ownPort = options.metrics?.port;
+  let metricsListener: MetricsListener | undefined;
+  const onClose = async () => {
+    await metricsListener?.close();
+    // After the last request: its row is in the buffer. Before the store closes: the rows go to it.
+    await audit.close();
+    await limiter?.close?.();
+  };
+  if (metrics && ownPort !== undefined) {
+    try {
+      metricsListener = await listenForMetrics(metrics, options.host, ownPort);
+    } catch (error) {
+      await onClose();
+      await store.close();
+      throw error;
+    }
+  }
+  audit.start();
+  const app = createApp({
+    store,
+    hasher,
+    policy: DEFAULT_PASSWORD_POLICY,
+    config: { ...config, metrics: metrics !== undefined && ownPort === undefined },
+    logger,
+    audit,
+    ...(metrics ? { metrics } : {}),
+    ...(limiter ? { limiter } : {}),
+    ...(ldap ? { ldap } : {}),
+  });
+  const running = await listen(app.fetch, { ...options, ...config, store, logger, onClose });
+  if (metricsListener) logger.info({ url: metricsListener.url }, "metrics");
+  return { ...running, ...(limiter ? { limiter } : {}), ...(metricsListener ? { metricsUrl: metricsListener.url } : {}) };
 }
 
 async function rateLimiter(options: StartOptions, rule: ServerConfig["rateLimit"], timeoutMs: number, logger: Logger): Promise<AttemptLimiter | undefined> {

@@ -42,6 +42,28 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
       await db.schema.alterTable("users").addColumn("password_changed_at", "text").execute();
     },
   },
+  "0003-audit-login-attempts": {
+    // The login audit trail. No foreign keys: an attempt names what was sent (an unknown subdomain, a user
+    // deleted since), and rows outlive what they name until the retention prunes them.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("login_attempts")
+        .addColumn("id", serialPk, primaryKey)
+        .addColumn("time", "text", (c) => c.notNull())
+        .addColumn("organization", "text", (c) => c.notNull())
+        .addColumn("endpoint", "text", (c) => c.notNull())
+        .addColumn("username", "text", (c) => c.notNull())
+        .addColumn("user_id", "integer")
+        .addColumn("ip", "text", (c) => c.notNull())
+        .addColumn("client", "text", (c) => c.notNull())
+        .addColumn("outcome", "text", (c) => c.notNull())
+        .addColumn("request_id", "text", (c) => c.notNull())
+        .execute();
+      // Newest first, the retention's prune, and "who tried to log in as alice".
+      await db.schema.createIndex("login_attempts_time").on("login_attempts").column("time").execute();
+      await db.schema.createIndex("login_attempts_username").on("login_attempts").columns(["username", "time"]).execute();
+    },
+  },
   };
 }
 

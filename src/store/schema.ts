@@ -31,12 +31,35 @@ export interface UsersTable {
   created_at: string;
 }
 
+/** The audit trail: one row per fetch_api_key or dev_fetch_api_key attempt. Never a password, key or credential. */
+export interface LoginAttemptsTable {
+  id: Generated<number>;
+  /** ISO time (UTC), so that text order is time order. */
+  time: string;
+  /** The subdomain the Host named ("" for the root organisation), whether or not it exists. */
+  organization: string;
+  /** "fetch_api_key" or "dev_fetch_api_key". */
+  endpoint: string;
+  /** The username as normalised for lookup (trimmed, lower-cased); "" when none was sent. */
+  username: string;
+  user_id: number | null;
+  ip: string;
+  /** The client name from the User-Agent, as Zulip parses it ("ZulipMobile"); "" without one. */
+  client: string;
+  /** "success" or the answer's error code. */
+  outcome: string;
+  request_id: string;
+}
+
 /** The database as Kysely sees it. */
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
+  login_attempts: LoginAttemptsTable;
 }
 
 export type Organization = Selectable<OrganizationsTable>;
 export type User = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;
+export type LoginAttempt = Selectable<LoginAttemptsTable>;
+export type NewLoginAttempt = Insertable<LoginAttemptsTable>;

@@ -2,7 +2,7 @@ import { Migrator, type Kysely } from "kysely";
 import { guard } from "../unavailable.ts";
 import { migrationProvider, type SqlDialect } from "./migrations.ts";
 import { isDatabaseOutage } from "./outage.ts";
-import type { Database, Organization, User } from "./schema.ts";
+import type { Database, LoginAttempt, NewLoginAttempt, Organization, User } from "./schema.ts";
 
 /** A store failure the caller can act on: a unique value taken, or a row that is not there. */
 export class StoreError extends Error {
@@ -20,6 +20,16 @@ export const API_KEY_TAKEN = "that API key is taken";
 
 /** Fields of an organisation that can change after it is created. */
 export type OrganizationPatch = Partial<Pick<Organization, "name" | "deactivated" | "email_auth_enabled" | "ldap_auth_enabled">>;
+
+/** Which audit rows to list: every field given must match; `since` is an ISO time. */
+export interface LoginAttemptFilter {
+  username?: string;
+  organization?: string;
+  ip?: string;
+  outcome?: string;
+  since?: string;
+  limit: number;
+}
 
 /** How logins are compared: surrounding whitespace trimmed, case folded (Zulip's delivery_email__iexact). */
 export function emailKey(email: string): string {
@@ -121,6 +131,29 @@ export class Store {
     const run = () => this.db.updateTable("users").set(patch).where("id", "=", id).executeTakeFirst();
     const result = await this.unique(`user ${id} cannot be changed so`, run);
     if (result.numUpdatedRows === 0n) throw new StoreError("not-found", `no user with id ${id}`);
+  }
+
+  /** Appends audit rows, in one statement. */
+  async recordLoginAttempts(rows: NewLoginAttempt[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.run(() => this.db.insertInto("login_attempts").values(rows).execute());
+  }
+
+  /** Audit rows matching the filter, newest first. */
+  listLoginAttempts(filter: LoginAttemptFilter): Promise<LoginAttempt[]> {
+    let query = this.db.selectFrom("login_attempts").selectAll();
+    if (filter.username !== undefined) query = query.where("username", "=", emailKey(filter.username));
+    if (filter.organization !== undefined) query = query.where("organization", "=", filter.organization);
+    if (filter.ip !== undefined) query = query.where("ip", "=", filter.ip);
+    if (filter.outcome !== undefined) query = query.where("outcome", "=", filter.outcome);
+    if (filter.since !== undefined) query = query.where("time", ">=", filter.since);
+    return this.run(() => query.orderBy("time", "desc").orderBy("id", "desc").limit(filter.limit).execute());
+  }
+
+  /** Deletes audit rows older than the ISO time `before`; returns how many. */
+  async pruneLoginAttempts(before: string): Promise<number> {
+    const result = await this.run(() => this.db.deleteFrom("login_attempts").where("time", "<", before).executeTakeFirst());
+    return Number(result.numDeletedRows);
   }
 
   /** Runs a query, turning a failure to reach the database into an UnavailableError. */

@@ -9,6 +9,8 @@ import { createApp } from "../../src/server/app.ts";
 import { DEFAULT_CONFIG, type ServerConfig } from "../../src/server/config.ts";
 import type { AppEnv } from "../../src/server/deps.ts";
 import { createLogger } from "../../src/server/logger.ts";
+import { createMetrics, type Metrics } from "../../src/server/metrics.ts";
+import { AuditWriter } from "../../src/store/audit-writer.ts";
 import { openSqliteStore } from "../../src/store/sqlite.ts";
 import type { Store } from "../../src/store/store.ts";
 
@@ -31,13 +33,27 @@ export interface TestServer {
   store: Store;
   admin: Admin;
   logLines: string[];
-  /** app.request with a default Host of the root organisation. */
-  request(path: string, init?: RequestInit & { host?: string }): Promise<Response>;
+  /** The audit trail's writer, when asked for (its timer is not started: `flush()` writes). */
+  audit?: AuditWriter;
+  metrics?: Metrics;
+  /** app.request with a default Host of the root organisation; `address` is the client address the app sees. */
+  request(path: string, init?: RequestInit & { host?: string; address?: string }): Promise<Response>;
 }
 
 /** Builds an app on a fresh in-memory database (or the store given) seeded with USERS. */
 export async function createTestServer(
-  options: { config?: Partial<ServerConfig>; limiter?: AttemptLimiter; hashParams?: HashParams; seed?: boolean; store?: Store; ldap?: LdapBackend } = {},
+  options: {
+    config?: Partial<ServerConfig>;
+    limiter?: AttemptLimiter;
+    hashParams?: HashParams;
+    seed?: boolean;
+    store?: Store;
+    ldap?: LdapBackend;
+    /** Records login attempts through an AuditWriter on the test's store. */
+    audit?: boolean;
+    /** Collects metrics (served at /metrics when config.metrics is on). */
+    metrics?: boolean;
+  } = {},
 ): Promise<TestServer> {
   const store = options.store ?? (await openSqliteStore(":memory:"));
   const hasher = new PasswordHasher(options.hashParams ?? TEST_HASH);
@@ -56,22 +72,27 @@ export async function createTestServer(
       done();
     },
   });
+  const logger = createLogger(sink, "info");
+  const audit = options.audit ? new AuditWriter(store, { logger, retentionDays: 90 }) : undefined;
+  const metrics = options.metrics ? createMetrics(hasher) : undefined;
   const app = createApp({
     store,
     hasher,
     policy: DEFAULT_PASSWORD_POLICY,
     config: { ...DEFAULT_CONFIG, rootDomain: "zulip.test", ...options.config },
-    logger: createLogger(sink, "info"),
+    logger,
+    ...(audit ? { audit } : {}),
+    ...(metrics ? { metrics } : {}),
     ...(options.limiter ? { limiter: options.limiter } : {}),
     ...(options.ldap ? { ldap: options.ldap } : {}),
   });
-  const request = (path: string, init: RequestInit & { host?: string } = {}) => {
-    const { host, ...rest } = init;
+  const request = (path: string, init: RequestInit & { host?: string; address?: string } = {}) => {
+    const { host, address, ...rest } = init;
     const headers = new Headers(rest.headers);
     if (!headers.has("host")) headers.set("host", host ?? "zulip.test");
-    return Promise.resolve(app.request(`http://${headers.get("host")}${path}`, { ...rest, headers }));
+    return Promise.resolve(app.request(`http://${headers.get("host")}${path}`, { ...rest, headers }, address ? { remoteAddress: address } : undefined));
   };
-  return { app, store, admin, logLines, request };
+  return { app, store, admin, logLines, request, ...(audit ? { audit } : {}), ...(metrics ? { metrics } : {}) };
 }
 
 /** A urlencoded form body. */

@@ -14,12 +14,15 @@ export function devFetchApiKey(deps: AppDeps) {
     const params = await readParams(c.req);
     const username = params.get("username");
     if (username === undefined) throw variableMissing("username");
+    c.set("login", { username });
     if (!deps.config.devMode) throw badRequest("DevAuthBackend not enabled.");
     if (!isValidEmail(username)) throw badRequest("Enter a valid email address.");
 
     const org = await deps.store.findOrganization(requestSubdomain(c, deps.config.rootDomain));
     if (!org) throw invalidSubdomain();
     const result = await devLogin(deps.store, org, username);
+    const userId = result.ok ? result.user.id : result.userId;
+    if (userId !== undefined) c.set("login", { username, userId });
     if (!result.ok) throw loginFailure(result.failure, undefined);
     return respond("dev-fetch-api-key", 200, apiKeySuccess(result.user, params, ["username"]), { "Cache-Control": "no-store" });
   };

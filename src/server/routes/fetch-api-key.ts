@@ -15,6 +15,7 @@ export function fetchApiKey(deps: AppDeps) {
     const params = await readParams(c.req);
     const username = params.get("username");
     if (username === undefined) throw variableMissing("username");
+    c.set("login", { username });
     const password = params.get("password");
     if (password === undefined) throw variableMissing("password");
 
@@ -23,7 +24,12 @@ export function fetchApiKey(deps: AppDeps) {
     if (!loginMethods(org, deps).ldap && !isValidEmail(username)) throw badRequest("Enter a valid email address.");
 
     const result = await passwordLogin(deps, org, username, password);
-    if (!result.ok) throw loginFailure(result.failure, result.rateLimit);
+    const userId = result.ok ? result.user.id : result.userId;
+    if (userId !== undefined) c.set("login", { username, userId });
+    if (!result.ok) {
+      if (result.failure === "RATE_LIMIT_HIT") deps.metrics?.rateLimitRefusals.inc({ rule: "username" });
+      throw loginFailure(result.failure, result.rateLimit);
+    }
     return respond("fetch-api-key", 200, apiKeySuccess(result.user, params, ["username", "password"]), {
       "Cache-Control": "no-store",
       ...rateLimitHeaders(result.rateLimit),

@@ -7,6 +7,7 @@ import { ZulipError } from "../errors.ts";
 import { requestSubdomain } from "../organization.ts";
 import { publicOrigin } from "../public-origin.ts";
 import { respond } from "../respond.ts";
+import { userAgentName } from "../user-agent.ts";
 
 /**
  * The Zulip release whose fetch_api_key behaviour this server reproduces. zulip-flutter refuses servers below
@@ -68,9 +69,4 @@ function realmFields(org: Organization | undefined, methods: { email: boolean; l
     require_email_format_usernames: !methods.ldap,
   };
   return org ? { ...common, realm_name: org.name, realm_icon: "", realm_description: "" } : common;
-}
-
-/** The client name in a User-Agent, as Zulip's parse_user_agent reads it ("ZulipMobile/27.1 (…)" → ZulipMobile). */
-function userAgentName(userAgent: string | undefined): string {
-  return /^([^/ ]*[^0-9/(]*)/.exec(userAgent ?? "")?.[1]?.trim() ?? "";
 }

@@ -1,0 +1,64 @@
+import { Command, InvalidArgumentError, Option } from "commander";
+import { auditTrail, DEFAULT_AUDIT_LIMIT, parseSince } from "../admin/audit.ts";
+import { argument } from "./arguments.ts";
+import { databaseUrlOption, dbOption, printRows, withAdmin, type DatabaseOptions } from "./context.ts";
+
+interface AuditOptions extends DatabaseOptions {
+  user?: string;
+  org?: string;
+  address?: string;
+  outcome?: string;
+  since?: string;
+  limit: number;
+  json?: boolean;
+}
+
+const limit = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number above 0");
+  return n;
+};
+
+/** `zulip-auth audit`: the login audit trail, newest first. */
+export function auditCommand(): Command {
+  return new Command("audit")
+    .description("list login attempts (fetch_api_key, dev_fetch_api_key) from the audit trail, newest first")
+    .option("--user <email>", "only this username (compared as logins are: case and surrounding spaces ignored)")
+    .option("--org <subdomain>", 'only this organization ("" for the root organization)')
+    .option("--address <ip>", "only attempts from this client address")
+    .option("--outcome <code>", "only this outcome: success or an error code such as AUTHENTICATION_FAILED")
+    .addOption(new Option("--since <when>", "only attempts since a duration ago (30m, 1h, 7d) or a date (2026-11-01)").argParser(argument((v) => parseSince(v))))
+    .addOption(new Option("--limit <n>", "print at most n attempts").default(DEFAULT_AUDIT_LIMIT).argParser(limit))
+    .option("--json", "print a JSON array")
+    .addOption(dbOption())
+    .addOption(databaseUrlOption())
+    .action(async (o: AuditOptions) => {
+      const entries = await withAdmin(o, (a) =>
+        auditTrail(a.store, {
+          ...(o.user !== undefined ? { user: o.user } : {}),
+          ...(o.org !== undefined ? { org: o.org } : {}),
+          ...(o.address !== undefined ? { address: o.address } : {}),
+          ...(o.outcome !== undefined ? { outcome: o.outcome } : {}),
+          ...(o.since !== undefined ? { since: o.since } : {}),
+          limit: o.limit,
+        }),
+      );
+      if (o.json) return printRows(entries as unknown as Record<string, unknown>[], true);
+      if (entries.length === 0) return void process.stderr.write("no login attempts match\n");
+      // The table shows the root organization and absent values visibly rather than as blank cells.
+      printRows(
+        entries.map((e) => ({
+          time: e.time,
+          organization: e.organization === "" ? '""' : e.organization,
+          username: e.username || "-",
+          user_id: e.user_id ?? "-",
+          ip: e.ip,
+          client: e.client || "-",
+          outcome: e.outcome,
+          endpoint: e.endpoint,
+          request_id: e.request_id,
+        })),
+        false,
+      );
+    });
+}

@@ -1,0 +1,229 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { normalizeOutcome, parseSince } from "../src/admin/audit.ts";
+import { createMemoryLimiter } from "../src/auth/memory-limiter.ts";
+import { createLogger } from "../src/server/logger.ts";
+import { AuditWriter } from "../src/store/audit-writer.ts";
+import type { NewLoginAttempt } from "../src/store/schema.ts";
+import { openSqliteStore } from "../src/store/sqlite.ts";
+import { conformant, createTestServer, form, multipart, USERS } from "./helpers/harness.ts";
+import { runCli, startServerProcess } from "./helpers/process.ts";
+
+const MOBILE = "ZulipMobile/27.1 (Android 14)";
+
+/** A request's init with more headers, keeping the body's own (its Content-Type). */
+const withHeaders = (init: RequestInit, headers: Record<string, string> = {}): RequestInit => ({ ...init, headers: { ...(init.headers as Record<string, string>), ...headers } });
+
+describe("the login audit trail", () => {
+  it("records every attempt on both login endpoints: organisation, normalised username, user id, address, client, outcome, request id", async () => {
+    const s = await createTestServer({ audit: true, limiter: createMemoryLimiter(), config: { devMode: true } });
+    const ids: string[] = [];
+    const call = async (operation: "fetch-api-key" | "dev-fetch-api-key", path: string, init: RequestInit & { host?: string; address?: string }) => {
+      const answer = await conformant(operation, await s.request(path, init));
+      ids.push(answer.headers.get("x-request-id")!);
+      return answer;
+    };
+    const login = (username: string, password: string, extra: { host?: string; address?: string; headers?: Record<string, string> } = {}) =>
+      call("fetch-api-key", "/api/v1/fetch_api_key", { ...withHeaders(form({ username, password }), extra.headers), ...(extra.host ? { host: extra.host } : {}), ...(extra.address ? { address: extra.address } : {}) });
+
+    await login(USERS.iago.email, "wrong-password", { address: "192.0.2.7", headers: { "user-agent": MOBILE } });
+    await login("IAGO@Zulip.com", USERS.iago.password, { address: "192.0.2.7", headers: { "user-agent": MOBILE } });
+    await login("nobody@zulip.com", "whatever-1");
+    await login(USERS.cordelia.email, USERS.cordelia.password, { host: "lear.zulip.test", address: "2001:db8::5" });
+    await login(USERS.othello.email, USERS.othello.password, { host: "gone.zulip.test" });
+    await login(USERS.iago.email, USERS.iago.password, { host: "nosuch.zulip.test" });
+    await call("fetch-api-key", "/api/v1/fetch_api_key", form({ password: "no-username-77" }));
+    await call("dev-fetch-api-key", "/api/v1/dev_fetch_api_key", withHeaders(form({ username: USERS.hamlet.email }), { "user-agent": "ZulipTerminal/0.7.0 Python" }));
+    expect(s.audit!.pending).toBe(8);
+    await s.audit!.flush();
+    expect(s.audit!.pending).toBe(0);
+
+    const users = Object.fromEntries((await s.store.listUsers()).map((u) => [u.email, u.id]));
+    const rows = (await s.store.listLoginAttempts({ limit: 100 })).reverse();
+    expect(rows.map(({ id: _id, time: _time, ...rest }) => rest)).toEqual([
+      { organization: "", endpoint: "fetch_api_key", username: "iago@zulip.com", user_id: users["iago@zulip.com"], ip: "192.0.2.7", client: "ZulipMobile", outcome: "AUTHENTICATION_FAILED", request_id: ids[0] },
+      { organization: "", endpoint: "fetch_api_key", username: "iago@zulip.com", user_id: users["iago@zulip.com"], ip: "192.0.2.7", client: "ZulipMobile", outcome: "success", request_id: ids[1] },
+      { organization: "", endpoint: "fetch_api_key", username: "nobody@zulip.com", user_id: null, ip: "unknown", client: "", outcome: "AUTHENTICATION_FAILED", request_id: ids[2] },
+      { organization: "lear", endpoint: "fetch_api_key", username: "cordelia@zulip.com", user_id: users["cordelia@zulip.com"], ip: "2001:db8::5", client: "", outcome: "success", request_id: ids[3] },
+      { organization: "gone", endpoint: "fetch_api_key", username: "othello@zulip.com", user_id: users["othello@zulip.com"], ip: "unknown", client: "", outcome: "REALM_DEACTIVATED", request_id: ids[4] },
+      { organization: "nosuch", endpoint: "fetch_api_key", username: "iago@zulip.com", user_id: null, ip: "unknown", client: "", outcome: "NONEXISTENT_SUBDOMAIN", request_id: ids[5] },
+      { organization: "", endpoint: "fetch_api_key", username: "", user_id: null, ip: "unknown", client: "", outcome: "REQUEST_VARIABLE_MISSING", request_id: ids[6] },
+      { organization: "", endpoint: "dev_fetch_api_key", username: "hamlet@zulip.com", user_id: users["hamlet@zulip.com"], ip: "unknown", client: "ZulipTerminal", outcome: "success", request_id: ids[7] },
+    ]);
+    for (const row of rows) expect(Date.parse(row.time)).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it("holds no password, API key or Authorization value, whatever the request carried", async () => {
+    const s = await createTestServer({ audit: true, limiter: createMemoryLimiter() });
+    const authorization = `Basic ${btoa(`${USERS.iago.email}:not-a-real-key-but-secret`)}`;
+    const secrets = new Set<string>([authorization.slice(6), "not-a-real-key-but-secret"]);
+    for (const u of Object.values(USERS)) {
+      secrets.add(u.password);
+      const host = u.org ? `${u.org}.zulip.test` : "zulip.test";
+      for (const init of [form({ username: u.email, password: u.password }), multipart({ username: u.email, password: u.password })]) {
+        await conformant("fetch-api-key", await s.request("/api/v1/fetch_api_key", { ...withHeaders(init, { authorization, "user-agent": `ZulipMobile/27.1 ${u.password}` }), host }));
+      }
+      await conformant("fetch-api-key", await s.request(`/api/v1/fetch_api_key?username=${encodeURIComponent(u.email)}&password=${encodeURIComponent(u.password)}`, { method: "POST", host }));
+      await conformant("fetch-api-key", await s.request("/api/v1/fetch_api_key", { ...form({ username: u.email, password: `${u.password}-wrong` }), host }));
+    }
+    // A password sent in the username field is what a user typed: it is recorded as the username it was sent as.
+    for (let i = 0; i < 7; i++) await conformant("fetch-api-key", await s.request("/api/v1/fetch_api_key", form({ username: USERS.hamlet.email, password: USERS.hamlet.password })));
+    await s.audit!.flush();
+    for (const u of await s.store.listUsers()) secrets.add(u.api_key);
+    const rows = await s.store.listLoginAttempts({ limit: 1000 });
+    expect(rows.length).toBe(Object.keys(USERS).length * 4 + 7);
+    const text = JSON.stringify(rows);
+    for (const secret of secrets) expect(text.includes(secret), `a secret (${secret.length} characters) reached the audit trail`).toBe(false);
+    expect(text.toLowerCase()).not.toContain("basic");
+  });
+
+  it("caps what a client can make it store: a username at 254 characters, a client name at 64", async () => {
+    const s = await createTestServer({ audit: true });
+    const username = `${"a".repeat(60_000)}@zulip.com`;
+    const answer = await conformant("fetch-api-key", await s.request("/api/v1/fetch_api_key", withHeaders(form({ username, password: "x" }), { "user-agent": "Z".repeat(10_000) })));
+    expect(answer.status).toBe(400);
+    await s.audit!.flush();
+    const [row] = await s.store.listLoginAttempts({ limit: 10 });
+    expect([row!.username.length, row!.client.length, row!.outcome]).toEqual([254, 64, "BAD_REQUEST"]);
+  });
+
+  it("answers a login without waiting for the audit write, even when the write never finishes", async () => {
+    const s = await createTestServer({ audit: true });
+    s.store.recordLoginAttempts = () => new Promise(() => {});
+    for (let i = 0; i < 3; i++) {
+      const answer = await conformant("fetch-api-key", await s.request("/api/v1/fetch_api_key", form({ username: USERS.iago.email, password: USERS.iago.password })));
+      expect(answer.status).toBe(200);
+      void s.audit!.flush();
+    }
+  });
+
+  it("a failed write neither fails a login nor loses its rows: they wait (bounded) and are written once the database answers", async () => {
+    const lines: string[] = [];
+    const logger = createLogger(new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }), "info");
+    const store = await openSqliteStore(":memory:");
+    const writer = new AuditWriter(store, { logger, retentionDays: 90, batchSize: 2, maxBuffered: 3 });
+    const real = store.recordLoginAttempts.bind(store);
+    store.recordLoginAttempts = () => Promise.reject(new Error("disk I/O error"));
+    const row = (n: number): NewLoginAttempt => ({ time: new Date(Date.now() + n).toISOString(), organization: "", endpoint: "fetch_api_key", username: `u${n}@zulip.com`, user_id: null, ip: "192.0.2.1", client: "", outcome: "success", request_id: `r${n}` });
+    for (let n = 0; n < 5; n++) writer.record(row(n));
+    await writer.flush();
+    expect(writer.pending).toBe(3);
+    expect(lines.filter((l) => l.includes("could not write the audit trail"))).toHaveLength(1);
+
+    // The server's login path with the same failure: still a 200.
+    const s = await createTestServer({ audit: true });
+    s.store.recordLoginAttempts = () => Promise.reject(new Error("disk I/O error"));
+    expect((await conformant("fetch-api-key", await s.request("/api/v1/fetch_api_key", form({ username: USERS.iago.email, password: USERS.iago.password })))).status).toBe(200);
+    await s.audit!.flush();
+    expect(s.audit!.pending).toBe(1);
+
+    store.recordLoginAttempts = real;
+    await writer.close();
+    expect(writer.pending).toBe(0);
+    expect((await store.listLoginAttempts({ limit: 10 })).map((r) => r.username).sort()).toEqual(["u0@zulip.com", "u1@zulip.com", "u2@zulip.com"]);
+    expect(lines.some((l) => l.includes('"dropped":2'))).toBe(true);
+    await store.close();
+  });
+
+  it("keeps the trail --audit-retention days: older rows are pruned", async () => {
+    const store = await openSqliteStore(":memory:");
+    const writer = new AuditWriter(store, { logger: createLogger(new Writable({ write: (_c, _e, done) => done() }), "info"), retentionDays: 30 });
+    const day = 86_400_000;
+    const now = Date.now();
+    for (const [n, age] of [[1, 31], [2, 29], [3, 0]] as const) {
+      writer.record({ time: new Date(now - age * day).toISOString(), organization: "", endpoint: "fetch_api_key", username: `u${n}@zulip.com`, user_id: null, ip: "192.0.2.1", client: "", outcome: "success", request_id: `r${n}` });
+    }
+    await writer.flush();
+    expect(await writer.prune(now)).toBe(1);
+    expect((await store.listLoginAttempts({ limit: 10 })).map((r) => r.username)).toEqual(["u3@zulip.com", "u2@zulip.com"]);
+    await writer.close();
+    await store.close();
+  });
+
+  it("--since takes a duration or a date; --outcome any case", () => {
+    const now = Date.parse("2026-11-29T12:00:00.000Z");
+    expect(parseSince("1h", now)).toBe("2026-11-29T11:00:00.000Z");
+    expect(parseSince("30m", now)).toBe("2026-11-29T11:30:00.000Z");
+    expect(parseSince("7d", now)).toBe("2026-11-22T12:00:00.000Z");
+    expect(parseSince("2026-11-01", now)).toBe("2026-11-01T00:00:00.000Z");
+    expect(parseSince("2026-11-01T08:30Z", now)).toBe("2026-11-01T08:30:00.000Z");
+    for (const bad of ["", "1y", "yesterday", "2026-13-45", "-1h"]) expect(() => parseSince(bad, now)).toThrow(/expected a duration/);
+    expect(normalizeOutcome("Success")).toBe("success");
+    expect(normalizeOutcome("authentication_failed")).toBe("AUTHENTICATION_FAILED");
+  });
+});
+
+describe("zulip-auth audit, after a real server's logins", () => {
+  it("lists a wrong login, a right one and an unknown user's, newest first, as JSON or a table, filtered, with no secret", { timeout: 60_000 }, async () => {
+    const db = join(mkdtempSync(join(tmpdir(), "zulip-auth-audit-")), "audit.sqlite");
+    const password = "Sup3r-secret-pass";
+    await runCli(["org", "add", "", "--db", db]);
+    await runCli(["user", "add", "iago@zulip.com", "--password-stdin", "--db", db], { stdin: password });
+    // A row older than the retention, from an earlier run: the server prunes it when it starts.
+    const store = await openSqliteStore(db);
+    await store.recordLoginAttempts([
+      { time: new Date(Date.now() - 31 * 86_400_000).toISOString(), organization: "", endpoint: "fetch_api_key", username: "old@zulip.com", user_id: null, ip: "192.0.2.1", client: "", outcome: "success", request_id: "old" },
+    ]);
+    await store.close();
+    const server = await startServerProcess(["serve", "--port", "0", "--db", db, "--audit-retention", "30"]);
+    const attempt = (username: string, pw: string) =>
+      fetch(`${server.url}/api/v1/fetch_api_key`, withHeaders(form({ username, password: pw }), { "User-Agent": MOBILE }));
+    let key: string;
+    try {
+      expect((await conformant("fetch-api-key", await attempt("iago@zulip.com", "Wrong-pass-123"))).status).toBe(401);
+      key = (await conformant<{ api_key: string }>("fetch-api-key", await attempt("Iago@zulip.com", password))).body.api_key;
+      expect((await conformant("fetch-api-key", await attempt("nobody@zulip.com", "Nobody-pass-123"))).status).toBe(401);
+      // Written by the batching writer while the server runs (within its one-second interval).
+      for (let tries = 0; ; tries++) {
+        const listed = JSON.parse((await runCli(["audit", "--json", "--db", db])).stdout) as unknown[];
+        if (listed.length === 3) break;
+        expect(tries, "the audit rows were not written while the server ran").toBeLessThan(100);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+
+    const json = await runCli(["audit", "--json", "--db", db]);
+    expect(json.code).toBe(0);
+    const entries = JSON.parse(json.stdout) as Record<string, unknown>[];
+    expect(entries.map((e) => [e.username, e.outcome])).toEqual([
+      ["nobody@zulip.com", "AUTHENTICATION_FAILED"],
+      ["iago@zulip.com", "success"],
+      ["iago@zulip.com", "AUTHENTICATION_FAILED"],
+    ]);
+    for (const e of entries) {
+      expect(Object.keys(e)).toEqual(expect.arrayContaining(["time", "organization", "username", "user_id", "ip", "client", "outcome", "request_id"]));
+      expect(e).toMatchObject({ organization: "", ip: "127.0.0.1", client: "ZulipMobile" });
+      expect(e.request_id).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    expect(entries.map((e) => e.user_id)).toEqual([null, 1, 1]);
+    expect(server.output()).toContain(entries[1]!.request_id as string);
+    for (const secret of [password, "Wrong-pass-123", "Nobody-pass-123", key!]) expect(json.stdout).not.toContain(secret);
+
+    const filtered = async (...args: string[]) => (JSON.parse((await runCli(["audit", "--json", "--db", db, ...args])).stdout) as { username: string; outcome: string }[]).map((e) => `${e.username} ${e.outcome}`);
+    // Each filter's SQL is tested on both dialects in store.test.ts: here, that the options reach it.
+    expect(await filtered("--user", "IAGO@zulip.com", "--outcome", "authentication_failed", "--org", "", "--since", "1h")).toEqual(["iago@zulip.com AUTHENTICATION_FAILED"]);
+    expect(await filtered("--address", "127.0.0.1", "--limit", "1")).toEqual(["nobody@zulip.com AUTHENTICATION_FAILED"]);
+    expect(await filtered("--address", "192.0.2.1", "--since", "2026-01-01")).toEqual([]);
+
+    const table = await runCli(["audit", "--db", db]);
+    expect(table.code).toBe(0);
+    const lines = table.stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^time\s+organization\s+username\s+user_id\s+ip\s+client\s+outcome\s+endpoint\s+request_id$/);
+    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(2, 7).join(" "))).toEqual([
+      "nobody@zulip.com - 127.0.0.1 ZulipMobile AUTHENTICATION_FAILED",
+      "iago@zulip.com 1 127.0.0.1 ZulipMobile success",
+      "iago@zulip.com 1 127.0.0.1 ZulipMobile AUTHENTICATION_FAILED",
+    ]);
+    const none = await runCli(["audit", "--db", db, "--user", "ghost@zulip.com"]);
+    expect([none.code, none.stdout, none.stderr]).toEqual([0, "", "no login attempts match\n"]);
+
+    const bad = await runCli(["audit", "--db", db, "--since", "yesterday"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("expected a duration");
+  });
+});
