@@ -55,6 +55,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     sqlitePath: options.db,
     timeoutMs,
     onIdleError: (error) => logger.warn({ err: error }, "a database connection broke; it is replaced on next use"),
+    cache: true,
+    onWatchStateChange: (state, error) =>
+      state === "lost"
+        ? logger.warn({ err: error }, "lost the database's change notifications: organizations are read from the database until they are back")
+        : logger.debug("listening for the database's change notifications"),
   });
   let limiter: AttemptLimiter | undefined;
   try {

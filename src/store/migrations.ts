@@ -1,4 +1,5 @@
-import { type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider } from "kysely";
+import { sql, type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider } from "kysely";
+import { ORGANIZATIONS_CHANNEL } from "./postgres-watch.ts";
 
 // Written once with Kysely's schema builder so that SQLite and PostgreSQL get the same tables. Never edit a
 // migration that has shipped: add the next one.
@@ -40,6 +41,18 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     // (the CLI) made it: the server compares this time with the start of the count.
     async up(db: Kysely<unknown>) {
       await db.schema.alterTable("users").addColumn("password_changed_at", "text").execute();
+    },
+  },
+  "0003-organizations-notify": {
+    // Servers keep organisations in memory: on PostgreSQL every write to the table, from any client (the CLI,
+    // another instance, psql), notifies the instances' listeners at commit. SQLite needs nothing: a server
+    // asks the file's data_version instead.
+    async up(db: Kysely<unknown>) {
+      if (dialect !== "postgres") return;
+      await sql`CREATE FUNCTION zulip_auth_organizations_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_notify(${sql.lit(ORGANIZATIONS_CHANNEL)}, ''); RETURN NULL; END $$`.execute(db);
+      await sql`CREATE TRIGGER organizations_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON organizations
+        FOR EACH STATEMENT EXECUTE FUNCTION zulip_auth_organizations_changed()`.execute(db);
     },
   },
   };

@@ -11,6 +11,13 @@ export interface StoreLocation {
   /** Bound on every PostgreSQL wait, in milliseconds. */
   timeoutMs?: number;
   onIdleError?: (error: Error) => void;
+  /**
+   * Keeps organisations in memory, dropped exactly when any process changes them (a server sets it; a one-shot
+   * CLI command has no use for it, nor for PostgreSQL's extra listening connection).
+   */
+  cache?: boolean;
+  /** The PostgreSQL listener lost its connection or got it back. */
+  onWatchStateChange?: (state: "listening" | "lost", error?: Error) => void;
 }
 
 /** Why the store could not be opened, in one line fit to show an operator (no password). */
@@ -24,12 +31,14 @@ export const DEFAULT_SERVICE_TIMEOUT_MS = 3_000;
 /** Opens the store the location names, with its schema up to date. */
 export async function openStore(location: StoreLocation): Promise<Store> {
   const url = location.databaseUrl;
-  if (url === undefined || url === "") return openSqliteStore(location.sqlitePath);
+  if (url === undefined || url === "") return openSqliteStore(location.sqlitePath, { cache: location.cache ?? false });
   if (!isPostgresUrl(url)) throw new StoreOpenError(`unsupported database URL ${safeUrl(url)}: use postgres://user@host:port/database`);
   try {
     return await openPostgresStore(url, {
       timeoutMs: location.timeoutMs ?? DEFAULT_SERVICE_TIMEOUT_MS,
       ...(location.onIdleError ? { onIdleError: location.onIdleError } : {}),
+      ...(location.cache ? { cache: true } : {}),
+      ...(location.onWatchStateChange ? { onWatchStateChange: location.onWatchStateChange } : {}),
     });
   } catch (error) {
     const cause = error instanceof UnavailableError ? error.cause : error;

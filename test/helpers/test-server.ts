@@ -39,7 +39,8 @@ export interface TestServer {
 export async function createTestServer(
   options: { config?: Partial<ServerConfig>; limiter?: AttemptLimiter; hashParams?: HashParams; seed?: boolean; store?: Store; ldap?: LdapBackend } = {},
 ): Promise<TestServer> {
-  const store = options.store ?? (await openSqliteStore(":memory:"));
+  // Organisations cached as a server keeps them: every in-process test goes through the cache.
+  const store = options.store ?? (await openSqliteStore(":memory:", { cache: true }));
   const hasher = new PasswordHasher(options.hashParams ?? TEST_HASH);
   const admin = new Admin(store, hasher, DEFAULT_PASSWORD_POLICY);
   if (options.seed !== false) {
