@@ -1,11 +1,11 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { requestId } from "hono/request-id";
 import { API_BASE_PATH } from "../contract/spec.ts";
 import { UnavailableError } from "../unavailable.ts";
 import type { AppDeps, AppEnv } from "./deps.ts";
 import { docsRoutes } from "./docs.ts";
 import { accessLogger } from "./logger.ts";
+import { requestIds } from "./request-id.ts";
 import { internalError, methodNotAllowed, notFound, payloadTooLarge, serviceUnavailable, ZulipError } from "./errors.ts";
 import { devFetchApiKey } from "./routes/dev-fetch-api-key.ts";
 import { fetchApiKey } from "./routes/fetch-api-key.ts";
@@ -15,14 +15,11 @@ import { serverSettings } from "./routes/server-settings.ts";
 /** The Hono app: Zulip's login endpoints under /api/v1, built from its dependencies. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use(requestId());
+  app.use(requestIds());
   const accessLog = accessLogger(deps.logger);
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
-    // Handlers return their own Response, which the requestId middleware's header never reaches: the id lets
-    // an operator find a client's request in the log.
-    c.res.headers.set("X-Request-Id", c.get("requestId"));
     // The path only: a query string may hold a password.
     // Load balancers ask for /healthz every few seconds: its successes would drown the access log.
     const level = c.req.path === "/healthz" && c.res.status === 200 ? "debug" : "info";
