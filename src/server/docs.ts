@@ -7,7 +7,7 @@ import { docsAsset } from "./docs-assets.ts";
 import { DOCS_HTML, DOCS_INIT_JS } from "./docs-page.ts";
 import { methodNotAllowed, notFound } from "./errors.ts";
 import { subdomainFromHost } from "./organization.ts";
-import { publicOrigin } from "./public-origin.ts";
+import { publicOrigins } from "./public-origin.ts";
 import { servedContract } from "./served-contract.ts";
 
 // Revalidated on every load (cheap with the ETag), so an upgrade is seen at once.
@@ -44,8 +44,8 @@ export function docsRoutes(deps: AppDeps): Hono<AppEnv> {
     }),
   );
 
-  const contract = (c: Context<AppEnv>) =>
-    servedContract(publicOrigin(c, deps.config, subdomainFromHost(c.req.header("host"), deps.config.rootDomain)));
+  const publicOrigin = publicOrigins(deps.config);
+  const contract = (c: Context<AppEnv>) => servedContract(publicOrigin(c, subdomainFromHost(c.req.header("host"), deps.config.rootDomain)));
   routes.get("/openapi.yaml", (c) => c.body(contract(c).yaml, 200, { "content-type": "application/yaml; charset=utf-8", ...REVALIDATE }));
   routes.get("/openapi.json", (c) => c.body(contract(c).json, 200, { "content-type": "application/json; charset=utf-8", ...REVALIDATE }));
 
