@@ -154,6 +154,8 @@ export async function listen(
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
   const url = `http://${host}:${port}`;
   options.logger.info({ url }, "listening");
+  // Whoever started the server waits for this line: it need not wait for the log's next periodic write.
+  options.logger.flush();
   return {
     url,
     store: options.store,
