@@ -1,9 +1,9 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { API_BASE_PATH } from "../contract/spec.ts";
+import { API_BASE_PATH } from "../contract/base-path.ts";
 import { UnavailableError } from "../unavailable.ts";
 import type { AppDeps, AppEnv } from "./deps.ts";
-import { docsRoutes } from "./docs.ts";
+import { DOCS_PATHS } from "./docs-paths.ts";
 import { accessLogger } from "./logger.ts";
 import { requestIds } from "./request-id.ts";
 import { internalError, methodNotAllowed, notFound, payloadTooLarge, serviceUnavailable, ZulipError } from "./errors.ts";
@@ -45,7 +45,16 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route(API_BASE_PATH, api);
   app.get("/healthz", health(deps));
   app.all("/healthz", () => methodNotAllowed(["GET"]).toResponse());
-  if (deps.config.docs) app.route("/", docsRoutes(deps));
+  if (deps.config.docs) {
+    // The contract's YAML, Swagger UI's files and their middleware are loaded by the first request for them:
+    // a server without docs, or whose docs nobody opens, does not hold them in memory.
+    let docs: Promise<Hono<AppEnv>> | undefined;
+    const serveDocs = async (c: Context<AppEnv>) => {
+      docs ??= import("./docs.ts").then((m) => m.docsRoutes(deps));
+      return (await docs).fetch(c.req.raw, c.env);
+    };
+    for (const path of DOCS_PATHS) app.all(path, serveDocs);
+  }
 
   app.notFound(() => notFound());
   app.onError((error, c) => {

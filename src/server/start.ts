@@ -1,12 +1,11 @@
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:http";
 import { getRequestListener, RequestError } from "@hono/node-server";
-import { createLdapBackend, type LdapConfig } from "../auth/ldap.ts";
+import type { LdapConfig } from "../auth/ldap.ts";
 import { PasswordHasher, type HashParams } from "../auth/password-hasher.ts";
 import { DEFAULT_PASSWORD_POLICY } from "../auth/password-policy.ts";
 import { createMemoryLimiter } from "../auth/memory-limiter.ts";
 import type { AttemptLimiter } from "../auth/rate-limit.ts";
-import { connectRedisLimiter } from "../auth/redis-limiter.ts";
 import { safeUrl } from "../safe-url.ts";
 import { DEFAULT_SERVICE_TIMEOUT_MS, openStore } from "../store/open.ts";
 import type { Store } from "../store/store.ts";
@@ -68,7 +67,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     await store.close();
     throw error;
   }
-  const ldap = options.ldap ? createLdapBackend(options.ldap, logger) : undefined;
+  // Each service's client library is loaded only when the service is configured.
+  const ldap = options.ldap ? (await import("../auth/ldap.ts")).createLdapBackend(options.ldap, logger) : undefined;
   logger.info(
     {
       database: options.databaseUrl ? safeUrl(options.databaseUrl) : "sqlite",
@@ -93,6 +93,7 @@ async function rateLimiter(options: StartOptions, rule: ServerConfig["rateLimit"
     return undefined;
   }
   if (!options.redisUrl) return createMemoryLimiter(rule);
+  const { connectRedisLimiter } = await import("../auth/redis-limiter.ts");
   return connectRedisLimiter(options.redisUrl, rule, {
     timeoutMs,
     onStateChange: (state, error) =>

@@ -1,5 +1,5 @@
 import { sql, type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider } from "kysely";
-import { ORGANIZATIONS_CHANNEL } from "./postgres-watch.ts";
+import { ORGANIZATIONS_CHANNEL } from "./change-watch.ts";
 
 // Written once with Kysely's schema builder so that SQLite and PostgreSQL get the same tables. Never edit a
 // migration that has shipped: add the next one.

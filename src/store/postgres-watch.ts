@@ -1,8 +1,5 @@
 import pg from "pg";
-import type { ChangeWatch } from "./change-watch.ts";
-
-/** The channel the organisations table's trigger notifies on every write (migration 0003). */
-export const ORGANIZATIONS_CHANNEL = "zulip_auth_organizations";
+import { ORGANIZATIONS_CHANNEL, type ChangeWatch } from "./change-watch.ts";
 
 /** How a listener connects, checks its connection and reports it. */
 export interface PostgresWatchOptions {

@@ -17,11 +17,6 @@ export interface PostgresOptions {
   onWatchStateChange?: (state: "listening" | "lost", error?: Error) => void;
 }
 
-/** Whether a database URL names PostgreSQL. */
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(url);
-}
-
 /** A store on a PostgreSQL pool; nothing is connected until the first query. */
 export function createPostgresStore(url: string, options: PostgresOptions): Store {
   const pool = new pg.Pool({

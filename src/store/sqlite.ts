@@ -7,9 +7,6 @@ import { sqliteWatch } from "./sqlite-watch.ts";
 import { cachingStatements } from "./statement-cache.ts";
 import { Store } from "./store.ts";
 
-/** Where the embedded database lives unless told otherwise. */
-export const DEFAULT_SQLITE_PATH = "./data/zulip-auth.sqlite";
-
 /**
  * Opens (creating if need be) an SQLite database file and brings its schema up to date; with `cache`,
  * organisations are kept in memory and checked against the file's data_version on every lookup.
