@@ -1,6 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./deps.ts";
+import { requestHeader } from "./request-header.ts";
 
 /** What a proxy's X-Request-Id may look like to be taken over (as Hono's requestId middleware accepts it). */
 const PLAUSIBLE = /^[\w\-=]{1,255}$/;
@@ -13,7 +14,7 @@ const PLAUSIBLE = /^[\w\-=]{1,255}$/;
  */
 export function requestIds(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const sent = c.req.header("x-request-id");
+    const sent = requestHeader(c, "x-request-id");
     const id = sent !== undefined && PLAUSIBLE.test(sent) ? sent : crypto.randomUUID();
     c.set("requestId", id);
     const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;

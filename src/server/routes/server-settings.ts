@@ -6,6 +6,7 @@ import type { AppDeps, AppEnv } from "../deps.ts";
 import { ZulipError } from "../errors.ts";
 import { requestSubdomain } from "../organization.ts";
 import { publicOrigins } from "../public-origin.ts";
+import { requestHeader } from "../request-header.ts";
 import { jsonText } from "../respond.ts";
 
 /**
@@ -39,7 +40,7 @@ export function serverSettings(deps: AppDeps) {
     // Unlike fetch_api_key (404), Zulip answers an unknown subdomain here with a 400.
     if (!org && subdomain !== "") throw new ZulipError(400, { result: "error", msg: "Invalid subdomain", code: "BAD_REQUEST" });
 
-    const incompatible = userAgentName(c.req.header("user-agent")) === "ZulipInvalid";
+    const incompatible = userAgentName(requestHeader(c, "user-agent")) === "ZulipInvalid";
     let forOrg = org ? templates.get(org) : withoutOrg;
     if (!forOrg) templates.set(org!, (forOrg = []));
     const template = (forOrg[incompatible ? 1 : 0] ??= serialise(settingsBody(deps, org, incompatible, URL_SLOT)));
