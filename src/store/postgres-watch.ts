@@ -87,7 +87,12 @@ export function postgresWatch(url: string, options: PostgresWatchOptions): Chang
       const current = client;
       client = undefined;
       listening = false;
-      await current?.end().catch(() => {});
+      if (!current) return;
+      // A server that stopped answering would hold a clean goodbye forever: shutting down must not wait on it.
+      let timer: NodeJS.Timeout | undefined;
+      const bounded = new Promise<void>((resolve) => (timer = setTimeout(resolve, options.timeoutMs)));
+      await Promise.race([current.end().catch(() => {}), bounded]);
+      clearTimeout(timer);
     },
   };
 }
