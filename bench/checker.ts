@@ -9,7 +9,8 @@ import type { BenchContext } from "./settings.ts";
 import { notMeasured, num, type Row } from "./table.ts";
 
 const NAME = "Checker";
-const GOAL = "(reported)";
+const GOAL = "≤ 2 s";
+const GOAL_SECONDS = 2;
 
 /** Measures line 6: `rounds` full checks, the median wall time. */
 export async function checkerWallTime(ctx: BenchContext): Promise<Row> {
@@ -27,14 +28,15 @@ export async function checkerWallTime(ctx: BenchContext): Promise<Row> {
       times.push(performance.now() - started);
       codes.push(code);
     }
+    const seconds = median(times) / 1000;
     return {
       id: 6,
       name: NAME,
-      result: `${num(median(times) / 1000, 2)} s wall time, full \`zulip-auth check\``,
+      result: `${num(seconds, 2)} s wall time, full \`zulip-auth check\`, process start included`,
       against: codes.every((c) => c === 0) ? "conformant (exit 0)" : `violations reported (exit ${codes.join(", ")})`,
       ratio: "—",
       goal: GOAL,
-      met: undefined,
+      met: seconds <= GOAL_SECONDS,
     };
   } finally {
     await server.stop();

@@ -8,7 +8,8 @@ import { BENCH_USER, loginBody } from "./lib.ts";
 /** One kind of request, in autocannon's request shape, with the answer it must get. */
 export interface BenchRequest {
   name: string;
-  operationId: OperationId;
+  /** The operation whose answer this is; absent for a path the contract does not have (Zulip's JSON 404). */
+  operationId?: OperationId;
   status: number;
   method: "GET" | "POST";
   path: string;
@@ -35,6 +36,8 @@ export const REQUESTS = {
   unknownSubdomain: { name: "unknown subdomain", operationId: "fetch-api-key", status: 404, method: "POST", path: "/api/v1/fetch_api_key", headers: { ...FORM, host: "nope.localhost" }, body: loginBody(BENCH_USER.email, "x") },
   wrongMethod: { name: "GET fetch_api_key", operationId: "fetch-api-key", status: 405, method: "GET", path: "/api/v1/fetch_api_key" },
   devDisabled: { name: "dev login, disabled", operationId: "dev-fetch-api-key", status: 400, method: "POST", path: "/api/v1/dev_fetch_api_key", headers: FORM, body: new URLSearchParams({ username: BENCH_USER.email }).toString() },
+  unknownApiPath: { name: "unknown API path", status: 404, method: "GET", path: "/api/v1/users/me" },
+  unknownPath: { name: "unknown path", status: 404, method: "GET", path: "/favicon.ico" },
 } satisfies Record<string, BenchRequest>;
 
 const CHEAP: BenchRequest[] = [
@@ -52,6 +55,10 @@ const CHEAP: BenchRequest[] = [
   REQUESTS.wrongMethod,
   REQUESTS.serverSettings,
   REQUESTS.devDisabled,
+  REQUESTS.serverSettings,
+  REQUESTS.unknownApiPath,
+  REQUESTS.serverSettings,
+  REQUESTS.unknownPath,
 ];
 
 /**
@@ -68,7 +75,9 @@ export async function checkAnswers(url: string, requests: Iterable<BenchRequest>
   const validator = await getContractValidator();
   for (const r of new Set(requests)) {
     const answer = await send(url, r);
-    const violations = validator.validateResponse(r.operationId, answer);
+    const violations = r.operationId
+      ? validator.validateResponse(r.operationId, answer)
+      : validator.validateValue("#/components/schemas/BadRequestError", JSON.parse(answer.bodyText)).map((message) => ({ id: "body", message }));
     if (answer.status !== r.status || violations.length > 0) {
       const why = violations.map((v) => `${v.id}: ${v.message}`).join("; ");
       throw new Error(`${r.name}: expected a conformant ${r.status}, got ${answer.status}${why ? ` (${why})` : ""}`);

@@ -3,6 +3,7 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { placeOf, summarise } from "../bench/profile.ts";
 
 function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ["--import", "tsx", "bench/run.ts", ...args], { stdio: ["ignore", "pipe", "pipe"] });
@@ -56,5 +57,28 @@ describe("npm run bench -- --quick", () => {
     const { code, stderr } = await runBench(["--only", "7"]);
     expect(code).toBe(2);
     expect(stderr).toContain("--only takes line numbers from 1 to 6");
+  });
+});
+
+describe("npm run bench:profile's summary", () => {
+  it("adds self time by package, project file and V8 category, idle left out", () => {
+    const frame = (functionName: string, url: string) => ({ functionName, url, lineNumber: 0 });
+    const profile = {
+      nodes: [
+        { id: 1, callFrame: frame("(root)", ""), children: [2, 3, 4, 5] },
+        { id: 2, callFrame: frame("get", `file://${process.cwd()}/node_modules/libsql/index.js`) },
+        { id: 3, callFrame: frame("serverSettings", `file://${process.cwd()}/src/server/routes/server-settings.ts`) },
+        { id: 4, callFrame: frame("(idle)", "") },
+        { id: 5, callFrame: frame("writev", "") },
+      ],
+      samples: [2, 3, 4, 5, 2],
+      timeDeltas: [10, 20, 500, 30, 40],
+    };
+    const s = summarise(profile);
+    expect(s.totalUs).toBe(100);
+    expect(s.byPlace).toEqual([["pkg:libsql", 50], ["(native)", 30], ["src/server/routes/server-settings.ts", 20]]);
+    expect(s.byFunction[0]).toEqual(["get pkg:libsql:1", 50]);
+    expect(placeOf("file:///x/node_modules/@hono/node-server/dist/index.mjs", "f")).toBe("pkg:@hono/node-server");
+    expect(placeOf("node:_http_server", "f")).toBe("node:_http_server");
   });
 });

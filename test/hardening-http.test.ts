@@ -63,6 +63,17 @@ describe("bad input over real HTTP", () => {
     expect(validator.validateResponse("get-server-settings", answer), text).toEqual([]);
   });
 
+  it("repeated headers read as the Fetch API reads them (joined with \", \"), though Node's raw headers are used", async () => {
+    const send = async (headers: string) => parseRawHttp((await raw(port, `GET /api/v1/server_settings HTTP/1.1\r\nHost: localhost\r\n${headers}Connection: close\r\n\r\n`)).text);
+    const joined = await send("user-agent: ZulipInvalid/1.0\r\nUser-Agent: other\r\nX-Request-Id: abc\r\nx-request-id: def\r\n");
+    expect(JSON.parse(joined.bodyText)).toMatchObject({ is_incompatible: true });
+    // "abc, def" has characters an id may not: a new one is made.
+    expect(joined.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    const single = await send("User-Agent: ZulipMobile/27\r\nX-Request-Id: abc\r\n");
+    expect(JSON.parse(single.bodyText)).toMatchObject({ is_incompatible: false });
+    expect(single.headers.get("x-request-id")).toBe("abc");
+  });
+
   it("a broken request line gets a JSON 400 and the connection closed", async () => {
     const { text } = await raw(port, "BLAH\r\n\r\n");
     const answer = parseRawHttp(text);

@@ -1,9 +1,14 @@
+import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createMemoryLimiter } from "../src/auth/memory-limiter.ts";
 import { createLogger } from "../src/server/logger.ts";
 import { fuzzRequest, toRequest } from "./helpers/fuzz.ts";
 import { conformant, createTestServer, form, multipart, USERS } from "./helpers/harness.ts";
+import { startServerProcess } from "./helpers/process.ts";
 
 describe("structured logs", () => {
   it("one JSON access line per request, with method, path, status, duration, organisation and the request id the answer carries", async () => {
@@ -65,4 +70,32 @@ describe("structured logs", () => {
     expect(lines.join("")).not.toMatch(/secret/);
     expect(lines.join("")).toContain("[redacted]");
   });
+});
+
+describe("the access log of a server process", () => {
+  it("holds a line for every answer, with the id the answer carried, when the server is stopped right after (SIGTERM)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "zulip-auth-log-"));
+    try {
+      // Lines are written asynchronously: the ones still queued at the signal must be flushed on exit.
+      const server = await startServerProcess(["serve", "--port", "0", "--db", join(dir, "db.sqlite")]);
+      const closed = once(server.child, "close");
+      const answers = await Promise.all(Array.from({ length: 300 }, () => fetch(`${server.url}/api/v1/server_settings`, { headers: { host: "localhost" } })));
+      const ids = answers.map((a) => a.headers.get("x-request-id"));
+      expect(new Set(ids).size).toBe(300);
+      expect(await server.stop("SIGTERM")).toBe(0);
+      await closed;
+      const lines = server.output().trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(new Set(lines.filter((l) => l.msg === "request").map((l) => l.reqId))).toEqual(new Set(ids));
+      expect(lines.map((l) => l.msg)).toContain("stopping");
+      // A proxy's own id is kept, so its log and this one name the same request.
+      const again = await startServerProcess(["serve", "--port", "0", "--db", join(dir, "db.sqlite")]);
+      const proxied = await fetch(`${again.url}/api/v1/server_settings`, { headers: { "x-request-id": "proxy-42=" } });
+      expect(proxied.headers.get("x-request-id")).toBe("proxy-42=");
+      const invented = await fetch(`${again.url}/api/v1/server_settings`, { headers: { "x-request-id": "no spaces allowed" } });
+      expect(invented.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+      expect(await again.stop("SIGTERM")).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

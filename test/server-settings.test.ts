@@ -96,6 +96,24 @@ describe("GET /api/v1/server_settings", () => {
     expect(await incompatible("ZulipMobile/27.192 (Android 14)")).toBe(false);
   });
 
+  it("serialised once per organisation, the answer is still compact JSON with this request's URL, and follows a change at once", async () => {
+    const s = await createTestServer();
+    const text = async (host: string, ua = "ZulipMobile/27") => {
+      const r = await conformant<Body>("get-server-settings", await s.request(PATH, { host, headers: { "user-agent": ua } }));
+      expect(r.text).toBe(JSON.stringify(r.body) + "\n");
+      return r.body;
+    };
+    for (const host of ["lear.zulip.test", "LEAR.zulip.test:8080", "lear.zulip.test:80", "lear.zulip.test"]) {
+      const url = `http://${host.toLowerCase().replace(/:80$/, "")}`;
+      expect(await text(host)).toMatchObject({ realm_url: url, realm_uri: url, is_incompatible: false, realm_name: "Lear & Co." });
+      expect(await text(host, "ZulipInvalid/1")).toMatchObject({ realm_url: url, is_incompatible: true });
+    }
+    await s.admin.setOrganization("lear", { name: "Lear & Daughters", email_auth_enabled: 0 });
+    expect(await text("lear.zulip.test")).toMatchObject({ realm_name: "Lear & Daughters", email_auth_enabled: false });
+    await s.admin.addOrganization("quote", 'A "quoted" \\ name, \\u0000realm_url');
+    expect(await text("quote.zulip.test")).toMatchObject({ realm_name: 'A "quoted" \\ name, \\u0000realm_url', realm_url: "http://quote.zulip.test" });
+  });
+
   it("POST → 405 with Allow: GET", async () => {
     const s = await createTestServer();
     const r = await conformant<Body>("get-server-settings", await s.request(PATH, { method: "POST" }));

@@ -118,6 +118,19 @@ describe("two instances sharing PostgreSQL and Redis", () => {
     }
   });
 
+  it("an organisation changed via the CLI is answered changed by both on the next request (each keeps it in memory)", async (ctx) => {
+    need(ctx, MISSING);
+    const settings = async (server: ServerProcess) => (await conformant<Body>("get-server-settings", await fetch(`${server.url}/api/v1/server_settings`))).body;
+    for (const server of [a, b]) expect(await settings(server)).toMatchObject({ email_auth_enabled: true });
+    await cli(["org", "set", "", "--password-auth", "off"]);
+    for (const server of [a, b]) {
+      expect(await settings(server)).toMatchObject({ email_auth_enabled: false });
+      expect((await login(server, IAGO.email, "iago-Changed-pass-3")).body).toMatchObject({ code: "PASSWORD_AUTH_DISABLED" });
+    }
+    await cli(["org", "set", "", "--password-auth", "on"]);
+    for (const server of [a, b]) expect(await settings(server)).toMatchObject({ email_auth_enabled: true });
+  });
+
   it("an LDAP user's first login on one creates the user once; the other answers the same key", async (ctx) => {
     need(ctx, MISSING);
     await cli(["org", "set", "", "--ldap-auth", "on"]);

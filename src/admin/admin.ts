@@ -39,7 +39,7 @@ export class Admin {
 
   /** Creates a user with a password that meets the policy. */
   async addUser(subdomain: string, email: string, password: string, fullName = ""): Promise<User> {
-    this.checkPassword(password);
+    await this.checkPassword(password);
     return this.createUser(subdomain, email, password, fullName);
   }
 
@@ -60,7 +60,7 @@ export class Admin {
   }
 
   async setPassword(subdomain: string, email: string, password: string): Promise<void> {
-    this.checkPassword(password);
+    await this.checkPassword(password);
     const user = await this.user(subdomain, email);
     await this.store.updateUser(user.id, { password_hash: await this.hasher.hash(password), password_changed_at: new Date().toISOString() });
   }
@@ -84,8 +84,8 @@ export class Admin {
     return users.map((u) => ({ ...u, subdomain: bySubdomain.get(u.organization_id) ?? "" }));
   }
 
-  private checkPassword(password: string): void {
-    const weakness = passwordWeakness(password, this.policy);
+  private async checkPassword(password: string): Promise<void> {
+    const weakness = await passwordWeakness(password, this.policy);
     if (weakness) throw new AdminError(weakness);
   }
 

@@ -117,7 +117,7 @@ async function emailBackend(deps: LoginDeps, org: Organization, user: User | und
 
   if (deps.hasher.needsRehash(user.password_hash)) {
     // Zulip refuses to carry a weak password over to a new hasher: the user must reset it.
-    if (passwordWeakness(password, deps.policy)) return fail("PASSWORD_RESET_REQUIRED");
+    if (await passwordWeakness(password, deps.policy)) return fail("PASSWORD_RESET_REQUIRED");
     await deps.store.updateUser(user.id, { password_hash: await deps.hasher.hash(password) });
   }
   return { ok: true, user };

@@ -3,8 +3,7 @@ import { argument } from "./arguments.ts";
 import { Admin } from "../admin/admin.ts";
 import { OWASP_MINIMUM, parseHashParams, PasswordHasher, type HashParams } from "../auth/password-hasher.ts";
 import { DEFAULT_PASSWORD_POLICY } from "../auth/password-policy.ts";
-import { openStore } from "../store/open.ts";
-import { DEFAULT_SQLITE_PATH } from "../store/sqlite.ts";
+import { DEFAULT_SQLITE_PATH, openStore } from "../store/open.ts";
 
 /** The --db option every command takes. */
 export const dbOption = () => new Option("--db <path>", "SQLite database file").env("ZULIP_AUTH_DB").default(DEFAULT_SQLITE_PATH);

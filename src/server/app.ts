@@ -1,14 +1,14 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { requestId } from "hono/request-id";
 import { routePath } from "hono/route";
-import { API_BASE_PATH } from "../contract/spec.ts";
+import { API_BASE_PATH } from "../contract/base-path.ts";
 import { UnavailableError } from "../unavailable.ts";
 import type { AppDeps, AppEnv } from "./deps.ts";
-import { docsRoutes } from "./docs.ts";
+import { DOCS_PATHS } from "./docs-paths.ts";
 import { accessLogger } from "./logger.ts";
 import { loginAttempt } from "./login-attempt.ts";
 import { metricsHandler } from "./metrics.ts";
+import { requestIds } from "./request-id.ts";
 import { internalError, methodNotAllowed, notFound, payloadTooLarge, serviceUnavailable, ZulipError } from "./errors.ts";
 import { devFetchApiKey } from "./routes/dev-fetch-api-key.ts";
 import { fetchApiKey } from "./routes/fetch-api-key.ts";
@@ -18,7 +18,7 @@ import { serverSettings } from "./routes/server-settings.ts";
 /** The Hono app: Zulip's login endpoints under /api/v1, built from its dependencies. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use(requestId());
+  app.use(requestIds());
   const accessLog = accessLogger(deps.logger);
   app.use(async (c, next) => {
     const started = performance.now();
@@ -29,9 +29,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       const route = routePath(c, -1);
       deps.metrics.requestDuration.observe({ method: c.req.method, route: route === "/*" ? "unmatched" : route, status: c.res.status }, durationMs / 1000);
     }
-    // Handlers return their own Response, which the requestId middleware's header never reaches: the id lets
-    // an operator find a client's request in the log.
-    c.res.headers.set("X-Request-Id", c.get("requestId"));
     // The path only: a query string may hold a password.
     // Load balancers ask for /healthz, and Prometheus for /metrics, every few seconds: their successes would
     // drown the access log.
@@ -62,7 +59,16 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     app.get("/metrics", metricsHandler(deps.metrics));
     app.all("/metrics", () => methodNotAllowed(["GET"]).toResponse());
   }
-  if (deps.config.docs) app.route("/", docsRoutes(deps));
+  if (deps.config.docs) {
+    // The contract's YAML, Swagger UI's files and their middleware are loaded by the first request for them:
+    // a server without docs, or whose docs nobody opens, does not hold them in memory.
+    let docs: Promise<Hono<AppEnv>> | undefined;
+    const serveDocs = async (c: Context<AppEnv>) => {
+      docs ??= import("./docs.ts").then((m) => m.docsRoutes(deps));
+      return (await docs).fetch(c.req.raw, c.env);
+    };
+    for (const path of DOCS_PATHS) app.all(path, serveDocs);
+  }
 
   app.notFound(() => notFound());
   app.onError((error, c) => {

@@ -4,16 +4,16 @@ import { etag } from "hono/etag";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppDeps, AppEnv } from "./deps.ts";
 import { docsAsset } from "./docs-assets.ts";
+import { DOCS_PATHS as PATHS } from "./docs-paths.ts";
 import { DOCS_HTML, DOCS_INIT_JS } from "./docs-page.ts";
 import { methodNotAllowed, notFound } from "./errors.ts";
 import { subdomainFromHost } from "./organization.ts";
-import { publicOrigin } from "./public-origin.ts";
+import { publicOrigins } from "./public-origin.ts";
 import { servedContract } from "./served-contract.ts";
 
 // Revalidated on every load (cheap with the ETag), so an upgrade is seen at once.
 const REVALIDATE = { "cache-control": "no-cache" };
 
-const PATHS = ["/openapi.yaml", "/openapi.json", "/docs", "/docs/", "/docs/:name"];
 
 /**
  * GET /openapi.yaml, /openapi.json (the contract with this host's server URL) and /docs (Swagger UI on it).
@@ -21,6 +21,10 @@ const PATHS = ["/openapi.yaml", "/openapi.json", "/docs", "/docs/", "/docs/:name
  */
 export function docsRoutes(deps: AppDeps): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
+  // Mounted by the app as a handler: a failure is the app's to answer, in Zulip's error shape.
+  routes.onError((error) => {
+    throw error;
+  });
   // Each middleware names its paths: this app is mounted at the root, where "*" would reach /api/v1 too.
   // compress runs outside etag, so the (weak) ETag names the content whatever the encoding.
   for (const path of PATHS) routes.use(path, compress(), etag({ weak: true }));
@@ -44,8 +48,8 @@ export function docsRoutes(deps: AppDeps): Hono<AppEnv> {
     }),
   );
 
-  const contract = (c: Context<AppEnv>) =>
-    servedContract(publicOrigin(c, deps.config, subdomainFromHost(c.req.header("host"), deps.config.rootDomain)));
+  const publicOrigin = publicOrigins(deps.config);
+  const contract = (c: Context<AppEnv>) => servedContract(publicOrigin(c, subdomainFromHost(c.req.header("host"), deps.config.rootDomain)));
   routes.get("/openapi.yaml", (c) => c.body(contract(c).yaml, 200, { "content-type": "application/yaml; charset=utf-8", ...REVALIDATE }));
   routes.get("/openapi.json", (c) => c.body(contract(c).json, 200, { "content-type": "application/json; charset=utf-8", ...REVALIDATE }));
 

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "./deps.ts";
+import { requestHeader } from "./request-header.ts";
 
 /** Subdomains that name the root organisation, as Zulip's ROOT_SUBDOMAIN_ALIASES. */
 const ROOT_ALIASES = new Set(["www"]);
@@ -24,7 +25,7 @@ function stripPort(host: string): string {
 
 /** The subdomain a request names, noted on the context for the access log. */
 export function requestSubdomain(c: Context<AppEnv>, rootDomain: string): string {
-  const subdomain = subdomainFromHost(c.req.header("host"), rootDomain);
+  const subdomain = subdomainFromHost(requestHeader(c, "host"), rootDomain);
   c.set("organization", subdomain);
   return subdomain;
 }

@@ -3,10 +3,12 @@ import type { RateLimitDecision } from "../auth/rate-limit.ts";
 
 /** Zulip's wire format: compact JSON and a newline. Untyped: answers go through `respond` or ZulipError. */
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body) + "\n", {
-    status,
-    headers: { "content-type": "application/json", ...headers },
-  });
+  return jsonText(status, JSON.stringify(body) + "\n", headers);
+}
+
+/** An answer already serialised (from a body typed by the contract, e.g. server_settings' template). */
+export function jsonText(status: number, text: string, headers: Record<string, string> = {}): Response {
+  return new Response(text, { status, headers: { "content-type": "application/json", ...headers } });
 }
 
 /** A response whose body the contract allows for this operation and status; anything else fails to compile. */

@@ -24,6 +24,10 @@ interface Source {
 
 let source: Source | undefined;
 
+/** The contract per origin it was served for; bounded, since the origin comes from the request's Host. */
+const served = new Map<string, ServedContract>();
+const MAX_SERVED = 64;
+
 function rangeOf(pair: Pair | undefined): { start: number; end: number } | undefined {
   const keyRange = isScalar(pair?.key) ? pair.key.range : undefined;
   const valueRange = (pair?.value as { range?: [number, number, number] } | undefined)?.range;
@@ -54,6 +58,16 @@ function load(): Source {
  * /healthz), so that a reader's "try it" goes here.
  */
 export function servedContract(origin: string): ServedContract {
+  let contract = served.get(origin);
+  if (!contract) {
+    if (served.size >= MAX_SERVED) served.clear();
+    contract = fillIn(origin);
+    served.set(origin, contract);
+  }
+  return contract;
+}
+
+function fillIn(origin: string): ServedContract {
   source ??= load();
   const serversFor = (entry: ServersEntry) =>
     entry.path === undefined ? [{ url: `${origin}${API_BASE_PATH}`, description: "This server." }] : [{ url: origin, description: "This server's root." }];

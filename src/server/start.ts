@@ -1,12 +1,11 @@
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:http";
 import { getRequestListener, RequestError } from "@hono/node-server";
-import { createLdapBackend, type LdapConfig } from "../auth/ldap.ts";
+import type { LdapConfig } from "../auth/ldap.ts";
 import { PasswordHasher, type HashParams } from "../auth/password-hasher.ts";
 import { DEFAULT_PASSWORD_POLICY } from "../auth/password-policy.ts";
 import { createMemoryLimiter } from "../auth/memory-limiter.ts";
 import type { AttemptLimiter } from "../auth/rate-limit.ts";
-import { connectRedisLimiter } from "../auth/redis-limiter.ts";
 import { safeUrl } from "../safe-url.ts";
 import { AuditWriter, DEFAULT_AUDIT_RETENTION_DAYS } from "../store/audit-writer.ts";
 import { DEFAULT_SERVICE_TIMEOUT_MS, openStore } from "../store/open.ts";
@@ -66,6 +65,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     sqlitePath: options.db,
     timeoutMs,
     onIdleError: (error) => logger.warn({ err: error }, "a database connection broke; it is replaced on next use"),
+    cache: true,
+    onWatchStateChange: (state, error) =>
+      state === "lost"
+        ? logger.warn({ err: error }, "lost the database's change notifications: organizations are read from the database until they are back")
+        : logger.debug("listening for the database's change notifications"),
   });
   let limiter: AttemptLimiter | undefined;
   try {
@@ -74,7 +78,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     await store.close();
     throw error;
   }
-  const ldap = options.ldap ? createLdapBackend(options.ldap, logger) : undefined;
+  // Each service's client library is loaded only when the service is configured.
+  const ldap = options.ldap ? (await import("../auth/ldap.ts")).createLdapBackend(options.ldap, logger) : undefined;
   logger.info(
     {
       database: options.databaseUrl ? safeUrl(options.databaseUrl) : "sqlite",
@@ -131,6 +136,7 @@ async function rateLimiter(options: StartOptions, rule: ServerConfig["rateLimit"
     return undefined;
   }
   if (!options.redisUrl) return createMemoryLimiter(rule);
+  const { connectRedisLimiter } = await import("../auth/redis-limiter.ts");
   return connectRedisLimiter(options.redisUrl, rule, {
     timeoutMs,
     onStateChange: (state, error) =>
@@ -192,6 +198,8 @@ export async function listen(
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
   const url = `http://${host}:${port}`;
   options.logger.info({ url }, "listening");
+  // Whoever started the server waits for this line: it need not wait for the log's next periodic write.
+  options.logger.flush();
   return {
     url,
     store: options.store,

@@ -1,4 +1,5 @@
-import { type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider } from "kysely";
+import { sql, type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider } from "kysely";
+import { ORGANIZATIONS_CHANNEL } from "./change-watch.ts";
 
 // Written once with Kysely's schema builder so that SQLite and PostgreSQL get the same tables. Never edit a
 // migration that has shipped: add the next one.
@@ -62,6 +63,18 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
       // Newest first, the retention's prune, and "who tried to log in as alice".
       await db.schema.createIndex("login_attempts_time").on("login_attempts").column("time").execute();
       await db.schema.createIndex("login_attempts_username").on("login_attempts").columns(["username", "time"]).execute();
+    },
+  },
+  "0004-organizations-notify": {
+    // Servers keep organisations in memory: on PostgreSQL every write to the table, from any client (the CLI,
+    // another instance, psql), notifies the instances' listeners at commit. SQLite needs nothing: a server
+    // asks the file's data_version instead.
+    async up(db: Kysely<unknown>) {
+      if (dialect !== "postgres") return;
+      await sql`CREATE FUNCTION zulip_auth_organizations_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_notify(${sql.lit(ORGANIZATIONS_CHANNEL)}, ''); RETURN NULL; END $$`.execute(db);
+      await sql`CREATE TRIGGER organizations_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON organizations
+        FOR EACH STATEMENT EXECUTE FUNCTION zulip_auth_organizations_changed()`.execute(db);
     },
   },
   };

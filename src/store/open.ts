@@ -1,7 +1,5 @@
 import { safeUrl } from "../safe-url.ts";
 import { UnavailableError } from "../unavailable.ts";
-import { isPostgresUrl, openPostgresStore } from "./postgres.ts";
-import { openSqliteStore } from "./sqlite.ts";
 import type { Store } from "./store.ts";
 
 /** Where the data lives: PostgreSQL when a database URL is given, else the embedded SQLite file. */
@@ -11,11 +9,26 @@ export interface StoreLocation {
   /** Bound on every PostgreSQL wait, in milliseconds. */
   timeoutMs?: number;
   onIdleError?: (error: Error) => void;
+  /**
+   * Keeps organisations in memory, dropped exactly when any process changes them (a server sets it; a one-shot
+   * CLI command has no use for it, nor for PostgreSQL's extra listening connection).
+   */
+  cache?: boolean;
+  /** The PostgreSQL listener lost its connection or got it back. */
+  onWatchStateChange?: (state: "listening" | "lost", error?: Error) => void;
 }
 
 /** Why the store could not be opened, in one line fit to show an operator (no password). */
 export class StoreOpenError extends Error {
   override name = "StoreOpenError";
+}
+
+/** Where the embedded database lives unless told otherwise. */
+export const DEFAULT_SQLITE_PATH = "./data/zulip-auth.sqlite";
+
+/** Whether a database URL names PostgreSQL. */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
 }
 
 /** Default bound on a PostgreSQL, Redis or LDAP wait. */
@@ -24,12 +37,16 @@ export const DEFAULT_SERVICE_TIMEOUT_MS = 3_000;
 /** Opens the store the location names, with its schema up to date. */
 export async function openStore(location: StoreLocation): Promise<Store> {
   const url = location.databaseUrl;
-  if (url === undefined || url === "") return openSqliteStore(location.sqlitePath);
+  // Only the driver in use is loaded (and held in memory).
+  if (url === undefined || url === "") return (await import("./sqlite.ts")).openSqliteStore(location.sqlitePath, { cache: location.cache ?? false });
   if (!isPostgresUrl(url)) throw new StoreOpenError(`unsupported database URL ${safeUrl(url)}: use postgres://user@host:port/database`);
   try {
+    const { openPostgresStore } = await import("./postgres.ts");
     return await openPostgresStore(url, {
       timeoutMs: location.timeoutMs ?? DEFAULT_SERVICE_TIMEOUT_MS,
       ...(location.onIdleError ? { onIdleError: location.onIdleError } : {}),
+      ...(location.cache ? { cache: true } : {}),
+      ...(location.onWatchStateChange ? { onWatchStateChange: location.onWatchStateChange } : {}),
     });
   } catch (error) {
     const cause = error instanceof UnavailableError ? error.cause : error;

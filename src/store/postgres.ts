@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
+import { postgresWatch } from "./postgres-watch.ts";
 import type { Database as Schema } from "./schema.ts";
 import { Store } from "./store.ts";
 
@@ -11,11 +12,9 @@ export interface PostgresOptions {
   poolSize?: number;
   /** An idle connection broke (the server restarted): the pool drops it and opens a new one when needed. */
   onIdleError?: (error: Error) => void;
-}
-
-/** Whether a database URL names PostgreSQL. */
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(url);
+  /** Keeps organisations in memory, dropped on the NOTIFY of any process's change (a listening connection of its own). */
+  cache?: boolean;
+  onWatchStateChange?: (state: "listening" | "lost", error?: Error) => void;
 }
 
 /** A store on a PostgreSQL pool; nothing is connected until the first query. */
@@ -41,9 +40,15 @@ export async function openPostgresStore(url: string, options: PostgresOptions): 
   const store = createPostgresStore(url, options);
   try {
     await store.migrate();
-    return store;
   } catch (error) {
     await store.close().catch(() => {});
     throw error;
   }
+  if (!options.cache) return store;
+  // Listening starts once the schema (and its trigger) exists; until the listener is up, lookups read the database.
+  const watch = postgresWatch(url, {
+    timeoutMs: options.timeoutMs,
+    ...(options.onWatchStateChange ? { onStateChange: options.onWatchStateChange } : {}),
+  });
+  return new Store(store.db, "postgres", watch);
 }

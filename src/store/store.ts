@@ -1,6 +1,8 @@
 import { Migrator, type Kysely } from "kysely";
 import { guard } from "../unavailable.ts";
+import type { ChangeWatch } from "./change-watch.ts";
 import { migrationProvider, type SqlDialect } from "./migrations.ts";
+import { OrganizationCache } from "./organization-cache.ts";
 import { isDatabaseOutage } from "./outage.ts";
 import type { Database, LoginAttempt, NewLoginAttempt, Organization, User } from "./schema.ts";
 
@@ -37,14 +39,21 @@ export function emailKey(email: string): string {
 }
 
 /**
- * Users and organisations, over any Kysely dialect the project supports. Nothing is cached, so every instance
- * sharing one database sees a change at once. A failure to reach the database is an UnavailableError.
+ * Users and organisations, over any Kysely dialect the project supports. Given a change watch, organisations
+ * (read on every request, written by operators) are kept in memory and dropped as soon as any process changes
+ * them; nothing else is cached, so every instance sharing one database sees a change at once. A failure to
+ * reach the database is an UnavailableError.
  */
 export class Store {
+  private readonly organizations: OrganizationCache | undefined;
+
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: SqlDialect,
-  ) {}
+    watch?: ChangeWatch,
+  ) {
+    this.organizations = watch ? new OrganizationCache(watch) : undefined;
+  }
 
   /** Creates or upgrades the schema. */
   async migrate(): Promise<void> {
@@ -62,11 +71,14 @@ export class Store {
   }
 
   async close(): Promise<void> {
+    await this.organizations?.close();
     await this.db.destroy();
   }
 
+  /** The organisation with this subdomain; with a change watch, a shared frozen object. */
   findOrganization(subdomain: string): Promise<Organization | undefined> {
-    return this.run(() => this.db.selectFrom("organizations").selectAll().where("subdomain", "=", subdomain).executeTakeFirst());
+    const load = () => this.run(() => this.db.selectFrom("organizations").selectAll().where("subdomain", "=", subdomain).executeTakeFirst());
+    return this.organizations ? this.organizations.get(subdomain, load) : load();
   }
 
   listOrganizations(): Promise<Organization[]> {
@@ -74,18 +86,22 @@ export class Store {
   }
 
   async createOrganization(subdomain: string, name: string): Promise<Organization> {
-    return this.unique(`organization "${subdomain}" exists already`, () =>
-      this.db
-        .insertInto("organizations")
-        .values({ subdomain, name, deactivated: 0, email_auth_enabled: 1, ldap_auth_enabled: 0, created_at: new Date().toISOString() })
-        .returningAll()
-        .executeTakeFirstOrThrow(),
+    return this.changingOrganizations(() =>
+      this.unique(`organization "${subdomain}" exists already`, () =>
+        this.db
+          .insertInto("organizations")
+          .values({ subdomain, name, deactivated: 0, email_auth_enabled: 1, ldap_auth_enabled: 0, created_at: new Date().toISOString() })
+          .returningAll()
+          .executeTakeFirstOrThrow(),
+      ),
     );
   }
 
   /** Changes an organisation; throws not-found when there is none with that subdomain. */
   async updateOrganization(subdomain: string, patch: OrganizationPatch): Promise<void> {
-    const result = await this.run(() => this.db.updateTable("organizations").set(patch).where("subdomain", "=", subdomain).executeTakeFirst());
+    const result = await this.changingOrganizations(() =>
+      this.run(() => this.db.updateTable("organizations").set(patch).where("subdomain", "=", subdomain).executeTakeFirst()),
+    );
     if (result.numUpdatedRows === 0n) throw new StoreError("not-found", `no organization "${subdomain}"`);
   }
 
@@ -154,6 +170,15 @@ export class Store {
   async pruneLoginAttempts(before: string): Promise<number> {
     const result = await this.run(() => this.db.deleteFrom("login_attempts").where("time", "<", before).executeTakeFirst());
     return Number(result.numDeletedRows);
+  }
+
+  /** Runs a write to the organisations, then drops what this process has cached of them (reads in flight included). */
+  private async changingOrganizations<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } finally {
+      this.organizations?.invalidate();
+    }
   }
 
   /** Runs a query, turning a failure to reach the database into an UnavailableError. */

@@ -55,7 +55,8 @@ export async function createTestServer(
     metrics?: boolean;
   } = {},
 ): Promise<TestServer> {
-  const store = options.store ?? (await openSqliteStore(":memory:"));
+  // Organisations cached as a server keeps them: every in-process test goes through the cache.
+  const store = options.store ?? (await openSqliteStore(":memory:", { cache: true }));
   const hasher = new PasswordHasher(options.hashParams ?? TEST_HASH);
   const admin = new Admin(store, hasher, DEFAULT_PASSWORD_POLICY);
   if (options.seed !== false) {

@@ -5,8 +5,9 @@ import type { Organization } from "../../store/schema.ts";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { ZulipError } from "../errors.ts";
 import { requestSubdomain } from "../organization.ts";
-import { publicOrigin } from "../public-origin.ts";
-import { respond } from "../respond.ts";
+import { publicOrigins } from "../public-origin.ts";
+import { requestHeader } from "../request-header.ts";
+import { jsonText } from "../respond.ts";
 import { userAgentName } from "../user-agent.ts";
 
 /**
@@ -16,42 +17,74 @@ import { userAgentName } from "../user-agent.ts";
 export const ZULIP_VERSION = "10.0";
 export const ZULIP_FEATURE_LEVEL = 371;
 
-/** GET /api/v1/server_settings: what a client needs before it shows a login form. */
+/** The answer's text around its two realm URLs, which come from the request. */
+type Template = [before: string, between: string, after: string];
+
+/** Stands for the realm URL while a template is serialised; JSON-escaped, so no real URL can look like it. */
+const URL_SLOT = "\u0000realm_url\u0000";
+const URL_SLOT_JSON = JSON.stringify(URL_SLOT);
+
+/**
+ * GET /api/v1/server_settings: what a client needs before it shows a login form. The answer depends only on
+ * the organisation, the server's settings, whether the client is ZulipInvalid and the URL: it is serialised
+ * once per cached organisation object (a change to the organisation makes a new one) and only the URL is
+ * filled in per request.
+ */
 export function serverSettings(deps: AppDeps) {
+  const publicOrigin = publicOrigins(deps.config);
+  // Keyed by the store's cached organisation objects; a root domain without an organisation has its own.
+  const templates = new WeakMap<Organization, [Template?, Template?]>();
+  const withoutOrg: [Template?, Template?] = [];
   return async (c: Context<AppEnv>) => {
     const subdomain = requestSubdomain(c, deps.config.rootDomain);
     const org = await deps.store.findOrganization(subdomain);
     // Unlike fetch_api_key (404), Zulip answers an unknown subdomain here with a 400.
     if (!org && subdomain !== "") throw new ZulipError(400, { result: "error", msg: "Invalid subdomain", code: "BAD_REQUEST" });
 
-    // The root domain of a server without a root organisation: what a new organisation would get.
-    const { email, ldap } = org ? loginMethods(org, deps) : { email: true, ldap: deps.ldap !== undefined };
-    const body: Schema<"ServerSettings"> = {
-      result: "success",
-      msg: "",
-      authentication_methods: {
-        password: email || ldap,
-        dev: deps.config.devMode,
-        email,
-        ldap,
-        remoteuser: false,
-        github: false,
-        azuread: false,
-        gitlab: false,
-        apple: false,
-        google: false,
-        saml: false,
-        "openid connect": false,
-      },
-      external_authentication_methods: [],
-      zulip_version: ZULIP_VERSION,
-      zulip_merge_base: ZULIP_VERSION,
-      zulip_feature_level: ZULIP_FEATURE_LEVEL,
-      push_notifications_enabled: false,
-      is_incompatible: userAgentName(c.req.header("user-agent")) === "ZulipInvalid",
-      ...realmFields(org, { email, ldap }, publicOrigin(c, deps.config, subdomain)),
-    };
-    return respond("get-server-settings", 200, body);
+    const incompatible = userAgentName(requestHeader(c, "user-agent")) === "ZulipInvalid";
+    let forOrg = org ? templates.get(org) : withoutOrg;
+    if (!forOrg) templates.set(org!, (forOrg = []));
+    const template = (forOrg[incompatible ? 1 : 0] ??= serialise(settingsBody(deps, org, incompatible, URL_SLOT)));
+    const origin = publicOrigin(c, subdomain);
+    const body = template ? template[0] + JSON.stringify(origin) + template[1] + JSON.stringify(origin) + template[2] : JSON.stringify(settingsBody(deps, org, incompatible, origin));
+    return jsonText(200, body + "\n");
+  };
+}
+
+/** The body's text split around the URL slot, or undefined if the slot is not there exactly twice (never, in practice). */
+function serialise(body: Schema<"ServerSettings">): Template | undefined {
+  const parts = JSON.stringify(body).split(URL_SLOT_JSON);
+  return parts.length === 3 ? (parts as Template) : undefined;
+}
+
+/** The answer, typed by the contract. */
+function settingsBody(deps: AppDeps, org: Organization | undefined, incompatible: boolean, url: string): Schema<"ServerSettings"> {
+  // The root domain of a server without a root organisation: what a new organisation would get.
+  const { email, ldap } = org ? loginMethods(org, deps) : { email: true, ldap: deps.ldap !== undefined };
+  return {
+    result: "success",
+    msg: "",
+    authentication_methods: {
+      password: email || ldap,
+      dev: deps.config.devMode,
+      email,
+      ldap,
+      remoteuser: false,
+      github: false,
+      azuread: false,
+      gitlab: false,
+      apple: false,
+      google: false,
+      saml: false,
+      "openid connect": false,
+    },
+    external_authentication_methods: [],
+    zulip_version: ZULIP_VERSION,
+    zulip_merge_base: ZULIP_VERSION,
+    zulip_feature_level: ZULIP_FEATURE_LEVEL,
+    push_notifications_enabled: false,
+    is_incompatible: incompatible,
+    ...realmFields(org, { email, ldap }, url),
   };
 }
 
