@@ -42,6 +42,13 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
       await db.schema.alterTable("users").addColumn("password_changed_at", "text").execute();
     },
   },
+  "0003-organization-icon-and-description": {
+    // server_settings' realm_icon (null: the server's default icon) and realm_description (rendered HTML).
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable("organizations").addColumn("icon_url", "text").execute();
+      await db.schema.alterTable("organizations").addColumn("description", "text", (c) => c.notNull().defaultTo("")).execute();
+    },
+  },
   };
 }
 

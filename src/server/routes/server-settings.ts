@@ -7,6 +7,7 @@ import { ZulipError } from "../errors.ts";
 import { requestSubdomain } from "../organization.ts";
 import { publicOrigin } from "../public-origin.ts";
 import { respond } from "../respond.ts";
+import { DEFAULT_REALM_ICON_PATH } from "./realm-icon.ts";
 
 /**
  * The Zulip release whose fetch_api_key behaviour this server reproduces. zulip-flutter refuses servers below
@@ -48,7 +49,7 @@ export function serverSettings(deps: AppDeps) {
       zulip_feature_level: ZULIP_FEATURE_LEVEL,
       push_notifications_enabled: false,
       is_incompatible: userAgentName(c.req.header("user-agent")) === "ZulipInvalid",
-      ...realmFields(org, { email, ldap }, publicOrigin(c, deps.config, subdomain)),
+      ...realmFields(org, { email, ldap, ldapUsernamesAreEmails: deps.ldap?.usernamesAreEmails === true }, publicOrigin(c, deps.config, subdomain)),
     };
     return respond("get-server-settings", 200, body);
   };
@@ -58,16 +59,20 @@ export function serverSettings(deps: AppDeps) {
  * The organisation's fields. On the root domain of a server with no root organisation Zulip still sends the
  * root URL and the server-wide login settings, and leaves out only the name, icon and description.
  */
-function realmFields(org: Organization | undefined, methods: { email: boolean; ldap: boolean }, url: string) {
+function realmFields(org: Organization | undefined, methods: { email: boolean; ldap: boolean; ldapUsernamesAreEmails: boolean }, url: string) {
   const common = {
     realm_uri: url,
     realm_url: url,
     realm_web_public_access_enabled: false,
     email_auth_enabled: methods.email,
-    // LDAP usernames are whatever the directory's filter matches (uid, sAMAccountName…), not emails.
-    require_email_format_usernames: !methods.ldap,
+    // As Zulip's require_email_format_usernames (zproject/backends.py): false only with LDAP login whose
+    // usernames are not emails (the filter matches uid, sAMAccountName… rather than the email attribute).
+    require_email_format_usernames: !(methods.ldap && !methods.ldapUsernamesAreEmails),
   };
-  return org ? { ...common, realm_name: org.name, realm_icon: "", realm_description: "" } : common;
+  if (!org) return common;
+  // A path the operator set (e.g. "/user_avatars/…") is under realm_url, as Zulip's uploaded icons are.
+  const icon = org.icon_url ?? DEFAULT_REALM_ICON_PATH;
+  return { ...common, realm_name: org.name, realm_icon: icon.startsWith("/") ? `${url}${icon}` : icon, realm_description: org.description };
 }
 
 /** The client name in a User-Agent, as Zulip's parse_user_agent reads it ("ZulipMobile/27.1 (…)" → ZulipMobile). */
