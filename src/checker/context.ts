@@ -232,13 +232,8 @@ export class CaseContext {
       const exchange = await this.transport(loginSpec(this.username, this.password, "login with the given credentials"));
       const status = exchange.answer.status;
       if (status === 401 || status === 429) throw stopFor(exchange, this.username, this.run.masker.server.bind(this.run.masker));
-      return exchange;
+      return this.record(exchange);
     });
-  }
-
-  /** The login's exchange recorded as this case's evidence (the success case's). */
-  async recordLogin(): Promise<Exchange> {
-    return this.record(await this.login());
   }
 
   /** The login's answer, or "not checked" when it was not a 200 with a key. */

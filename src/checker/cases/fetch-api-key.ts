@@ -89,7 +89,7 @@ export const fetchApiKeyCases: CheckCase[] = [
     provokes: { "fetch-api-key": [200] },
     usesPassword: true,
     async run(ctx) {
-      ctx.expectStatus(await ctx.recordLogin(), 200, "the given credentials");
+      ctx.expectStatus(await ctx.login(), 200, "the given credentials");
     },
   },
   {
