@@ -1,7 +1,10 @@
 import { createAdaptorServer } from "@hono/node-server";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormatsModule from "ajv-formats";
+import { XMLParser } from "fast-xml-parser";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CASE_IDS, checkServer, formatHuman, type CheckReport, type FetchLike } from "../src/checker/index.ts";
+import { CASE_IDS, CHECK_REPORT_SCHEMA, checkServer, formatHuman, formatJunit, type CheckReport, type FetchLike } from "../src/checker/index.ts";
 import { apiPath, caught, IN_PROCESS_URL, rewriteJson, wrap } from "./helpers/checker.ts";
 import { FAKE_ACCOUNT, fakeZulip, type FakeAccount } from "./helpers/fake-zulip.ts";
 import { runCli } from "./helpers/process.ts";
@@ -10,6 +13,12 @@ const check = (fetch: FetchLike, options: Partial<Parameters<typeof checkServer>
   checkServer({ baseUrl: IN_PROCESS_URL, username: FAKE_ACCOUNT.email, password: FAKE_ACCOUNT.password, fetch, ...options });
 const zulip10 = (accounts: FakeAccount[] = [FAKE_ACCOUNT], now?: () => number) => fakeZulip({ version: "10.0", accounts, ...(now ? { now } : {}) });
 const zulip84 = () => fakeZulip({ version: "8.4", accounts: [FAKE_ACCOUNT] });
+const validateReport = (() => {
+  const ajv = new Ajv2020({ allErrors: true, strict: true });
+  addFormatsModule.default(ajv);
+  return ajv.compile(CHECK_REPORT_SCHEMA);
+})();
+const expectDocumentedShape = (report: CheckReport) => expect(validateReport(report), JSON.stringify(validateReport.errors)).toBe(true);
 
 /** Counts what a run spends of the account: successful logins, and failed attempts of the username as given. */
 function spending(inner: FetchLike) {
@@ -54,6 +63,20 @@ describe("zulip-auth check against faithful copies of real Zulip servers", () =>
     expect(text).toMatch(/^Advisories: Zulip behaviour weaker than best practice \(no effect on the exit code\)$/m);
     expect(text).toMatch(/^ {2}MEDIUM key-cacheable: /m);
     expect(text.trimEnd().split("\n").at(-1)).toBe("CONFORMANT: no violation found (exit 0)");
+  });
+
+  it("puts the advisories, the version and the client table in the JSON report (documented schema) and in JUnit", () => {
+    expectDocumentedShape(z10);
+    expectDocumentedShape(z84);
+    const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", isArray: (name) => ["testsuite", "testcase", "property"].includes(name) }).parse(formatJunit(z10));
+    const [main, advisories] = doc.testsuites.testsuite;
+    expect(main.properties.property).toEqual(expect.arrayContaining([{ name: "featureLevel", value: "371" }, { name: "client.zulip-flutter", value: "yes" }]));
+    expect(advisories).toMatchObject({ name: "zulip-auth check advisories", tests: "3", failures: "0" });
+    expect(advisories.testcase.map((t: { name: string; classname: string }) => `${t.name} ${t.classname}`)).toEqual([
+      "key-cacheable zulip-auth.advisory.medium",
+      "html-405 zulip-auth.advisory.low",
+      "retry-after-float zulip-auth.advisory.low",
+    ]);
   });
 
   it("spends at most two successful logins and one failed attempt of the real account", () => {
@@ -134,6 +157,7 @@ describe("on a real account", () => {
     expect(report.status).toBe("rate-limited");
     expect(report.stopped!.message).toMatch(/^the server is refusing logins for limited@zulip\.com for now: too many attempts .* Retry after \d\d:\d\d UTC \(in 30 min\)\./);
     expect(report.stopped!.retryAfterSeconds).toBe(1800);
+    expectDocumentedShape(report);
     expect(report.summary.requests).toBe(2);
     expect(report.cases.every((c) => c.outcome === "not-checked")).toBe(true);
     expect(formatHuman(report).trimEnd().split("\n").at(-1)).toMatch(/^RATE LIMITED: .*\(exit 4\)$/);
@@ -180,6 +204,7 @@ describe("not a Zulip server", () => {
     const report = await check(async () => page());
     expect(report.status).toBe("not-zulip");
     expect(report.summary.requests).toBe(1);
+    expectDocumentedShape(report);
     expect(formatHuman(report)).toBe(`NOT A ZULIP SERVER: ${IN_PROCESS_URL} is not a Zulip server: GET /api/v1/server_settings answered 404 (text/html;charset=utf-8), where a Zulip server answers 200 with its settings (exit 5)\n`);
   });
 
