@@ -4,9 +4,9 @@ import { databaseUrlOption, dbOption, onOff, printRows, withAdmin, type Database
 
 const onOffArg = argument(onOff);
 
-/** An icon URL clients can load: absolute http(s), or a path under the server; "default" (null) for the server's own. */
-const iconArg = argument((value: string): string | null => {
-  if (value === "default") return null;
+/** An icon URL clients can load: absolute http(s), or a path under the server; "default" ("") for the server's own. */
+const iconArg = argument((value: string): string => {
+  if (value === "default") return "";
   if (/^\/(?!\/)\S*$/.test(value)) return value;
   let url: URL;
   try {
@@ -46,6 +46,8 @@ export function orgCommand(): Command {
           active: x.deactivated === 0,
           password_auth: x.email_auth_enabled === 1,
           ldap_auth: x.ldap_auth_enabled === 1,
+          icon_url: x.icon_url ?? "default",
+          description: x.description,
         })),
         o.json === true,
       );
@@ -70,7 +72,7 @@ export function orgCommand(): Command {
     .option("--description <html>", "the description clients show (server_settings' realm_description), as HTML")
     .addOption(dbOption())
     .addOption(databaseUrlOption())
-    .action(async (subdomain: string, o: DatabaseOptions & { passwordAuth?: boolean; ldapAuth?: boolean; iconUrl?: string | null; description?: string }, command: Command) => {
+    .action(async (subdomain: string, o: DatabaseOptions & { passwordAuth?: boolean; ldapAuth?: boolean; iconUrl?: string; description?: string }, command: Command) => {
       if (o.passwordAuth === undefined && o.ldapAuth === undefined && o.iconUrl === undefined && o.description === undefined) {
         command.error("error: give at least one of --password-auth, --ldap-auth, --icon-url, --description");
       }
@@ -78,14 +80,14 @@ export function orgCommand(): Command {
         a.setOrganization(subdomain, {
           ...(o.passwordAuth === undefined ? {} : { email_auth_enabled: o.passwordAuth ? 1 : 0 }),
           ...(o.ldapAuth === undefined ? {} : { ldap_auth_enabled: o.ldapAuth ? 1 : 0 }),
-          ...(o.iconUrl === undefined ? {} : { icon_url: o.iconUrl }),
+          ...(o.iconUrl === undefined ? {} : { icon_url: o.iconUrl || null }),
           ...(o.description === undefined ? {} : { description: o.description }),
         }),
       );
       const changes = [
         ...(o.passwordAuth === undefined ? [] : [`password login ${o.passwordAuth ? "on" : "off"}`]),
         ...(o.ldapAuth === undefined ? [] : [`LDAP login ${o.ldapAuth ? "on" : "off"}`]),
-        ...(o.iconUrl === undefined ? [] : [`icon ${o.iconUrl ?? "the server's default"}`]),
+        ...(o.iconUrl === undefined ? [] : [`icon ${o.iconUrl || "the server's default"}`]),
         ...(o.description === undefined ? [] : ["description set"]),
       ];
       console.log(`organization "${subdomain}": ${changes.join(", ")}`);
