@@ -126,7 +126,7 @@ export class CaseContext {
           continue;
         }
         const { id: _violationId, path: _contractPath, ...evidence } = a.violation;
-        this.run.advisories.set(a.id, { id: a.id, severity: a.severity, advice: a.advice, caseIds: [this.caseId], count: 1, evidence: { ...evidence, path: exchange.path, repro: exchange.repro } });
+        this.run.advisories.set(a.id, { id: a.id, severity: a.severity, advice: a.advice, caseIds: [this.caseId], count: 1, evidence: { ...evidence, method: spec.method, path: exchange.path, repro: exchange.repro } });
       }
     }
     if (carriesPassword(spec) && this.run.masker.echoes(answerText(exchange))) {
