@@ -165,7 +165,7 @@ describe("on a real account", () => {
 });
 
 describe("masking never garbles", () => {
-  for (const password of ["password", "a", "incorrect", "Your"]) {
+  for (const password of ["password", "a", "incorrect", "Your", "success", "error"]) {
     it(`with the password ${JSON.stringify(password)}, ids, titles and the server's words stay intact`, async () => {
       const account = { ...FAKE_ACCOUNT, password };
       // A case-sensitive lookup: the server's own words appear in a finding.

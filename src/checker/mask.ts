@@ -1,7 +1,5 @@
 import { API_KEY_PLACEHOLDER, PASSWORD_PLACEHOLDER } from "../redact.ts";
 
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-
 /** The forms a server may echo a value in: as sent, percent-encoded, form-encoded, inside JSON text. */
 function encodings(value: string): string[] {
   return [...new Set([value, encodeURIComponent(value), new URLSearchParams({ s: value }).toString().slice(2), JSON.stringify(value).slice(1, -1)])].filter((v) => v !== "");
@@ -9,21 +7,18 @@ function encodings(value: string): string[] {
 
 /**
  * Hides the run's secrets in what the server sent, without garbling anything else. API keys (32 random
- * characters) are replaced wherever they appear. The password is replaced where it is a value of its own (a
- * JSON string, a header, a form field); elsewhere only when the server never uses it as a word of its own (in
- * its answers to requests that did not carry it): a password such as `password` or `incorrect` leaves
- * "Your username or password is incorrect" intact. Our own ids and titles are never passed through it.
+ * characters) are replaced wherever they appear. The password is replaced wherever it appears unless the
+ * server uses it as a word of its own (in its answers to requests that did not carry it): then a password
+ * such as `password`, `success` or `incorrect` leaves "Your username or password is incorrect" intact, and only
+ * a text that is the password and nothing else is replaced. Our own ids and titles never pass through it.
  */
 export class Masker {
   readonly apiKeys = new Set<string>();
   private readonly forms: string[];
-  private readonly valuePatterns: RegExp[];
   private readonly baseline: string[] = [];
 
   constructor(readonly password: string) {
     this.forms = encodings(password).sort((a, b) => b.length - a.length);
-    // A JSON string value, a form or query value, a whole header value.
-    this.valuePatterns = this.forms.flatMap((f) => [new RegExp(`(:\\s*")${escapeRegExp(f)}(")`, "g"), new RegExp(`((?:^|[?&])[^=&\\s]*=)${escapeRegExp(f)}()(?=&|$|\\s)`, "gm")]);
   }
 
   /** Records the text of an answer to a request that did not carry the password: the server's own words. */
@@ -36,9 +31,8 @@ export class Masker {
     return this.baseline.some((text) => this.forms.some((f) => text.includes(f)));
   }
 
-  /** Whether an answer to a request that carried the password holds it back. */
+  /** Whether an answer to a request that carried the password holds it back (undecidable for one of the server's words). */
   echoes(text: string): boolean {
-    if (this.valuePatterns.some((p) => new RegExp(p.source, p.flags.replace("g", "")).test(text))) return true;
     return !this.isServerWord() && this.forms.some((f) => text.includes(f));
   }
 
@@ -46,11 +40,8 @@ export class Masker {
   server(text: string): string {
     let out = this.keys(text);
     if (out === this.password) return PASSWORD_PLACEHOLDER;
-    if (!this.isServerWord()) {
-      for (const f of this.forms) out = out.split(f).join(PASSWORD_PLACEHOLDER);
-      return out;
-    }
-    for (const p of this.valuePatterns) out = out.replace(p, (_m, before: string, after: string) => `${before}${PASSWORD_PLACEHOLDER}${after}`);
+    if (this.isServerWord()) return out;
+    for (const f of this.forms) out = out.split(f).join(PASSWORD_PLACEHOLDER);
     return out;
   }
 
