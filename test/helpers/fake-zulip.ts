@@ -1,4 +1,4 @@
-// Test servers that answer as a real production Zulip does (../shared facts, "What a production Zulip sends that
+// Test servers that answer as a real production Zulip does (read from Zulip 10's source: "What a production Zulip sends that
 // a checker must accept"), written from Zulip's source rather than from this project's server: Django's 405s
 // and 404s, no Cache-Control on keys, a float Retry-After, a sliding-log rate limit per username string.
 import type { FetchLike } from "../../src/checker/index.ts";
