@@ -1,6 +1,6 @@
-// Test servers that answer as a real production Zulip does (read from Zulip 10's source: "What a production Zulip sends that
-// a checker must accept"), written from Zulip's source rather than from this project's server: Django's 405s
-// and 404s, no Cache-Control on keys, a float Retry-After, a sliding-log rate limit per username string.
+// Test servers that answer as a real production Zulip does, written from Zulip's source rather than from this
+// project's server: Django's 405s and 404s, no Cache-Control on keys, a float Retry-After, a sliding-log rate
+// limit per username string.
 import type { FetchLike } from "../../src/checker/index.ts";
 
 /** One account of a fake Zulip. */
