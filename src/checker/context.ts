@@ -115,7 +115,8 @@ export class CaseContext {
     const judge = { level: this.run.level, ...(this.run.featureLevel === undefined ? {} : { featureLevel: this.run.featureLevel }) };
     for (const v of this.run.validator.validateResponse(spec.operationId, answer, judge)) {
       const { path: _contractPath, ...rest } = v;
-      this.findings.push({ ...rest, kind: "contract", caseId: this.caseId, path: exchange.path, repro: exchange.repro });
+      // The request's method, as for the cases' own findings (the contract's is the operation's).
+      this.findings.push({ ...rest, kind: "contract", caseId: this.caseId, method: spec.method, path: exchange.path, repro: exchange.repro });
     }
     if (this.run.level === "zulip") {
       for (const a of this.run.validator.adviseResponse(spec.operationId, answer, judge.featureLevel === undefined ? {} : { featureLevel: judge.featureLevel })) {
