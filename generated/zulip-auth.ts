@@ -334,11 +334,13 @@ export interface components {
             realm_uri: string;
             /**
              * Format: uri
-             * @description The organisation's absolute URL, no path and no trailing slash.
+             * @description The organisation's absolute URL, no path and no trailing slash (since Zulip 9.0, feature level 257).
              */
             realm_url: string;
             realm_name?: string;
+            /** @description The organisation's icon, a URL (absolute, or a path under realm_url) the server serves. */
             realm_icon?: string;
+            /** @description The organisation's description, as rendered HTML. */
             realm_description?: string;
             realm_web_public_access_enabled: boolean;
             email_auth_enabled: boolean;
@@ -350,7 +352,10 @@ export interface components {
         /** @description The user's API key. Counted attempts carry the rate-limit headers. */
         ApiKeySuccess: {
             headers: {
-                /** @description A key must not be cached. */
+                /**
+                 * @description A key must not be cached. A promise of zulip-auth: a real Zulip sends no Cache-Control here
+                 *     (fetch_api_key is a plain Django `path`, not a `rest_path`, so Zulip's never-cache default misses it).
+                 */
                 "Cache-Control": string;
                 "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                 "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
@@ -361,16 +366,11 @@ export interface components {
                 "application/json": components["schemas"]["ApiKeySuccess"];
             };
         };
-        /** @description No organisation for the Host. */
-        InvalidSubdomain: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/json": components["schemas"]["InvalidSubdomainError"];
-            };
-        };
-        /** @description Any method but POST. */
+        /**
+         * @description Any method but POST. zulip-auth sends the JSON body as `application/json`; a real Zulip sends the same
+         *     JSON (with no trailing newline) labelled `text/html; charset=utf-8` (Django's `HttpResponseNotAllowed`
+         *     from `require_post`).
+         */
         PostOnly: {
             headers: {
                 /** @description The methods this path accepts. */
@@ -379,6 +379,7 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["MethodNotAllowedError"];
+                "text/html": string;
             };
         };
         /** @description The request body is larger than the server accepts; the server reads no further. */
@@ -396,7 +397,10 @@ export interface components {
          */
         RateLimited: {
             headers: {
-                /** @description Seconds to wait. */
+                /**
+                 * @description Seconds to wait. A real Zulip may send a float here; zulip-auth promises whole seconds, as HTTP
+                 *     defines Retry-After.
+                 */
                 "Retry-After": number;
                 /** @description Counted attempts allowed per window for this username. */
                 "X-RateLimit-Limit": number;
@@ -582,7 +586,19 @@ export interface operations {
                     "application/json": components["schemas"]["DevFetchApiKeyUnauthorizedError"];
                 };
             };
-            404: components["responses"]["InvalidSubdomain"];
+            /**
+             * @description No organisation for the Host. A production Zulip has no such route at all and answers every method
+             *     with Django's HTML 404 page.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidSubdomainError"];
+                    "text/html": string;
+                };
+            };
             405: components["responses"]["PostOnly"];
             413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["InternalServerError"];
@@ -616,15 +632,19 @@ export interface operations {
                     "application/json": components["schemas"]["BadRequestError"];
                 };
             };
-            /** @description Any method but GET. */
+            /**
+             * @description Any method but GET and HEAD (Django's `require_safe`, as in Zulip's `zproject/urls.py`). zulip-auth
+             *     adds a JSON body; a real Zulip sends an empty `text/html; charset=utf-8` body.
+             */
             405: {
                 headers: {
                     /** @description The methods this path accepts. */
-                    Allow: "GET";
+                    Allow: "GET, HEAD";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MethodNotAllowedError"];
+                    "text/html": string;
                 };
             };
             500: components["responses"]["InternalServerError"];

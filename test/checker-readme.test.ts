@@ -6,7 +6,9 @@ import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { RunningServer } from "../src/server/start.ts";
+import { checkServer, formatHuman } from "../src/checker/index.ts";
 import { createCheckedServer, listenOverHttp } from "./helpers/checker.ts";
+import { FAKE_ACCOUNT, fakeZulip } from "./helpers/fake-zulip.ts";
 import { USERS } from "./helpers/harness.ts";
 
 const run = promisify(execFile);
@@ -20,9 +22,9 @@ afterAll(async () => {
   await server?.close();
 });
 
-it("the README's library example runs as written and reports our server conformant", async () => {
-  const readme = readFileSync("README.md", "utf8");
-  const example = /### As a library[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+it("the library example of docs/checker.md runs as written and reports our server conformant", async () => {
+  const readme = readFileSync("docs/checker.md", "utf8");
+  const example = /## As a library[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
   expect(example).toBeDefined();
   // Only the server's address and the import's location change: the example runs from a temporary folder (as
   // an ES module, .mts, for its top-level await).
@@ -35,4 +37,13 @@ it("the README's library example runs as written and reports our server conforma
   expect(stdout).toContain(`zulip-auth check ${server.url} as iago@zulip.com`);
   expect(stdout).toMatch(/^SKIP  fetch-api-key\.rate-limit /m);
   expect(stdout.trimEnd().split("\n").at(-1)).toBe("CONFORMANT: no violation found (exit 0)");
+});
+
+it("docs/checker.md shows the very report a run against a production Zulip 10 prints (timings aside)", async () => {
+  const docs = readFileSync("docs/checker.md", "utf8");
+  const shown = /## A real run[\s\S]*?```text\n([\s\S]*?)```/.exec(docs)?.[1];
+  expect(shown).toBeDefined();
+  const report = await checkServer({ baseUrl: "http://127.0.0.1:9991", username: FAKE_ACCOUNT.email, password: FAKE_ACCOUNT.password, fetch: fakeZulip({ version: "10.0", accounts: [FAKE_ACCOUNT] }) });
+  const normalize = (text: string) => text.replace(/\(\d+ ms\)/g, "(N ms)").replace(/requests {2}(\d+) in [\d.]+ s/, "requests  $1 in N s").trimEnd();
+  expect(normalize(formatHuman(report))).toBe(normalize(shown!));
 });

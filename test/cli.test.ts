@@ -20,8 +20,8 @@ describe("the zulip-auth operator CLI, as real processes", () => {
     const list = await cli(["org", "list", "--json"]);
     expect(list.code).toBe(0);
     expect(JSON.parse(list.stdout)).toEqual([
-      { subdomain: "", name: "Zulip Dev", active: true, password_auth: true, ldap_auth: false },
-      { subdomain: "lear", name: "Lear & Co.", active: true, password_auth: true, ldap_auth: false },
+      { subdomain: "", name: "Zulip Dev", active: true, password_auth: true, ldap_auth: false, icon_url: "default", description: "" },
+      { subdomain: "lear", name: "Lear & Co.", active: true, password_auth: true, ldap_auth: false, icon_url: "default", description: "" },
     ]);
   });
 
@@ -55,7 +55,24 @@ describe("the zulip-auth operator CLI, as real processes", () => {
     expect(await row()).toMatchObject({ password_auth: false, ldap_auth: false });
     const neither = await cli(["org", "set", "ldap"]);
     expect(neither.code).toBe(2);
-    expect(neither.stderr).toContain("error: give --password-auth, --ldap-auth or both");
+    expect(neither.stderr).toContain("error: give at least one of --password-auth, --ldap-auth, --icon-url, --description");
+  });
+
+  it("sets the icon and the description clients show (server_settings' realm_icon and realm_description)", async () => {
+    await cli(["org", "add", "brand"]);
+    const set = await cli(["org", "set", "brand", "--icon-url", "https://cdn.example.com/brand.png", "--description", "<p>Brand &amp; Co.</p>"]);
+    expect(set).toMatchObject({ code: 0, stdout: 'organization "brand": icon https://cdn.example.com/brand.png, description set\n' });
+    const row = () => cli(["org", "list", "--json"]).then((r) => JSON.parse(r.stdout).find((o: { subdomain: string }) => o.subdomain === "brand"));
+    expect(await row()).toMatchObject({ icon_url: "https://cdn.example.com/brand.png", description: "<p>Brand &amp; Co.</p>" });
+    expect((await cli(["org", "set", "brand", "--icon-url", "/user_avatars/brand.png"])).code).toBe(0);
+    expect(await row()).toMatchObject({ icon_url: "/user_avatars/brand.png" });
+    expect((await cli(["org", "set", "brand", "--icon-url", "default"])).stdout).toBe('organization "brand": icon the server\'s default\n');
+    expect(await row()).toMatchObject({ icon_url: "default" });
+    for (const bad of ["ftp://example.com/x.png", "icon.png", "//evil.example/x.png"]) {
+      const r = await cli(["org", "set", "brand", "--icon-url", bad]);
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr, bad).toMatch(/icon|URL/);
+    }
   });
 
   it("adds users with a password from stdin, never printing it or a key", async () => {

@@ -95,6 +95,63 @@ describe("the contract document", () => {
   });
 });
 
+describe("the contract's two levels, and its feature levels", () => {
+  const html405 = (allow: string, body = ""): Answer => ({ status: 405, headers: new Headers({ "content-type": "text/html; charset=utf-8", allow }), bodyText: body });
+
+  it("the Zulip level accepts what a production Zulip sends; the strict level refuses it, naming the advisory", async () => {
+    const v = await getContractValidator();
+    const noCache = json(200, SUCCESS);
+    expect(v.validateResponse("fetch-api-key", noCache, { level: "zulip" })).toEqual([]);
+    expect(v.validateResponse("fetch-api-key", noCache).map((x) => `${x.id} ${x.responsePointer}`)).toEqual(["header-missing header:Cache-Control"]);
+    expect(v.adviseResponse("fetch-api-key", noCache).map((a) => [a.id, a.severity])).toEqual([["key-cacheable", "medium"]]);
+
+    const settings405 = html405("GET, HEAD");
+    expect(v.validateResponse("get-server-settings", settings405, { level: "zulip" })).toEqual([]);
+    expect(v.validateResponse("get-server-settings", settings405).map((x) => x.id)).toEqual(["content-type-undeclared"]);
+    expect(v.adviseResponse("get-server-settings", settings405).map((a) => a.id)).toEqual(["html-405"]);
+    // Django's Allow for require_safe is GET, HEAD at both levels.
+    expect(v.validateResponse("get-server-settings", html405("GET"), { level: "zulip" }).map((x) => x.id)).toEqual(["header-invalid"]);
+
+    const fetch405 = html405("POST", '{"result":"error","msg":"Method Not Allowed","allowed_methods":["POST"]}');
+    expect(v.validateResponse("fetch-api-key", fetch405, { level: "zulip" })).toEqual([]);
+    const devNotFound: Answer = { status: 404, headers: new Headers({ "content-type": "text/html; charset=utf-8" }), bodyText: "<h1>Not Found</h1>" };
+    expect(v.validateResponse("dev-fetch-api-key", devNotFound, { level: "zulip" })).toEqual([]);
+    expect(v.validateResponse("dev-fetch-api-key", devNotFound).map((x) => x.id)).toEqual(["content-type-undeclared"]);
+    expect(v.adviseResponse("dev-fetch-api-key", devNotFound)).toEqual([]);
+  });
+
+  it("a stricter answer is a Zulip answer too: our JSON 405 passes both levels", async () => {
+    const v = await getContractValidator();
+    const ours = json(405, { result: "error", msg: "Method Not Allowed", allowed_methods: ["GET", "HEAD"] }, { allow: "GET, HEAD" });
+    expect(v.validateResponse("get-server-settings", ours, { level: "zulip" })).toEqual([]);
+    expect(v.validateResponse("get-server-settings", ours, { level: "strict" })).toEqual([]);
+    expect(v.adviseResponse("get-server-settings", ours)).toEqual([]);
+  });
+
+  it("a float Retry-After is Zulip's (an advisory), an integer one is our promise", async () => {
+    const v = await getContractValidator();
+    const limited = (retryAfter: string) =>
+      json(429, { result: "error", msg: "API usage exceeded rate limit", code: "RATE_LIMIT_HIT", "retry-after": 1799.25 }, { "retry-after": retryAfter, "x-ratelimit-limit": "5", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "1800000000" });
+    expect(v.validateResponse("fetch-api-key", limited("1799.25"), { level: "zulip" })).toEqual([]);
+    expect(v.validateResponse("fetch-api-key", limited("1799.25")).map((x) => x.id)).toEqual(["header-invalid"]);
+    expect(v.adviseResponse("fetch-api-key", limited("1799.25")).map((a) => a.id)).toEqual(["retry-after-float"]);
+    expect(v.validateResponse("fetch-api-key", limited("1800"))).toEqual([]);
+  });
+
+  it("requires a property only from the feature level that added it", async () => {
+    const v = await getContractValidator();
+    const { user_id: _, ...withoutUserId } = SUCCESS;
+    const old = json(200, withoutUserId, { "cache-control": "no-store" });
+    expect(v.validateResponse("fetch-api-key", old, { featureLevel: 170 })).toEqual([]);
+    expect(v.validateResponse("fetch-api-key", old, { featureLevel: 171 }).map((x) => x.message)).toEqual(["body must have required property 'user_id'"]);
+    const { dereferenced } = await loadContract();
+    const example = (dereferenced.paths!["/server_settings"]!.get!.responses!["200"] as { content: Record<string, { examples: Record<string, { value: Record<string, unknown> }> }> }).content["application/json"]!.examples.organisation!.value;
+    const { realm_url: _url, ...zulip8 } = example;
+    expect(v.validateResponse("get-server-settings", json(200, zulip8), { level: "zulip", featureLevel: 237 })).toEqual([]);
+    expect(v.validateResponse("get-server-settings", json(200, zulip8), { level: "zulip", featureLevel: 257 }).map((x) => x.message)).toEqual(["body must have required property 'realm_url'"]);
+  });
+});
+
 describe("the validator module", () => {
   it("accepts a conformant answer", async () => {
     const v = await getContractValidator();

@@ -14,7 +14,7 @@ import { createDatabase, missingServices, need } from "./helpers/service-env.ts"
 // them the moment any process changes them. Whether a lookup came from memory shows in the object: a read
 // from the database makes a new one each time.
 
-const ORG: Organization = { id: 1, subdomain: "", name: "Zulip Dev", deactivated: 0, email_auth_enabled: 1, ldap_auth_enabled: 0, created_at: "2026-01-01T00:00:00Z" };
+const ORG: Organization = { id: 1, subdomain: "", name: "Zulip Dev", deactivated: 0, email_auth_enabled: 1, ldap_auth_enabled: 0, icon_url: null, description: "", created_at: "2026-01-01T00:00:00Z" };
 
 describe("the organisation cache", () => {
   const watch = (start: number | undefined) => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { conformant, createTestServer } from "./helpers/harness.ts";
+import { usernamesAreEmails, type LdapConfig } from "../src/auth/ldap.ts";
 
 const PATH = "/api/v1/server_settings";
 type Body = Record<string, unknown> & { authentication_methods: Record<string, boolean> };
@@ -114,11 +115,79 @@ describe("GET /api/v1/server_settings", () => {
     expect(await text("quote.zulip.test")).toMatchObject({ realm_name: 'A "quoted" \\ name, \\u0000realm_url', realm_url: "http://quote.zulip.test" });
   });
 
-  it("POST → 405 with Allow: GET", async () => {
+  it("POST → 405 with Allow: GET, HEAD (as Django's require_safe), and our JSON body", async () => {
     const s = await createTestServer();
-    const r = await conformant<Body>("get-server-settings", await s.request(PATH, { method: "POST" }));
-    expect(r.status).toBe(405);
-    expect(r.headers.get("allow")).toBe("GET");
-    expect(r.body).toEqual({ result: "error", msg: "Method Not Allowed", allowed_methods: ["GET"] });
+    for (const method of ["POST", "PUT", "DELETE"]) {
+      const r = await conformant<Body>("get-server-settings", await s.request(PATH, { method }));
+      expect(r.status).toBe(405);
+      expect(r.headers.get("allow")).toBe("GET, HEAD");
+      expect(r.headers.get("content-type")).toMatch(/^application\/json/);
+      expect(r.body).toEqual({ result: "error", msg: "Method Not Allowed", allowed_methods: ["GET", "HEAD"] });
+    }
+  });
+
+  it("answers HEAD like GET, without a body", async () => {
+    const s = await createTestServer();
+    const r = await s.request(PATH, { method: "HEAD" });
+    expect(r.status).toBe(200);
+    expect(r.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(await r.text()).toBe("");
+  });
+
+  it("realm_icon is a URL this server serves: its default icon, or the one an operator set", async () => {
+    const s = await createTestServer();
+    const r = await conformant<Body>("get-server-settings", await s.request(PATH, { host: "lear.zulip.test:9991" }));
+    expect(r.body.realm_icon).toBe("http://lear.zulip.test:9991/static/images/realm-icon.svg");
+    const icon = await s.request(new URL(String(r.body.realm_icon)).pathname);
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get("content-type")).toBe("image/svg+xml");
+    expect(await icon.text()).toMatch(/^<svg /);
+    expect((await s.request(new URL(String(r.body.realm_icon)).pathname, { method: "HEAD" })).status).toBe(200);
+
+    await s.admin.setOrganization("lear", { icon_url: "https://cdn.example.com/lear.png" });
+    expect((await conformant<Body>("get-server-settings", await s.request(PATH, { host: "lear.zulip.test" }))).body.realm_icon).toBe("https://cdn.example.com/lear.png");
+    // A path is under the organisation's URL, as Zulip's uploaded icons are.
+    await s.admin.setOrganization("lear", { icon_url: "/user_avatars/lear/icon.png" });
+    expect((await conformant<Body>("get-server-settings", await s.request(PATH, { host: "lear.zulip.test" }))).body.realm_icon).toBe("http://lear.zulip.test/user_avatars/lear/icon.png");
+  });
+
+  it("realm_description is the operator's HTML", async () => {
+    const s = await createTestServer();
+    expect((await conformant<Body>("get-server-settings", await s.request(PATH, { host: "lear.zulip.test" }))).body.realm_description).toBe("");
+    await s.admin.setOrganization("lear", { description: "<p>Lear &amp; Co. <strong>staff</strong> only.</p>" });
+    expect((await conformant<Body>("get-server-settings", await s.request(PATH, { host: "lear.zulip.test" }))).body.realm_description).toBe("<p>Lear &amp; Co. <strong>staff</strong> only.</p>");
+  });
+
+  it("require_email_format_usernames is false only with LDAP login whose usernames are not emails", async () => {
+    const directory = (usernamesAreEmails: boolean) => ({ usernamesAreEmails, authenticate: async () => ({ ok: false, reason: "no-such-user" }) as const });
+    for (const [ldap, expected] of [[directory(false), false], [directory(true), true]] as const) {
+      const s = await createTestServer({ ldap });
+      await s.admin.setOrganization("lear", { ldap_auth_enabled: 1 });
+      const r = await conformant<Body>("get-server-settings", await s.request(PATH, { host: "lear.zulip.test" }));
+      expect(r.body.require_email_format_usernames, `usernamesAreEmails ${ldap.usernamesAreEmails}`).toBe(expected);
+    }
+  });
+});
+
+describe("whether LDAP usernames are emails, read from the LDAP settings", () => {
+  const config = (where: { userSearchFilter?: string; userDnTemplate?: string }, emailAttribute = "mail"): LdapConfig => ({
+    url: "ldap://127.0.0.1:389",
+    userSearchFilter: where.userSearchFilter ?? "(uid=%(user)s)",
+    ...(where.userDnTemplate === undefined ? { userSearchBase: "ou=people,dc=example,dc=com" } : { userDnTemplate: where.userDnTemplate }),
+    emailAttribute,
+    fullNameAttribute: "cn",
+    timeoutMs: 1000,
+  });
+  it("yes when the filter or DN template matches the username against the email attribute", () => {
+    expect(usernamesAreEmails(config({ userSearchFilter: "(mail=%(user)s)" }))).toBe(true);
+    expect(usernamesAreEmails(config({ userSearchFilter: "(&(objectClass=person)(Mail = %(user)s))" }))).toBe(true);
+    expect(usernamesAreEmails(config({ userSearchFilter: "(userPrincipalName=%(user)s)" }, "userPrincipalName"))).toBe(true);
+    expect(usernamesAreEmails(config({ userDnTemplate: "mail=%(user)s,ou=people,dc=example,dc=com" }))).toBe(true);
+  });
+  it("no for uid, sAMAccountName and the like", () => {
+    expect(usernamesAreEmails(config({}))).toBe(false);
+    expect(usernamesAreEmails(config({ userSearchFilter: "(sAMAccountName=%(user)s)" }))).toBe(false);
+    expect(usernamesAreEmails(config({ userSearchFilter: "(othermail=%(user)s)" }))).toBe(false);
+    expect(usernamesAreEmails(config({ userDnTemplate: "uid=%(user)s,ou=people,dc=example,dc=com" }))).toBe(false);
   });
 });

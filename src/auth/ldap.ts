@@ -37,6 +37,15 @@ export type LdapOutcome =
 /** Checks a username and password against the directory. */
 export interface LdapBackend {
   authenticate(username: string, password: string): Promise<LdapOutcome>;
+  /** Whether the username a user types is their email (the filter or DN template matches it against the email attribute). */
+  readonly usernamesAreEmails?: boolean;
+}
+
+/** True when the filter or DN template puts the username in the email attribute, e.g. `(mail=%(user)s)`. */
+export function usernamesAreEmails(config: LdapConfig): boolean {
+  const where = config.userDnTemplate ?? config.userSearchFilter;
+  const attribute = config.emailAttribute.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`(^|[(,])\\s*${attribute}\\s*=\\s*${USER_PLACEHOLDER.replace(/[()]/g, "\\$&")}`, "i").test(where);
 }
 
 /** The reason a set of LDAP settings cannot work, in one line fit to show an operator. */
@@ -97,6 +106,7 @@ export function createLdapBackend(config: LdapConfig, logger?: Logger): LdapBack
   }
 
   return {
+    usernamesAreEmails: usernamesAreEmails(config),
     async authenticate(username, password) {
       // Control characters are in no directory's usernames; an empty password would be an unauthenticated bind.
       if (username === "" || password === "" || /[\u0000-\u001f\u007f]/.test(username)) return { ok: false, reason: "no-such-user" };

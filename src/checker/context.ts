@@ -2,9 +2,10 @@ import { toPointer } from "../contract/spec.ts";
 import { EXPECTATION_KINDS, type ExpectationId, type Finding } from "./finding.ts";
 import { field, send, TransportError, type Exchange } from "./exchange.ts";
 import { reproCurl } from "./repro-curl.ts";
-import { ServerUnreachable, type RunState } from "./run-state.ts";
+import { RunStopped, ServerUnreachable, type RunState } from "./run-state.ts";
 import { throwawayEmail } from "./throwaway.ts";
 import { requestPath, type RequestSpec, type Secret } from "./request.ts";
+import { PASSWORD_PLACEHOLDER } from "../redact.ts";
 import type { ExchangeRecord } from "./report.ts";
 
 const TRUNCATE = 200;
@@ -40,14 +41,34 @@ export class CaseContext {
     return this.run.wrongPassword;
   }
 
+  /** Whether the server reported a feature level below `level` (then what that level added is not expected). */
+  below(level: number): boolean {
+    return this.run.below(level);
+  }
+
+  /** The run's server_settings exchange (sent before any case), recorded by the first case that judges it. */
+  settings(): Exchange {
+    if (!this.run.settings) throw new Error("server_settings is asked for before any case");
+    return this.run.settings;
+  }
+
   /** Sends a request; its answer is checked against the contract and every violation is recorded. */
   async send(spec: RequestSpec): Promise<Exchange> {
+    return this.record(await this.transport(spec));
+  }
+
+  /** Sends a request and returns what came back, recording nothing but the request count. */
+  async transport(spec: RequestSpec): Promise<Exchange> {
     this.run.onRequest(this.caseId, spec);
     this.run.requests++;
-    let exchange: Exchange;
     const started = performance.now();
     try {
-      exchange = await send(this.run.fetch, this.run.baseUrl, spec, this.run.timeoutMs);
+      const exchange = await send(this.run.fetch, this.run.baseUrl, spec, this.run.timeoutMs);
+      this.run.answered = true;
+      const key = field(exchange, "api_key");
+      if (typeof key === "string" && key !== "") this.run.masker.apiKeys.add(key);
+      if (!carriesPassword(spec)) this.run.masker.addBaseline(answerText(exchange));
+      return exchange;
     } catch (error) {
       if (!(error instanceof TransportError)) throw error;
       if (!this.run.answered) throw new ServerUnreachable(`${this.run.baseUrl}: ${error.message}`);
@@ -71,11 +92,15 @@ export class CaseContext {
       });
       throw new CaseAborted();
     }
-    this.run.answered = true;
-    const { answer } = exchange;
+  }
+
+  /**
+   * Records an exchange as this case's evidence: checked against the contract at the run's level and the
+   * server's feature level; at the Zulip level, what falls short of the strict promises becomes an advisory.
+   */
+  record(exchange: Exchange, options: { statusOnly?: boolean } = {}): Exchange {
+    const { spec, answer } = exchange;
     this.run.exchanges.push({ caseId: this.caseId, operationId: spec.operationId, status: answer.status });
-    const key = field(exchange, "api_key");
-    if (typeof key === "string" && key !== "") this.run.apiKeys.add(key);
     this.exchanges.push({
       operationId: spec.operationId,
       method: spec.method,
@@ -85,9 +110,32 @@ export class CaseContext {
       ...(spec.label ? { label: spec.label } : {}),
       repro: exchange.repro,
     });
-    for (const v of this.run.validator.validateResponse(spec.operationId, answer)) {
+    // A HEAD answer has GET's headers and no body: only its status is the case's to judge.
+    if (options.statusOnly) return exchange;
+    const judge = { level: this.run.level, ...(this.run.featureLevel === undefined ? {} : { featureLevel: this.run.featureLevel }) };
+    for (const v of this.run.validator.validateResponse(spec.operationId, answer, judge)) {
       const { path: _contractPath, ...rest } = v;
-      this.findings.push({ ...rest, kind: "contract", caseId: this.caseId, path: exchange.path, repro: exchange.repro });
+      // The request's method, as for the cases' own findings (the contract's is the operation's).
+      this.findings.push({ ...rest, kind: "contract", caseId: this.caseId, method: spec.method, path: exchange.path, repro: exchange.repro });
+    }
+    if (this.run.level === "zulip") {
+      for (const a of this.run.validator.adviseResponse(spec.operationId, answer, judge.featureLevel === undefined ? {} : { featureLevel: judge.featureLevel })) {
+        const seen = this.run.advisories.get(a.id);
+        if (seen) {
+          seen.count++;
+          if (!seen.caseIds.includes(this.caseId)) seen.caseIds.push(this.caseId);
+          continue;
+        }
+        const { id: _violationId, path: _contractPath, ...evidence } = a.violation;
+        this.run.advisories.set(a.id, { id: a.id, severity: a.severity, advice: a.advice, caseIds: [this.caseId], count: 1, evidence: { ...evidence, method: spec.method, path: exchange.path, repro: exchange.repro } });
+      }
+    }
+    if (carriesPassword(spec) && this.run.masker.echoes(answerText(exchange))) {
+      this.fail(exchange, "password-echoed", "the answer holds the password that was sent: it ends up in logs, caches and screenshots", {
+        spec: [...this.operationSpec(spec.operationId), "responses"],
+        expected: "no trace of the password",
+        actual: `the password (shown as ${PASSWORD_PLACEHOLDER}) in the answer`,
+      });
     }
     return exchange;
   }
@@ -134,8 +182,7 @@ export class CaseContext {
   expectStatus(exchange: Exchange, status: number, why = ""): boolean {
     const actual = exchange.answer.status;
     if (actual === status) return true;
-    const code = field(exchange, "code");
-    this.fail(exchange, "unexpected-status", `expected ${status}${why ? ` (${why})` : ""}, got ${actual}${typeof code === "string" ? ` ${code}` : ""}`, {
+    this.fail(exchange, "unexpected-status", `expected ${status}${why ? ` (${why})` : ""}, got ${actual}${codeOf(exchange)}`, {
       spec: this.responseSpec(exchange, status),
       expected: String(status),
       actual: `${actual} ${truncate(exchange.answer.bodyText.trim())}`,
@@ -177,9 +224,17 @@ export class CaseContext {
     throw new NotChecked(reason);
   }
 
-  /** The login with the given credentials, sent once per run. */
+  /**
+   * The login with the given credentials, sent once per run before any other use of the password. A refusal
+   * (401) or a limit (429) stops the whole run: every further attempt would spend the account's.
+   */
   login(): Promise<Exchange> {
-    return this.memo("login", () => loginSpec(this.username, this.password, "login with the given credentials"));
+    return this.memo("login", async () => {
+      const exchange = await this.transport(loginSpec(this.username, this.password, "login with the given credentials"));
+      const status = exchange.answer.status;
+      if (status === 401 || status === 429) throw stopFor(exchange, this.username, this.run.masker.server.bind(this.run.masker));
+      return this.record(exchange);
+    });
   }
 
   /** The login's answer, or "not checked" when it was not a 200 with a key. */
@@ -201,6 +256,49 @@ export class CaseContext {
   static isAborted(error: unknown): boolean {
     return error instanceof CaseAborted;
   }
+}
+
+/** Whether a request sends the account's password (a secret). */
+const carriesPassword = (spec: RequestSpec) =>
+  [...(spec.body?.fields ?? []), ...(spec.query ?? [])].some(([, v]) => typeof v !== "string" && v.placeholder === PASSWORD_PLACEHOLDER);
+
+/** The whole answer as text: header values and body. */
+const answerText = (exchange: Exchange) => [...[...exchange.answer.headers].map(([k, v]) => `${k}: ${v}`), exchange.answer.bodyText].join("\n");
+
+/** " CODE" for an answer with a Zulip error code (only an upper-case code: the text is the checker's). */
+function codeOf(exchange: Exchange): string {
+  const code = field(exchange, "code");
+  return typeof code === "string" && /^[A-Z_]{1,64}$/.test(code) ? ` ${code}` : "";
+}
+
+/** Why a refused first login stops the run, in one line that names the problem. */
+function stopFor(exchange: Exchange, username: string, mask: (text: string) => string): RunStopped {
+  const status = exchange.answer.status;
+  const answered = `${status}${codeOf(exchange)}`;
+  const msg = field(exchange, "msg");
+  const said = typeof msg === "string" && msg !== "" ? `: "${truncate(mask(msg))}"` : "";
+  if (status === 401) {
+    const code = field(exchange, "code");
+    const problem =
+      code === "AUTHENTICATION_FAILED" || code === undefined
+        ? `the password for ${username} was refused; check it (and the username) and run again`
+        : `the login for ${username} was refused (${String(code)}), so the password cannot be checked`;
+    return new RunStopped("password-refused", { message: `${problem}. Nothing else was checked, to spare the account's attempts (server answered ${answered}${said})`, answered });
+  }
+  const seconds = retryAfter(exchange);
+  const when = seconds === undefined ? "" : ` Retry after ${new Date(Date.now() + seconds * 1000).toISOString().slice(11, 16)} UTC (in ${Math.ceil(seconds / 60)} min).`;
+  return new RunStopped("rate-limited", {
+    message: `the server is refusing logins for ${username} for now: too many attempts (the rate limit, not necessarily the password).${when} Nothing was checked (server answered ${answered}${said})`,
+    answered,
+    ...(seconds === undefined ? {} : { retryAfterSeconds: seconds, retryAt: new Date(Date.now() + seconds * 1000).toISOString() }),
+  });
+}
+
+/** Seconds until a limited login may be tried again: the Retry-After header, or the body's retry-after. */
+function retryAfter(exchange: Exchange): number | undefined {
+  const candidates = [Number(exchange.answer.headers.get("retry-after") ?? NaN), Number(field(exchange, "retry-after") ?? NaN)];
+  const seconds = candidates.find((n) => Number.isFinite(n) && n >= 0);
+  return seconds === undefined ? undefined : Math.ceil(seconds);
 }
 
 /** A urlencoded fetch_api_key request. */

@@ -14,6 +14,8 @@ export type ExpectationId =
   | "dev-login-open"
   /** The sixth failed attempt for a username was not refused: passwords can be guessed without limit. */
   | "rate-limit-missing"
+  /** An answer to a request that carried the password holds the password: it ends up in logs and caches. */
+  | "password-echoed"
   /** A request got no answer (timeout, connection reset) after the server had answered before. */
   | "request-failed";
 
@@ -43,6 +45,7 @@ export const EXPECTATION_KINDS: Readonly<Record<ExpectationId, FindingKind>> = {
   "account-enumeration": "security",
   "dev-login-open": "security",
   "rate-limit-missing": "security",
+  "password-echoed": "security",
   "request-failed": "expectation",
 };
 

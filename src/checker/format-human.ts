@@ -1,13 +1,15 @@
 import { CASE_IDS } from "./cases/index.ts";
 import type { Finding } from "./finding.ts";
-import type { CaseResult, CheckReport, CoverageRow } from "./report.ts";
+import { EXIT_CODES, type CaseResult, type CheckReport, type CoverageRow, type JudgedAgainst } from "./report.ts";
 
 const LABEL = { passed: "PASS", failed: "FAIL", "not-checked": "SKIP" } as const;
 const ID_WIDTH = Math.max(...CASE_IDS.map((id) => id.length));
 
 /** The first lines of a report: what is checked, against what. */
-export function formatHeader(target: { baseUrl: string; username: string }, contract: { file: string; version: string }): string {
-  return `zulip-auth check ${target.baseUrl} as ${target.username}\nagainst ${contract.file} (version ${contract.version})\n\n`;
+export function formatHeader(target: { baseUrl: string; username: string }, contract: { file: string; version: string }, judged: JudgedAgainst): string {
+  const level = judged.level === "strict" ? "strict level (Zulip and zulip-auth's own promises)" : "Zulip level (use --strict for zulip-auth's own promises too)";
+  const version = judged.zulipVersion === null ? "an unknown Zulip version" : `Zulip ${judged.zulipVersion} (feature level ${judged.featureLevel ?? "unknown"})`;
+  return `zulip-auth check ${target.baseUrl} as ${target.username}\nagainst ${contract.file} (version ${contract.version}), ${level}\njudged as ${version}\n\n`;
 }
 
 /** One line for a case, then its findings, notes or reason underneath. */
@@ -41,6 +43,11 @@ export function formatFooter(report: CheckReport): string {
     out.push(`The server could not be reached: ${report.unreachable}`, "Nothing was checked (exit 2).");
     return out.join("\n") + "\n";
   }
+  if (report.status === "not-zulip") return `NOT A ZULIP SERVER: ${report.stopped!.message} (exit ${EXIT_CODES["not-zulip"]})\n`;
+  if (report.status === "password-refused" || report.status === "rate-limited") {
+    const what = report.status === "password-refused" ? "PASSWORD REFUSED" : "RATE LIMITED";
+    return `${what}: ${report.stopped!.message} (exit ${EXIT_CODES[report.status]})\n`;
+  }
   out.push("", "Coverage: operation × declared status (✓ observed, · not observed, ! observed but not declared)");
   const operations = [...new Set(report.coverage.map((c) => c.operationId))];
   const width = Math.max(...operations.map((o) => o.length));
@@ -60,6 +67,21 @@ export function formatFooter(report: CheckReport): string {
     for (const c of undeclared) out.push(`    ${c.operationId} ${c.status}: seen by ${c.seenBy.join(", ")}`);
   }
 
+  if (report.advisories.length > 0) {
+    out.push("", "Advisories: Zulip behaviour weaker than best practice (no effect on the exit code)");
+    for (const a of report.advisories) {
+      out.push(`  ${a.severity.toUpperCase().padEnd(6)} ${a.id}: ${a.advice} (${a.count} answer${a.count === 1 ? "" : "s"}; ${a.caseIds.join(", ")})`);
+      out.push(`         e.g. ${a.evidence.method} ${a.evidence.path} → ${a.evidence.status}: ${a.evidence.message}; strict promise at ${a.evidence.specFile}${a.evidence.specLine === undefined ? "" : `:${a.evidence.specLine}`}`);
+    }
+  }
+  if (report.clients.length > 0) {
+    out.push("", "Clients: can a real Zulip client log in to this server?");
+    const width = Math.max(...report.clients.map((c) => c.client.length));
+    for (const c of report.clients) {
+      out.push(`  ${c.client.padEnd(width)}  ${c.verdict.padEnd(7)}  ${c.problems.length > 0 ? c.problems.join("; ") : `needs ${c.needs}`}`);
+    }
+  }
+
   const s = report.summary;
   const byId = Object.entries(s.findings.byId)
     .map(([id, n]) => `${id} ×${n}`)
@@ -71,6 +93,7 @@ export function formatFooter(report: CheckReport): string {
     `  findings  ${s.findings.total}${s.findings.total > 0 ? ` (${s.findings.contract} contract, ${s.findings.expectation} expectation, ${s.findings.security} security): ${byId}` : ""}`,
     `  coverage  ${s.coverage.observed} of ${s.coverage.declared} declared statuses observed, ${s.coverage.notObserved} not observed, ${s.coverage.undeclared} observed but not declared`,
     `  requests  ${s.requests} in ${(report.durationMs / 1000).toFixed(1)} s`,
+    `  advisory  ${report.advisories.length === 0 ? "none" : report.advisories.map((a) => `${a.id} (${a.severity})`).join(", ")}`,
     "",
     report.status === "conformant"
       ? "CONFORMANT: no violation found (exit 0)"
@@ -81,7 +104,9 @@ export function formatFooter(report: CheckReport): string {
 
 /** The whole report for a person, as `zulip-auth check` prints it. */
 export function formatHuman(report: CheckReport): string {
-  return formatHeader(report.target, report.contract) + report.cases.map(formatCase).join("") + formatFooter(report);
+  if (report.status === "not-zulip" || report.status === "unreachable") return formatFooter(report);
+  const cases = report.stopped ? "" : report.cases.map(formatCase).join("");
+  return formatHeader(report.target, report.contract, report.judgedAgainst) + cases + formatFooter(report);
 }
 
 function oneLine(text: string): string {

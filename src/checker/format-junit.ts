@@ -21,6 +21,10 @@ export function formatJunit(report: CheckReport): string {
     ["username", report.target.username],
     ["contract", `${report.contract.file} ${report.contract.version}`],
     ["status", report.status],
+    ["level", report.judgedAgainst.level],
+    ["zulipVersion", report.judgedAgainst.zulipVersion ?? "unknown"],
+    ["featureLevel", String(report.judgedAgainst.featureLevel ?? "unknown")],
+    ...report.clients.map((c) => [`client.${c.client.split(" ")[0]}`, c.verdict]),
   ]) {
     properties.ele("property", { name, value });
   }
@@ -38,6 +42,22 @@ export function formatJunit(report: CheckReport): string {
     testcase.ele("system-out").txt(out.join("\n"));
   }
   const coverage = report.coverage.map((c) => `${c.operationId} ${c.status} ${c.state}${c.reason ? ` — ${c.reason}` : ""}`);
-  suite.ele("system-out").txt([report.unreachable ? `unreachable: ${report.unreachable}` : "", "coverage (operation × declared status):", ...coverage].filter(Boolean).join("\n"));
+  const clients = report.clients.map((c) => `${c.client}: ${c.verdict}${c.problems.length > 0 ? ` — ${c.problems.join("; ")}` : ""}`);
+  suite
+    .ele("system-out")
+    .txt(
+      [report.unreachable ? `unreachable: ${report.unreachable}` : "", report.stopped ? `stopped (${report.status}): ${report.stopped.message}` : "", "coverage (operation × declared status):", ...coverage, ...(clients.length > 0 ? ["clients:", ...clients] : [])]
+        .filter(Boolean)
+        .join("\n"),
+    );
+  // Advisories pass (they never change the exit code) but stay visible to CI, each with its severity.
+  if (report.advisories.length > 0) {
+    const advisories = suites.ele("testsuite", { name: "zulip-auth check advisories", tests: String(report.advisories.length), failures: "0", errors: "0", skipped: "0", time: "0.000" });
+    for (const a of report.advisories) {
+      const testcase = advisories.ele("testcase", { classname: `zulip-auth.advisory.${a.severity}`, name: a.id, time: "0.000" });
+      testcase.ele("properties").ele("property", { name: "severity", value: a.severity });
+      testcase.ele("system-out").txt(`${a.severity}: ${a.advice}\nseen ${a.count}× in ${a.caseIds.join(", ")}\n${a.evidence.method} ${a.evidence.path} → ${a.evidence.status}: ${a.evidence.message}\n  ${a.evidence.repro}`);
+    }
+  }
   return doc.end({ prettyPrint: true }) + "\n";
 }

@@ -19,7 +19,7 @@ export const CHECK_REPORT_SCHEMA = {
   title: "zulip-auth check report",
   type: "object",
   additionalProperties: false,
-  required: ["tool", "contract", "target", "startedAt", "durationMs", "status", "summary", "cases", "coverage"],
+  required: ["tool", "contract", "target", "startedAt", "durationMs", "status", "judgedAgainst", "summary", "cases", "coverage", "advisories", "clients"],
   properties: {
     tool: { const: "zulip-auth check" },
     contract: {
@@ -36,8 +36,33 @@ export const CHECK_REPORT_SCHEMA = {
     },
     startedAt: { type: "string", format: "date-time" },
     durationMs: { type: "integer", minimum: 0 },
-    status: { enum: ["conformant", "violations", "unreachable"], description: "exit code 0, 1, 2" },
+    status: {
+      enum: ["conformant", "violations", "unreachable", "password-refused", "rate-limited", "not-zulip"],
+      description: "exit code 0, 1, 2, 3, 4, 5",
+    },
     unreachable: { type: "string", description: "why the server could not be reached (status unreachable only)" },
+    stopped: {
+      type: "object",
+      additionalProperties: false,
+      required: ["message", "answered"],
+      description: "why the run stopped before its cases (statuses password-refused, rate-limited, not-zulip)",
+      properties: {
+        message: { type: "string" },
+        answered: { type: "string" },
+        retryAfterSeconds: { type: "integer", minimum: 0 },
+        retryAt: { type: "string", format: "date-time" },
+      },
+    },
+    judgedAgainst: {
+      type: "object",
+      additionalProperties: false,
+      required: ["level", "zulipVersion", "featureLevel"],
+      properties: {
+        level: { enum: ["zulip", "strict"] },
+        zulipVersion: { type: ["string", "null"] },
+        featureLevel: { type: ["integer", "null"], minimum: 0 },
+      },
+    },
     summary: {
       type: "object",
       additionalProperties: false,
@@ -62,6 +87,8 @@ export const CHECK_REPORT_SCHEMA = {
     },
     cases: { type: "array", items: { $ref: "#/$defs/case" } },
     coverage: { type: "array", items: { $ref: "#/$defs/coverageRow" } },
+    advisories: { type: "array", items: { $ref: "#/$defs/advisory" }, description: "Zulip level only; never change the exit code" },
+    clients: { type: "array", items: { $ref: "#/$defs/client" } },
   },
   $defs: {
     findingId: { enum: [...CONTRACT_CHECK_IDS, ...Object.keys(EXPECTATION_KINDS)] },
@@ -115,6 +142,48 @@ export const CHECK_REPORT_SCHEMA = {
         expected: { type: "string" },
         actual: { type: "string" },
         repro: { type: "string", pattern: "^curl " },
+      },
+    },
+    advisory: {
+      type: "object",
+      additionalProperties: false,
+      required: ["id", "severity", "advice", "caseIds", "count", "evidence"],
+      properties: {
+        id: { type: "string", pattern: "^[a-z0-9-]+$" },
+        severity: { enum: ["low", "medium", "high"] },
+        advice: { type: "string" },
+        caseIds: { type: "array", items: { type: "string" }, minItems: 1 },
+        count: { type: "integer", minimum: 1 },
+        evidence: {
+          type: "object",
+          additionalProperties: false,
+          required: ["operationId", "method", "path", "status", "message", "responsePointer", "specPointer", "specFile", "repro"],
+          properties: {
+            operationId: { type: "string" },
+            method: { type: "string" },
+            path: { type: "string" },
+            status: { type: ["integer", "null"] },
+            message: { type: "string" },
+            responsePointer: { type: "string" },
+            specPointer: { type: "string", pattern: "^#" },
+            specFile: { type: "string" },
+            specLine: { type: "integer", minimum: 1 },
+            expected: { type: "string" },
+            actual: { type: "string" },
+            repro: { type: "string", pattern: "^curl " },
+          },
+        },
+      },
+    },
+    client: {
+      type: "object",
+      additionalProperties: false,
+      required: ["client", "needs", "verdict", "problems"],
+      properties: {
+        client: { type: "string" },
+        needs: { type: "string" },
+        verdict: { enum: ["yes", "no", "unknown"] },
+        problems: { type: "array", items: { type: "string" } },
       },
     },
     coverageRow: {

@@ -1,3 +1,4 @@
+import type { AdvisorySeverity, ContractLevel } from "../contract/validator.ts";
 import type { Finding, FindingId } from "./finding.ts";
 
 /** How a case ended: every expectation met, at least one finding, or not run (with the reason). */
@@ -56,8 +57,65 @@ export interface CheckSummary {
   requests: number;
 }
 
-/** `conformant` (exit 0), `violations` (exit 1), or `unreachable` (exit 2: nothing could be checked). */
-export type CheckStatus = "conformant" | "violations" | "unreachable";
+/**
+ * `conformant` (exit 0), `violations` (exit 1), `unreachable` (exit 2), `password-refused` (exit 3: the login
+ * with the given password was refused, the run stopped), `rate-limited` (exit 4: the account is limited for
+ * now, the run stopped), `not-zulip` (exit 5: server_settings is not a Zulip answer, nothing was checked).
+ */
+export type CheckStatus = "conformant" | "violations" | "unreachable" | "password-refused" | "rate-limited" | "not-zulip";
+
+/** Exit code of each status. */
+export const EXIT_CODES: Readonly<Record<CheckStatus, number>> = {
+  conformant: 0,
+  violations: 1,
+  unreachable: 2,
+  "password-refused": 3,
+  "rate-limited": 4,
+  "not-zulip": 5,
+};
+
+/** Why a run stopped before its cases (statuses password-refused, rate-limited and not-zulip). */
+export interface StopReason {
+  /** One line for a person. */
+  message: string;
+  /** The status and code the server answered, e.g. "401 AUTHENTICATION_FAILED". */
+  answered: string;
+  /** For rate-limited: seconds until a login may be tried again, and when (ISO time). */
+  retryAfterSeconds?: number;
+  retryAt?: string;
+}
+
+/** What the run judged the server against. */
+export interface JudgedAgainst {
+  /** `zulip`: Zulip conformance (the default); `strict`: this server's own promises too (--strict). */
+  level: ContractLevel;
+  /** As server_settings reported them; null when it did not. */
+  zulipVersion: string | null;
+  featureLevel: number | null;
+}
+
+/** Behaviour a real Zulip may have that is weaker than best practice: reported, never a violation. */
+export interface AdvisoryRecord {
+  id: string;
+  severity: AdvisorySeverity;
+  advice: string;
+  /** The cases whose answers showed it. */
+  caseIds: string[];
+  /** How many answers showed it. */
+  count: number;
+  /** The first answer that showed it, with the strict promise it falls short of. */
+  evidence: Omit<Finding, "id" | "kind" | "caseId">;
+}
+
+/** Whether a real Zulip client can log in to this server, and why not. */
+export interface ClientCompatibility {
+  client: string;
+  /** What the client needs, in one line. */
+  needs: string;
+  verdict: "yes" | "no" | "unknown";
+  /** Why not (or what could not be told). */
+  problems: string[];
+}
 
 /** The whole outcome of `checkServer`, as printed by `zulip-auth check --json`. */
 export interface CheckReport {
@@ -70,12 +128,19 @@ export interface CheckReport {
   status: CheckStatus;
   /** Why the server could not be reached (status "unreachable" only). */
   unreachable?: string;
+  /** Why the run stopped early (statuses password-refused, rate-limited, not-zulip). */
+  stopped?: StopReason;
+  judgedAgainst: JudgedAgainst;
   summary: CheckSummary;
   cases: CaseResult[];
   coverage: CoverageRow[];
+  /** Zulip behaviour weaker than best practice (Zulip level only); no effect on the exit code. */
+  advisories: AdvisoryRecord[];
+  /** Which real clients can log in to this server. */
+  clients: ClientCompatibility[];
 }
 
-/** The process exit code for a report: 0 conformant, 1 violations, 2 unreachable. */
-export function exitCodeOf(report: CheckReport): 0 | 1 | 2 {
-  return report.status === "conformant" ? 0 : report.status === "violations" ? 1 : 2;
+/** The process exit code for a report (see EXIT_CODES). */
+export function exitCodeOf(report: CheckReport): number {
+  return EXIT_CODES[report.status];
 }

@@ -11,7 +11,9 @@ export function shellQuote(word: string): string {
  */
 export function reproCurl(baseUrl: string, spec: RequestSpec): string {
   const words = ["curl", "-sS", "-i"];
-  if (spec.method !== "GET" || spec.body) words.push("-X", spec.method);
+  // -X HEAD would wait for a body that never comes; -I sends a HEAD.
+  if (spec.method === "HEAD") words.push("-I");
+  else if (spec.method !== "GET" || spec.body) words.push("-X", spec.method);
   words.push(requestUrl(baseUrl, spec, shownValue));
   for (const [name, value] of Object.entries(spec.headers ?? {})) words.push("-H", `${name}: ${value}`);
   const fields = spec.body?.fields.map(([k, v]) => [k, shownValue(v)] as const) ?? [];

@@ -1,11 +1,24 @@
-import type { ContractValidator } from "../contract/validator.ts";
+import type { ContractLevel, ContractValidator } from "../contract/validator.ts";
 import type { Exchange, FetchLike } from "./exchange.ts";
+import type { Masker } from "./mask.ts";
+import type { AdvisoryRecord, StopReason } from "./report.ts";
 import type { RequestSpec, Secret } from "./request.ts";
 import { throwawayPassword } from "./throwaway.ts";
 
 /** Thrown when the very first request of a run gets no answer: nothing can be checked (exit 2). */
 export class ServerUnreachable extends Error {
   override name = "ServerUnreachable";
+}
+
+/** Thrown when the run must stop at once (the password was refused, the account is limited). */
+export class RunStopped extends Error {
+  override name = "RunStopped";
+  constructor(
+    readonly status: "password-refused" | "rate-limited",
+    readonly reason: StopReason,
+  ) {
+    super(reason.message);
+  }
 }
 
 /** What a run shares between its cases: the transport, the validator, and requests made once. */
@@ -16,10 +29,15 @@ export class RunState {
   requests = 0;
   /** Every exchange of the run, for the coverage table. */
   readonly exchanges: { caseId: string; operationId: string; status: number }[] = [];
-  /** API keys seen in answers; redacted from the report. */
-  readonly apiKeys = new Set<string>();
   /** The wrong password of the run, shared by the cases that compare answers to it. */
   readonly wrongPassword = throwawayPassword();
+  /** server_settings as the run first asked for it (before any case). */
+  settings: Exchange | undefined;
+  /** The Zulip feature level and version server_settings reported. */
+  featureLevel: number | undefined;
+  zulipVersion: string | undefined;
+  /** Advisories by id, in the order first seen. */
+  readonly advisories = new Map<string, AdvisoryRecord>();
   private readonly memos = new Map<string, Promise<Exchange>>();
 
   constructor(
@@ -29,6 +47,8 @@ export class RunState {
     readonly password: Secret,
     readonly timeoutMs: number,
     readonly validator: ContractValidator,
+    readonly level: ContractLevel,
+    readonly masker: Masker,
     readonly onRequest: (caseId: string, spec: RequestSpec) => void,
   ) {}
 
@@ -41,5 +61,14 @@ export class RunState {
     }
     return found;
   }
-}
 
+  /** Whether a memo was asked for. */
+  hasMemo(key: string): boolean {
+    return this.memos.has(key);
+  }
+
+  /** Whether the server's feature level is known to be below `level` (an unknown level is judged as the latest). */
+  below(level: number): boolean {
+    return this.featureLevel !== undefined && this.featureLevel < level;
+  }
+}

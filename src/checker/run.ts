@@ -1,13 +1,15 @@
 import { getContractValidator } from "../contract/validator.ts";
 import { API_BASE_PATH, CONTRACT_FILE } from "../contract/spec.ts";
 import { CASES, type CheckCase } from "./cases/index.ts";
+import { clientCompatibility } from "./clients.ts";
 import { CaseContext, NotChecked } from "./context.ts";
-import { RunState, ServerUnreachable } from "./run-state.ts";
+import { RunState, RunStopped, ServerUnreachable } from "./run-state.ts";
 import { buildCoverage } from "./coverage.ts";
-import type { FetchLike } from "./exchange.ts";
-import type { FindingId } from "./finding.ts";
-import { API_KEY_PLACEHOLDER, PASSWORD_PLACEHOLDER, redact } from "../redact.ts";
-import type { CaseResult, CheckReport, CheckSummary, CoverageRow } from "./report.ts";
+import { field, type Exchange, type FetchLike } from "./exchange.ts";
+import type { Finding, FindingId } from "./finding.ts";
+import { Masker } from "./mask.ts";
+import { PASSWORD_PLACEHOLDER } from "../redact.ts";
+import type { CaseResult, CheckReport, CheckStatus, CheckSummary, CoverageRow, StopReason } from "./report.ts";
 import { normalizeBaseUrl, secret, type RequestSpec } from "./request.ts";
 
 /** What `checkServer` needs. */
@@ -24,12 +26,14 @@ export interface CheckOptions {
   skip?: readonly string[];
   /** Longest wait for one answer, in milliseconds (default 10 000). */
   timeoutMs?: number;
+  /** Hold the server to zulip-auth's own promises too, not only to Zulip's (default false). */
+  strict?: boolean;
   onProgress?: (event: ProgressEvent) => void;
 }
 
 /** What a run reports while it goes. */
 export type ProgressEvent =
-  | { type: "start"; target: CheckReport["target"]; contract: CheckReport["contract"]; total: number }
+  | { type: "start"; target: CheckReport["target"]; contract: CheckReport["contract"]; judgedAgainst: CheckReport["judgedAgainst"]; total: number }
   | { type: "case-start"; caseId: string; index: number; total: number }
   | { type: "request"; caseId: string; method: string; path: string; label?: string }
   | { type: "case-end"; result: CaseResult; index: number; total: number };
@@ -43,18 +47,19 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 
 /**
  * Runs the checker's cases against a Zulip server and returns the report: every response checked against the
- * contract, each case's expectations, and the coverage of declared statuses. Throws only on bad options.
+ * contract at the Zulip level (or strict), each case's expectations, the coverage of declared statuses, the
+ * advisories and which real clients can log in. Throws only on bad options.
  */
 export async function checkServer(options: CheckOptions): Promise<CheckReport> {
   const { baseUrl, cases } = validateOptions(options);
   const validator = await getContractValidator();
   const started = Date.now();
-  // Progress reaches a terminal as the run goes: it is scrubbed like the report, with the keys seen so far.
-  const scrub = <T>(value: T): T =>
-    redact(value, [{ value: options.password, placeholder: PASSWORD_PLACEHOLDER }, ...[...run.apiKeys].map((value) => ({ value, placeholder: API_KEY_PLACEHOLDER }))]);
-  const emit = (progress: ProgressEvent) => options.onProgress?.(scrub(progress));
+  const masker = new Masker(options.password);
+  const emit = (progress: ProgressEvent) => options.onProgress?.(progress.type === "case-end" ? { ...progress, result: maskResult(progress.result, masker) } : progress);
+  // Requests are announced by our own words (method, path, label): nothing of the server's to mask.
   const onRequest = (caseId: string, spec: RequestSpec) =>
     emit({ type: "request", caseId, method: spec.method, path: `${API_BASE_PATH}${spec.path}`, ...(spec.label ? { label: spec.label } : {}) });
+  const level = options.strict ? "strict" : "zulip";
   const run = new RunState(
     options.fetch ?? ((request) => fetch(request)),
     baseUrl,
@@ -62,51 +67,121 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
     secret(PASSWORD_PLACEHOLDER, options.password),
     options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     validator,
+    level,
+    masker,
     onRequest,
   );
 
   const target = { baseUrl, apiUrl: `${baseUrl}${API_BASE_PATH}`, username: options.username };
   const contract = { file: CONTRACT_FILE, version: validator.contract.raw.info.version };
-  emit({ type: "start", target, contract, total: cases.length });
   const results: CaseResult[] = [];
   let unreachable: string | undefined;
+  let stop: { status: CheckStatus; reason: StopReason } | undefined;
+  const judged = () => ({ level, zulipVersion: run.zulipVersion ?? null, featureLevel: run.featureLevel ?? null }) as const;
+
+  // Before any case: is this a Zulip server, and which version? Then the login, the first use of the password.
+  // Each case's context exists from the start: the login is sent before any case, as the first case that
+  // needs it, so that evidence of a login without an answer lands where it belongs.
+  const contexts = new Map(cases.map(({ check }) => [check.id, new CaseContext(check.id, run)]));
+  const preflight = new CaseContext("preflight", run);
+  const loginCase = cases.find((c) => c.selected && c.check.usesPassword);
+  try {
+    run.settings = await preflight.transport({ operationId: "get-server-settings", method: "GET", path: "/server_settings", label: "server settings" });
+    const notZulip = whyNotZulip(run.settings);
+    if (notZulip) stop = { status: "not-zulip", reason: { message: `${baseUrl} is not a Zulip server: GET ${API_BASE_PATH}/server_settings ${notZulip}`, answered: String(run.settings.answer.status) } };
+    else {
+      const level = field(run.settings, "zulip_feature_level");
+      if (Number.isInteger(level)) run.featureLevel = level as number;
+      run.zulipVersion = field(run.settings, "zulip_version") as string;
+      emit({ type: "start", target, contract, judgedAgainst: judged(), total: cases.length });
+      if (loginCase) await contexts.get(loginCase.check.id)!.login();
+    }
+  } catch (error) {
+    if (error instanceof ServerUnreachable) unreachable = error.message;
+    else if (error instanceof RunStopped) stop = { status: error.status, reason: error.reason };
+    else if (!CaseContext.isAborted(error)) throw error;
+  }
+
   for (const [i, { check, selected, reason }] of cases.entries()) {
     let result: CaseResult;
     if (!selected) result = notRun(check, reason);
     else if (unreachable !== undefined) result = notRun(check, "not checked because the server could not be reached");
+    else if (stop !== undefined) result = notRun(check, `not checked because the run stopped: ${stop.status}`);
     else {
       emit({ type: "case-start", caseId: check.id, index: i + 1, total: cases.length });
-      const outcome = await runCase(check, run);
+      const outcome = await runCase(check, run, contexts.get(check.id)!);
       if (outcome === "unreachable") {
         unreachable = run.unreachable;
         result = notRun(check, "not checked because the server could not be reached");
+      } else if (outcome instanceof RunStopped) {
+        stop = { status: outcome.status, reason: outcome.reason };
+        result = notRun(check, `not checked because the run stopped: ${stop.status}`);
       } else {
         result = outcome;
       }
     }
     results.push(result);
-    // Once the server is known to be unreachable, one line says so: no case is shown as if it had been looked at.
-    if (unreachable === undefined) emit({ type: "case-end", result, index: i + 1, total: cases.length });
+    // Once the run cannot go on, one line says why: no case is shown as if it had been looked at.
+    if (unreachable === undefined && stop === undefined) emit({ type: "case-end", result, index: i + 1, total: cases.length });
   }
 
   // Only Zulip's own endpoints: /healthz is this project's, and other servers need not have it.
   const checked = new Set<string>(CASES.flatMap((c) => c.operations));
   const coverage = buildCoverage(validator.operations.filter((op) => checked.has(op.operationId)), run.exchanges, CASES, results);
   const summary = summarize(results, coverage, run.requests);
-  const full: CheckReport = {
+  const halted = unreachable !== undefined || stop !== undefined;
+  const login = await loginIfMade(run);
+  const settings = run.settings?.json;
+  const report: CheckReport = {
     tool: "zulip-auth check",
     contract,
     target,
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
-    status: unreachable !== undefined ? "unreachable" : summary.findings.total > 0 ? "violations" : "conformant",
+    status: unreachable !== undefined ? "unreachable" : stop !== undefined ? stop.status : summary.findings.total > 0 ? "violations" : "conformant",
     ...(unreachable !== undefined ? { unreachable } : {}),
+    ...(stop !== undefined ? { stopped: { ...stop.reason, message: masker.server(stop.reason.message) } } : {}),
+    judgedAgainst: judged(),
     summary,
-    cases: results,
+    cases: results.map((r) => maskResult(r, masker)),
     coverage,
+    advisories: halted ? [] : [...run.advisories.values()].map((a) => ({ ...a, evidence: maskEvidence(a.evidence, masker) })),
+    clients: halted
+      ? []
+      : clientCompatibility({ settings: isObject(settings) ? settings : undefined, login, results }).map((c) => ({ ...c, problems: c.problems.map((p) => masker.server(p)) })),
   };
-  // The password is never in a request's description, but a server may echo it, or a key, in any answer.
-  return scrub(full);
+  return report;
+}
+
+/** Why an answer to server_settings is not a Zulip server's: undefined when it is one. */
+function whyNotZulip(exchange: Exchange): string | undefined {
+  const { status, headers } = exchange.answer;
+  const type = headers.get("content-type") ?? "no Content-Type";
+  if (status !== 200) return `answered ${status} (${type}), where a Zulip server answers 200 with its settings`;
+  if (!isObject(exchange.json)) return `answered ${type} that is not a JSON object`;
+  if (typeof field(exchange, "zulip_version") !== "string") return "answered JSON without a zulip_version";
+  return undefined;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** The run's login, when one was made and answered. */
+async function loginIfMade(run: RunState): Promise<Exchange | undefined> {
+  return run.hasMemo("login") ? run.memo("login", () => Promise.reject(new Error("unreachable"))).catch(() => undefined) : undefined;
+}
+
+/** Server text in a result (expected and actual values) with the secrets hidden; our ids and titles untouched. */
+function maskResult(result: CaseResult, masker: Masker): CaseResult {
+  return { ...result, notes: result.notes.map((n) => masker.keys(n)), findings: result.findings.map((f) => ({ ...f, ...maskEvidence(f, masker) })) };
+}
+
+function maskEvidence<T extends Pick<Finding, "expected" | "actual" | "message">>(f: T, masker: Masker): T {
+  return {
+    ...f,
+    message: masker.keys(f.message),
+    ...(f.expected === undefined ? {} : { expected: masker.server(f.expected) }),
+    ...(f.actual === undefined ? {} : { actual: masker.server(f.actual) }),
+  };
 }
 
 function validateOptions(options: CheckOptions) {
@@ -141,8 +216,7 @@ function validateOptions(options: CheckOptions) {
   return { baseUrl: normalizeBaseUrl(url.href), cases };
 }
 
-async function runCase(check: CheckCase, run: RunState): Promise<CaseResult | "unreachable"> {
-  const ctx = new CaseContext(check.id, run);
+async function runCase(check: CheckCase, run: RunState, ctx: CaseContext): Promise<CaseResult | "unreachable" | RunStopped> {
   const started = performance.now();
   let reason: string | undefined;
   try {
@@ -152,6 +226,7 @@ async function runCase(check: CheckCase, run: RunState): Promise<CaseResult | "u
       run.unreachable = error.message;
       return "unreachable";
     }
+    if (error instanceof RunStopped) return error;
     if (error instanceof NotChecked) reason = `not checked because ${error.message}`;
     else if (!CaseContext.isAborted(error)) throw error;
   }

@@ -4,6 +4,20 @@ import { databaseUrlOption, dbOption, onOff, printRows, withAdmin, type Database
 
 const onOffArg = argument(onOff);
 
+/** An icon URL clients can load: absolute http(s), or a path under the server; "default" ("") for the server's own. */
+const iconArg = argument((value: string): string => {
+  if (value === "default") return "";
+  if (/^\/(?!\/)\S*$/.test(value)) return value;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`not a URL nor a path starting with /: ${value}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error(`the icon URL must be http or https, not ${url.protocol}`);
+  return url.href;
+});
+
 /** `zulip-auth org …`: organisations; the root organisation's subdomain is "". */
 export function orgCommand(): Command {
   const org = new Command("org").description('manage organizations (the root organization\'s subdomain is "")');
@@ -32,6 +46,8 @@ export function orgCommand(): Command {
           active: x.deactivated === 0,
           password_auth: x.email_auth_enabled === 1,
           ldap_auth: x.ldap_auth_enabled === 1,
+          icon_url: x.icon_url ?? "default",
+          description: x.description,
         })),
         o.json === true,
       );
@@ -49,22 +65,30 @@ export function orgCommand(): Command {
   }
   org
     .command("set <subdomain>")
-    .description("change an organization's login settings (at least one of them)")
+    .description("change an organization's settings (at least one of them)")
     .option("--password-auth <on|off>", "email and password login", onOffArg)
     .option("--ldap-auth <on|off>", "LDAP username and password login (needs the server's LDAP settings)", onOffArg)
+    .option("--icon-url <url>", 'the icon clients show (server_settings\' realm_icon): an http(s) URL, a path under the server such as /static/org.png, or "default" for the server\'s own', iconArg)
+    .option("--description <html>", "the description clients show (server_settings' realm_description), as HTML")
     .addOption(dbOption())
     .addOption(databaseUrlOption())
-    .action(async (subdomain: string, o: DatabaseOptions & { passwordAuth?: boolean; ldapAuth?: boolean }, command: Command) => {
-      if (o.passwordAuth === undefined && o.ldapAuth === undefined) command.error("error: give --password-auth, --ldap-auth or both");
+    .action(async (subdomain: string, o: DatabaseOptions & { passwordAuth?: boolean; ldapAuth?: boolean; iconUrl?: string; description?: string }, command: Command) => {
+      if (o.passwordAuth === undefined && o.ldapAuth === undefined && o.iconUrl === undefined && o.description === undefined) {
+        command.error("error: give at least one of --password-auth, --ldap-auth, --icon-url, --description");
+      }
       await withAdmin(o, (a) =>
         a.setOrganization(subdomain, {
           ...(o.passwordAuth === undefined ? {} : { email_auth_enabled: o.passwordAuth ? 1 : 0 }),
           ...(o.ldapAuth === undefined ? {} : { ldap_auth_enabled: o.ldapAuth ? 1 : 0 }),
+          ...(o.iconUrl === undefined ? {} : { icon_url: o.iconUrl || null }),
+          ...(o.description === undefined ? {} : { description: o.description }),
         }),
       );
       const changes = [
         ...(o.passwordAuth === undefined ? [] : [`password login ${o.passwordAuth ? "on" : "off"}`]),
         ...(o.ldapAuth === undefined ? [] : [`LDAP login ${o.ldapAuth ? "on" : "off"}`]),
+        ...(o.iconUrl === undefined ? [] : [`icon ${o.iconUrl || "the server's default"}`]),
+        ...(o.description === undefined ? [] : ["description set"]),
       ];
       console.log(`organization "${subdomain}": ${changes.join(", ")}`);
     });

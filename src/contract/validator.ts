@@ -1,7 +1,7 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import type { OpenAPIV3_1 } from "openapi-types";
-import { loadContract, toPointer, type LoadedContract } from "./spec.ts";
+import { loadContract, parsePointer, toPointer, type LoadedContract } from "./spec.ts";
 
 // ajv-formats is CommonJS; under NodeNext its function sits on `.default`.
 const addFormats = addFormatsModule.default;
@@ -52,6 +52,33 @@ export interface OperationInfo {
   statuses: number[];
 }
 
+/**
+ * `zulip`: what every real Zulip sends (elements marked `x-zulip-auth-strict` are not required, those marked
+ * `x-zulip-only` are allowed); `strict`: zulip-auth's own promises too (the reverse). See the contract's
+ * info.description, "Two levels in one contract".
+ */
+export type ContractLevel = "zulip" | "strict";
+
+/** Which view of the contract to judge by: the level, and the Zulip feature level the server reports. */
+export interface JudgeOptions {
+  /** Default `strict`: this project's own tests hold its server to every promise. */
+  level?: ContractLevel;
+  /** Properties marked `x-zulip-feature-level` above it are not required. Default: the latest. */
+  featureLevel?: number;
+}
+
+/** How serious an advisory is; none changes the exit code. */
+export type AdvisorySeverity = "low" | "medium" | "high";
+
+/** An answer that meets Zulip's level but not the strict promise the contract annotates with `x-advisory`. */
+export interface Advisory {
+  id: string;
+  severity: AdvisorySeverity;
+  advice: string;
+  /** The strict-level violation behind it. */
+  violation: Violation;
+}
+
 /** Validates responses and values against the contract. */
 export interface ContractValidator {
   contract: LoadedContract;
@@ -59,7 +86,9 @@ export interface ContractValidator {
   /** The operation with this id; throws on an id the contract does not have (a programming error). */
   operation(operationId: string): OperationInfo;
   /** Every way `answer` breaks the contract for `operationId`; empty when it conforms. */
-  validateResponse(operationId: string, answer: Answer): Violation[];
+  validateResponse(operationId: string, answer: Answer, options?: JudgeOptions): Violation[];
+  /** The advisories of an answer: strict-level violations the Zulip level accepts, where the contract has an `x-advisory`. */
+  adviseResponse(operationId: string, answer: Answer, options?: Omit<JudgeOptions, "level">): Advisory[];
   /** Validates a value against the schema at a pointer of the contract (used for the document's examples). */
   validateValue(schemaPointer: string, value: unknown): string[];
 }
@@ -89,8 +118,74 @@ function newAjv(coerceTypes: boolean) {
   return ajv;
 }
 
+const STRICT_MARK = "x-zulip-auth-strict";
+const ZULIP_ONLY_MARK = "x-zulip-only";
+const FEATURE_LEVEL_MARK = "x-zulip-feature-level";
+const ADVISORY_MARK = "x-advisory";
+
+type Node = Record<string, unknown>;
+const isNode = (value: unknown): value is Node => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/**
+ * One level's view of the dereferenced contract: the nodes the level does not hold dropped, properties newer
+ * than the feature level no longer required, and every `x-` key removed (Ajv's strict mode refuses them).
+ * At the Zulip level a strict header or schema is dropped; a strict media type, response or operation stays
+ * declared, as a stricter answer is still a Zulip answer. At the strict level every Zulip-only node is dropped.
+ */
+export function contractView(doc: object, level: ContractLevel, featureLevel: number): object {
+  const copy = structuredClone(doc) as Node;
+  const drops = (child: unknown, container: "headers" | "allOf" | "other") =>
+    isNode(child) && (level === "strict" ? child[ZULIP_ONLY_MARK] === true : child[STRICT_MARK] === true && container !== "other");
+  // First pass: requirements by feature level (reads the marks before the second pass strips them).
+  const seen = new Set<object>();
+  const requireByLevel = (node: unknown): void => {
+    if (typeof node !== "object" || node === null || seen.has(node)) return;
+    seen.add(node);
+    if (isNode(node) && isNode(node.properties) && Array.isArray(node.required)) {
+      const properties = node.properties;
+      node.required = node.required.filter((name) => {
+        const since = (properties[name as string] as Node | undefined)?.[FEATURE_LEVEL_MARK];
+        return !(typeof since === "number" && since > featureLevel);
+      });
+    }
+    for (const child of Object.values(node)) requireByLevel(child);
+  };
+  requireByLevel(copy);
+  const pruned = new Set<object>();
+  const prune = (node: unknown): void => {
+    if (typeof node !== "object" || node === null || pruned.has(node)) return;
+    pruned.add(node);
+    if (Array.isArray(node)) return node.forEach(prune);
+    for (const [key, child] of Object.entries(node)) {
+      if (key.startsWith("x-")) delete (node as Node)[key];
+      else if (key === "headers" && isNode(child)) {
+        for (const [name, header] of Object.entries(child)) if (drops(header, "headers")) delete child[name];
+        prune(child);
+      } else if (key === "allOf" && Array.isArray(child)) {
+        (node as Node)[key] = child.filter((member) => !drops(member, "allOf"));
+        prune((node as Node)[key]);
+      } else if (isNode(child) && drops(child, "other")) delete (node as Node)[key];
+      else prune(child);
+    }
+  };
+  prune(copy);
+  return copy;
+}
+
 function buildValidator(contract: LoadedContract): ContractValidator {
-  const doc = contract.dereferenced;
+  const views = new Map<string, OpenAPIV3_1.Document>();
+  const view = (options: JudgeOptions = {}): OpenAPIV3_1.Document => {
+    const level = options.level ?? "strict";
+    const featureLevel = options.featureLevel ?? Number.POSITIVE_INFINITY;
+    const key = `${level} ${featureLevel}`;
+    let found = views.get(key);
+    if (!found) {
+      found = contractView(contract.dereferenced, level, featureLevel) as OpenAPIV3_1.Document;
+      views.set(key, found);
+    }
+    return found;
+  };
+  const doc = view();
   const bodyAjv = newAjv(false);
   const headerAjv = newAjv(true);
   const compiled = new Map<object, ValidateFunction>();
@@ -105,7 +200,6 @@ function buildValidator(contract: LoadedContract): ContractValidator {
 
   const operations: OperationInfo[] = [];
   const byId = new Map<string, { info: OperationInfo; op: OpenAPIV3_1.OperationObject }>();
-  const operationHeaders = new Map<string, Set<string>>();
   for (const [path, item] of Object.entries(doc.paths ?? {})) {
     for (const method of METHODS) {
       const op = item?.[method];
@@ -116,8 +210,6 @@ function buildValidator(contract: LoadedContract): ContractValidator {
       const info = { operationId: op.operationId, method: method.toUpperCase(), path, statuses };
       operations.push(info);
       byId.set(op.operationId, { info, op });
-      const names = Object.values(op.responses ?? {}).flatMap((r) => Object.keys((r as OpenAPIV3_1.ResponseObject).headers ?? {}));
-      operationHeaders.set(op.operationId, new Set(names.map((n) => n.toLowerCase())));
     }
   }
 
@@ -127,8 +219,15 @@ function buildValidator(contract: LoadedContract): ContractValidator {
     return found;
   };
 
-  function validateResponse(operationId: string, answer: Answer): Violation[] {
-    const { info, op } = operation(operationId);
+  /** The operation as a view of the contract has it. */
+  const operationIn = (operationId: string, options: JudgeOptions) => {
+    const { info } = operation(operationId);
+    const op = (view(options).paths?.[info.path] as Record<string, OpenAPIV3_1.OperationObject>)[info.method.toLowerCase()]!;
+    return { info, op };
+  };
+
+  function validateResponse(operationId: string, answer: Answer, options: JudgeOptions = {}): Violation[] {
+    const { info, op } = operationIn(operationId, options);
     const responsePtr = ["paths", info.path, info.method.toLowerCase(), "responses", String(answer.status)];
     const violation = (
       id: ViolationId,
@@ -188,7 +287,8 @@ function buildValidator(contract: LoadedContract): ContractValidator {
     // A header the operation declares for other statuses but not this one (rate-limit headers on an answer
     // that was not counted, say) is drift the contract should show.
     const declaredHere = new Set(Object.keys(response.headers ?? {}).map((h) => h.toLowerCase()));
-    for (const name of operationHeaders.get(operationId) ?? []) {
+    const operationHeaders = new Set(Object.values(op.responses ?? {}).flatMap((r) => Object.keys((r as OpenAPIV3_1.ResponseObject).headers ?? {}).map((n) => n.toLowerCase())));
+    for (const name of operationHeaders) {
       if (!declaredHere.has(name) && answer.headers.has(name)) {
         found.push(
           violation("header-undeclared", `header ${name} is not declared for status ${answer.status}`, `header:${name}`, [...responsePtr, "headers"], {
@@ -251,6 +351,35 @@ function buildValidator(contract: LoadedContract): ContractValidator {
     return (validate.errors ?? []).map((e) => toSchemaError(e, body));
   }
 
+  function adviseResponse(operationId: string, answer: Answer, options: Omit<JudgeOptions, "level"> = {}): Advisory[] {
+    const key = (v: Violation) => `${v.id} ${v.responsePointer}`;
+    const zulip = new Set(validateResponse(operationId, answer, { ...options, level: "zulip" }).map(key));
+    const advisories: Advisory[] = [];
+    for (const violation of validateResponse(operationId, answer, { ...options, level: "strict" })) {
+      if (zulip.has(key(violation))) continue;
+      const annotation = advisoryFor(violation, answer);
+      if (annotation) advisories.push({ ...annotation, violation });
+    }
+    return advisories;
+  }
+
+  /** The `x-advisory` of the node a strict violation points at (or its nearest ancestor); for a media type, the answer's. */
+  function advisoryFor(violation: Violation, answer: Answer): Omit<Advisory, "violation"> | undefined {
+    const segments = parsePointer(violation.specPointer);
+    const at = (path: string[]) => path.reduce<unknown>((n, s) => (isNode(n) ? n[s] : undefined), contract.raw);
+    if (violation.id === "content-type-undeclared") {
+      const essence = (answer.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+      const media = at([...segments, essence]);
+      return isNode(media) ? readAdvisory(media[ADVISORY_MARK]) : undefined;
+    }
+    for (let n = segments.length; n > 0; n--) {
+      const node = at(segments.slice(0, n));
+      const found = isNode(node) ? readAdvisory(node[ADVISORY_MARK]) : undefined;
+      if (found) return found;
+    }
+    return undefined;
+  }
+
   function validateValue(schemaPointer: string, value: unknown): string[] {
     const segments = schemaPointer.replace(/^#\//, "").split("/").map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
     const schema = segments.reduce<unknown>((n, s) => (n as Record<string, unknown> | undefined)?.[s], doc);
@@ -258,7 +387,13 @@ function buildValidator(contract: LoadedContract): ContractValidator {
     return schemaErrors(schema, value).map((e) => `${e.responsePointer || "/"}: ${e.message}`);
   }
 
-  return { contract, operations, operation: (id) => operation(id).info, validateResponse, validateValue };
+  return { contract, operations, operation: (id) => operation(id).info, validateResponse, adviseResponse, validateValue };
+}
+
+function readAdvisory(value: unknown): Omit<Advisory, "violation"> | undefined {
+  if (!isNode(value) || typeof value.id !== "string" || typeof value.advice !== "string") return undefined;
+  const severity = value.severity === "high" || value.severity === "medium" ? value.severity : "low";
+  return { id: value.id, severity, advice: value.advice };
 }
 
 interface SchemaError {

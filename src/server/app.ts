@@ -13,6 +13,7 @@ import { internalError, methodNotAllowed, notFound, payloadTooLarge, serviceUnav
 import { devFetchApiKey } from "./routes/dev-fetch-api-key.ts";
 import { fetchApiKey } from "./routes/fetch-api-key.ts";
 import { health } from "./routes/health.ts";
+import { DEFAULT_REALM_ICON_PATH, realmIcon } from "./routes/realm-icon.ts";
 import { serverSettings } from "./routes/server-settings.ts";
 
 /** The Hono app: Zulip's login endpoints under /api/v1, built from its dependencies. */
@@ -51,8 +52,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   api.post("/dev_fetch_api_key", loginAttempt(deps, "dev_fetch_api_key"), limit, devFetchApiKey(deps));
   api.all("/dev_fetch_api_key", () => methodNotAllowed(["POST"]).toResponse());
   api.get("/server_settings", serverSettings(deps));
-  api.all("/server_settings", () => methodNotAllowed(["GET"]).toResponse());
+  // Django's require_safe, as Zulip routes server_settings: GET and HEAD (Hono answers HEAD with the GET handler).
+  api.all("/server_settings", () => methodNotAllowed(["GET", "HEAD"]).toResponse());
   app.route(API_BASE_PATH, api);
+  app.get(DEFAULT_REALM_ICON_PATH, realmIcon());
   app.get("/healthz", health(deps));
   app.all("/healthz", () => methodNotAllowed(["GET"]).toResponse());
   if (deps.metrics && deps.config.metrics) {

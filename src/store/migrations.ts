@@ -77,6 +77,13 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         FOR EACH STATEMENT EXECUTE FUNCTION zulip_auth_organizations_changed()`.execute(db);
     },
   },
+  "0005-organization-icon-and-description": {
+    // server_settings' realm_icon (null: the server's default icon) and realm_description (rendered HTML).
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable("organizations").addColumn("icon_url", "text").execute();
+      await db.schema.alterTable("organizations").addColumn("description", "text", (c) => c.notNull().defaultTo("")).execute();
+    },
+  },
   };
 }
 

@@ -10,6 +10,10 @@ export interface OrganizationsTable {
   deactivated: number;
   email_auth_enabled: number;
   ldap_auth_enabled: number;
+  /** The icon's URL as the operator set it; null for the server's default icon. */
+  icon_url: Generated<string | null>;
+  /** Rendered HTML, shown by clients next to the login form. */
+  description: Generated<string>;
   created_at: string;
 }
 

@@ -21,7 +21,7 @@ export class StoreError extends Error {
 export const API_KEY_TAKEN = "that API key is taken";
 
 /** Fields of an organisation that can change after it is created. */
-export type OrganizationPatch = Partial<Pick<Organization, "name" | "deactivated" | "email_auth_enabled" | "ldap_auth_enabled">>;
+export type OrganizationPatch = Partial<Pick<Organization, "name" | "deactivated" | "email_auth_enabled" | "ldap_auth_enabled" | "icon_url" | "description">>;
 
 /** Which audit rows to list: every field given must match; `since` is an ISO time. */
 export interface LoginAttemptFilter {

@@ -20,7 +20,7 @@ export function listenOverHttp(fetch: FetchLike, store: Store): Promise<RunningS
 /** The base URL the in-process app answers as the root organisation. */
 export const IN_PROCESS_URL = "http://zulip.test";
 
-/** Runs the checker with iago's credentials against a fetch function. */
+/** Runs the checker with iago's credentials against a fetch function (at the Zulip level unless `strict`). */
 export function check(fetch: FetchLike, options: Partial<CheckOptions> = {}): Promise<CheckReport> {
   return checkServer({ baseUrl: IN_PROCESS_URL, username: USERS.iago.email, password: USERS.iago.password, fetch, ...options });
 }
@@ -49,8 +49,11 @@ export async function rewriteJson(
   change: (body: Record<string, unknown>) => unknown,
   init: { status?: number; headers?: Record<string, string | null> } = {},
 ): Promise<Response> {
-  const body = change((await response.json()) as Record<string, unknown>);
+  const text = await response.text();
   const headers = new Headers(response.headers);
+  // A HEAD answer has no body to rewrite.
+  if (text === "") return new Response(null, { status: response.status, headers });
+  const body = change(JSON.parse(text) as Record<string, unknown>);
   for (const [name, value] of Object.entries(init.headers ?? {})) {
     if (value === null) headers.delete(name);
     else headers.set(name, value);

@@ -9,6 +9,8 @@ export interface CheckCase {
   operations: OperationId[];
   /** The declared statuses this case expects to see; explains the coverage table's gaps. */
   provokes: Partial<Record<OperationId, number[]>>;
+  /** Whether it needs the login with the given password (made once, before every case, and stopping the run if refused). */
+  usesPassword?: boolean;
   run(ctx: CaseContext): Promise<void>;
 }
 

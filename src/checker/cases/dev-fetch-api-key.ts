@@ -31,12 +31,19 @@ async function checkDevelopmentLogin(ctx: CaseContext, exchange: Exchange): Prom
   if (ctx.expectStatus(unknown, 401, "no such user")) ctx.expectField(unknown, "/code", "AUTHENTICATION_FAILED", example(401, "authentication-failed"));
 }
 
+/** A production Zulip has no dev_fetch_api_key route: Django's HTML 404, for every method. */
+function noSuchRoute(ctx: CaseContext, exchange: Exchange): boolean {
+  if (exchange.answer.status !== 404 || exchange.json !== undefined) return false;
+  ctx.note("production server: there is no dev_fetch_api_key route (an HTML 404, as a production Zulip answers)");
+  return true;
+}
+
 export const devFetchApiKeyCases: CheckCase[] = [
   {
     id: "dev-fetch-api-key.production-refuses",
-    title: "dev_fetch_api_key refuses (400) unless server_settings advertises development login",
+    title: "dev_fetch_api_key refuses (400, or no such route) unless server_settings advertises development login",
     operations: ["dev-fetch-api-key"],
-    provokes: { "dev-fetch-api-key": [200, 400, 401] },
+    provokes: { "dev-fetch-api-key": [200, 400, 401, 404] },
     async run(ctx) {
       const settings = await settingsBody(ctx);
       const methods = settings?.authentication_methods as { dev?: unknown } | undefined;
@@ -52,6 +59,7 @@ export const devFetchApiKeyCases: CheckCase[] = [
         });
         return;
       }
+      if (noSuchRoute(ctx, exchange)) return;
       if (!ctx.expectStatus(exchange, 400, "development login is off")) return;
       ctx.expectField(exchange, "/code", "BAD_REQUEST", example(400, "dev-auth-disabled"));
       if (advertised) ctx.note("server_settings advertises development login (authentication_methods.dev) but dev_fetch_api_key refuses it");
@@ -59,12 +67,13 @@ export const devFetchApiKeyCases: CheckCase[] = [
   },
   {
     id: "dev-fetch-api-key.get-not-allowed",
-    title: "GET dev_fetch_api_key → 405 with Allow: POST",
+    title: "GET dev_fetch_api_key → 405 with Allow: POST (or no such route on a production server)",
     operations: ["dev-fetch-api-key"],
-    provokes: { "dev-fetch-api-key": [405] },
+    provokes: { "dev-fetch-api-key": [404, 405] },
     async run(ctx) {
       const { body: _body, ...get } = devSpec(ctx.username, "GET");
       const exchange = await ctx.send({ ...get, method: "GET" });
+      if (noSuchRoute(ctx, exchange)) return;
       if (ctx.expectStatus(exchange, 405)) expectAllowedMethod(ctx, exchange, "POST", [...DEV_FETCH, "responses", "405"]);
     },
   },

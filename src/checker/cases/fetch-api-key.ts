@@ -17,13 +17,43 @@ const fetchSpec = (fields: [string, FieldValue][], extra: Partial<RequestSpec> =
   ...extra,
 });
 
-/** A wrong password for the given account, once per run, then a good login so the account's attempt counter starts over. */
+/** A wrong password for the given account, once per run: the run's one counted failure on the real username. */
 export function wrongPassword(ctx: CaseContext): Promise<Exchange> {
-  return ctx.memo("wrong-password", async () => {
-    const wrong = await ctx.send(loginSpec(ctx.username, ctx.wrongPassword, "wrong password"));
-    await ctx.send(loginSpec(ctx.username, ctx.password, "good login, so the account's failed-attempt counter starts over"));
-    return wrong;
-  });
+  return ctx.memo("wrong-password", () => loginSpec(ctx.username, ctx.wrongPassword, "wrong password (the run's one failed attempt on this account)"));
+}
+
+/** Zulip's feature levels of what a login answer holds (the contract's x-zulip-feature-level). */
+export const USER_ID_SINCE = 171;
+export const IGNORED_PARAMETERS_SINCE = 167;
+
+/** The username with its letters' case swapped; undefined when it is not an email or has no letter. */
+export function otherCase(username: string): string | undefined {
+  if (!username.includes("@")) return undefined;
+  const swapped = [...username].map((c) => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase())).join("");
+  return swapped === username ? undefined : swapped;
+}
+
+/**
+ * The run's second (and last) successful login: the username in another case (Zulip compares emails without
+ * case), in the query string, with unused parameters in the body and the query string. Made once, after the
+ * wrong password, so that a success clears the account's failed attempt on servers that count per string.
+ */
+export function secondLogin(ctx: CaseContext): Promise<Exchange> {
+  return ctx.memo("second-login", () =>
+    fetchSpec([["username", otherCase(ctx.username) ?? ctx.username], ["password", ctx.password], ["zulip_auth_check_b", "1"], ["client", "zulip-auth-check"]], {
+      query: [["zulip_auth_check_a", "1"]],
+      label: "second login: the username in another case, with unused parameters",
+    }),
+  );
+}
+
+/** The second login's answer, or "not checked" when it was not a 200 with a key. */
+async function successfulSecondLogin(ctx: CaseContext): Promise<Exchange> {
+  const second = await secondLogin(ctx);
+  if (second.answer.status !== 200 || typeof field(second, "api_key") !== "string") {
+    ctx.notChecked(`the second login did not succeed (it was answered ${second.answer.status}; see fetch-api-key.case-insensitive)`);
+  }
+  return second;
 }
 
 /** The answer's key compared with the login's: `key-changed` when they differ. */
@@ -43,25 +73,23 @@ async function loginKey(ctx: CaseContext): Promise<string> {
   return (await ctx.successfulLogin()).json.api_key;
 }
 
+/** A throwaway login (no account has the address) whose parameters travel as `how` says: Zulip answers 401 once it read them. */
+async function expectParametersRead(ctx: CaseContext, spec: RequestSpec, how: string): Promise<void> {
+  const exchange = await ctx.send(spec);
+  if (ctx.expectStatus(exchange, 401, `${how}: an unknown user, once the parameters are read`)) {
+    ctx.expectField(exchange, "/code", "AUTHENTICATION_FAILED", example(401, "authentication-failed"));
+  }
+}
+
 export const fetchApiKeyCases: CheckCase[] = [
   {
     id: "fetch-api-key.success",
     title: "the given credentials log in: 200 with the user's key",
     operations: ["fetch-api-key"],
     provokes: { "fetch-api-key": [200] },
+    usesPassword: true,
     async run(ctx) {
       ctx.expectStatus(await ctx.login(), 200, "the given credentials");
-    },
-  },
-  {
-    id: "fetch-api-key.same-key",
-    title: "a second login returns the same key",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [200] },
-    async run(ctx) {
-      const key = await loginKey(ctx);
-      const second = await ctx.send(loginSpec(ctx.username, ctx.password, "second login"));
-      if (ctx.expectStatus(second, 200)) expectSameKey(ctx, second, key, "a second login");
     },
   },
   {
@@ -69,6 +97,7 @@ export const fetchApiKeyCases: CheckCase[] = [
     title: "email and user_id have their types, and the email is the account's",
     operations: ["fetch-api-key"],
     provokes: { "fetch-api-key": [200] },
+    usesPassword: true,
     async run(ctx) {
       const login = await ctx.successfulLogin();
       const { email, user_id: userId } = login.json;
@@ -84,58 +113,23 @@ export const fetchApiKeyCases: CheckCase[] = [
           actual: email,
         });
       }
+      if (ctx.below(USER_ID_SINCE)) {
+        if (userId !== undefined) ctx.note(`user_id was sent, though feature level ${USER_ID_SINCE} (Zulip 7.0) added it`);
+        else return ctx.note(`no user_id: the server's feature level is below ${USER_ID_SINCE} (Zulip 7.0), which added it`);
+      }
       if (typeof userId !== "number" || !Number.isInteger(userId) || userId < 1) {
         ctx.fail(login, "unexpected-value", "user_id should be a positive integer", { spec: [...SUCCESS, "user_id"], pointer: "/user_id", expected: "an integer ≥ 1", actual: JSON.stringify(userId) ?? "(absent)" });
       }
     },
   },
   {
-    id: "fetch-api-key.ignored-parameters",
-    title: "unused parameters (body and query string, never `client`) are listed sorted in ignored_parameters_unsupported",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [200] },
-    async run(ctx) {
-      const key = await loginKey(ctx);
-      const exchange = await ctx.send(
-        fetchSpec(
-          [["username", ctx.username], ["password", ctx.password], ["zulip_auth_check_b", "1"], ["client", "zulip-auth-check"]],
-          { query: [["zulip_auth_check_a", "1"]], label: "with unused parameters" },
-        ),
-      );
-      if (!ctx.expectStatus(exchange, 200)) return;
-      ctx.expectField(exchange, "/ignored_parameters_unsupported", ["zulip_auth_check_a", "zulip_auth_check_b"], [...SUCCESS, "ignored_parameters_unsupported", "description"]);
-      expectSameKey(ctx, exchange, key, "a login with unused parameters");
-    },
-  },
-  {
-    id: "fetch-api-key.multipart",
-    title: "a multipart/form-data body is accepted (zulip-js sends one)",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [200] },
-    async run(ctx) {
-      const key = await loginKey(ctx);
-      const exchange = await ctx.send({ ...fetchSpec([["username", ctx.username], ["password", ctx.password]]), body: { kind: "multipart", fields: [["username", ctx.username], ["password", ctx.password]] }, label: "multipart" });
-      if (ctx.expectStatus(exchange, 200, "multipart/form-data is declared")) expectSameKey(ctx, exchange, key, "a multipart login");
-    },
-  },
-  {
-    id: "fetch-api-key.query-string",
-    title: "parameters in the query string are accepted (the username there; the password stays in the body)",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [200] },
-    async run(ctx) {
-      const key = await loginKey(ctx);
-      // Only the username goes in the URL: proxies and access logs keep URLs, and the password is real.
-      const exchange = await ctx.send({ ...fetchSpec([["password", ctx.password]]), query: [["username", ctx.username]], label: "query string" });
-      if (ctx.expectStatus(exchange, 200, "parameters are read from the query string too")) expectSameKey(ctx, exchange, key, "a query-string login");
-    },
-  },
-  {
     id: "fetch-api-key.wrong-password",
-    title: "a wrong password → 401 AUTHENTICATION_FAILED",
+    title: "a wrong password → 401 AUTHENTICATION_FAILED (the run's one failed attempt on the account)",
     operations: ["fetch-api-key"],
     provokes: { "fetch-api-key": [401] },
+    usesPassword: true,
     async run(ctx) {
+      await ctx.successfulLogin();
       const exchange = await wrongPassword(ctx);
       if (ctx.expectStatus(exchange, 401)) ctx.expectField(exchange, "/code", "AUTHENTICATION_FAILED", example(401, "authentication-failed"));
     },
@@ -145,8 +139,11 @@ export const fetchApiKeyCases: CheckCase[] = [
     title: "an unknown user gets the same status, code and message as a wrong password",
     operations: ["fetch-api-key"],
     provokes: { "fetch-api-key": [401] },
+    usesPassword: true,
     async run(ctx) {
+      await ctx.successfulLogin();
       const wrong = await wrongPassword(ctx);
+      if (wrong.answer.status === 429) ctx.notChecked("the wrong-password attempt was refused by the rate limit, so there is nothing to compare with");
       const unknown = await ctx.send(loginSpec(ctx.throwawayEmail(), ctx.wrongPassword, "unknown user (a throwaway address)"));
       const shape = (e: Exchange) => {
         const body = (typeof e.json === "object" && e.json !== null ? e.json : {}) as Record<string, unknown>;
@@ -161,6 +158,64 @@ export const fetchApiKeyCases: CheckCase[] = [
         expected: `as for a wrong password: ${JSON.stringify(a)}`,
         actual: JSON.stringify(b),
       });
+    },
+  },
+  {
+    id: "fetch-api-key.case-insensitive",
+    title: "the email is compared without case: the username in another case logs in, answered with the stored email",
+    operations: ["fetch-api-key"],
+    provokes: { "fetch-api-key": [200] },
+    usesPassword: true,
+    async run(ctx) {
+      const first = await ctx.successfulLogin();
+      const variant = otherCase(ctx.username);
+      const second = await secondLogin(ctx);
+      if (!variant) ctx.notChecked("the username is not an email address with letters (LDAP login), so its case was not changed");
+      if (!ctx.expectStatus(second, 200, `Zulip finds ${variant} as ${ctx.username}: emails are compared without case`)) return;
+      ctx.expectField(second, "/email", first.json.email, [...SUCCESS, "email", "description"]);
+    },
+  },
+  {
+    id: "fetch-api-key.same-key",
+    title: "a second login returns the same key",
+    operations: ["fetch-api-key"],
+    provokes: { "fetch-api-key": [200] },
+    usesPassword: true,
+    async run(ctx) {
+      const key = await loginKey(ctx);
+      expectSameKey(ctx, await successfulSecondLogin(ctx), key, "a second login");
+    },
+  },
+  {
+    id: "fetch-api-key.ignored-parameters",
+    title: "unused parameters (body and query string, never `client`) are listed sorted in ignored_parameters_unsupported",
+    operations: ["fetch-api-key"],
+    provokes: { "fetch-api-key": [200] },
+    usesPassword: true,
+    async run(ctx) {
+      await ctx.successfulLogin();
+      if (ctx.below(IGNORED_PARAMETERS_SINCE)) ctx.notChecked(`the server's feature level is below ${IGNORED_PARAMETERS_SINCE} (Zulip 7.0), which added ignored_parameters_unsupported`);
+      const second = await successfulSecondLogin(ctx);
+      ctx.expectField(second, "/ignored_parameters_unsupported", ["zulip_auth_check_a", "zulip_auth_check_b"], [...SUCCESS, "ignored_parameters_unsupported", "description"]);
+    },
+  },
+  {
+    id: "fetch-api-key.multipart",
+    title: "a multipart/form-data body is read (zulip-js sends one): a throwaway login → 401, not 400",
+    operations: ["fetch-api-key"],
+    provokes: { "fetch-api-key": [401] },
+    async run(ctx) {
+      const fields: [string, FieldValue][] = [["username", ctx.throwawayEmail()], ["password", throwawayPassword()]];
+      await expectParametersRead(ctx, { ...fetchSpec(fields), body: { kind: "multipart", fields }, label: "multipart, a throwaway address" }, "multipart/form-data is declared");
+    },
+  },
+  {
+    id: "fetch-api-key.query-string",
+    title: "parameters in the query string are read: a throwaway username there → 401, not 400",
+    operations: ["fetch-api-key"],
+    provokes: { "fetch-api-key": [401] },
+    async run(ctx) {
+      await expectParametersRead(ctx, { ...fetchSpec([["password", throwawayPassword()]]), query: [["username", ctx.throwawayEmail()]], label: "username in the query string, a throwaway address" }, "parameters are read from the query string too");
     },
   },
   {
@@ -181,7 +236,7 @@ export const fetchApiKeyCases: CheckCase[] = [
     operations: ["fetch-api-key"],
     provokes: { "fetch-api-key": [400] },
     async run(ctx) {
-      const exchange = await ctx.send(fetchSpec([["username", ctx.username]], { label: "username only" }));
+      const exchange = await ctx.send(fetchSpec([["username", ctx.throwawayEmail()]], { label: "username only (a throwaway address)" }));
       if (!ctx.expectStatus(exchange, 400)) return;
       ctx.expectField(exchange, "/code", "REQUEST_VARIABLE_MISSING", example(400, "missing-password"));
       ctx.expectField(exchange, "/var_name", "password", example(400, "missing-password"));
@@ -193,7 +248,7 @@ export const fetchApiKeyCases: CheckCase[] = [
     operations: ["fetch-api-key"],
     provokes: { "fetch-api-key": [400] },
     async run(ctx) {
-      const exchange = await ctx.send({ ...fetchSpec([]), body: { kind: "json", fields: [["username", ctx.username], ["password", ctx.password]] }, label: "JSON body" });
+      const exchange = await ctx.send({ ...fetchSpec([]), body: { kind: "json", fields: [["username", ctx.throwawayEmail()], ["password", throwawayPassword()]] }, label: "JSON body, a throwaway address" });
       if (!ctx.expectStatus(exchange, 400, "a JSON body is not read at all")) return;
       ctx.expectField(exchange, "/code", "REQUEST_VARIABLE_MISSING", example(400, "missing-username"));
       ctx.expectField(exchange, "/var_name", "username", example(400, "missing-username"));

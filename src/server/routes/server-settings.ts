@@ -9,6 +9,7 @@ import { publicOrigins } from "../public-origin.ts";
 import { requestHeader } from "../request-header.ts";
 import { jsonText } from "../respond.ts";
 import { userAgentName } from "../user-agent.ts";
+import { DEFAULT_REALM_ICON_PATH } from "./realm-icon.ts";
 
 /**
  * The Zulip release whose fetch_api_key behaviour this server reproduces. zulip-flutter refuses servers below
@@ -17,12 +18,12 @@ import { userAgentName } from "../user-agent.ts";
 export const ZULIP_VERSION = "10.0";
 export const ZULIP_FEATURE_LEVEL = 371;
 
-/** The answer's text around its two realm URLs, which come from the request. */
-type Template = [before: string, between: string, after: string];
+/** The answer's text around each place the realm URL stands (realm_url, realm_uri, a realm_icon under it). */
+type Template = string[];
 
 /** Stands for the realm URL while a template is serialised; JSON-escaped, so no real URL can look like it. */
 const URL_SLOT = "\u0000realm_url\u0000";
-const URL_SLOT_JSON = JSON.stringify(URL_SLOT);
+const URL_SLOT_ESCAPED = JSON.stringify(URL_SLOT).slice(1, -1);
 
 /**
  * GET /api/v1/server_settings: what a client needs before it shows a login form. The answer depends only on
@@ -46,15 +47,14 @@ export function serverSettings(deps: AppDeps) {
     if (!forOrg) templates.set(org!, (forOrg = []));
     const template = (forOrg[incompatible ? 1 : 0] ??= serialise(settingsBody(deps, org, incompatible, URL_SLOT)));
     const origin = publicOrigin(c, subdomain);
-    const body = template ? template[0] + JSON.stringify(origin) + template[1] + JSON.stringify(origin) + template[2] : JSON.stringify(settingsBody(deps, org, incompatible, origin));
+    const body = template.join(JSON.stringify(origin).slice(1, -1));
     return jsonText(200, body + "\n");
   };
 }
 
-/** The body's text split around the URL slot, or undefined if the slot is not there exactly twice (never, in practice). */
-function serialise(body: Schema<"ServerSettings">): Template | undefined {
-  const parts = JSON.stringify(body).split(URL_SLOT_JSON);
-  return parts.length === 3 ? (parts as Template) : undefined;
+/** The body's text split around the URL slot, wherever it stands inside a string. */
+function serialise(body: Schema<"ServerSettings">): Template {
+  return JSON.stringify(body).split(URL_SLOT_ESCAPED);
 }
 
 /** The answer, typed by the contract. */
@@ -84,7 +84,7 @@ function settingsBody(deps: AppDeps, org: Organization | undefined, incompatible
     zulip_feature_level: ZULIP_FEATURE_LEVEL,
     push_notifications_enabled: false,
     is_incompatible: incompatible,
-    ...realmFields(org, { email, ldap }, url),
+    ...realmFields(org, { email, ldap, ldapUsernamesAreEmails: deps.ldap?.usernamesAreEmails === true }, url),
   };
 }
 
@@ -92,14 +92,18 @@ function settingsBody(deps: AppDeps, org: Organization | undefined, incompatible
  * The organisation's fields. On the root domain of a server with no root organisation Zulip still sends the
  * root URL and the server-wide login settings, and leaves out only the name, icon and description.
  */
-function realmFields(org: Organization | undefined, methods: { email: boolean; ldap: boolean }, url: string) {
+function realmFields(org: Organization | undefined, methods: { email: boolean; ldap: boolean; ldapUsernamesAreEmails: boolean }, url: string) {
   const common = {
     realm_uri: url,
     realm_url: url,
     realm_web_public_access_enabled: false,
     email_auth_enabled: methods.email,
-    // LDAP usernames are whatever the directory's filter matches (uid, sAMAccountName…), not emails.
-    require_email_format_usernames: !methods.ldap,
+    // As Zulip's require_email_format_usernames (zproject/backends.py): false only with LDAP login whose
+    // usernames are not emails (the filter matches uid, sAMAccountName… rather than the email attribute).
+    require_email_format_usernames: !(methods.ldap && !methods.ldapUsernamesAreEmails),
   };
-  return org ? { ...common, realm_name: org.name, realm_icon: "", realm_description: "" } : common;
+  if (!org) return common;
+  // A path the operator set (e.g. "/user_avatars/…") is under realm_url, as Zulip's uploaded icons are.
+  const icon = org.icon_url ?? DEFAULT_REALM_ICON_PATH;
+  return { ...common, realm_name: org.name, realm_icon: icon.startsWith("/") ? `${url}${icon}` : icon, realm_description: org.description };
 }
