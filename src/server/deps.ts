@@ -10,5 +10,11 @@ export interface AppDeps extends LoginDeps {
 
 /** Per-request values set by middleware. */
 export interface AppEnv {
-  Variables: { requestId: string; organization?: string };
+  Variables: {
+    requestId: string;
+    organization?: string;
+    /** The client's address (see client-address.ts) and its group, the limiter's key. */
+    clientAddress?: string;
+    addressGroup?: string;
+  };
 }

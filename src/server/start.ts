@@ -4,9 +4,10 @@ import { getRequestListener, RequestError } from "@hono/node-server";
 import { createLdapBackend, type LdapConfig } from "../auth/ldap.ts";
 import { PasswordHasher, type HashParams } from "../auth/password-hasher.ts";
 import { DEFAULT_PASSWORD_POLICY } from "../auth/password-policy.ts";
-import { createMemoryLimiter } from "../auth/memory-limiter.ts";
-import type { AttemptLimiter } from "../auth/rate-limit.ts";
-import { connectRedisLimiter } from "../auth/redis-limiter.ts";
+import type { AttemptLog } from "../auth/attempt-log.ts";
+import { LoginLimiter } from "../auth/login-limiter.ts";
+import { connectRedisLog } from "../auth/redis-attempt-log.ts";
+import { SqlAttemptLog } from "../auth/sql-attempt-log.ts";
 import { safeUrl } from "../safe-url.ts";
 import { DEFAULT_SERVICE_TIMEOUT_MS, openStore } from "../store/open.ts";
 import type { Store } from "../store/store.ts";
@@ -22,7 +23,7 @@ export interface StartOptions {
   /** SQLite file, used unless `databaseUrl` names a PostgreSQL database. */
   db: string;
   databaseUrl?: string | undefined;
-  /** Redis for the rate-limit counters, shared by every instance that names the same one. */
+  /** Redis for the login attempts, shared by every instance that names the same one (else the database). */
   redisUrl?: string | undefined;
   /** Server-wide LDAP settings; organisations turn LDAP login on one by one. */
   ldap?: LdapConfig | undefined;
@@ -56,9 +57,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     timeoutMs,
     onIdleError: (error) => logger.warn({ err: error }, "a database connection broke; it is replaced on next use"),
   });
-  let limiter: AttemptLimiter | undefined;
+  let limiter: LoginLimiter | undefined;
   try {
-    limiter = await rateLimiter(options, config.rateLimit, timeoutMs, logger);
+    limiter = await loginLimiter(options, store, config.limits, timeoutMs, logger);
   } catch (error) {
     await store.close();
     throw error;
@@ -67,7 +68,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   logger.info(
     {
       database: options.databaseUrl ? safeUrl(options.databaseUrl) : "sqlite",
-      rateLimitStore: limiter ? (options.redisUrl ? safeUrl(options.redisUrl) : "memory") : "off",
+      rateLimitStore: limiter ? (options.redisUrl ? safeUrl(options.redisUrl) : "database") : "off",
       ldap: options.ldap ? safeUrl(options.ldap.url) : "off",
     },
     "services",
@@ -79,22 +80,24 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const hasher = new PasswordHasher(options.hashParams);
   await hasher.prepareDummy();
   const app = createApp({ store, hasher, policy: DEFAULT_PASSWORD_POLICY, config, logger, ...(limiter ? { limiter } : {}), ...(ldap ? { ldap } : {}) });
-  return listen(app.fetch, { ...options, ...config, store, logger, ...(limiter?.close ? { onClose: () => limiter.close!() } : {}) });
+  return listen(app.fetch, { ...options, ...config, store, logger, ...(limiter ? { onClose: () => limiter.close() } : {}) });
 }
 
-async function rateLimiter(options: StartOptions, rule: ServerConfig["rateLimit"], timeoutMs: number, logger: Logger): Promise<AttemptLimiter | undefined> {
-  if (!rule) {
+/** The brute-force defence over Redis when given one, else over the store's table; none when every rule is off. */
+async function loginLimiter(options: StartOptions, store: Store, rules: ServerConfig["limits"], timeoutMs: number, logger: Logger): Promise<LoginLimiter | undefined> {
+  if (!rules.userAddress && !rules.address && !rules.user) {
     if (options.redisUrl) logger.warn("the rate limit is off: the Redis URL is not used");
     return undefined;
   }
-  if (!options.redisUrl) return createMemoryLimiter(rule);
-  return connectRedisLimiter(options.redisUrl, rule, {
+  if (!options.redisUrl) return new LoginLimiter(new SqlAttemptLog(store), rules);
+  const log: AttemptLog = await connectRedisLog(options.redisUrl, {
     timeoutMs,
     onStateChange: (state, error) =>
       state === "lost"
         ? logger.error({ err: error, redis: safeUrl(options.redisUrl!) }, "lost the rate-limit store: logins answer 503 until it is back")
         : logger.info({ redis: safeUrl(options.redisUrl!) }, "the rate-limit store is back"),
   });
+  return new LoginLimiter(log, rules);
 }
 
 /** Listens with a node:http server whose timeouts cut off slow or stalled clients. */

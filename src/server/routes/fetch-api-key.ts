@@ -22,7 +22,10 @@ export function fetchApiKey(deps: AppDeps) {
     if (!org) throw invalidSubdomain();
     if (!loginMethods(org, deps).ldap && !isValidEmail(username)) throw badRequest("Enter a valid email address.");
 
-    const result = await passwordLogin(deps, org, username, password);
+    const result = await passwordLogin(deps, org, username, password, {
+      address: c.get("addressGroup") ?? "unknown",
+      uniformErrors: deps.config.uniformErrors,
+    });
     if (!result.ok) throw loginFailure(result.failure, result.rateLimit);
     return respond("fetch-api-key", 200, apiKeySuccess(result.user, params, ["username", "password"]), {
       "Cache-Control": "no-store",
