@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createMemoryLimiter } from "../src/auth/memory-limiter.ts";
 import { createLogger } from "../src/server/logger.ts";
 import { fuzzRequest, toRequest } from "./helpers/fuzz.ts";
 import { conformant, createTestServer, form, multipart, USERS } from "./helpers/harness.ts";
@@ -18,7 +17,7 @@ describe("structured logs", () => {
   });
 
   it("never holds a password, an API key or an Authorization value, across a full suite of requests", async () => {
-    const s = await createTestServer({ limiter: createMemoryLimiter() });
+    const s = await createTestServer({ limits: {} });
     const secrets = new Set<string>(Object.values(USERS).flatMap((u) => [u.password]));
     const authorization = `Basic ${btoa(`${USERS.iago.email}:not-a-real-key-but-secret`)}`;
     secrets.add(authorization.slice(6));

@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { AdminError } from "../admin/admin.ts";
 import { checkCommand } from "./check.ts";
 import { CommandExit } from "./exit.ts";
+import { limitsCommand } from "./limits.ts";
 import { loginCommand } from "./login.ts";
 import { orgCommand } from "./org.ts";
 import { PasswordInputError } from "./password-input.ts";
@@ -15,7 +16,7 @@ export function buildProgram(): Command {
     .version("0.1.0")
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [serveCommand(), demoCommand(), orgCommand(), userCommand(), loginCommand(), checkCommand()]) program.addCommand(command);
+  for (const command of [serveCommand(), demoCommand(), orgCommand(), userCommand(), limitsCommand(), loginCommand(), checkCommand()]) program.addCommand(command);
   // Sub-commands inherit neither exitOverride nor the help-after-error setting: apply them everywhere.
   const configure = (c: Command) => {
     c.exitOverride().showHelpAfterError();

@@ -4,7 +4,9 @@ import { Admin } from "../../src/admin/admin.ts";
 import { PasswordHasher, type HashParams } from "../../src/auth/password-hasher.ts";
 import { DEFAULT_PASSWORD_POLICY } from "../../src/auth/password-policy.ts";
 import type { LdapBackend } from "../../src/auth/ldap.ts";
-import type { AttemptLimiter } from "../../src/auth/rate-limit.ts";
+import { LoginLimiter } from "../../src/auth/login-limiter.ts";
+import { DEFAULT_LIMIT_RULES, type LimitRules } from "../../src/auth/rate-limit.ts";
+import { SqlAttemptLog } from "../../src/auth/sql-attempt-log.ts";
 import { createApp } from "../../src/server/app.ts";
 import { DEFAULT_CONFIG, type ServerConfig } from "../../src/server/config.ts";
 import type { AppEnv } from "../../src/server/deps.ts";
@@ -31,13 +33,25 @@ export interface TestServer {
   store: Store;
   admin: Admin;
   logLines: string[];
-  /** app.request with a default Host of the root organisation. */
-  request(path: string, init?: RequestInit & { host?: string }): Promise<Response>;
+  limiter: LoginLimiter | undefined;
+  /** app.request with a default Host of the root organisation, from client address 127.0.0.1 unless told. */
+  request(path: string, init?: RequestInit & { host?: string; address?: string }): Promise<Response>;
 }
 
-/** Builds an app on a fresh in-memory database (or the store given) seeded with USERS. */
+/**
+ * Builds an app on a fresh in-memory database (or the store given) seeded with USERS. `limits` turns the
+ * brute-force defence on over the store's table (the defaults, changed by what is given); `limiter` brings one.
+ */
 export async function createTestServer(
-  options: { config?: Partial<ServerConfig>; limiter?: AttemptLimiter; hashParams?: HashParams; seed?: boolean; store?: Store; ldap?: LdapBackend } = {},
+  options: {
+    config?: Partial<ServerConfig>;
+    limits?: Partial<LimitRules>;
+    limiter?: LoginLimiter;
+    hashParams?: HashParams;
+    seed?: boolean;
+    store?: Store;
+    ldap?: LdapBackend;
+  } = {},
 ): Promise<TestServer> {
   const store = options.store ?? (await openSqliteStore(":memory:"));
   const hasher = new PasswordHasher(options.hashParams ?? TEST_HASH);
@@ -49,6 +63,7 @@ export async function createTestServer(
     for (const u of Object.values(USERS)) await admin.addUser(u.org, u.email, u.password);
     await admin.setOrganization("gone", { deactivated: 1 });
   }
+  const limiter = options.limiter ?? (options.limits ? new LoginLimiter(new SqlAttemptLog(store), { ...DEFAULT_LIMIT_RULES, ...options.limits }) : undefined);
   const logLines: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -62,16 +77,18 @@ export async function createTestServer(
     policy: DEFAULT_PASSWORD_POLICY,
     config: { ...DEFAULT_CONFIG, rootDomain: "zulip.test", ...options.config },
     logger: createLogger(sink, "info"),
-    ...(options.limiter ? { limiter: options.limiter } : {}),
+    ...(limiter ? { limiter } : {}),
     ...(options.ldap ? { ldap: options.ldap } : {}),
   });
-  const request = (path: string, init: RequestInit & { host?: string } = {}) => {
-    const { host, ...rest } = init;
+  const request = (path: string, init: RequestInit & { host?: string; address?: string } = {}) => {
+    const { host, address, ...rest } = init;
     const headers = new Headers(rest.headers);
     if (!headers.has("host")) headers.set("host", host ?? "zulip.test");
-    return Promise.resolve(app.request(`http://${headers.get("host")}${path}`, { ...rest, headers }));
+    // What @hono/node-server would hand the app: the socket's peer is the client.
+    const env = { incoming: { socket: { remoteAddress: address ?? "127.0.0.1" }, rawHeaders: [], headers: {} } };
+    return Promise.resolve(app.request(`http://${headers.get("host")}${path}`, { ...rest, headers }, env));
   };
-  return { app, store, admin, logLines, request };
+  return { app, store, admin, logLines, limiter, request };
 }
 
 /** A urlencoded form body. */
