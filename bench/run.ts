@@ -73,7 +73,7 @@ try {
       "",
       `- Machine: ${describeMachine()}`,
       `- argon2id: ${formatHashParams(p)} (memory ${p.memoryCost} KiB, ${p.timeCost} passes, ${p.parallelism} lane), @node-rs/argon2 ${installedVersion("@node-rs/argon2")}`,
-      `- Server: \`zulip-auth serve --rate-limit off --argon2 ${formatHashParams(p)}\` on loopback, access log on (to a file)`,
+      `- Server: \`zulip-auth serve --rate-limit off --address-rate-limit off --user-rate-limit off --argon2 ${formatHashParams(p)}\` on loopback, access log on (to a file)`,
       `- Load: autocannon ${installedVersion("autocannon")} in its own process; ${settings.loginConcurrency} concurrent logins (and raw verifies), ` +
         `${settings.connections} connections for server_settings, a ${settings.probeRate} req/s probe for latency`,
       `- ${settings.rounds} round(s) of ${settings.seconds} s per side, alternating; medians; total ${seconds.toFixed(0)} s`,

@@ -180,7 +180,8 @@ export function serveCommand(): Command {
         devMode: o.dev,
         docs: o.docs,
         bodyLimit: o.bodyLimit,
-        limits: { userAddress: o.rateLimit, address: o.addressRateLimit, user: o.userRateLimit },
+        // commander hands back "" for a parser that returned null ("off").
+        limits: { userAddress: o.rateLimit || null, address: o.addressRateLimit || null, user: o.userRateLimit || null },
         trustedProxies: o.trustedProxies ?? [],
         uniformErrors: o.uniformErrors,
         headersTimeoutMs: o.headersTimeout,
