@@ -69,6 +69,11 @@ export class FairQueue {
     });
   }
 
+  /** Whether `address` holds its whole share now (a job from it would be refused). */
+  isFull(address: string): boolean {
+    return (this.held.get(address) ?? 0) >= this.limits.perAddress;
+  }
+
   /** Jobs waiting (not running). */
   get size(): number {
     return this.queued;

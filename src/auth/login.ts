@@ -55,6 +55,13 @@ const TRY_LDAP_AFTER = new Set<LoginFailure>(["AUTHENTICATION_FAILED", "NONEXIST
 /** The refusals that tell an account exists (or how it stands): hidden under uniform errors. */
 const REVEALING = new Set<LoginFailure>(["NONEXISTENT_SUBDOMAIN", "REALM_DEACTIVATED", "USER_DEACTIVATED"]);
 
+/** The 429 for an address that holds its whole share of the hash queue: try again in a second. */
+function addressBusy(deps: LoginDeps, counted: RateLimitDecision | undefined): LoginResult {
+  const retryAfter = HASH_QUEUE_RETRY_AFTER_SECONDS;
+  const limit = counted?.limit ?? deps.limiter?.rules.userAddress?.attempts ?? deps.hasher.queue.limits.perAddress;
+  return { ok: false, failure: "RATE_LIMIT_HIT", rateLimit: { allowed: false, limit, remaining: 0, resetAt: Math.floor(Date.now() / 1000 + retryAfter), retryAfter } };
+}
+
 /**
  * Zulip's password authentication for an organisation that exists (steps 6–15 of fetch_api_key), with the
  * email backend and then the LDAP backend when both are on: either one succeeding logs in, and the attempt
@@ -63,6 +70,9 @@ const REVEALING = new Set<LoginFailure>(["NONEXISTENT_SUBDOMAIN", "REALM_DEACTIV
  * told apart by timing.
  */
 export async function passwordLogin(deps: LoginDeps, org: Organization, username: string, password: string, context: LoginContext): Promise<LoginResult> {
+  // An address holding its whole share of the hashing is answered before any other work: under a flood from
+  // it, each of its requests must cost as little as possible, or the event loop starves everyone else.
+  if (deps.hasher.queue.isFull(context.address)) return addressBusy(deps, undefined);
   const methods = loginMethods(org, deps);
   const user = methods.email ? await deps.store.findUser(org.id, username) : undefined;
   const attempt = deps.limiter?.active
@@ -88,10 +98,7 @@ export async function passwordLogin(deps: LoginDeps, org: Organization, username
       return counted(fail("SERVER_BUSY"));
     }
     // This address holds its whole share of the hashing: it waits, and the attempt still counts.
-    const retryAfter = HASH_QUEUE_RETRY_AFTER_SECONDS;
-    const limit = rateLimit?.limit ?? deps.hasher.queue.limits.perAddress;
-    rateLimit = { allowed: false, limit, remaining: 0, resetAt: Math.floor(Date.now() / 1000 + retryAfter), retryAfter };
-    return counted(fail("RATE_LIMIT_HIT"));
+    return addressBusy(deps, rateLimit);
   }
   if (result.ok) await attempt?.succeeded();
   // The directory's outage is the server's failure, not a guess: it must not lock the user out.
