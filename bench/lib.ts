@@ -14,6 +14,9 @@ export const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 /** The benchmark's user; its password is public. */
 export const BENCH_USER = { email: "bench@zulip.com", password: "bench-Correct-horse-77" };
 
+/** A deactivated user (for the enumeration benchmark under --uniform-errors); its password is public. */
+export const DEACTIVATED_USER = { email: "retired@zulip.com", password: "retired-Correct-horse-77" };
+
 /** The argon2id parameters every benchmark uses unless told otherwise: the server's default. */
 export const BENCH_HASH_PARAMS: HashParams = OWASP_MINIMUM;
 
@@ -50,6 +53,8 @@ export async function createBenchDatabase(hashParams: HashParams = BENCH_HASH_PA
     const admin = new Admin(store, new PasswordHasher(hashParams), DEFAULT_PASSWORD_POLICY);
     await admin.addOrganization("", "Bench");
     await admin.addUser("", BENCH_USER.email, BENCH_USER.password);
+    await admin.addUser("", DEACTIVATED_USER.email, DEACTIVATED_USER.password);
+    await admin.setUserActive("", DEACTIVATED_USER.email, false);
   } finally {
     await store.close();
   }
