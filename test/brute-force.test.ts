@@ -262,3 +262,31 @@ describe("Host and HTTP hardening", () => {
     }
   });
 });
+
+describe("the client address behind trusted proxies", () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    const where = sqlite();
+    await seed(where);
+    server = await start(where, { config: { trustedProxies: ["127.0.0.1"] } });
+  });
+  const via = async (from: string, headers: Record<string, string>, password: string) =>
+    (await conformant("fetch-api-key", (await fromAddress(server.url, from, { path: PATH, host: "zulip.test", headers, form: { username: USERS.iago.email, password } })).response)).status;
+
+  it("believes X-Forwarded-For and Forwarded from a trusted proxy only, grouping IPv6 by /64", async () => {
+    for (let i = 0; i < 5; i++) expect(await via("127.0.0.1", { "x-forwarded-for": "203.0.113.5" }, "wrong-password")).toBe(401);
+    expect(await via("127.0.0.1", { "x-forwarded-for": "203.0.113.5" }, USERS.iago.password)).toBe(429);
+    // Another client behind the same proxy, and a client that is not a proxy but claims the blocked address.
+    expect(await via("127.0.0.1", { "x-forwarded-for": "203.0.113.6" }, USERS.iago.password)).toBe(200);
+    expect(await via("127.0.0.41", { "x-forwarded-for": "203.0.113.5" }, USERS.iago.password)).toBe(200);
+    for (let i = 0; i < 5; i++) expect(await via("127.0.0.1", { forwarded: `for="[2001:db8:5:6::${i + 1}]:4711"` }, "wrong-password")).toBe(401);
+    expect(await via("127.0.0.1", { forwarded: 'for="[2001:db8:5:6:abcd::9]"' }, USERS.iago.password)).toBe(429);
+    expect(await via("127.0.0.1", { forwarded: 'for="[2001:db8:5:7::1]"' }, USERS.iago.password)).toBe(200);
+  });
+
+  it("refuses a --trusted-proxies list it cannot read", async () => {
+    const r = await runCli(["serve", "--port", "0", "--trusted-proxies", "10.0.0.0/99"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--trusted-proxies");
+  });
+});
