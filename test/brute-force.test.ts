@@ -14,7 +14,7 @@ import { startServer, type RunningServer } from "../src/server/start.ts";
 import { openStore } from "../src/store/open.ts";
 import { conformant, TEST_HASH, USERS } from "./helpers/harness.ts";
 import { fromAddress, rawExchange } from "./helpers/loopback.ts";
-import { runCli } from "./helpers/process.ts";
+import { runCli, startServerProcess } from "./helpers/process.ts";
 import { createDatabase, missingServices, need, redisDatabase } from "./helpers/service-env.ts";
 
 // Real servers on real sockets; every client is bound to its own loopback address (127.0.0.x), so the server
@@ -288,5 +288,22 @@ describe("the client address behind trusted proxies", () => {
     const r = await runCli(["serve", "--port", "0", "--trusted-proxies", "10.0.0.0/99"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--trusted-proxies");
+  });
+});
+
+describe("zulip-auth serve with the new options", () => {
+  it("--uniform-errors and --rate-limit off: a deactivated user gets the wrong-password 401, with no (a) headers", async () => {
+    const where = sqlite();
+    await seed(where);
+    const server = await startServerProcess(["serve", "--port", "0", "--db", where.db, "--root-domain", "zulip.test", "--uniform-errors", "--rate-limit", "off", "--argon2", "m=1024,t=1,p=1"]);
+    try {
+      const answer = await fromAddress(server.url, "127.0.0.50", { path: PATH, host: "zulip.test", form: { username: "retired@zulip.com", password: "retired-Strong-77" } });
+      const r = await conformant<Body>("fetch-api-key", answer.response);
+      expect(r.status).toBe(401);
+      expect(r.body.code).toBe("AUTHENTICATION_FAILED");
+      expect(r.headers.get("x-ratelimit-limit")).toBeNull();
+    } finally {
+      await server.stop();
+    }
   });
 });
