@@ -57,9 +57,14 @@ const REVEALING = new Set<LoginFailure>(["NONEXISTENT_SUBDOMAIN", "REALM_DEACTIV
 
 /** The 429 for an address that holds its whole share of the hash queue: try again in a second. */
 function addressBusy(deps: LoginDeps, counted: RateLimitDecision | undefined): LoginResult {
+  return { ok: false, failure: "RATE_LIMIT_HIT", rateLimit: addressBusyDecision(deps, counted) };
+}
+
+/** The rate-limit state of an address that holds its whole share of the hash queue. */
+export function addressBusyDecision(deps: LoginDeps, counted?: RateLimitDecision): RateLimitDecision {
   const retryAfter = HASH_QUEUE_RETRY_AFTER_SECONDS;
   const limit = counted?.limit ?? deps.limiter?.rules.userAddress?.attempts ?? deps.hasher.queue.limits.perAddress;
-  return { ok: false, failure: "RATE_LIMIT_HIT", rateLimit: { allowed: false, limit, remaining: 0, resetAt: Math.floor(Date.now() / 1000 + retryAfter), retryAfter } };
+  return { allowed: false, limit, remaining: 0, resetAt: Math.floor(Date.now() / 1000 + retryAfter), retryAfter };
 }
 
 /**
