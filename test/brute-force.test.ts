@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Admin } from "../src/admin/admin.ts";
-import { PasswordHasher } from "../src/auth/password-hasher.ts";
+import type { HashQueueLimits } from "../src/auth/hash-queue.ts";
+import { PasswordHasher, type HashParams } from "../src/auth/password-hasher.ts";
 import { DEFAULT_PASSWORD_POLICY } from "../src/auth/password-policy.ts";
 import { DEFAULT_LIMIT_RULES, type LimitRules } from "../src/auth/rate-limit.ts";
 import type { ServerConfig } from "../src/server/config.ts";
@@ -51,7 +52,7 @@ async function seed(where: Where): Promise<void> {
   }
 }
 
-async function start(where: Where, options: { limits?: Partial<LimitRules>; config?: Partial<ServerConfig> } = {}): Promise<RunningServer> {
+async function start(where: Where, options: { limits?: Partial<LimitRules>; config?: Partial<ServerConfig>; hashQueue?: HashQueueLimits; slowHash?: boolean } = {}): Promise<RunningServer> {
   const quiet = new Writable({ write: (_c, _e, done) => done() });
   const server = await startServer({
     port: 0,
@@ -59,13 +60,17 @@ async function start(where: Where, options: { limits?: Partial<LimitRules>; conf
     db: where.db,
     databaseUrl: where.databaseUrl,
     redisUrl: where.redisUrl,
-    hashParams: TEST_HASH,
+    hashParams: options.slowHash ? SLOW_HASH : TEST_HASH,
+    ...(options.hashQueue ? { hashQueue: options.hashQueue } : {}),
     logger: createLogger(quiet),
     config: { rootDomain: "zulip.test", limits: { ...DEFAULT_LIMIT_RULES, ...options.limits }, ...options.config },
   });
   servers.push(server);
   return server;
 }
+
+/** Slow enough (tens of ms) that concurrent logins surely overlap in the hash queue. */
+const SLOW_HASH: HashParams = { memoryCost: 32768, timeCost: 3, parallelism: 1 };
 
 let n = 0;
 const sqlite = (): Where => ({ db: join(dir, `db${++n}.sqlite`) });
@@ -305,5 +310,28 @@ describe("zulip-auth serve with the new options", () => {
     } finally {
       await server.stop();
     }
+  });
+});
+
+describe("the bounded hash queue, on the wire", () => {
+  it("answers an address past its share 429 at once (Retry-After 1), a full queue 503, and still serves another address", async () => {
+    const where = sqlite();
+    await seed(where);
+    // Users hashed with TEST_HASH would be rehashed; the slow parameters only cost the wrong guesses.
+    const server = await start(where, { limits: { userAddress: null, address: null, user: null }, slowHash: true, hashQueue: { concurrency: 1, maxQueued: 3, perAddress: 2 } });
+    const flood = await Promise.all(Array.from({ length: 8 }, (_, i) => login(server, "127.0.0.60", `flood${i}@zulip.com`, "wrong-password")));
+    const statuses = flood.map((a) => a.status);
+    expect(statuses.filter((s) => s === 401).length).toBeGreaterThanOrEqual(1);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(1);
+    const refused = flood.find((a) => a.status === 429)!;
+    expect(refused.headers.get("retry-after")).toBe("1");
+    expect(refused.body["retry-after"]).toBe(1);
+    // Three addresses at once fill the whole queue (one running, three waiting): the rest are told to come back.
+    const many = await Promise.all(Array.from({ length: 6 }, (_, i) => login(server, `127.0.0.${70 + i}`, `many${i}@zulip.com`, "wrong-password")));
+    const busy = many.find((a) => a.status === 503);
+    expect(busy, many.map((a) => a.status).join(",")).toBeDefined();
+    expect(busy!.body).toEqual({ result: "error", msg: "The server is busy; try again shortly", code: "SERVICE_UNAVAILABLE" });
+    expect(busy!.headers.get("retry-after")).toBe("5");
+    expect((await login(server, "127.0.0.61", USERS.iago.email, USERS.iago.password)).status).toBe(200);
   });
 });

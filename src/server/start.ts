@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import { createServer } from "node:http";
 import { getRequestListener, RequestError } from "@hono/node-server";
 import { createLdapBackend, type LdapConfig } from "../auth/ldap.ts";
+import type { HashQueueLimits } from "../auth/hash-queue.ts";
 import { PasswordHasher, type HashParams } from "../auth/password-hasher.ts";
 import { DEFAULT_PASSWORD_POLICY } from "../auth/password-policy.ts";
 import type { AttemptLog } from "../auth/attempt-log.ts";
@@ -31,6 +32,8 @@ export interface StartOptions {
   serviceTimeoutMs?: number;
   config?: Partial<ServerConfig>;
   hashParams?: HashParams;
+  /** Bounds of the hash queue (default: one argon2 per core, see defaultQueueLimits). */
+  hashQueue?: HashQueueLimits;
   logger?: Logger;
 }
 
@@ -77,7 +80,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const waiting = (await store.listOrganizations()).filter((o) => o.ldap_auth_enabled === 1).map((o) => o.subdomain);
     if (waiting.length > 0) logger.warn({ organizations: waiting }, "LDAP login is on for these organizations but the server has no LDAP settings: it stays off");
   }
-  const hasher = new PasswordHasher(options.hashParams);
+  const hasher = new PasswordHasher(options.hashParams, options.hashQueue);
   await hasher.prepareDummy();
   const app = createApp({ store, hasher, policy: DEFAULT_PASSWORD_POLICY, config, logger, ...(limiter ? { limiter } : {}), ...(ldap ? { ldap } : {}) });
   return listen(app.fetch, { ...options, ...config, store, logger, ...(limiter ? { onClose: () => limiter.close() } : {}) });
