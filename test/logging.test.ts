@@ -16,6 +16,17 @@ describe("structured logs", () => {
     expect(answer.headers.get("x-request-id")).toBe(lines[0]!.reqId);
   });
 
+  it("a client's X-Request-Id is logged beside ours, never as ours, and not echoed; the client's address is logged", async () => {
+    const s = await createTestServer();
+    const answer = await conformant("get-server-settings", await s.request("/api/v1/server_settings", { headers: { "x-request-id": "client-chosen\u0007id" }, address: "192.0.2.44" }));
+    const line = JSON.parse(s.logLines[0]!) as Record<string, unknown>;
+    expect(line.reqId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(line.clientReqId).toBe("client-chosen?id");
+    expect(line.address).toBe("192.0.2.44");
+    expect(answer.headers.get("x-request-id")).toBe(line.reqId);
+    expect(answer.headers.get("x-content-type-options")).toBe("nosniff");
+  });
+
   it("never holds a password, an API key or an Authorization value, across a full suite of requests", async () => {
     const s = await createTestServer({ limits: {} });
     const secrets = new Set<string>(Object.values(USERS).flatMap((u) => [u.password]));
