@@ -240,6 +240,13 @@ describe("Host and HTTP hardening", () => {
     await conformant("get-server-settings", new Response(body, { status: 400, headers }));
   });
 
+  it("answers Node's own parse errors with nosniff and an X-Request-Id too", async () => {
+    const raw = await rawExchange(server.url, "GET /api/v1/server_settings HTTP/1.1\r\nHost: zulip.test\r\nX-Bad: a\u0000b\r\n\r\n");
+    expect(raw).toMatch(/^HTTP\/1.1 400 /);
+    expect(raw).toMatch(/\r\nX-Content-Type-Options: nosniff\r\n/);
+    expect(raw).toMatch(/\r\nX-Request-Id: [0-9a-f-]{36}\r\n/);
+  });
+
   it("realm_url never comes from a Host the server does not answer for", async () => {
     const url = async (host: string) =>
       (await conformant<Body>("get-server-settings", (await fromAddress(server.url, "127.0.0.31", { path: "/api/v1/server_settings", host })).response)).body.realm_url;

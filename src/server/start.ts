@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:http";
 import { getRequestListener, RequestError } from "@hono/node-server";
@@ -112,9 +113,12 @@ export async function listen(
     // A request Node accepted but no URL can be built from (absurd Host, backslash in the path) never
     // reaches the app: answer it in Zulip's JSON error shape instead of an empty 400.
     errorHandler: (error) => {
-      if (error instanceof RequestError) return badRequest(`Malformed request: ${error.message}`).toResponse();
-      options.logger.error({ err: error }, "unhandled error");
-      return internalError().toResponse();
+      const response = error instanceof RequestError ? badRequest(`Malformed request: ${error.message}`).toResponse() : internalError().toResponse();
+      if (!(error instanceof RequestError)) options.logger.error({ err: error }, "unhandled error");
+      // The app's middleware never saw this request: its headers are added here.
+      response.headers.set("X-Request-Id", randomUUID());
+      response.headers.set("X-Content-Type-Options", "nosniff");
+      return response;
     },
   });
   const server = createServer(
@@ -138,7 +142,7 @@ export async function listen(
     }
     const body = JSON.stringify(badRequest("Malformed request").body) + "\n";
     socket.end(
-      `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${randomUUID()}\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
     );
   });
   try {
