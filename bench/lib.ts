@@ -14,6 +14,9 @@ export const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 /** The benchmark's user; its password is public. */
 export const BENCH_USER = { email: "bench@zulip.com", password: "bench-Correct-horse-77" };
 
+/** A deactivated user (for the enumeration benchmark under --uniform-errors); its password is public. */
+export const DEACTIVATED_USER = { email: "retired@zulip.com", password: "retired-Correct-horse-77" };
+
 /** The argon2id parameters every benchmark uses unless told otherwise: the server's default. */
 export const BENCH_HASH_PARAMS: HashParams = OWASP_MINIMUM;
 
@@ -50,6 +53,8 @@ export async function createBenchDatabase(hashParams: HashParams = BENCH_HASH_PA
     const admin = new Admin(store, new PasswordHasher(hashParams), DEFAULT_PASSWORD_POLICY);
     await admin.addOrganization("", "Bench");
     await admin.addUser("", BENCH_USER.email, BENCH_USER.password);
+    await admin.addUser("", DEACTIVATED_USER.email, DEACTIVATED_USER.password);
+    await admin.setUserActive("", DEACTIVATED_USER.email, false);
   } finally {
     await store.close();
   }
@@ -66,17 +71,17 @@ export interface BenchServer {
 
 /**
  * Starts the real `zulip-auth serve` in its own process on loopback, with BENCH_USER, fixed argon2 parameters
- * and the rate limit off unless `rateLimit` says otherwise. The access log stays on, as in production, and goes
+ * and every login limit off unless `rateLimit` (rule (a)) or `extraArgs` say otherwise. The access log stays on, as in production, and goes
  * to a file (as it would to a journal), so no other process spends CPU reading it.
  */
-export async function startBenchServer(options: { hashParams?: HashParams; rateLimit?: string; nodeArgs?: string[] } = {}): Promise<BenchServer> {
+export async function startBenchServer(options: { hashParams?: HashParams; rateLimit?: string; nodeArgs?: string[]; extraArgs?: string[] } = {}): Promise<BenchServer> {
   const hashParams = options.hashParams ?? BENCH_HASH_PARAMS;
   const { db, dir } = await createBenchDatabase(hashParams);
   const logFile = join(dir, "server.log");
   const fd = openSync(logFile, "w");
   // Settings from the caller's environment would change what is measured: the command line says it all.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ZULIP_AUTH_") && k !== "LOG_LEVEL"));
-  const args = ["serve", "--port", "0", "--host", "127.0.0.1", "--db", db, "--rate-limit", options.rateLimit ?? "off", "--argon2", formatHashParams(hashParams)];
+  const args = ["serve", "--port", "0", "--host", "127.0.0.1", "--db", db, "--rate-limit", options.rateLimit ?? "off", "--address-rate-limit", "off", "--user-rate-limit", "off", "--argon2", formatHashParams(hashParams), ...(options.extraArgs ?? [])];
   const child = track(spawn(process.execPath, [...(options.nodeArgs ?? []), join(ROOT, "bin/zulip-auth.js"), ...args], { env, stdio: ["ignore", fd, fd] }));
   closeSync(fd);
   const url = await waitFor(() => /"url":"(http:\/\/[^"]+)"/.exec(readFileSync(logFile, "utf8"))?.[1], child, () => readFileSync(logFile, "utf8"));

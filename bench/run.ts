@@ -10,7 +10,8 @@
 import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { checkerWallTime } from "./checker.ts";
-import { enumerationRow } from "./enumeration.ts";
+import { enumerationRow, uniformErrorsRow } from "./enumeration.ts";
+import { floodRow } from "./flood.ts";
 import { eventLoopUnderLoad } from "./event-loop.ts";
 import { frameworkOverhead } from "./framework-overhead.ts";
 import { formatHashParams, startBenchServer } from "./lib.ts";
@@ -25,8 +26,8 @@ const { values } = parseArgs({ options: { quick: { type: "boolean", default: fal
 const settings = benchSettings(values.quick);
 // `--only 1,3`: measure some lines; the others say they were not selected.
 const only = values.only === undefined ? undefined : new Set(values.only.split(",").map((id) => Number(id.trim())));
-if (only && [...only].some((id) => !Number.isInteger(id) || id < 1 || id > 6)) {
-  process.stderr.write("--only takes line numbers from 1 to 6, e.g. --only 1,3\n");
+if (only && [...only].some((id) => !Number.isInteger(id) || id < 1 || id > 8)) {
+  process.stderr.write("--only takes line numbers from 1 to 8, e.g. --only 1,3\n");
   process.exit(2);
 }
 const LINES: [number, string, string][] = [
@@ -36,6 +37,8 @@ const LINES: [number, string, string][] = [
   [4, "No enumeration by timing", "0.9–1.1"],
   [5, "Memory", "≤ 150 MB, flat"],
   [6, "Checker", "≤ 2 s"],
+  [7, "Real login during a flood", "≤ 2 s, every time"],
+  [8, "Deactivated user, --uniform-errors", "0.9–1.1"],
 ];
 /** Measures line `id` unless `--only` leaves it out. */
 const line = async (id: number, measure: () => Promise<Row>): Promise<Row> => {
@@ -64,6 +67,8 @@ try {
   }
   rows.push(await line(5, () => memoryAfterMixed(ctx)));
   rows.push(await line(6, () => checkerWallTime(ctx)));
+  rows.push(await line(7, () => floodRow({ progress, hashParams: settings.hashParams, logins: settings.floodLogins })));
+  rows.push(await line(8, () => uniformErrorsRow(settings.hashParams, settings.enumerationPairs, progress)));
 
   const p = settings.hashParams;
   const seconds = (performance.now() - started) / 1000;
@@ -73,7 +78,7 @@ try {
       "",
       `- Machine: ${describeMachine()}`,
       `- argon2id: ${formatHashParams(p)} (memory ${p.memoryCost} KiB, ${p.timeCost} passes, ${p.parallelism} lane), @node-rs/argon2 ${installedVersion("@node-rs/argon2")}`,
-      `- Server: \`zulip-auth serve --rate-limit off --argon2 ${formatHashParams(p)}\` on loopback, access log on (to a file)`,
+      `- Server: \`zulip-auth serve --rate-limit off --address-rate-limit off --user-rate-limit off --argon2 ${formatHashParams(p)}\` on loopback, access log on (to a file)`,
       `- Load: autocannon ${installedVersion("autocannon")} in its own process; ${settings.loginConcurrency} concurrent logins (and raw verifies), ` +
         `${settings.connections} connections for server_settings, a ${settings.probeRate} req/s probe for latency`,
       `- ${settings.rounds} round(s) of ${settings.seconds} s per side, alternating; medians; total ${seconds.toFixed(0)} s`,

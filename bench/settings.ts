@@ -21,6 +21,8 @@ export interface BenchSettings {
   probeRate: number;
   /** Interleaved unknown-user / wrong-password pairs (pair 4). */
   enumerationPairs: number;
+  /** Real logins timed during the flood (line 7). */
+  floodLogins: number;
   /** Mixed requests for the memory benchmark (pair 5); RSS is read at half and at the end. */
   memoryRequests: number;
   hashParams: HashParams;
@@ -37,6 +39,7 @@ export function benchSettings(quick: boolean): BenchSettings {
     connections: 16,
     probeRate: 100,
     enumerationPairs: quick ? 15 : 150,
+    floodLogins: quick ? 5 : 30,
     memoryRequests: quick ? 4_000 : 100_000,
     hashParams: BENCH_HASH_PARAMS,
   };

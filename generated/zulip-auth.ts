@@ -27,7 +27,8 @@ export interface paths {
          *     LDAP login are both on, the email password is tried first, then the directory; either succeeding logs
          *     in, and the attempt is counted once.
          *
-         *     A server that cannot reach its database or its rate-limit store answers 503 `SERVICE_UNAVAILABLE`; one
+         *     A server that cannot reach its database or its rate-limit store, or whose password hashing is fully
+         *     booked, answers 503 `SERVICE_UNAVAILABLE`; one
          *     that cannot reach its LDAP directory when it needs it answers 503 `LDAP_UNAVAILABLE`. Both are worth
          *     retrying after `Retry-After`.
          *
@@ -349,6 +350,17 @@ export interface components {
         };
     };
     responses: {
+        /** @description The request is malformed (e.g. it has more than one Host header, RFC 9112 §3.2). */
+        MalformedRequest: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["BadRequestError"];
+            };
+        };
         /** @description The user's API key. Counted attempts carry the rate-limit headers. */
         ApiKeySuccess: {
             headers: {
@@ -360,6 +372,8 @@ export interface components {
                 "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                 "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                 "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
                 [name: string]: unknown;
             };
             content: {
@@ -375,6 +389,8 @@ export interface components {
             headers: {
                 /** @description The methods this path accepts. */
                 Allow: "POST";
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
                 [name: string]: unknown;
             };
             content: {
@@ -385,6 +401,8 @@ export interface components {
         /** @description The request body is larger than the server accepts; the server reads no further. */
         PayloadTooLarge: {
             headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
                 [name: string]: unknown;
             };
             content: {
@@ -392,8 +410,11 @@ export interface components {
             };
         };
         /**
-         * @description Too many counted attempts for this username (5 per 30 minutes by default, server-wide). Refused before
-         *     the password is looked at, even a correct one.
+         * @description Too many counted attempts (Zulip's rule: 5 per 30 minutes per username). This server counts per
+         *     organisation, username and client address (the rule the X-RateLimit-* headers describe), and also
+         *     refuses an address with too many failures across usernames, a username with too many failures across
+         *     addresses, and an address holding its whole share of the server's password hashing (Retry-After 1).
+         *     Refused before the password is looked at, even a correct one.
          */
         RateLimited: {
             headers: {
@@ -402,12 +423,14 @@ export interface components {
                  *     defines Retry-After.
                  */
                 "Retry-After": number;
-                /** @description Counted attempts allowed per window for this username. */
+                /** @description Counted attempts allowed per window for this username (on this server, from this client address). */
                 "X-RateLimit-Limit": number;
                 /** @description Always 0 here. */
                 "X-RateLimit-Remaining": 0;
                 /** @description When the window frees up, in Unix seconds. */
                 "X-RateLimit-Reset": number;
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
                 [name: string]: unknown;
             };
             content: {
@@ -417,6 +440,8 @@ export interface components {
         /** @description An unexpected failure; the body has no internals. */
         InternalServerError: {
             headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
                 [name: string]: unknown;
             };
             content: {
@@ -427,6 +452,8 @@ export interface components {
         ServiceUnavailable: {
             headers: {
                 "Retry-After": components["headers"]["Retry-After-Unavailable"];
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
                 [name: string]: unknown;
             };
             content: {
@@ -437,9 +464,16 @@ export interface components {
     parameters: never;
     requestBodies: never;
     headers: {
+        /**
+         * @description This server's own promise, not Zulip's: an id it made for the request (never the client's), also in
+         *     its access log line; a client's own X-Request-Id is logged beside it, not echoed.
+         */
+        "X-Request-Id": string;
+        /** @description This server's own promise, not Zulip's, on every answer. */
+        "X-Content-Type-Options": "nosniff";
         /** @description Seconds after which trying again is reasonable. */
         "Retry-After-Unavailable": number;
-        /** @description Counted attempts allowed per window for this username. */
+        /** @description Counted attempts allowed per window for this username (on this server, from this client address). */
         "X-RateLimit-Limit": number;
         /** @description Counted attempts left in the window. */
         "X-RateLimit-Remaining": number;
@@ -479,10 +513,13 @@ export interface operations {
             200: components["responses"]["ApiKeySuccess"];
             /**
              * @description A parameter is missing, the username is not an email address while LDAP login is off, or the
-             *     request is malformed (a form body that cannot be parsed, a Host header no URL can be made of).
+             *     request is malformed (a form body that cannot be parsed, a Host header no URL can be made of, two
+             *     Host headers).
              */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -498,6 +535,8 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -513,6 +552,8 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -535,6 +576,8 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -571,6 +614,8 @@ export interface operations {
             /** @description The username is missing or not an email address, or development login is not enabled. */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -580,6 +625,8 @@ export interface operations {
             /** @description Login refused. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -592,6 +639,8 @@ export interface operations {
              */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -617,6 +666,8 @@ export interface operations {
             /** @description The settings. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -626,6 +677,8 @@ export interface operations {
             /** @description No organisation for the Host's subdomain, or a Host header no URL can be made of. */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -640,6 +693,8 @@ export interface operations {
                 headers: {
                     /** @description The methods this path accepts. */
                     Allow: "GET, HEAD";
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -665,17 +720,22 @@ export interface operations {
                 headers: {
                     /** @description A health answer must not be cached. */
                     "Cache-Control": string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            400: components["responses"]["MalformedRequest"];
             /** @description Any method but GET (and HEAD). */
             405: {
                 headers: {
                     /** @description The methods this path accepts. */
                     Allow: "GET";
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -688,6 +748,8 @@ export interface operations {
                 headers: {
                     /** @description A health answer must not be cached. */
                     "Cache-Control": string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
                     [name: string]: unknown;
                 };
                 content: {

@@ -2,14 +2,13 @@
 // server and prints how many ran and how many failed (a 5xx or any answer the contract does not allow).
 import { parseArgs } from "node:util";
 import fc from "fast-check";
-import { createMemoryLimiter } from "../src/auth/memory-limiter.ts";
 import { answerProblems, describeRequest, fuzzRequest, toRequest } from "../test/helpers/fuzz.ts";
 import { createTestServer } from "../test/helpers/test-server.ts";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "10000" }, seed: { type: "string" } } });
 const runs = Number(values.runs);
 const seed = values.seed === undefined ? Date.now() % 2 ** 31 : Number(values.seed);
-const server = await createTestServer({ limiter: createMemoryLimiter() });
+const server = await createTestServer({ limits: {} });
 
 let ran = 0;
 const failures: string[] = [];

@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { normalizeOutcome, parseSince } from "../src/admin/audit.ts";
-import { createMemoryLimiter } from "../src/auth/memory-limiter.ts";
 import { createLogger } from "../src/server/logger.ts";
 import { AuditWriter } from "../src/store/audit-writer.ts";
 import type { NewLoginAttempt } from "../src/store/schema.ts";
@@ -19,7 +18,7 @@ const withHeaders = (init: RequestInit, headers: Record<string, string> = {}): R
 
 describe("the login audit trail", () => {
   it("records every attempt on both login endpoints: organisation, normalised username, user id, address, client, outcome, request id", async () => {
-    const s = await createTestServer({ audit: true, limiter: createMemoryLimiter(), config: { devMode: true } });
+    const s = await createTestServer({ audit: true, limits: {}, config: { devMode: true } });
     const ids: string[] = [];
     const call = async (operation: "fetch-api-key" | "dev-fetch-api-key", path: string, init: RequestInit & { host?: string; address?: string }) => {
       const answer = await conformant(operation, await s.request(path, init));
@@ -46,18 +45,18 @@ describe("the login audit trail", () => {
     expect(rows.map(({ id: _id, time: _time, ...rest }) => rest)).toEqual([
       { organization: "", endpoint: "fetch_api_key", username: "iago@zulip.com", user_id: users["iago@zulip.com"], ip: "192.0.2.7", client: "ZulipMobile", outcome: "AUTHENTICATION_FAILED", request_id: ids[0] },
       { organization: "", endpoint: "fetch_api_key", username: "iago@zulip.com", user_id: users["iago@zulip.com"], ip: "192.0.2.7", client: "ZulipMobile", outcome: "success", request_id: ids[1] },
-      { organization: "", endpoint: "fetch_api_key", username: "nobody@zulip.com", user_id: null, ip: "unknown", client: "", outcome: "AUTHENTICATION_FAILED", request_id: ids[2] },
+      { organization: "", endpoint: "fetch_api_key", username: "nobody@zulip.com", user_id: null, ip: "127.0.0.1", client: "", outcome: "AUTHENTICATION_FAILED", request_id: ids[2] },
       { organization: "lear", endpoint: "fetch_api_key", username: "cordelia@zulip.com", user_id: users["cordelia@zulip.com"], ip: "2001:db8::5", client: "", outcome: "success", request_id: ids[3] },
-      { organization: "gone", endpoint: "fetch_api_key", username: "othello@zulip.com", user_id: users["othello@zulip.com"], ip: "unknown", client: "", outcome: "REALM_DEACTIVATED", request_id: ids[4] },
-      { organization: "nosuch", endpoint: "fetch_api_key", username: "iago@zulip.com", user_id: null, ip: "unknown", client: "", outcome: "NONEXISTENT_SUBDOMAIN", request_id: ids[5] },
-      { organization: "", endpoint: "fetch_api_key", username: "", user_id: null, ip: "unknown", client: "", outcome: "REQUEST_VARIABLE_MISSING", request_id: ids[6] },
-      { organization: "", endpoint: "dev_fetch_api_key", username: "hamlet@zulip.com", user_id: users["hamlet@zulip.com"], ip: "unknown", client: "ZulipTerminal", outcome: "success", request_id: ids[7] },
+      { organization: "gone", endpoint: "fetch_api_key", username: "othello@zulip.com", user_id: users["othello@zulip.com"], ip: "127.0.0.1", client: "", outcome: "REALM_DEACTIVATED", request_id: ids[4] },
+      { organization: "nosuch", endpoint: "fetch_api_key", username: "iago@zulip.com", user_id: null, ip: "127.0.0.1", client: "", outcome: "NONEXISTENT_SUBDOMAIN", request_id: ids[5] },
+      { organization: "", endpoint: "fetch_api_key", username: "", user_id: null, ip: "127.0.0.1", client: "", outcome: "REQUEST_VARIABLE_MISSING", request_id: ids[6] },
+      { organization: "", endpoint: "dev_fetch_api_key", username: "hamlet@zulip.com", user_id: users["hamlet@zulip.com"], ip: "127.0.0.1", client: "ZulipTerminal", outcome: "success", request_id: ids[7] },
     ]);
     for (const row of rows) expect(Date.parse(row.time)).toBeGreaterThan(Date.now() - 60_000);
   });
 
   it("holds no password, API key or Authorization value, whatever the request carried", async () => {
-    const s = await createTestServer({ audit: true, limiter: createMemoryLimiter() });
+    const s = await createTestServer({ audit: true, limits: {} });
     const authorization = `Basic ${btoa(`${USERS.iago.email}:not-a-real-key-but-secret`)}`;
     const secrets = new Set<string>([authorization.slice(6), "not-a-real-key-but-secret"]);
     for (const u of Object.values(USERS)) {

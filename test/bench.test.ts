@@ -32,14 +32,16 @@ describe("npm run bench -- --quick", () => {
     const table = stdout.split("\n").filter((l) => l.startsWith("|"));
     expect(cells(table[0]!)).toEqual(["#", "measure", "result", "against", "ratio", "goal", "met"]);
     const rows = table.slice(2).map(cells);
-    expect(rows.map((r) => r[0])).toEqual(["1", "2", "3", "4", "5", "6"]);
+    expect(rows.map((r) => r[0])).toEqual(["1", "2", "3", "4", "5", "6", "7", "8"]);
     for (const row of rows) {
       expect(row).toHaveLength(7);
       expect(["yes", "**no**", "—"]).toContain(row[6]);
     }
-    const [login, framework, eventLoop, enumeration, memory, checker] = rows as string[][];
+    const [login, framework, eventLoop, enumeration, memory, checker, flood, uniform] = rows as string[][];
     // The three ratios are numbers; the absolute goals have none.
-    for (const row of [login!, framework!, enumeration!]) expect(row[4]).toMatch(/^\d+\.\d+$/);
+    for (const row of [login!, framework!, enumeration!, flood!, uniform!]) expect(row[4]).toMatch(/^\d+\.\d+$/);
+    expect(flood![2]).toMatch(/^[\d,]+ ms slowest of 5 \(median [\d,]+ ms\)$/);
+    expect(uniform![2]).toMatch(/^[\d.]+ ms deactivated user/);
     for (const row of [eventLoop!, memory!]) expect(row[4]).toBe("—");
     expect(login![2]).toMatch(/^[\d,.]+ logins\/s$/);
     expect(login![3]).toMatch(/^[\d,.]+ argon2 verifies\/s$/);
@@ -54,9 +56,9 @@ describe("npm run bench -- --quick", () => {
   });
 
   it("refuses an --only that names no line", async () => {
-    const { code, stderr } = await runBench(["--only", "7"]);
+    const { code, stderr } = await runBench(["--only", "9"]);
     expect(code).toBe(2);
-    expect(stderr).toContain("--only takes line numbers from 1 to 6");
+    expect(stderr).toContain("--only takes line numbers from 1 to 8");
   });
 });
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import type { FetchLike } from "../src/checker/index.ts";
-import { createMemoryLimiter } from "../src/auth/memory-limiter.ts";
 import { apiPath, caught, check, createCheckedServer, findingIds, rewriteJson, wrap } from "./helpers/checker.ts";
 import { createTestServer, USERS } from "./helpers/harness.ts";
 
@@ -158,7 +157,7 @@ const BROKEN: Broken[] = [
   },
   {
     name: "a rate limit after 3 attempts instead of 5",
-    build: async () => (await createTestServer({ limiter: createMemoryLimiter({ attempts: 3, windowSeconds: 1800 }) })).app.fetch,
+    build: async () => (await createTestServer({ limits: { userAddress: { attempts: 3, windowSeconds: 1800 } } })).app.fetch,
     expect: ["fetch-api-key.rate-limit unexpected-status"],
     ids: ["unexpected-status"],
   },

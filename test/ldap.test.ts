@@ -1,7 +1,6 @@
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createLdapBackend } from "../src/auth/ldap.ts";
-import { createMemoryLimiter } from "../src/auth/memory-limiter.ts";
 import { PasswordHasher } from "../src/auth/password-hasher.ts";
 import { createLogger } from "../src/server/logger.ts";
 import { PEOPLE, SERVICE_ACCOUNT } from "./helpers/directory.ts";
@@ -28,7 +27,7 @@ function capturedLogger() {
 async function ldapServer(options: { email: boolean; mode?: "search" | "template"; filter?: string; limiter?: boolean } = { email: false }) {
   const log = capturedLogger();
   const config = { ...testLdapConfig(SERVICE_URLS.ldap!, options.mode ?? "search"), ...(options.filter ? { userSearchFilter: options.filter } : {}) };
-  const t = await createTestServer({ ldap: createLdapBackend(config, log.logger), ...(options.limiter ? { limiter: createMemoryLimiter() } : {}) });
+  const t = await createTestServer({ ldap: createLdapBackend(config, log.logger), ...(options.limiter ? { limits: {} } : {}) });
   await t.admin.setOrganization("", { email_auth_enabled: options.email ? 1 : 0, ldap_auth_enabled: 1 });
   await t.admin.setOrganization("gone", { ldap_auth_enabled: 1 });
   return { ...t, ldapLog: log.lines };

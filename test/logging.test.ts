@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createMemoryLimiter } from "../src/auth/memory-limiter.ts";
 import { createLogger } from "../src/server/logger.ts";
 import { fuzzRequest, toRequest } from "./helpers/fuzz.ts";
 import { conformant, createTestServer, form, multipart, USERS } from "./helpers/harness.ts";
@@ -22,8 +21,19 @@ describe("structured logs", () => {
     expect(answer.headers.get("x-request-id")).toBe(lines[0]!.reqId);
   });
 
+  it("a client's X-Request-Id is logged beside ours, never as ours, and not echoed; the client's address is logged", async () => {
+    const s = await createTestServer();
+    const answer = await conformant("get-server-settings", await s.request("/api/v1/server_settings", { headers: { "x-request-id": "client-chosen\u0007id" }, address: "192.0.2.44" }));
+    const line = JSON.parse(s.logLines[0]!) as Record<string, unknown>;
+    expect(line.reqId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(line.clientReqId).toBe("client-chosen?id");
+    expect(line.address).toBe("192.0.2.44");
+    expect(answer.headers.get("x-request-id")).toBe(line.reqId);
+    expect(answer.headers.get("x-content-type-options")).toBe("nosniff");
+  });
+
   it("never holds a password, an API key or an Authorization value, across a full suite of requests", async () => {
-    const s = await createTestServer({ limiter: createMemoryLimiter() });
+    const s = await createTestServer({ limits: {} });
     const secrets = new Set<string>(Object.values(USERS).flatMap((u) => [u.password]));
     const authorization = `Basic ${btoa(`${USERS.iago.email}:not-a-real-key-but-secret`)}`;
     secrets.add(authorization.slice(6));
@@ -87,13 +97,15 @@ describe("the access log of a server process", () => {
       const lines = server.output().trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(new Set(lines.filter((l) => l.msg === "request").map((l) => l.reqId))).toEqual(new Set(ids));
       expect(lines.map((l) => l.msg)).toContain("stopping");
-      // A proxy's own id is kept, so its log and this one name the same request.
+      // A proxy's own id is logged beside the server's, so its log and this one name the same request; the
+      // answer carries the server's own.
       const again = await startServerProcess(["serve", "--port", "0", "--db", join(dir, "db.sqlite")]);
       const proxied = await fetch(`${again.url}/api/v1/server_settings`, { headers: { "x-request-id": "proxy-42=" } });
-      expect(proxied.headers.get("x-request-id")).toBe("proxy-42=");
-      const invented = await fetch(`${again.url}/api/v1/server_settings`, { headers: { "x-request-id": "no spaces allowed" } });
-      expect(invented.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+      const ownId = proxied.headers.get("x-request-id");
+      expect(ownId).toMatch(/^[0-9a-f-]{36}$/);
       expect(await again.stop("SIGTERM")).toBe(0);
+      const logged = again.output().trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(logged.find((l) => l.reqId === ownId)).toMatchObject({ clientReqId: "proxy-42=" });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

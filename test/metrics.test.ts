@@ -3,7 +3,6 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createMemoryLimiter } from "../src/auth/memory-limiter.ts";
 import { createTestServer, form, USERS } from "./helpers/harness.ts";
 import { runCli, startServerProcess } from "./helpers/process.ts";
 import { need } from "./helpers/service-env.ts";
@@ -30,7 +29,7 @@ const login = (username: string, password: string, host?: string) => ({ ...form(
 
 describe("metrics in-process", () => {
   it("count login outcomes, rate-limit refusals by rule, argon2 verifications and request durations by route, in a registry per app", async () => {
-    const s = await createTestServer({ metrics: true, limiter: createMemoryLimiter({ attempts: 2, windowSeconds: 600 }), config: { metrics: true } });
+    const s = await createTestServer({ metrics: true, limits: { userAddress: { attempts: 2, windowSeconds: 600 } }, config: { metrics: true } });
     const other = await createTestServer({ metrics: true, config: { metrics: true } });
     await s.request("/api/v1/fetch_api_key", login(USERS.iago.email, USERS.iago.password));
     await s.request("/api/v1/fetch_api_key", login("nobody@zulip.com", "x-1"));
@@ -45,7 +44,7 @@ describe("metrics in-process", () => {
     const text = await scrape.text();
     const attempts = (outcome: string) => sample(text, `zulip_auth_login_attempts_total{endpoint="fetch_api_key",outcome="${outcome}"}`);
     expect([attempts("success"), attempts("AUTHENTICATION_FAILED"), attempts("RATE_LIMIT_HIT"), attempts("REALM_DEACTIVATED")]).toEqual([1, 3, 1, 1]);
-    expect(sample(text, 'zulip_auth_rate_limit_refusals_total{rule="username"}')).toBe(1);
+    expect(sample(text, 'zulip_auth_rate_limit_refusals_total{rule="user-address"}')).toBe(1);
     // iago, nobody (dummy hash), hamlet twice; the refusals spend none.
     expect(sample(text, "zulip_auth_argon2_verify_seconds_count")).toBe(4);
     expect(sample(text, 'zulip_auth_hash_queue{state="pending"}')).toBe(0);
@@ -90,7 +89,7 @@ describe("serve --metrics, scraped after real logins", () => {
       expect(check, check.output).toEqual({ code: 0, output: "" });
       const attempts = (outcome: string) => sample(text, `zulip_auth_login_attempts_total{endpoint="fetch_api_key",outcome="${outcome}"}`);
       expect([attempts("success"), attempts("AUTHENTICATION_FAILED"), attempts("RATE_LIMIT_HIT")]).toEqual([1, 4, 1]);
-      expect(sample(text, 'zulip_auth_rate_limit_refusals_total{rule="username"}')).toBe(1);
+      expect(sample(text, 'zulip_auth_rate_limit_refusals_total{rule="user-address"}')).toBe(1);
       expect(sample(text, "zulip_auth_argon2_verify_seconds_count")).toBe(5);
       expect(sample(text, 'zulip_auth_hash_queue{state="active"}')).toBe(0);
       expect(sample(text, 'zulip_auth_http_request_duration_seconds_count{method="POST",route="/api/v1/fetch_api_key",status="401"}')).toBe(4);

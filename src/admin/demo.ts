@@ -1,6 +1,6 @@
 import { PasswordHasher, type HashParams } from "../auth/password-hasher.ts";
 import { DEFAULT_PASSWORD_POLICY } from "../auth/password-policy.ts";
-import type { AttemptLimiter } from "../auth/rate-limit.ts";
+import type { LoginLimiter } from "../auth/login-limiter.ts";
 import type { Store } from "../store/store.ts";
 import { Admin } from "./admin.ts";
 
@@ -67,19 +67,18 @@ export async function seedDemo(store: Store, hashParams?: HashParams): Promise<v
 }
 
 /**
- * Keeps a username refused by the real rate limiter for as long as the process runs: spends every attempt it
- * has now, then takes each one back the moment it frees. Resolves, once the username is refused, to a
- * function that stops it.
+ * Keeps a username of the root organisation refused by the real rate limiter for as long as the process runs:
+ * fills its log under rule (c) (failures from any address), then refills each slot the moment it frees.
+ * Resolves, once the username is refused, to a function that stops it; throws when rule (c) is off.
  */
-export async function keepRateLimited(limiter: AttemptLimiter, username: string): Promise<() => void> {
-  const key = username.trim().toLowerCase();
+export async function keepRateLimited(limiter: LoginLimiter, username: string): Promise<() => void> {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const exhaust = async (): Promise<number> => {
-    let decision = await limiter.consume(key);
-    while (decision.allowed) decision = await limiter.consume(key);
-    // Wake up as the next attempt frees (at least once a minute, in case another process reset the count).
-    return Math.min(60_000, Math.max(10, Math.ceil(decision.retryAfter * 1000)));
+    const freesInMs = await limiter.fillUserLog("", username);
+    if (freesInMs === undefined) throw new Error("the demo keeps othello refused under rule (c): leave --user-rate-limit on");
+    // Wake up as the next attempt frees (at least once a minute, in case another process cleared the log).
+    return Math.min(60_000, Math.max(10, Math.ceil(freesInMs)));
   };
   const later = (waitMs: number) => {
     if (stopped) return;

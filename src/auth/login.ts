@@ -1,14 +1,16 @@
 import type { Store } from "../store/store.ts";
 import type { Organization, User } from "../store/schema.ts";
 import { UnavailableError } from "../unavailable.ts";
+import { HashQueueFull } from "./hash-queue.ts";
 import type { LdapBackend } from "./ldap.ts";
 import { userForDirectoryLogin } from "./ldap-user.ts";
+import type { LoginLimiter } from "./login-limiter.ts";
 import { loginMethods } from "./login-methods.ts";
-import type { PasswordHasher } from "./password-hasher.ts";
+import { isOverlong, type PasswordHasher } from "./password-hasher.ts";
 import { passwordWeakness, type PasswordPolicy } from "./password-policy.ts";
-import type { AttemptLimiter, RateLimitDecision } from "./rate-limit.ts";
+import type { RateLimitDecision } from "./rate-limit.ts";
 
-/** Why a login was refused, named by the Zulip error code the client will see. */
+/** Why a login was refused, named by the Zulip error code the client will see (SERVER_BUSY: a 503). */
 export type LoginFailure =
   | "RATE_LIMIT_HIT"
   | "PASSWORD_AUTH_DISABLED"
@@ -17,10 +19,11 @@ export type LoginFailure =
   | "REALM_DEACTIVATED"
   | "USER_DEACTIVATED"
   | "PASSWORD_RESET_REQUIRED"
-  | "LDAP_UNAVAILABLE";
+  | "LDAP_UNAVAILABLE"
+  | "SERVER_BUSY";
 
 /** The outcome of a login, with the rate-limit state when the attempt was counted; a refusal names the user when known. */
-export type LoginResult = ({ ok: true; user: User } | { ok: false; failure: LoginFailure; userId?: number }) & {
+export type LoginResult = ({ ok: true; user: User } | { ok: false; failure: LoginFailure; userId?: number; refusedBy?: readonly string[] }) & {
   rateLimit?: RateLimitDecision;
 };
 
@@ -31,12 +34,38 @@ export interface LoginDeps {
   store: Store;
   hasher: PasswordHasher;
   policy: PasswordPolicy;
-  limiter?: AttemptLimiter;
+  limiter?: LoginLimiter;
   ldap?: LdapBackend;
 }
 
+/** Where a login comes from and how its refusals are worded. */
+export interface LoginContext {
+  /** The client address's group (the limiter's and the hash queue's key). */
+  address: string;
+  /** Deactivated users and organisations, and users of other organisations, get the wrong-password answer. */
+  uniformErrors?: boolean;
+}
+
+/** Seconds an address is asked to wait when it holds its whole share of the hash queue. */
+export const HASH_QUEUE_RETRY_AFTER_SECONDS = 1;
+
 /** Email-backend refusals after which Zulip goes on to the LDAP backend; any other is final. */
 const TRY_LDAP_AFTER = new Set<LoginFailure>(["AUTHENTICATION_FAILED", "NONEXISTENT_SUBDOMAIN"]);
+
+/** The refusals that tell an account exists (or how it stands): hidden under uniform errors. */
+const REVEALING = new Set<LoginFailure>(["NONEXISTENT_SUBDOMAIN", "REALM_DEACTIVATED", "USER_DEACTIVATED"]);
+
+/** The 429 for an address that holds its whole share of the hash queue: try again in a second. */
+function addressBusy(deps: LoginDeps, counted: RateLimitDecision | undefined): LoginResult {
+  return { ok: false, failure: "RATE_LIMIT_HIT", refusedBy: ["hash-share"], rateLimit: addressBusyDecision(deps, counted) };
+}
+
+/** The rate-limit state of an address that holds its whole share of the hash queue. */
+export function addressBusyDecision(deps: LoginDeps, counted?: RateLimitDecision): RateLimitDecision {
+  const retryAfter = HASH_QUEUE_RETRY_AFTER_SECONDS;
+  const limit = counted?.limit ?? deps.limiter?.rules.userAddress?.attempts ?? deps.hasher.queue.limits.perAddress;
+  return { allowed: false, limit, remaining: 0, resetAt: Math.floor(Date.now() / 1000 + retryAfter), retryAfter };
+}
 
 /**
  * Zulip's password authentication for an organisation that exists (steps 6–15 of fetch_api_key), with the
@@ -45,33 +74,51 @@ const TRY_LDAP_AFTER = new Set<LoginFailure>(["AUTHENTICATION_FAILED", "NONEXIST
  * wrong email password does, so an unknown user, a wrong email password and a wrong LDAP password cannot be
  * told apart by timing.
  */
-export async function passwordLogin(deps: LoginDeps, org: Organization, username: string, password: string): Promise<LoginResult> {
+export async function passwordLogin(deps: LoginDeps, org: Organization, username: string, password: string, context: LoginContext): Promise<LoginResult> {
+  // An address holding its whole share of the hashing is answered before any other work: under a flood from
+  // it, each of its requests must cost as little as possible, or the event loop starves everyone else.
+  if (deps.hasher.queue.isFull(context.address)) return addressBusy(deps, undefined);
   const methods = loginMethods(org, deps);
   const user = methods.email ? await deps.store.findUser(org.id, username) : undefined;
-  // Zulip counts per username string; "IAGO@zulip.com" and " ada " log in as iago and ada (the lookup and the
-  // directory ignore case and surrounding spaces), so they share one count rather than each getting five.
-  const key = username.trim().toLowerCase();
-  let rateLimit: RateLimitDecision | undefined;
-  if (deps.limiter) {
-    if (user?.password_changed_at) await resetIfPasswordChanged(deps.limiter, key, user.password_changed_at);
-    rateLimit = await deps.limiter.consume(key);
-  }
-  const result = await authenticate(deps, org, methods, user, username, password, rateLimit);
-  if (deps.limiter && rateLimit) {
-    if (result.ok) await deps.limiter.reset(key);
-    // The directory's outage is the server's failure, not a guess: it must not lock the user out.
-    if (!result.ok && result.failure === "LDAP_UNAVAILABLE") {
-      await deps.limiter.refund(key);
-      rateLimit = { ...rateLimit, remaining: Math.min(rateLimit.limit, rateLimit.remaining + 1) };
-    }
-  }
-  return { ...result, ...(!result.ok && user ? { userId: user.id } : {}), ...(rateLimit ? { rateLimit } : {}) };
-}
+  const attempt = deps.limiter?.active
+    ? await deps.limiter.attempt({
+        org: org.subdomain,
+        username,
+        address: context.address,
+        passwordChangedAt: user?.password_changed_at ? Date.parse(user.password_changed_at) : undefined,
+      })
+    : undefined;
+  let rateLimit = attempt?.decision;
+  // A refusal names the user when known (the audit trail records it), and a rate-limit refusal the rules that refused.
+  const counted = (result: Outcome, refusedBy?: readonly string[]): LoginResult => ({
+    ...result,
+    ...(!result.ok && user ? { userId: user.id } : {}),
+    ...(refusedBy ? { refusedBy } : {}),
+    ...(rateLimit ? { rateLimit } : {}),
+  });
+  if (attempt && !attempt.allowed) return counted(fail("RATE_LIMIT_HIT"), attempt.refusedBy);
 
-/** Zulip clears the count when the password changes; the change may come from another process. */
-async function resetIfPasswordChanged(limiter: AttemptLimiter, username: string, changedAt: string): Promise<void> {
-  const start = await limiter.windowStart(username);
-  if (start !== undefined && Date.parse(changedAt) > start) await limiter.reset(username);
+  let result: Outcome;
+  try {
+    result = await authenticate(deps, org, methods, user, username, password, context);
+  } catch (error) {
+    if (!(error instanceof HashQueueFull)) throw error;
+    if (error.scope === "server") {
+      // The server is overloaded, not the user wrong: the attempt is given back.
+      await attempt?.refund();
+      return counted(fail("SERVER_BUSY"));
+    }
+    // This address holds its whole share of the hashing: it waits, and the attempt still counts.
+    return addressBusy(deps, rateLimit);
+  }
+  if (result.ok) await attempt?.succeeded();
+  // The directory's outage is the server's failure, not a guess: it must not lock the user out.
+  if (!result.ok && result.failure === "LDAP_UNAVAILABLE" && attempt) {
+    await attempt.refund();
+    if (rateLimit) rateLimit = { ...rateLimit, remaining: Math.min(rateLimit.limit, rateLimit.remaining + 1) };
+  }
+  if (!result.ok && context.uniformErrors && REVEALING.has(result.failure)) result = fail("AUTHENTICATION_FAILED");
+  return counted(result);
 }
 
 async function authenticate(
@@ -81,19 +128,18 @@ async function authenticate(
   user: User | undefined,
   username: string,
   password: string,
-  rateLimit: RateLimitDecision | undefined,
+  context: LoginContext,
 ): Promise<Outcome> {
-  if (rateLimit && !rateLimit.allowed) return fail("RATE_LIMIT_HIT");
   if (!methods.email && !methods.ldap) return fail("PASSWORD_AUTH_DISABLED");
   if (password === "") return fail("AUTHENTICATION_FAILED");
 
   let emailOutcome: Outcome | undefined;
   if (methods.email) {
-    emailOutcome = await emailBackend(deps, org, user, username, password);
+    emailOutcome = await emailBackend(deps, org, user, username, password, context);
     if (emailOutcome.ok || !methods.ldap || !TRY_LDAP_AFTER.has(emailOutcome.failure)) return emailOutcome;
   }
   // A refusal by the email backend has spent its argon2 verification already: the LDAP step spends no second.
-  const ldapOutcome = await ldapBackend(deps, org, username, password, emailOutcome !== undefined);
+  const ldapOutcome = await ldapBackend(deps, org, username, password, emailOutcome !== undefined, context.address);
   // An LDAP refusal that says more than "no" (deactivated, directory down) wins; otherwise the email backend's.
   if (ldapOutcome.ok || ldapOutcome.failure !== "AUTHENTICATION_FAILED") return ldapOutcome;
   return emailOutcome ?? ldapOutcome;
@@ -101,19 +147,27 @@ async function authenticate(
 
 const fail = (failure: LoginFailure): Outcome => ({ ok: false, failure });
 
-/** Zulip's EmailAuthBackend: the user's argon2 hash. */
-async function emailBackend(deps: LoginDeps, org: Organization, user: User | undefined, username: string, password: string): Promise<Outcome> {
+/**
+ * Zulip's EmailAuthBackend: the user's argon2 hash. Under uniform errors a deactivated user or organisation
+ * costs the same full verification as a wrong password (the caller then words the refusal alike).
+ */
+async function emailBackend(deps: LoginDeps, org: Organization, user: User | undefined, username: string, password: string, context: LoginContext): Promise<Outcome> {
+  const from = context.address;
   if (!user) {
-    await deps.hasher.verifyDummy(password);
+    await deps.hasher.verifyDummy(password, from);
+    if (context.uniformErrors) return fail("AUTHENTICATION_FAILED");
     return fail((await deps.store.emailExistsAnywhere(username)) ? "NONEXISTENT_SUBDOMAIN" : "AUTHENTICATION_FAILED");
   }
-  if (org.deactivated) return fail("REALM_DEACTIVATED");
-  if (!user.is_active) return fail("USER_DEACTIVATED");
+  const inactive = org.deactivated ? "REALM_DEACTIVATED" : !user.is_active ? "USER_DEACTIVATED" : undefined;
+  if (inactive) {
+    if (context.uniformErrors) await verifyOrDummy(deps, user, password, from);
+    return fail(inactive);
+  }
   if (user.password_hash === null) {
-    await deps.hasher.verifyDummy(password);
+    await deps.hasher.verifyDummy(password, from);
     return fail("AUTHENTICATION_FAILED");
   }
-  if (!(await deps.hasher.verify(user.password_hash, password))) return fail("AUTHENTICATION_FAILED");
+  if (!(await deps.hasher.verify(user.password_hash, password, from))) return fail("AUTHENTICATION_FAILED");
 
   if (deps.hasher.needsRehash(user.password_hash)) {
     // Zulip refuses to carry a weak password over to a new hasher: the user must reset it.
@@ -123,8 +177,15 @@ async function emailBackend(deps: LoginDeps, org: Organization, user: User | und
   return { ok: true, user };
 }
 
+async function verifyOrDummy(deps: LoginDeps, user: User, password: string, from: string): Promise<void> {
+  if (user.password_hash === null) await deps.hasher.verifyDummy(password, from);
+  else await deps.hasher.verify(user.password_hash, password, from);
+}
+
 /** Zulip's LDAPAuthBackend: a bind with the directory; the first successful one creates the local user. */
-async function ldapBackend(deps: LoginDeps, org: Organization, username: string, password: string, verified: boolean): Promise<Outcome> {
+async function ldapBackend(deps: LoginDeps, org: Organization, username: string, password: string, verified: boolean, from: string): Promise<Outcome> {
+  // An over-long password is refused as wrong, without a bind (the email backend, or this, spends no hash on it).
+  if (isOverlong(password)) return fail("AUTHENTICATION_FAILED");
   let outcome;
   try {
     outcome = await deps.ldap!.authenticate(username, password);
@@ -133,7 +194,7 @@ async function ldapBackend(deps: LoginDeps, org: Organization, username: string,
     throw error;
   }
   if (!outcome.ok) {
-    if (!verified) await deps.hasher.verifyDummy(password);
+    if (!verified) await deps.hasher.verifyDummy(password, from);
     return fail("AUTHENTICATION_FAILED");
   }
   if (org.deactivated) return fail("REALM_DEACTIVATED");

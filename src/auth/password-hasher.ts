@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { hash, parseOptions, verify } from "@node-rs/argon2";
-import pLimit from "p-limit";
+import { FairQueue, type HashQueueLimits } from "./hash-queue.ts";
 
 /** argon2id cost parameters. */
 export interface HashParams {
@@ -26,51 +26,77 @@ export function parseHashParams(text: string): HashParams {
   return params;
 }
 
+/** Longer passwords are refused as wrong without being hashed: their hashing costs more, and no one types them. */
+export const MAX_PASSWORD_BYTES = 1024;
+
+/** Whether a password is over MAX_PASSWORD_BYTES. */
+export function isOverlong(password: string): boolean {
+  return Buffer.byteLength(password, "utf8") > MAX_PASSWORD_BYTES;
+}
+
+/** One argon2 per core; 16 waiting per core in all, and at most a quarter of them (running ones included) per address. */
+export function defaultQueueLimits(cores = availableParallelism()): HashQueueLimits {
+  const maxQueued = 16 * cores;
+  return { concurrency: cores, maxQueued, perAddress: Math.max(2, Math.floor(maxQueued / 4)) };
+}
+
+/** The queue key of work not done for a client (the CLI's hashes, rehashing): never refused. */
+const INTERNAL = Symbol("internal");
+
 const ARGON2ID = 2; // Algorithm.Argon2id: a const enum, which isolated modules cannot import.
 
 /**
  * Hashes and verifies passwords with argon2id; both run on libuv's thread pool, never on the event loop.
  * At most one hash per core runs at a time: more cannot finish sooner, but each holds its own `m` KiB of
- * memory (19 MiB by default) and competes with the event loop for the cores.
+ * memory (19 MiB by default) and competes with the event loop for the cores. Work for a client waits in a
+ * bounded queue, fair between addresses (see FairQueue); past it, a HashQueueFull says so at once.
  */
 export class PasswordHasher {
   /** A hash of a random password at today's parameters, verified for unknown users so they cost the same. */
   private dummy: Promise<string> | undefined;
-  private readonly slots = pLimit(availableParallelism());
+  readonly queue: FairQueue;
 
   /** Told the time (seconds) of each verification on the thread pool, for the metrics. */
   onVerified: ((seconds: number) => void) | undefined;
 
-  constructor(readonly params: HashParams = OWASP_MINIMUM) {}
-
-  /** Hashes and verifications running now, and waiting for a slot. */
-  queue(): { active: number; pending: number } {
-    return { active: this.slots.activeCount, pending: this.slots.pendingCount };
+  constructor(
+    readonly params: HashParams = OWASP_MINIMUM,
+    limits: HashQueueLimits = defaultQueueLimits(),
+  ) {
+    // Internal work shares the cores but is never refused: it is bounded by whoever asked for it.
+    this.queue = new FairQueue(limits);
   }
 
-  hash(password: string): Promise<string> {
-    return this.slots(() => hash(password, { ...this.params, algorithm: ARGON2ID }));
+  /** Hashes a password; `from` is the client address it is done for (bounded), none for the operator's own work. */
+  hash(password: string, from?: string): Promise<string> {
+    return this.slot(from, () => hash(password, { ...this.params, algorithm: ARGON2ID }));
   }
 
-  /** True when `password` matches; false for a mismatch or a hash this hasher cannot read. */
-  async verify(stored: string, password: string): Promise<boolean> {
-    try {
-      return await this.slots(async () => {
-        const started = performance.now();
-        try {
-          return await verify(stored, password);
-        } finally {
-          this.onVerified?.((performance.now() - started) / 1000);
-        }
-      });
-    } catch {
-      return false;
-    }
+  /**
+   * True when `password` matches; false for a mismatch, a hash this hasher cannot read, or a password over
+   * MAX_PASSWORD_BYTES (refused unhashed). Throws HashQueueFull when `from` may not queue more.
+   */
+  async verify(stored: string, password: string, from?: string): Promise<boolean> {
+    if (isOverlong(password)) return false;
+    return this.slot(from, async () => {
+      const started = performance.now();
+      try {
+        return await verify(stored, password);
+      } catch {
+        return false;
+      } finally {
+        this.onVerified?.((performance.now() - started) / 1000);
+      }
+    });
   }
 
   /** Spends the same work as a real verification, for a user who does not exist. */
-  async verifyDummy(password: string): Promise<void> {
-    await this.verify(await this.prepareDummy(), password);
+  async verifyDummy(password: string, from?: string): Promise<void> {
+    await this.verify(await this.prepareDummy(), password, from);
+  }
+
+  private slot<T>(from: string | undefined, job: () => Promise<T>): Promise<T> {
+    return from === undefined ? this.queue.runInternal(INTERNAL, job) : this.queue.run(from, job);
   }
 
   /** Makes the dummy hash now (a server calls it before listening), so the first unknown user costs no more. */

@@ -1,39 +1,45 @@
-/** Zulip's authenticate_by_username rule: at most `attempts` counted attempts per `windowSeconds` per username. */
+/** One sliding-log rule: at most `attempts` counted attempts within any `windowSeconds`. */
 export interface RateLimitRule {
   attempts: number;
   windowSeconds: number;
 }
 
-/** Zulip's default: 5 attempts per 30 minutes. */
+/**
+ * The three rules a login attempt is counted under, each a sliding log, each `null` when switched off:
+ * (a) `userAddress`, per organisation + username + client address (Zulip's rule, the one the X-RateLimit-*
+ * headers describe); (b) `address`, per client address across usernames (spraying); (c) `user`, per
+ * organisation + username across addresses (distributed guessing). (b) and (c) count failures only.
+ */
+export interface LimitRules {
+  userAddress: RateLimitRule | null;
+  address: RateLimitRule | null;
+  user: RateLimitRule | null;
+}
+
+/** Zulip's default for rule (a): 5 attempts per 30 minutes. */
 export const ZULIP_AUTH_RATE_LIMIT: RateLimitRule = { attempts: 5, windowSeconds: 1800 };
 
-/** The state of one username's counter after an attempt was counted, or why it was refused. */
+/** Rule (b)'s default: one address's failures over every username. */
+export const ADDRESS_RATE_LIMIT: RateLimitRule = { attempts: 30, windowSeconds: 1800 };
+
+/** Rule (c)'s default: high enough that only a large, distributed attack reaches it. */
+export const USER_RATE_LIMIT: RateLimitRule = { attempts: 100, windowSeconds: 1800 };
+
+/** The defaults of `serve`. */
+export const DEFAULT_LIMIT_RULES: LimitRules = { userAddress: ZULIP_AUTH_RATE_LIMIT, address: ADDRESS_RATE_LIMIT, user: USER_RATE_LIMIT };
+
+/** Every rule off (development). */
+export const NO_LIMITS: LimitRules = { userAddress: null, address: null, user: null };
+
+/** The state of the caller's bucket (a) after an attempt was counted, or why it was refused. */
 export interface RateLimitDecision {
   allowed: boolean;
   limit: number;
   remaining: number;
-  /** When the window frees up, Unix seconds. */
+  /** When the bucket is empty again, Unix seconds. */
   resetAt: number;
   /** Seconds until an attempt will be allowed again (0 when allowed). */
   retryAfter: number;
-}
-
-/**
- * Counts attempts that reach authentication, per username string, server-wide. `consume` counts one and says
- * whether it is allowed; a success `reset`s; `windowStart` tells when the current count began (ms since the
- * epoch), so a password changed after it can clear the count.
- */
-export interface AttemptLimiter {
-  readonly rule: RateLimitRule;
-  consume(username: string): Promise<RateLimitDecision>;
-  /** Gives back one counted attempt (the server, not the user, failed: the directory did not answer). */
-  refund(username: string): Promise<void>;
-  reset(username: string): Promise<void>;
-  windowStart(username: string): Promise<number | undefined>;
-  /** Answers whether the counters' store is reachable (health checks); absent for in-process counters. */
-  ping?(): Promise<void>;
-  /** Releases the connection to the counters' store. */
-  close?(): Promise<void>;
 }
 
 /** Parses "ATTEMPTS/SECONDS" (e.g. "5/1800") or "off". */
@@ -42,4 +48,9 @@ export function parseRateLimit(text: string): RateLimitRule | null {
   const m = /^(\d+)\/(\d+)$/.exec(text);
   if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new Error(`expected ATTEMPTS/SECONDS (e.g. 5/1800) or off, not "${text}"`);
   return { attempts: Number(m[1]), windowSeconds: Number(m[2]) };
+}
+
+/** "5/1800", or "off": the notation parseRateLimit reads. */
+export function formatRateLimit(rule: RateLimitRule | null): string {
+  return rule ? `${rule.attempts}/${rule.windowSeconds}` : "off";
 }

@@ -3,6 +3,7 @@ import { AdminError } from "../admin/admin.ts";
 import { auditCommand } from "./audit.ts";
 import { checkCommand } from "./check.ts";
 import { CommandExit } from "./exit.ts";
+import { limitsCommand } from "./limits.ts";
 import { loginCommand } from "./login.ts";
 import { orgCommand } from "./org.ts";
 import { PasswordInputError } from "./password-input.ts";
@@ -16,7 +17,8 @@ export function buildProgram(): Command {
     .version("0.1.0")
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [serveCommand(), demoCommand(), orgCommand(), userCommand(), auditCommand(), loginCommand(), checkCommand()]) program.addCommand(command);
+  for (const command of [serveCommand(), demoCommand(), orgCommand(), userCommand(), limitsCommand(), auditCommand(), loginCommand(), checkCommand()])
+    program.addCommand(command);
   // Sub-commands inherit neither exitOverride nor the help-after-error setting: apply them everywhere.
   const configure = (c: Command) => {
     c.exitOverride().showHelpAfterError();

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { HashParams } from "../auth/password-hasher.ts";
-import { parseRateLimit, ZULIP_AUTH_RATE_LIMIT, type RateLimitRule } from "../auth/rate-limit.ts";
+import { ADDRESS_RATE_LIMIT, parseRateLimit, USER_RATE_LIMIT, ZULIP_AUTH_RATE_LIMIT, type RateLimitRule } from "../auth/rate-limit.ts";
+import { parseTrustedProxies } from "../server/client-address.ts";
 import { DEFAULT_CONFIG } from "../server/config.ts";
 import { DEFAULT_AUDIT_RETENTION_DAYS } from "../store/audit-writer.ts";
 import { DEFAULT_SERVICE_TIMEOUT_MS } from "../store/open.ts";
@@ -96,6 +97,10 @@ interface ServeOptions extends LdapOptionValues {
   bodyLimit: number;
   dev: boolean;
   rateLimit: RateLimitRule | null;
+  addressRateLimit: RateLimitRule | null;
+  userRateLimit: RateLimitRule | null;
+  trustedProxies?: string[];
+  uniformErrors: boolean;
   argon2: HashParams;
   headersTimeout: number;
   requestTimeout: number;
@@ -113,7 +118,7 @@ export function serveCommand(): Command {
     .addOption(hostOption())
     .addOption(dbOption())
     .addOption(databaseUrlOption())
-    .addOption(new Option("--redis-url <url>", "Redis for the rate-limit counters, shared by every instance that uses it (redis://[:password@]host:port[/db])").env("REDIS_URL"))
+    .addOption(new Option("--redis-url <url>", "Redis for the login-attempt counters (instead of the database), shared by every instance that uses it (redis://[:password@]host:port[/db])").env("REDIS_URL"))
     .addOption(
       new Option("--service-timeout <ms>", "longest wait for PostgreSQL, Redis or LDAP before answering 503")
         .env("ZULIP_AUTH_SERVICE_TIMEOUT")
@@ -131,10 +136,34 @@ export function serveCommand(): Command {
         .argParser(flag),
     )
     .addOption(
-      new Option("--rate-limit <attempts/seconds|off>", "login attempts per username and window")
+      new Option("--rate-limit <attempts/seconds|off>", "(a) login attempts per organization, username and client address (Zulip's rule)")
         .env("ZULIP_AUTH_RATE_LIMIT")
         .default(ZULIP_AUTH_RATE_LIMIT, "5/1800")
         .argParser(rule),
+    )
+    .addOption(
+      new Option("--address-rate-limit <attempts/seconds|off>", "(b) failed logins per client address, across usernames")
+        .env("ZULIP_AUTH_ADDRESS_RATE_LIMIT")
+        .default(ADDRESS_RATE_LIMIT, "30/1800")
+        .argParser(rule),
+    )
+    .addOption(
+      new Option("--user-rate-limit <attempts/seconds|off>", "(c) failed logins per organization and username, across addresses")
+        .env("ZULIP_AUTH_USER_RATE_LIMIT")
+        .default(USER_RATE_LIMIT, "100/1800")
+        .argParser(rule),
+    )
+    .addOption(
+      new Option("--trusted-proxies <cidr,...>", "proxies whose Forwarded / X-Forwarded-For header names the client (default: none, the socket's address is the client)")
+        .env("ZULIP_AUTH_TRUSTED_PROXIES")
+        .argParser(argument(parseTrustedProxies)),
+    )
+    .addOption(
+      new Option("--uniform-errors [on|off]", "answer deactivated users and organizations, and users of other organizations, as a wrong password (not Zulip's behaviour)")
+        .env("ZULIP_AUTH_UNIFORM_ERRORS")
+        .default(false)
+        .preset("on")
+        .argParser(flag),
     )
     .addOption(argon2Option())
     .addOption(new Option("--headers-timeout <ms>", "cut off a client that has not sent its headers by then").env("ZULIP_AUTH_HEADERS_TIMEOUT").default(DEFAULT_CONFIG.headersTimeoutMs).argParser(int))
@@ -172,7 +201,10 @@ export function serveCommand(): Command {
         devMode: o.dev,
         docs: o.docs,
         bodyLimit: o.bodyLimit,
-        rateLimit: o.rateLimit,
+        // commander hands back "" for a parser that returned null ("off").
+        limits: { userAddress: o.rateLimit || null, address: o.addressRateLimit || null, user: o.userRateLimit || null },
+        trustedProxies: o.trustedProxies ?? [],
+        uniformErrors: o.uniformErrors,
         headersTimeoutMs: o.headersTimeout,
         requestTimeoutMs: o.requestTimeout,
         ...(o.externalUrl ? { externalUrl: o.externalUrl } : {}),

@@ -1,46 +1,77 @@
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import type { IncomingMessage } from "node:http";
 import { routePath } from "hono/route";
 import { API_BASE_PATH } from "../contract/base-path.ts";
 import { UnavailableError } from "../unavailable.ts";
+import { addressGroup, proxyTrust, resolveClientAddress } from "./client-address.ts";
 import type { AppDeps, AppEnv } from "./deps.ts";
 import { DOCS_PATHS } from "./docs-paths.ts";
 import { accessLogger } from "./logger.ts";
 import { loginAttempt } from "./login-attempt.ts";
 import { metricsHandler } from "./metrics.ts";
+import { requestHeader } from "./request-header.ts";
 import { requestIds } from "./request-id.ts";
-import { internalError, methodNotAllowed, notFound, payloadTooLarge, serviceUnavailable, ZulipError } from "./errors.ts";
+import { badRequest, internalError, methodNotAllowed, notFound, payloadTooLarge, serviceUnavailable, ZulipError } from "./errors.ts";
 import { devFetchApiKey } from "./routes/dev-fetch-api-key.ts";
 import { fetchApiKey } from "./routes/fetch-api-key.ts";
 import { health } from "./routes/health.ts";
 import { DEFAULT_REALM_ICON_PATH, realmIcon } from "./routes/realm-icon.ts";
 import { serverSettings } from "./routes/server-settings.ts";
 
+/** Whether a request announces a body (RFC 9112 §6.3). */
+function hasBody(incoming: IncomingMessage): boolean {
+  return incoming.headers["transfer-encoding"] !== undefined || Number(incoming.headers["content-length"] ?? 0) > 0;
+}
+
+/** How many Host headers a request sent. */
+function hostHeaders(incoming: IncomingMessage): number {
+  let count = 0;
+  for (let i = 0; i < incoming.rawHeaders.length; i += 2) if (incoming.rawHeaders[i]!.toLowerCase() === "host") count += 1;
+  return count;
+}
+
 /** The Hono app: Zulip's login endpoints under /api/v1, built from its dependencies. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requestIds());
   const accessLog = accessLogger(deps.logger);
+  const trust = proxyTrust(deps.config.trustedProxies);
   app.use(async (c, next) => {
     const started = performance.now();
-    await next();
+    const address = resolveClientAddress(c, trust);
+    c.set("clientAddress", address);
+    c.set("addressGroup", addressGroup(address));
+    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+    // RFC 9112 §3.2: a request with more than one Host header gets a 400.
+    if (incoming && hostHeaders(incoming) > 1) {
+      c.res = badRequest("Bad Request: more than one Host header").toResponse();
+    } else {
+      await next();
+    }
     const durationMs = performance.now() - started;
     if (deps.metrics) {
       // The matched route, never the raw path: unknown paths would make a label value each.
       const route = routePath(c, -1);
       deps.metrics.requestDuration.observe({ method: c.req.method, route: route === "/*" ? "unmatched" : route, status: c.res.status }, durationMs / 1000);
     }
+    // An answer given before the request's body was read (413, 405…): the rest of the body would be taken
+    // for the next request, so the connection is closed, and said so, rather than cut under a keep-alive client.
+    if (incoming && hasBody(incoming) && !incoming.readableEnded) c.res.headers.set("Connection", "close");
     // The path only: a query string may hold a password.
     // Load balancers ask for /healthz, and Prometheus for /metrics, every few seconds: their successes would
     // drown the access log.
     const level = (c.req.path === "/healthz" || c.req.path === "/metrics") && c.res.status === 200 ? "debug" : "info";
+    const clientReqId = requestHeader(c, "x-request-id");
     accessLog(level, {
       reqId: c.get("requestId"),
+      ...(clientReqId ? { clientReqId: clientReqId.replace(/[^\x20-\x7e]/g, "?").slice(0, 200) } : {}),
       method: c.req.method,
       path: c.req.path,
       status: c.res.status,
       durationMs: Math.round(durationMs * 10) / 10,
       organization: c.get("organization"),
+      address,
     });
   });
   // Only the two POST endpoints read a body; every other answer is given without reading one.

@@ -1,12 +1,90 @@
-import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context } from "hono";
+import { getConnInfo } from "@hono/node-server/conninfo";
+import parseForwarded from "forwarded-parse";
+import ipaddr from "ipaddr.js";
+import proxyaddr from "proxy-addr";
+
+/** Which peers may say who the client is: a compiled `--trusted-proxies` list. */
+export type ProxyTrust = (address: string, hop: number) => boolean;
+
+/** Nothing is trusted: the socket's peer is the client. */
+const TRUST_NONE: ProxyTrust = () => false;
+
+/** Compiles `--trusted-proxies CIDR[,CIDR]` (addresses, CIDRs, or proxy-addr's names such as `loopback`). */
+export function parseTrustedProxies(text: string): string[] {
+  const list = text.split(",").map((s) => s.trim()).filter(Boolean);
+  if (list.length === 0) throw new Error("expected CIDR[,CIDR], e.g. 10.0.0.0/8,::1");
+  proxyaddr.compile(list); // throws on an address it cannot read
+  return list;
+}
+
+/** The trust function for a list from parseTrustedProxies. */
+export function proxyTrust(list: readonly string[]): ProxyTrust {
+  return list.length === 0 ? TRUST_NONE : proxyaddr.compile([...list]);
+}
+
+/** Where an app keeps the resolved address for the request (set once by the app's first middleware). */
+export interface ClientAddressVariables {
+  clientAddress?: string;
+}
 
 /**
- * The address of the client that sent the request: the socket's remote address under @hono/node-server; an
- * in-process `app.request()` has no socket, so it gives the `remoteAddress` of its bindings, else "unknown".
+ * The client's IP address: the socket's peer, unless that peer is a trusted proxy, in which case the
+ * `Forwarded` (RFC 7239) header if present, else `X-Forwarded-For`, is followed back past trusted proxies
+ * (Express's rule, by proxy-addr). Without a socket (an in-process request) "unknown".
  */
 export function clientAddress(c: Context): string {
-  const env = c.env as { incoming?: unknown; server?: { incoming?: unknown }; remoteAddress?: unknown } | undefined;
-  if (env?.incoming || env?.server?.incoming) return getConnInfo(c).remote.address ?? "unknown";
-  return typeof env?.remoteAddress === "string" ? env.remoteAddress : "unknown";
+  return (c.var as ClientAddressVariables).clientAddress ?? resolveClientAddress(c, TRUST_NONE);
+}
+
+/** Works the address out for clientAddress; the app calls it once per request with its trust. */
+export function resolveClientAddress(c: Context, trust: ProxyTrust): string {
+  let socketAddress: string | undefined;
+  try {
+    socketAddress = getConnInfo(c).remote.address;
+  } catch {
+    socketAddress = undefined;
+  }
+  if (!socketAddress) return "unknown";
+  if (trust === TRUST_NONE) return normalise(socketAddress);
+  const forwardedFor = forwardedChain(c.req.header("forwarded")) ?? c.req.header("x-forwarded-for") ?? "";
+  const req = { socket: { remoteAddress: socketAddress }, connection: { remoteAddress: socketAddress }, headers: { "x-forwarded-for": forwardedFor } };
+  return normalise(proxyaddr(req as never, trust));
+}
+
+/** The `for=` values of a Forwarded header as an X-Forwarded-For list; undefined when absent or unreadable. */
+function forwardedChain(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  try {
+    return parseForwarded(header)
+      .map((element) => stripPort(element.for ?? "unknown"))
+      .join(", ");
+  } catch {
+    return undefined;
+  }
+}
+
+/** `[2001:db8::1]:4711` → `2001:db8::1`; `192.0.2.43:47011` → `192.0.2.43`. */
+function stripPort(node: string): string {
+  if (node.startsWith("[")) return node.slice(1, node.indexOf("]"));
+  const colon = node.indexOf(":");
+  return colon >= 0 && node.indexOf(":", colon + 1) < 0 ? node.slice(0, colon) : node;
+}
+
+/** One spelling per address: IPv4-mapped IPv6 as IPv4, IPv6 compressed. Anything else is kept as it is. */
+function normalise(address: string): string {
+  if (!ipaddr.isValid(address)) return address;
+  return ipaddr.process(address).toString();
+}
+
+/**
+ * The limiter's key for an address: an IPv4 address itself, an IPv6 address's /64 (one subscriber usually
+ * holds a whole /64, so per-address counting would give them 2^64 tries).
+ */
+export function addressGroup(address: string): string {
+  if (!ipaddr.isValid(address)) return address;
+  const parsed = ipaddr.process(address);
+  if (parsed.kind() === "ipv4") return parsed.toString();
+  const prefix = ipaddr.IPv6.networkAddressFromCIDR(`${parsed.toString()}/64`);
+  return `${prefix.toString()}/64`;
 }

@@ -1,4 +1,4 @@
-import { ZULIP_AUTH_RATE_LIMIT, type RateLimitRule } from "../auth/rate-limit.ts";
+import { DEFAULT_LIMIT_RULES, type LimitRules } from "../auth/rate-limit.ts";
 
 /** How one server instance behaves; each field is also a `serve` option and an environment variable. */
 export interface ServerConfig {
@@ -10,8 +10,12 @@ export interface ServerConfig {
   externalUrl?: string;
   /** Largest request body read, in bytes. */
   bodyLimit: number;
-  /** Zulip's per-username login limit, or null to switch it off (development). */
-  rateLimit: RateLimitRule | null;
+  /** The brute-force defence's three rules, each null when off (development). */
+  limits: LimitRules;
+  /** Proxies whose Forwarded / X-Forwarded-For name the client (addresses, CIDRs); none by default. */
+  trustedProxies: string[];
+  /** Deactivated users and organisations, and users of other organisations, answer as a wrong password. */
+  uniformErrors: boolean;
   /** A client must send its headers within this time, and the whole request within requestTimeoutMs. */
   headersTimeoutMs: number;
   requestTimeoutMs: number;
@@ -26,7 +30,9 @@ export const DEFAULT_CONFIG: ServerConfig = {
   rootDomain: "localhost",
   devMode: false,
   bodyLimit: 64 * 1024,
-  rateLimit: ZULIP_AUTH_RATE_LIMIT,
+  limits: DEFAULT_LIMIT_RULES,
+  trustedProxies: [],
+  uniformErrors: false,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   docs: false,

@@ -16,7 +16,14 @@ export interface AppDeps extends LoginDeps {
 
 /** Per-request values set by middleware. */
 export interface AppEnv {
-  Variables: { requestId: string; organization?: string; login?: LoginAttemptFacts };
+  Variables: {
+    requestId: string;
+    organization?: string;
+    /** The client's address (see client-address.ts) and its group, the limiter's key. */
+    clientAddress?: string;
+    addressGroup?: string;
+    login?: LoginAttemptFacts;
+  };
 }
 
 /** What a login handler learnt about its attempt, for the audit trail: the username sent, and the user once known. */

@@ -72,7 +72,15 @@ export function serviceUnavailable(dependency: Dependency, headers: Record<strin
 /** The JSON 404 for a path the API does not have (outside the contract's operations, in Zulip's error shape). */
 export const notFound = () => jsonResponse(404, { result: "error", msg: "Not Found", code: "BAD_REQUEST" } satisfies Schema<"BadRequestError">);
 
-const UNAUTHORIZED: Record<Exclude<LoginFailure, "RATE_LIMIT_HIT" | "NONEXISTENT_SUBDOMAIN" | "LDAP_UNAVAILABLE">, string> = {
+/** 503 when the hash queue is full: every core is busy and the queue holds all it may. */
+export const serverBusy = (headers: Record<string, string> = {}) =>
+  new ZulipError(
+    503,
+    { result: "error", msg: "The server is busy; try again shortly", code: "SERVICE_UNAVAILABLE" },
+    { ...headers, "Retry-After": String(UNAVAILABLE_RETRY_AFTER_SECONDS) },
+  );
+
+const UNAUTHORIZED: Record<Exclude<LoginFailure, "RATE_LIMIT_HIT" | "NONEXISTENT_SUBDOMAIN" | "LDAP_UNAVAILABLE" | "SERVER_BUSY">, string> = {
   AUTHENTICATION_FAILED: "Your username or password is incorrect",
   PASSWORD_AUTH_DISABLED: "Password authentication is disabled in this organization",
   REALM_DEACTIVATED: "This organization has been deactivated",
@@ -85,6 +93,7 @@ export function loginFailure(failure: LoginFailure, rateLimit: RateLimitDecision
   const headers = rateLimitHeaders(rateLimit);
   if (failure === "NONEXISTENT_SUBDOMAIN") return new ZulipError(404, invalidSubdomain().body, headers);
   if (failure === "LDAP_UNAVAILABLE") return serviceUnavailable("directory", headers);
+  if (failure === "SERVER_BUSY") return serverBusy(headers);
   if (failure === "RATE_LIMIT_HIT") {
     const retryAfter = rateLimit?.retryAfter ?? 0;
     return new ZulipError(

@@ -33,11 +33,15 @@ export type { Logger };
 /** One access log line: fixed fields, none of which can hold a secret (the path is logged without its query). */
 export interface AccessLine {
   reqId: string;
+  /** The X-Request-Id the client sent, if any (printable, at most 200 characters). */
+  clientReqId?: string;
   method: string;
   path: string;
   status: number;
   durationMs: number;
   organization: string | undefined;
+  /** The client's address, as the limiter sees it. */
+  address: string;
 }
 
 /**

@@ -33,7 +33,7 @@ export function createMetrics(hasher: PasswordHasher): Metrics {
     labelNames: ["state"],
     registers: [registry],
     collect() {
-      const { active, pending } = hasher.queue();
+      const { active, size: pending } = hasher.queue;
       this.set({ state: "active" }, active);
       this.set({ state: "pending" }, pending);
     },

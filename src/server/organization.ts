@@ -10,11 +10,16 @@ const ROOT_ALIASES = new Set(["www"]);
  * and any host not under it (an IP address, localhost), give the root organisation "".
  */
 export function subdomainFromHost(host: string | undefined, rootDomain: string): string {
-  const hostname = stripPort((host ?? "").trim().toLowerCase());
+  const hostname = hostnameOf(host);
   const root = stripPort(rootDomain.toLowerCase());
   if (!hostname.endsWith(`.${root}`)) return "";
   const subdomain = hostname.slice(0, -root.length - 1);
   return ROOT_ALIASES.has(subdomain) ? "" : subdomain;
+}
+
+/** The Host's name, lower case, without port or the trailing dot of a fully qualified name (`corp.zulip.test.`). */
+export function hostnameOf(host: string | undefined): string {
+  return stripPort((host ?? "").trim().toLowerCase()).replace(/\.$/, "");
 }
 
 function stripPort(host: string): string {

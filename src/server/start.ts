@@ -1,11 +1,13 @@
+import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:http";
 import { getRequestListener, RequestError } from "@hono/node-server";
 import type { LdapConfig } from "../auth/ldap.ts";
+import type { HashQueueLimits } from "../auth/hash-queue.ts";
 import { PasswordHasher, type HashParams } from "../auth/password-hasher.ts";
 import { DEFAULT_PASSWORD_POLICY } from "../auth/password-policy.ts";
-import { createMemoryLimiter } from "../auth/memory-limiter.ts";
-import type { AttemptLimiter } from "../auth/rate-limit.ts";
+import { LoginLimiter } from "../auth/login-limiter.ts";
+import { SqlAttemptLog } from "../auth/sql-attempt-log.ts";
 import { safeUrl } from "../safe-url.ts";
 import { AuditWriter, DEFAULT_AUDIT_RETENTION_DAYS } from "../store/audit-writer.ts";
 import { DEFAULT_SERVICE_TIMEOUT_MS, openStore } from "../store/open.ts";
@@ -24,7 +26,7 @@ export interface StartOptions {
   /** SQLite file, used unless `databaseUrl` names a PostgreSQL database. */
   db: string;
   databaseUrl?: string | undefined;
-  /** Redis for the rate-limit counters, shared by every instance that names the same one. */
+  /** Redis for the login attempts, shared by every instance that names the same one (else the database). */
   redisUrl?: string | undefined;
   /** Server-wide LDAP settings; organisations turn LDAP login on one by one. */
   ldap?: LdapConfig | undefined;
@@ -32,6 +34,8 @@ export interface StartOptions {
   serviceTimeoutMs?: number;
   config?: Partial<ServerConfig>;
   hashParams?: HashParams;
+  /** Bounds of the hash queue (default: one argon2 per core, see defaultQueueLimits). */
+  hashQueue?: HashQueueLimits;
   logger?: Logger;
   /** Days the login audit trail is kept (default 90). */
   auditRetentionDays?: number;
@@ -45,7 +49,7 @@ export interface RunningServer {
   store: Store;
   logger: Logger;
   /** The rate limiter's counters (the demo keeps one username refused through them); absent when the limit is off. */
-  limiter?: AttemptLimiter;
+  limiter?: LoginLimiter;
   /** Where the metrics are served when they have a listener of their own. */
   metricsUrl?: string;
   /** Stops accepting, lets requests in flight finish, then closes the database. */
@@ -71,9 +75,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         ? logger.warn({ err: error }, "lost the database's change notifications: organizations are read from the database until they are back")
         : logger.debug("listening for the database's change notifications"),
   });
-  let limiter: AttemptLimiter | undefined;
+  let limiter: LoginLimiter | undefined;
   try {
-    limiter = await rateLimiter(options, config.rateLimit, timeoutMs, logger);
+    limiter = await loginLimiter(options, store, config.limits, timeoutMs, logger);
   } catch (error) {
     await store.close();
     throw error;
@@ -83,7 +87,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   logger.info(
     {
       database: options.databaseUrl ? safeUrl(options.databaseUrl) : "sqlite",
-      rateLimitStore: limiter ? (options.redisUrl ? safeUrl(options.redisUrl) : "memory") : "off",
+      rateLimitStore: limiter ? (options.redisUrl ? safeUrl(options.redisUrl) : "database") : "off",
       ldap: options.ldap ? safeUrl(options.ldap.url) : "off",
     },
     "services",
@@ -92,7 +96,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const waiting = (await store.listOrganizations()).filter((o) => o.ldap_auth_enabled === 1).map((o) => o.subdomain);
     if (waiting.length > 0) logger.warn({ organizations: waiting }, "LDAP login is on for these organizations but the server has no LDAP settings: it stays off");
   }
-  const hasher = new PasswordHasher(options.hashParams);
+  const hasher = new PasswordHasher(options.hashParams, options.hashQueue);
   await hasher.prepareDummy();
   const audit = new AuditWriter(store, { logger, retentionDays: options.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS });
   const metrics = options.metrics ? createMetrics(hasher) : undefined;
@@ -102,7 +106,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     await metricsListener?.close();
     // After the last request: its row is in the buffer. Before the store closes: the rows go to it.
     await audit.close();
-    await limiter?.close?.();
+    await limiter?.close();
   };
   if (metrics && ownPort !== undefined) {
     try {
@@ -130,20 +134,22 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   return { ...running, ...(limiter ? { limiter } : {}), ...(metricsListener ? { metricsUrl: metricsListener.url } : {}) };
 }
 
-async function rateLimiter(options: StartOptions, rule: ServerConfig["rateLimit"], timeoutMs: number, logger: Logger): Promise<AttemptLimiter | undefined> {
-  if (!rule) {
+/** The brute-force defence over Redis when given one, else over the store's table; none when every rule is off. */
+async function loginLimiter(options: StartOptions, store: Store, rules: ServerConfig["limits"], timeoutMs: number, logger: Logger): Promise<LoginLimiter | undefined> {
+  if (!rules.userAddress && !rules.address && !rules.user) {
     if (options.redisUrl) logger.warn("the rate limit is off: the Redis URL is not used");
     return undefined;
   }
-  if (!options.redisUrl) return createMemoryLimiter(rule);
-  const { connectRedisLimiter } = await import("../auth/redis-limiter.ts");
-  return connectRedisLimiter(options.redisUrl, rule, {
+  if (!options.redisUrl) return new LoginLimiter(new SqlAttemptLog(store), rules);
+  const { connectRedisLog } = await import("../auth/redis-attempt-log.ts");
+  const log = await connectRedisLog(options.redisUrl, {
     timeoutMs,
     onStateChange: (state, error) =>
       state === "lost"
         ? logger.error({ err: error, redis: safeUrl(options.redisUrl!) }, "lost the rate-limit store: logins answer 503 until it is back")
         : logger.info({ redis: safeUrl(options.redisUrl!) }, "the rate-limit store is back"),
   });
+  return new LoginLimiter(log, rules);
 }
 
 /** Listens with a node:http server whose timeouts cut off slow or stalled clients. */
@@ -155,9 +161,12 @@ export async function listen(
     // A request Node accepted but no URL can be built from (absurd Host, backslash in the path) never
     // reaches the app: answer it in Zulip's JSON error shape instead of an empty 400.
     errorHandler: (error) => {
-      if (error instanceof RequestError) return badRequest(`Malformed request: ${error.message}`).toResponse();
-      options.logger.error({ err: error }, "unhandled error");
-      return internalError().toResponse();
+      const response = error instanceof RequestError ? badRequest(`Malformed request: ${error.message}`).toResponse() : internalError().toResponse();
+      if (!(error instanceof RequestError)) options.logger.error({ err: error }, "unhandled error");
+      // The app's middleware never saw this request: its headers are added here.
+      response.headers.set("X-Request-Id", randomUUID());
+      response.headers.set("X-Content-Type-Options", "nosniff");
+      return response;
     },
   });
   const server = createServer(
@@ -181,7 +190,7 @@ export async function listen(
     }
     const body = JSON.stringify(badRequest("Malformed request").body) + "\n";
     socket.end(
-      `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${randomUUID()}\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
     );
   });
   try {

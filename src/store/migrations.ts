@@ -84,6 +84,25 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
       await db.schema.alterTable("organizations").addColumn("description", "text", (c) => c.notNull().defaultTo("")).execute();
     },
   },
+  "0006-attempt-log": {
+    // The brute-force defence's sliding logs live with the data, so that a restart is not a reset and the
+    // CLI can show and clear them (Redis holds them instead when the server is given one).
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("attempt_log")
+        .addColumn("rule", "text", (c) => c.notNull())
+        .addColumn("org", "text", (c) => c.notNull())
+        .addColumn("username", "text", (c) => c.notNull())
+        .addColumn("address", "text", (c) => c.notNull())
+        .addColumn("at", "bigint", (c) => c.notNull())
+        .addColumn("attempts", "integer", (c) => c.notNull())
+        .addColumn("window_ms", "bigint", (c) => c.notNull())
+        .addColumn("id", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("attempt_log_bucket").on("attempt_log").columns(["rule", "org", "username", "address", "at"]).execute();
+      await db.schema.createIndex("attempt_log_address").on("attempt_log").columns(["address"]).execute();
+    },
+  },
   };
 }
 

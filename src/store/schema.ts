@@ -55,11 +55,28 @@ export interface LoginAttemptsTable {
   request_id: string;
 }
 
+/** Login attempts, one row per attempt and bucket (the sliding logs of the brute-force defence). */
+export interface AttemptLogTable {
+  /** user-address, address or user: rule (a), (b) or (c). */
+  rule: string;
+  org: string;
+  username: string;
+  address: string;
+  /** When the attempt was made, ms since the epoch (a string from PostgreSQL's bigint). */
+  at: number | string;
+  /** The rule it was recorded under, so that a reader (the CLI) knows its window. */
+  attempts: number;
+  window_ms: number | string;
+  /** Names the attempt, so that a success or an outage can take it back out. */
+  id: string;
+}
+
 /** The database as Kysely sees it. */
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
   login_attempts: LoginAttemptsTable;
+  attempt_log: AttemptLogTable;
 }
 
 export type Organization = Selectable<OrganizationsTable>;

@@ -1,4 +1,3 @@
-import { createMemoryLimiter } from "../../src/auth/memory-limiter.ts";
 import { DEFAULT_CONFIG } from "../../src/server/config.ts";
 import { createLogger } from "../../src/server/logger.ts";
 import { listen, type RunningServer } from "../../src/server/start.ts";
@@ -8,7 +7,7 @@ import { createTestServer, USERS, type TestServer } from "./harness.ts";
 
 /** Our server, in-process, with the project's rate limiter on (Zulip's rule, as a production server runs it). */
 export function createCheckedServer(options: Parameters<typeof createTestServer>[0] = {}): Promise<TestServer> {
-  return createTestServer({ limiter: createMemoryLimiter(), ...options });
+  return createTestServer({ limits: {}, ...options });
 }
 
 /** Serves a fetch function (our app's, or a broken wrapper of it) over real HTTP with the server's own listener. */

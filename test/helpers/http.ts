@@ -4,7 +4,7 @@ import { createAdaptorServer } from "@hono/node-server";
 import { answerFromResponse, getContractValidator, type Violation } from "../../src/contract/validator.ts";
 import type { OperationId } from "../../src/contract/types.ts";
 
-type FetchHandler = (request: Request) => Response | Promise<Response>;
+type FetchHandler = (request: Request, env?: unknown) => Response | Promise<Response>;
 
 /** A real HTTP server on 127.0.0.1 and a way to stop it. */
 export interface HttpServer {
@@ -41,10 +41,11 @@ export async function serveOverHttp(
 ): Promise<HttpServer> {
   const validator = await getContractValidator();
   const answers: CheckedAnswer[] = [];
-  const fetch = async (incoming: Request) => {
+  // The node adapter's bindings (the socket) go on to the app: it reads the client's address from them.
+  const fetch = async (incoming: Request, env?: unknown) => {
     let request = options.host ? withHost(incoming, options.host) : incoming;
     if (options.rewrite) request = options.rewrite(request);
-    const response = await handler(request);
+    const response = await handler(request, env);
     const operationId = OPERATIONS[new URL(request.url).pathname];
     if (operationId) {
       const answer = await answerFromResponse(response.clone());

@@ -4,9 +4,9 @@ import { createTestServer, USERS, type TestServer } from "./harness.ts";
 import { serveOverHttp, type HttpServer } from "./http.ts";
 import { Redis } from "ioredis";
 import { createLdapBackend, LDAP_DEFAULTS } from "../../src/auth/ldap.ts";
-import { createMemoryLimiter } from "../../src/auth/memory-limiter.ts";
-import { createRedisLimiter } from "../../src/auth/redis-limiter.ts";
-import { ZULIP_AUTH_RATE_LIMIT } from "../../src/auth/rate-limit.ts";
+import { LoginLimiter } from "../../src/auth/login-limiter.ts";
+import { RedisAttemptLog } from "../../src/auth/redis-attempt-log.ts";
+import { DEFAULT_LIMIT_RULES } from "../../src/auth/rate-limit.ts";
 import { createPostgresStore } from "../../src/store/postgres.ts";
 import { freePort } from "./services.ts";
 
@@ -68,13 +68,14 @@ export const FETCH_API_KEY_ERRORS: Record<ErrorCode<"fetch-api-key">, Setup> = {
   REQUEST_TOO_LARGE: () => scenario(iago.email, "x".repeat(8192), undefined, { config: { bodyLimit: 1024 } }),
   // The real limiter, with iago's five attempts already spent.
   RATE_LIMIT_HIT: async () => {
-    const limiter = createMemoryLimiter();
-    for (let i = 0; i < 5; i++) await limiter.consume(iago.email);
-    return scenario(iago.email, iago.password, undefined, { limiter });
+    const spend = async (t: TestServer) => {
+      for (let i = 0; i < 5; i++) await t.limiter!.attempt({ org: "", username: iago.email, address: "127.0.0.1" });
+    };
+    return scenario(iago.email, iago.password, spend, { limits: {} });
   },
   INTERNAL_SERVER_ERROR: () => scenario(iago.email, iago.password, undefined, { broken: "login" }),
   // A real ioredis client whose Redis is gone (nothing listens on its port): server_settings still answers.
-  SERVICE_UNAVAILABLE: async () => scenario(iago.email, iago.password, undefined, { limiter: createRedisLimiter(await unreachableRedis(), ZULIP_AUTH_RATE_LIMIT) }),
+  SERVICE_UNAVAILABLE: async () => scenario(iago.email, iago.password, undefined, { limiter: new LoginLimiter(new RedisAttemptLog(await unreachableRedis()), DEFAULT_LIMIT_RULES) }),
   // An LDAP-only organisation whose directory does not answer (nothing listens on its port).
   LDAP_UNAVAILABLE: async () =>
     scenario("ada", "some-password", (t) => t.admin.setOrganization("", { email_auth_enabled: 0, ldap_auth_enabled: 1 }), {

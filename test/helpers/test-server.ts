@@ -4,7 +4,9 @@ import { Admin } from "../../src/admin/admin.ts";
 import { PasswordHasher, type HashParams } from "../../src/auth/password-hasher.ts";
 import { DEFAULT_PASSWORD_POLICY } from "../../src/auth/password-policy.ts";
 import type { LdapBackend } from "../../src/auth/ldap.ts";
-import type { AttemptLimiter } from "../../src/auth/rate-limit.ts";
+import { LoginLimiter } from "../../src/auth/login-limiter.ts";
+import { DEFAULT_LIMIT_RULES, type LimitRules } from "../../src/auth/rate-limit.ts";
+import { SqlAttemptLog } from "../../src/auth/sql-attempt-log.ts";
 import { createApp } from "../../src/server/app.ts";
 import { DEFAULT_CONFIG, type ServerConfig } from "../../src/server/config.ts";
 import type { AppEnv } from "../../src/server/deps.ts";
@@ -36,15 +38,20 @@ export interface TestServer {
   /** The audit trail's writer, when asked for (its timer is not started: `flush()` writes). */
   audit?: AuditWriter;
   metrics?: Metrics;
-  /** app.request with a default Host of the root organisation; `address` is the client address the app sees. */
+  limiter: LoginLimiter | undefined;
+  /** app.request with a default Host of the root organisation, from client address 127.0.0.1 unless told. */
   request(path: string, init?: RequestInit & { host?: string; address?: string }): Promise<Response>;
 }
 
-/** Builds an app on a fresh in-memory database (or the store given) seeded with USERS. */
+/**
+ * Builds an app on a fresh in-memory database (or the store given) seeded with USERS. `limits` turns the
+ * brute-force defence on over the store's table (the defaults, changed by what is given); `limiter` brings one.
+ */
 export async function createTestServer(
   options: {
     config?: Partial<ServerConfig>;
-    limiter?: AttemptLimiter;
+    limits?: Partial<LimitRules>;
+    limiter?: LoginLimiter;
     hashParams?: HashParams;
     seed?: boolean;
     store?: Store;
@@ -66,6 +73,7 @@ export async function createTestServer(
     for (const u of Object.values(USERS)) await admin.addUser(u.org, u.email, u.password);
     await admin.setOrganization("gone", { deactivated: 1 });
   }
+  const limiter = options.limiter ?? (options.limits ? new LoginLimiter(new SqlAttemptLog(store), { ...DEFAULT_LIMIT_RULES, ...options.limits }) : undefined);
   const logLines: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -84,16 +92,18 @@ export async function createTestServer(
     logger,
     ...(audit ? { audit } : {}),
     ...(metrics ? { metrics } : {}),
-    ...(options.limiter ? { limiter: options.limiter } : {}),
+    ...(limiter ? { limiter } : {}),
     ...(options.ldap ? { ldap: options.ldap } : {}),
   });
   const request = (path: string, init: RequestInit & { host?: string; address?: string } = {}) => {
     const { host, address, ...rest } = init;
     const headers = new Headers(rest.headers);
     if (!headers.has("host")) headers.set("host", host ?? "zulip.test");
-    return Promise.resolve(app.request(`http://${headers.get("host")}${path}`, { ...rest, headers }, address ? { remoteAddress: address } : undefined));
+    // What @hono/node-server would hand the app: the socket's peer is the client, and the raw headers as sent.
+    const env = { incoming: { socket: { remoteAddress: address ?? "127.0.0.1" }, rawHeaders: [...headers].flat(), headers: {} } };
+    return Promise.resolve(app.request(`http://${headers.get("host")}${path}`, { ...rest, headers }, env));
   };
-  return { app, store, admin, logLines, request, ...(audit ? { audit } : {}), ...(metrics ? { metrics } : {}) };
+  return { app, store, admin, logLines, limiter, request, ...(audit ? { audit } : {}), ...(metrics ? { metrics } : {}) };
 }
 
 /** A urlencoded form body. */

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { isValidEmail } from "../../auth/email.ts";
-import { passwordLogin } from "../../auth/login.ts";
+import { addressBusyDecision, passwordLogin } from "../../auth/login.ts";
 import { loginMethods } from "../../auth/login-methods.ts";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { badRequest, invalidSubdomain, loginFailure, variableMissing } from "../errors.ts";
@@ -12,6 +12,13 @@ import { apiKeySuccess } from "./api-key-success.ts";
 /** POST /api/v1/fetch_api_key: Zulip's password login, in Zulip's order of checks. */
 export function fetchApiKey(deps: AppDeps) {
   return async (c: Context<AppEnv>) => {
+    const address = c.get("addressGroup") ?? "unknown";
+    // An address that holds its whole share of the password hashing is flooding: it is answered before even
+    // its body is read, so that each of its requests costs the event loop as little as possible.
+    if (deps.hasher.queue.isFull(address)) {
+      deps.metrics?.rateLimitRefusals.inc({ rule: "hash-share" });
+      throw loginFailure("RATE_LIMIT_HIT", addressBusyDecision(deps));
+    }
     const params = await readParams(c.req);
     const username = params.get("username");
     if (username === undefined) throw variableMissing("username");
@@ -23,11 +30,14 @@ export function fetchApiKey(deps: AppDeps) {
     if (!org) throw invalidSubdomain();
     if (!loginMethods(org, deps).ldap && !isValidEmail(username)) throw badRequest("Enter a valid email address.");
 
-    const result = await passwordLogin(deps, org, username, password);
+    const result = await passwordLogin(deps, org, username, password, {
+      address,
+      uniformErrors: deps.config.uniformErrors,
+    });
     const userId = result.ok ? result.user.id : result.userId;
     if (userId !== undefined) c.set("login", { username, userId });
     if (!result.ok) {
-      if (result.failure === "RATE_LIMIT_HIT") deps.metrics?.rateLimitRefusals.inc({ rule: "username" });
+      for (const rule of result.refusedBy ?? []) deps.metrics?.rateLimitRefusals.inc({ rule });
       throw loginFailure(result.failure, result.rateLimit);
     }
     return respond("fetch-api-key", 200, apiKeySuccess(result.user, params, ["username", "password"]), {

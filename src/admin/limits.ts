@@ -1,0 +1,68 @@
+import type { AttemptLog, BucketFilter, RuleName } from "../auth/attempt-log.ts";
+import { usernameKey } from "../auth/login-limiter.ts";
+import { addressGroup } from "../server/client-address.ts";
+import { AdminError } from "./admin.ts";
+
+/** One bucket as an operator sees it. */
+export interface LimitRow {
+  /** a, b or c, as the docs name the rules. */
+  rule: "a" | "b" | "c";
+  organization: string;
+  user: string;
+  address: string;
+  /** Attempts in the window now, and how many the rule allows. */
+  attempts: number;
+  limit: number;
+  windowSeconds: number;
+  /** Until when attempts are refused (ISO time), or null when the bucket still has room. */
+  limitedUntil: string | null;
+  /** When the last attempt leaves the window and the bucket is empty (ISO time). */
+  clearsAt: string;
+}
+
+const LETTER: Record<RuleName, LimitRow["rule"]> = { "user-address": "a", address: "b", user: "c" };
+
+/** Who an operator names: a user (optionally in one organisation), an address, or both. */
+export interface LimitTarget {
+  user?: string | undefined;
+  org?: string | undefined;
+  address?: string | undefined;
+}
+
+function filterOf(target: LimitTarget): BucketFilter {
+  return {
+    ...(target.user !== undefined ? { username: usernameKey(target.user) } : {}),
+    ...(target.org !== undefined ? { org: target.org } : {}),
+    ...(target.address !== undefined ? { address: addressGroup(target.address) } : {}),
+  };
+}
+
+/** What the brute-force defence holds now: every bucket with attempts in its window, most limited first. */
+export async function showLimits(log: AttemptLog, target: LimitTarget, now = Date.now()): Promise<LimitRow[]> {
+  const rows = (await log.list(filterOf(target), now)).map(({ bucket, times, attempts, windowMs }): LimitRow => {
+    const full = times.length >= attempts;
+    return {
+      rule: LETTER[bucket.rule],
+      organization: bucket.rule === "address" ? "*" : bucket.org,
+      user: bucket.rule === "address" ? "*" : bucket.username,
+      address: bucket.rule === "user" ? "*" : bucket.address,
+      attempts: times.length,
+      limit: attempts,
+      windowSeconds: windowMs / 1000,
+      limitedUntil: full ? new Date(times[times.length - attempts]! + windowMs).toISOString() : null,
+      clearsAt: new Date(times[times.length - 1]! + windowMs).toISOString(),
+    };
+  });
+  return rows.sort((x, y) => Number(y.limitedUntil !== null) - Number(x.limitedUntil !== null) || x.rule.localeCompare(y.rule) || x.user.localeCompare(y.user));
+}
+
+/**
+ * Lifts limits: for a user, (a) and (c) (in one organisation, or all); for an address, (a) and (b). Returns
+ * how many buckets were emptied.
+ */
+export async function clearLimits(log: AttemptLog, target: LimitTarget): Promise<number> {
+  if ((target.user === undefined) === (target.address === undefined)) throw new AdminError("name either --user EMAIL (with --org SUB if need be) or --address IP");
+  if (target.org !== undefined && target.user === undefined) throw new AdminError("--org goes with --user");
+  const rules: RuleName[] = target.user !== undefined ? ["user-address", "user"] : ["user-address", "address"];
+  return log.clearMatching({ ...filterOf(target), rules });
+}

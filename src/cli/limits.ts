@@ -1,0 +1,62 @@
+import { Command, Option } from "commander";
+import type { AttemptLog } from "../auth/attempt-log.ts";
+import { connectRedisLog } from "../auth/redis-attempt-log.ts";
+import { SqlAttemptLog } from "../auth/sql-attempt-log.ts";
+import { clearLimits, showLimits, type LimitTarget } from "../admin/limits.ts";
+import { DEFAULT_SERVICE_TIMEOUT_MS, openStore } from "../store/open.ts";
+import { databaseUrlOption, dbOption, printRows, type DatabaseOptions } from "./context.ts";
+
+interface LimitsOptions extends DatabaseOptions, LimitTarget {
+  redisUrl?: string;
+  json?: boolean;
+}
+
+/** Runs an action on the attempt log the server uses: Redis when given, else the database's table. */
+async function withLog<T>(o: LimitsOptions, action: (log: AttemptLog) => Promise<T>): Promise<T> {
+  if (o.redisUrl) {
+    const log = await connectRedisLog(o.redisUrl, { timeoutMs: DEFAULT_SERVICE_TIMEOUT_MS });
+    try {
+      return await action(log);
+    } finally {
+      await log.close();
+    }
+  }
+  const store = await openStore({ databaseUrl: o.databaseUrl, sqlitePath: o.db });
+  try {
+    return await action(new SqlAttemptLog(store));
+  } finally {
+    await store.close();
+  }
+}
+
+const common = (c: Command) =>
+  c
+    .option("--user <email>", "a username (as typed at login: case and surrounding spaces do not matter)")
+    .option("--org <subdomain>", "the organization's subdomain (\"\" for the root organization)")
+    .option("--address <ip>", "a client address (an IPv6 address stands for its /64)")
+    .addOption(dbOption())
+    .addOption(databaseUrlOption())
+    .addOption(new Option("--redis-url <url>", "the Redis the server keeps its counters in, if it was given one").env("REDIS_URL"));
+
+/** `zulip-auth limits …`: what the brute-force defence holds, and lifting it. */
+export function limitsCommand(): Command {
+  const limits = new Command("limits").description("show or clear login limits (the brute-force defence)");
+  common(limits.command("show").description("show what is limited, until when, after how many attempts"))
+    .option("--json", "print JSON")
+    .action(async (o: LimitsOptions) => {
+      const rows = await withLog(o, (log) => showLimits(log, o));
+      if (o.json) return printRows(rows as never, true);
+      if (rows.length === 0) return void process.stdout.write("no login attempts in any window\n");
+      printRows(
+        rows.map((r) => ({ ...r, limitedUntil: r.limitedUntil ?? "-", limit: `${r.limit}/${r.windowSeconds}s`, windowSeconds: undefined })).map(({ windowSeconds: _w, ...r }) => r),
+        false,
+      );
+    });
+  common(limits.command("clear").description("lift the limits of a user (--user EMAIL [--org SUB]) or of an address (--address IP)")).action(
+    async (o: LimitsOptions) => {
+      const cleared = await withLog(o, (log) => clearLimits(log, o));
+      process.stdout.write(`cleared ${cleared} bucket${cleared === 1 ? "" : "s"}\n`);
+    },
+  );
+  return limits;
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { FairQueue, HashQueueFull } from "../src/auth/hash-queue.ts";
+import { PasswordHasher } from "../src/auth/password-hasher.ts";
+import { TEST_HASH } from "./helpers/harness.ts";
+
+/** A job that finishes when the test says so, noting when it started. */
+function gate(order: string[], name: string) {
+  let open!: () => void;
+  const done = new Promise<void>((resolve) => (open = resolve));
+  return { job: () => (order.push(name), done), open };
+}
+
+describe("the hash queue", () => {
+  it("serves addresses round-robin: a job from a new address waits for one flood job, not for the whole flood", async () => {
+    const queue = new FairQueue({ concurrency: 1, maxQueued: 100, perAddress: 10 });
+    const order: string[] = [];
+    const gates = Array.from({ length: 6 }, (_, i) => gate(order, `flood${i}`));
+    const flood = gates.map((g) => queue.run("192.0.2.1", g.job));
+    const user = gate(order, "user");
+    const real = queue.run("198.51.100.1", user.job);
+    for (const g of gates.slice(0, 2)) {
+      g.open();
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    user.open();
+    for (const g of gates.slice(2)) g.open();
+    await Promise.all([...flood, real]);
+    expect(order.slice(0, 3)).toEqual(["flood0", "flood1", "user"]);
+  });
+
+  it("refuses past an address's share and past the whole queue, at once", async () => {
+    const queue = new FairQueue({ concurrency: 1, maxQueued: 3, perAddress: 2 });
+    const order: string[] = [];
+    const g = [gate(order, "a"), gate(order, "b"), gate(order, "c"), gate(order, "d")];
+    const a = queue.run("192.0.2.1", g[0]!.job);
+    const b = queue.run("192.0.2.1", g[1]!.job);
+    await expect(queue.run("192.0.2.1", async () => 0)).rejects.toMatchObject({ scope: "address" });
+    const c = queue.run("192.0.2.2", g[2]!.job);
+    const d = queue.run("192.0.2.3", g[3]!.job);
+    const full = await queue.run("192.0.2.4", async () => 0).catch((e: unknown) => e);
+    expect(full).toBeInstanceOf(HashQueueFull);
+    expect((full as HashQueueFull).scope).toBe("server");
+    for (const x of g) x.open();
+    await Promise.all([a, b, c, d]);
+    // Once served, the address may queue again.
+    await expect(queue.run("192.0.2.1", async () => 1)).resolves.toBe(1);
+  });
+
+  it("refuses a password over 1024 bytes as wrong without hashing it", async () => {
+    const hasher = new PasswordHasher(TEST_HASH, { concurrency: 1, maxQueued: 0, perAddress: 0 });
+    const stored = await hasher.hash("x".repeat(1024));
+    // Internal work (no address) is never refused; a client's job would be (perAddress 0), but this one never queues.
+    expect(await hasher.verify(stored, "x".repeat(1025), "192.0.2.1")).toBe(false);
+    await expect(hasher.verify(stored, "x".repeat(1024), "192.0.2.1")).rejects.toBeInstanceOf(HashQueueFull);
+    expect(await hasher.verify(stored, "x".repeat(1024))).toBe(true);
+  });
+});
