@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 
-export const BIN = "bin/zulip-auth.js";
+/** The built CLI (`npm run build`, run by `npm test` and vitest's global setup): tests spawn what users run. */
+export const BIN = "dist/src/cli/bin.js";
 
 /** The outcome of a finished CLI run. */
 export interface CliResult {
