@@ -1,13 +1,11 @@
 import { Command, InvalidArgumentError, Option } from "commander";
-import type { HashParams } from "../auth/password-hasher.ts";
+import type { HashParams } from "../auth/hash-params.ts";
 import { parseRateLimit, ZULIP_AUTH_RATE_LIMIT, type RateLimitRule } from "../auth/rate-limit.ts";
 import { DEFAULT_CONFIG } from "../server/config.ts";
-import { DEFAULT_SERVICE_TIMEOUT_MS } from "../store/open.ts";
-import { startServer, type RunningServer } from "../server/start.ts";
-import { createDemoDatabase, demoCurl, DEMO_USERS } from "./demo.ts";
+import { DEFAULT_SERVICE_TIMEOUT_MS } from "../store/service-timeout.ts";
 import { argument } from "./arguments.ts";
-import { argon2Option, databaseUrlOption, dbOption } from "./context.ts";
-import { ldapConfigFrom, ldapOptions, type LdapOptionValues } from "./ldap-options.ts";
+import { ldapOptions, type LdapOptionValues } from "./ldap-options.ts";
+import { argon2Option, databaseUrlOption, dbOption } from "./options.ts";
 
 /** An http(s) origin: realm_url is `scheme://host[:port]`, so a path or query would be silently lost. */
 const externalUrl = (value: string) => {
@@ -60,29 +58,8 @@ const docsOption = () =>
     .preset("on")
     .argParser(flag);
 
-/** Stops the server gracefully on SIGTERM or SIGINT: in-flight requests finish, the database closes, exit 0. */
-function stopOnSignals(server: RunningServer, cleanup: () => void = () => {}): void {
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    server.logger.info({ signal }, "stopping");
-    server.close().then(
-      () => {
-        cleanup();
-        process.exit(0);
-      },
-      (error: unknown) => {
-        server.logger.error({ err: error }, "error while stopping");
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
-}
-
-interface ServeOptions extends LdapOptionValues {
+/** What commander parsed for `serve`. */
+export interface ServeOptions extends LdapOptionValues {
   port: number;
   host: string;
   db: string;
@@ -136,29 +113,8 @@ export function serveCommand(): Command {
     .addOption(new Option("--request-timeout <ms>", "cut off a client that has not sent its whole request by then").env("ZULIP_AUTH_REQUEST_TIMEOUT").default(DEFAULT_CONFIG.requestTimeoutMs).argParser(int))
     .addOption(docsOption());
   for (const option of ldapOptions()) command.addOption(option);
-  return command.action(async (o: ServeOptions) => {
-    const server = await startServer({
-      port: o.port,
-      host: o.host,
-      db: o.db,
-      databaseUrl: o.databaseUrl,
-      redisUrl: o.redisUrl,
-      ldap: ldapConfigFrom(o, o.serviceTimeout),
-      serviceTimeoutMs: o.serviceTimeout,
-      hashParams: o.argon2,
-      config: {
-        rootDomain: o.rootDomain,
-        devMode: o.dev,
-        docs: o.docs,
-        bodyLimit: o.bodyLimit,
-        rateLimit: o.rateLimit,
-        headersTimeoutMs: o.headersTimeout,
-        requestTimeoutMs: o.requestTimeout,
-        ...(o.externalUrl ? { externalUrl: o.externalUrl } : {}),
-      },
-    });
-    stopOnSignals(server);
-  });
+  // The server's modules (database drivers, argon2, LDAP, Redis) load only when it runs.
+  return command.action(async (o: ServeOptions) => (await import("./serve-run.ts")).serve(o));
 }
 
 /** `zulip-auth demo`: a throwaway server seeded with the documentation's example data. */
@@ -167,15 +123,5 @@ export function demoCommand(): Command {
     .description("run a throwaway demo server with the documentation's example users (dev mode and /docs on)")
     .addOption(portOption())
     .addOption(hostOption())
-    .action(async (o: { port: number; host: string }) => {
-      const { db, cleanup } = await createDemoDatabase();
-      const server = await startServer({ port: o.port, host: o.host, db, config: { devMode: true, docs: true } });
-      stopOnSignals(server, cleanup);
-      const users = DEMO_USERS.map((u) => `  ${u.email} / ${u.password}`).join("\n");
-      process.stderr.write(
-        `\nzulip-auth demo on ${server.url} (organization "Zulip Dev", throwaway database)\n` +
-          `demo users (public passwords, never use them for real):\n${users}\n\ntry:\n  ${demoCurl(server.url)}\n` +
-          `or open the API reference: ${server.url}/docs\n\n`,
-      );
-    });
+    .action(async (o: { port: number; host: string }) => (await import("./serve-run.ts")).demo(o));
 }

@@ -4,9 +4,11 @@ import { fileURLToPath } from "node:url";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { LineCounter, parseDocument } from "yaml";
 import type { OpenAPIV3_1 } from "openapi-types";
+import { CONTRACT_FILE } from "./contract-file.ts";
 
-/** Where the contract lives, relative to the repository root and as an absolute path. */
-export const CONTRACT_FILE = "openapi/zulip-auth.yaml";
+export { CONTRACT_FILE } from "./contract-file.ts";
+
+/** Where the contract lives, as an absolute path. */
 export const CONTRACT_PATH = join(packageRoot(), CONTRACT_FILE);
 
 /**

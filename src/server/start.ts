@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:http";
 import { getRequestListener, RequestError } from "@hono/node-server";
@@ -66,7 +67,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const ldap = options.ldap ? createLdapBackend(options.ldap, logger) : undefined;
   logger.info(
     {
-      database: options.databaseUrl ? safeUrl(options.databaseUrl) : "sqlite",
+      // The absolute path: a relative --db names a different file in every working folder.
+      database: options.databaseUrl ? safeUrl(options.databaseUrl) : resolve(options.db),
       rateLimitStore: limiter ? (options.redisUrl ? safeUrl(options.redisUrl) : "memory") : "off",
       ldap: options.ldap ? safeUrl(options.ldap.url) : "off",
     },

@@ -1,7 +1,9 @@
 import { safeUrl } from "../safe-url.ts";
 import { UnavailableError } from "../unavailable.ts";
 import { isPostgresUrl, openPostgresStore } from "./postgres.ts";
+import { StoreOpenError } from "./open-error.ts";
 import { openSqliteStore } from "./sqlite.ts";
+import { DEFAULT_SERVICE_TIMEOUT_MS } from "./service-timeout.ts";
 import type { Store } from "./store.ts";
 
 /** Where the data lives: PostgreSQL when a database URL is given, else the embedded SQLite file. */
@@ -13,13 +15,9 @@ export interface StoreLocation {
   onIdleError?: (error: Error) => void;
 }
 
-/** Why the store could not be opened, in one line fit to show an operator (no password). */
-export class StoreOpenError extends Error {
-  override name = "StoreOpenError";
-}
+export { StoreOpenError } from "./open-error.ts";
 
-/** Default bound on a PostgreSQL, Redis or LDAP wait. */
-export const DEFAULT_SERVICE_TIMEOUT_MS = 3_000;
+export { DEFAULT_SERVICE_TIMEOUT_MS } from "./service-timeout.ts";
 
 /** Opens the store the location names, with its schema up to date. */
 export async function openStore(location: StoreLocation): Promise<Store> {
