@@ -48,8 +48,17 @@ export async function startServerProcess(args: string[], env: Record<string, str
  * Starts any command that runs the server (the built CLI, `npm start`, the installed bin…) and waits until it
  * listens. The wait has no deadline of its own: a server that never starts fails the test at vitest's timeout.
  */
-export async function startProcess(file: string, args: string[], options: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<ServerProcess> {
-  const child = spawn(file, args, { env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"], ...(options.cwd ? { cwd: options.cwd } : {}) });
+export async function startProcess(
+  file: string,
+  args: string[],
+  options: { env?: Record<string, string | undefined>; cwd?: string; detached?: boolean } = {},
+): Promise<ServerProcess> {
+  const child = spawn(file, args, {
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: options.detached === true,
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+  });
   let output = "";
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (d: Buffer) => {
