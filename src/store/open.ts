@@ -1,6 +1,6 @@
 import { safeUrl } from "../safe-url.ts";
 import { UnavailableError } from "../unavailable.ts";
-import { isPostgresUrl, openPostgresStore } from "./postgres.ts";
+import { isPostgresUrl } from "./postgres-url.ts";
 import { StoreOpenError } from "./open-error.ts";
 import { openSqliteStore } from "./sqlite.ts";
 import { DEFAULT_SERVICE_TIMEOUT_MS } from "./service-timeout.ts";
@@ -25,6 +25,8 @@ export async function openStore(location: StoreLocation): Promise<Store> {
   if (url === undefined || url === "") return openSqliteStore(location.sqlitePath);
   if (!isPostgresUrl(url)) throw new StoreOpenError(`unsupported database URL ${safeUrl(url)}: use postgres://user@host:port/database`);
   try {
+    // The PostgreSQL driver loads only for a PostgreSQL URL: the SQLite default (and the CLI) never pay for it.
+    const { openPostgresStore } = await import("./postgres.ts");
     return await openPostgresStore(url, {
       timeoutMs: location.timeoutMs ?? DEFAULT_SERVICE_TIMEOUT_MS,
       ...(location.onIdleError ? { onIdleError: location.onIdleError } : {}),

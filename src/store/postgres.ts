@@ -13,10 +13,7 @@ export interface PostgresOptions {
   onIdleError?: (error: Error) => void;
 }
 
-/** Whether a database URL names PostgreSQL. */
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(url);
-}
+export { isPostgresUrl } from "./postgres-url.ts";
 
 /** A store on a PostgreSQL pool; nothing is connected until the first query. */
 export function createPostgresStore(url: string, options: PostgresOptions): Store {
