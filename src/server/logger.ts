@@ -16,7 +16,7 @@ const REDACT = [
 
 /** The server's structured JSON logger; secrets are redacted by key. */
 export function createLogger(destination?: DestinationStream, level = process.env.LOG_LEVEL ?? "info"): Logger {
-  return pino({ level, base: undefined, redact: { paths: REDACT, censor: "[redacted]" } }, destination);
+  return pino({ level, base: null, redact: { paths: REDACT, censor: "[redacted]" } }, destination);
 }
 export type { Logger };
 
