@@ -1,7 +1,7 @@
 import type { Store } from "../store/store.ts";
 import type { Organization, User } from "../store/schema.ts";
 import { UnavailableError } from "../unavailable.ts";
-import type { LdapBackend } from "./ldap.ts";
+import type { LdapBackend, LdapOutcome } from "./ldap.ts";
 import { userForDirectoryLogin } from "./ldap-user.ts";
 import { loginMethods } from "./login-methods.ts";
 import type { PasswordHasher } from "./password-hasher.ts";
@@ -125,7 +125,7 @@ async function emailBackend(deps: LoginDeps, org: Organization, user: User | und
 
 /** Zulip's LDAPAuthBackend: a bind with the directory; the first successful one creates the local user. */
 async function ldapBackend(deps: LoginDeps, org: Organization, username: string, password: string, verified: boolean): Promise<Outcome> {
-  let outcome;
+  let outcome: LdapOutcome;
   try {
     outcome = await deps.ldap!.authenticate(username, password);
   } catch (error) {

@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs";
-import { checkServer, CheckOptionsError, exitCodeOf, formatCase, formatFooter, formatHeader, formatJunit, type ProgressEvent } from "../checker/index.ts";
+import { checkServer, CheckOptionsError, exitCodeOf, formatCase, formatFooter, formatHeader, formatJunit, type CheckReport, type ProgressEvent } from "../checker/index.ts";
 import type { CheckCliOptions } from "./check.ts";
 import { CommandExit } from "./exit.ts";
 import { readPassword } from "./password-input.ts";
@@ -10,7 +10,7 @@ import { readPassword } from "./password-input.ts";
 export async function check(baseUrl: string, o: CheckCliOptions): Promise<void> {
   const password = await passwordFrom(o);
   const progress = progressPrinter(o.json === true);
-  let report;
+  let report: CheckReport;
   try {
     report = await checkServer({
       baseUrl,

@@ -1,4 +1,4 @@
-import { type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider } from "kysely";
+import type { ColumnDefinitionBuilder, Kysely, Migration, MigrationProvider } from "kysely";
 
 // Written once with Kysely's schema builder so that SQLite and PostgreSQL get the same tables. Never edit a
 // migration that has shipped: add the next one.
