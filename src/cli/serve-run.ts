@@ -5,31 +5,41 @@ import type { ServeOptions } from "./serve.ts";
 
 // What `serve` and `demo` run: loaded by their actions only.
 
-/** Stops the server gracefully on SIGTERM or SIGINT: in-flight requests finish, the database closes, exit 0. */
-function stopOnSignals(server: RunningServer, cleanup: () => void = () => {}): void {
+/**
+ * Stops the server gracefully on SIGTERM or SIGINT: in-flight requests finish, the database closes, exit 0.
+ * The handlers are in place before the server starts: a signal sent as soon as it logs "listening" (or
+ * while it starts) waits for the start to end instead of killing the process half-way.
+ */
+function stopOnSignals(starting: Promise<RunningServer>, cleanup: () => Promise<void> | void = () => {}): void {
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    let server: RunningServer;
+    try {
+      server = await starting;
+    } catch {
+      // The start failed: the command reports why and exits 1.
+      await cleanup();
+      return;
+    }
     server.logger.info({ signal }, "stopping");
-    server.close().then(
-      () => {
-        cleanup();
-        process.exit(0);
-      },
-      (error: unknown) => {
-        server.logger.error({ err: error }, "error while stopping");
-        process.exit(1);
-      },
-    );
+    try {
+      await server.close();
+      await cleanup();
+      process.exit(0);
+    } catch (error) {
+      server.logger.error({ err: error }, "error while stopping");
+      process.exit(1);
+    }
   };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
 }
 
 /** Runs `serve` until SIGTERM or SIGINT. */
 export async function serve(o: ServeOptions): Promise<void> {
-  const server = await startServer({
+  const starting = startServer({
     port: o.port,
     host: o.host,
     db: o.db,
@@ -49,14 +59,16 @@ export async function serve(o: ServeOptions): Promise<void> {
       ...(o.externalUrl ? { externalUrl: o.externalUrl } : {}),
     },
   });
-  stopOnSignals(server);
+  stopOnSignals(starting);
+  await starting;
 }
 
 /** Runs `demo` until SIGTERM or SIGINT, then deletes its database. */
 export async function demo(o: { port: number; host: string }): Promise<void> {
-  const { db, cleanup } = await createDemoDatabase();
-  const server = await startServer({ port: o.port, host: o.host, db, config: { devMode: true, docs: true } });
-  stopOnSignals(server, cleanup);
+  const database = createDemoDatabase();
+  const starting = database.then(({ db }) => startServer({ port: o.port, host: o.host, db, config: { devMode: true, docs: true } }));
+  stopOnSignals(starting, async () => (await database).cleanup());
+  const server = await starting;
   const users = DEMO_USERS.map((u) => `  ${u.email} / ${u.password}`).join("\n");
   process.stderr.write(
     `\nzulip-auth demo on ${server.url} (organization "Zulip Dev", throwaway database)\n` +
