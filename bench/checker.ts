@@ -45,7 +45,7 @@ export async function checkerWallTime(ctx: BenchContext): Promise<Row> {
 
 async function runCheck(url: string): Promise<{ code: number | null; stderr: string }> {
   const env = { ...process.env, ZULIP_AUTH_BENCH_PASSWORD: BENCH_USER.password };
-  const args = [join(ROOT, "bin/zulip-auth.js"), "check", url, "--username", BENCH_USER.email, "--password-env", "ZULIP_AUTH_BENCH_PASSWORD", "--json"];
+  const args = [join(ROOT, "dist/src/cli/bin.js"), "check", url, "--username", BENCH_USER.email, "--password-env", "ZULIP_AUTH_BENCH_PASSWORD", "--json"];
   const child = spawn(process.execPath, args, { env, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d));

@@ -82,7 +82,7 @@ export async function startBenchServer(options: { hashParams?: HashParams; rateL
   // Settings from the caller's environment would change what is measured: the command line says it all.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ZULIP_AUTH_") && k !== "LOG_LEVEL"));
   const args = ["serve", "--port", "0", "--host", "127.0.0.1", "--db", db, "--rate-limit", options.rateLimit ?? "off", "--address-rate-limit", "off", "--user-rate-limit", "off", "--argon2", formatHashParams(hashParams), ...(options.extraArgs ?? [])];
-  const child = track(spawn(process.execPath, [...(options.nodeArgs ?? []), join(ROOT, "bin/zulip-auth.js"), ...args], { env, stdio: ["ignore", fd, fd] }));
+  const child = track(spawn(process.execPath, [...(options.nodeArgs ?? []), join(ROOT, "dist/src/cli/bin.js"), ...args], { env, stdio: ["ignore", fd, fd] }));
   closeSync(fd);
   const url = await waitFor(() => /"url":"(http:\/\/[^"]+)"/.exec(readFileSync(logFile, "utf8"))?.[1], child, () => readFileSync(logFile, "utf8"));
   return {

@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick]`: every benchmark in one run, each pair measured side by side, alternating, and
+// `npm run bench [-- --quick] [-- --only 7,8]`: every benchmark in one run (bench/README.md keeps the log), each pair measured side by side, alternating, and
 // the results as a Markdown table on standard output (progress on standard error). Exit 0 when every goal is
 // met, 1 when one is missed, 2 when the benchmark itself failed (a server that would not start, an answer with
 // a status it should not have).
@@ -20,16 +20,13 @@ import { describeMachine, installedVersion } from "./machine.ts";
 import { memoryAfterMixed } from "./memory.ts";
 import { checkAnswers, MIXED, REQUESTS } from "./requests.ts";
 import { benchSettings, type BenchContext } from "./settings.ts";
+import { startupRows } from "./startup.ts";
 import { notMeasured, renderTable, type Row } from "./table.ts";
 
 const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, only: { type: "string" } } });
 const settings = benchSettings(values.quick);
 // `--only 1,3`: measure some lines; the others say they were not selected.
 const only = values.only === undefined ? undefined : new Set(values.only.split(",").map((id) => Number(id.trim())));
-if (only && [...only].some((id) => !Number.isInteger(id) || id < 1 || id > 8)) {
-  process.stderr.write("--only takes line numbers from 1 to 8, e.g. --only 1,3\n");
-  process.exit(2);
-}
 const LINES: [number, string, string][] = [
   [1, "Login vs the hash", "≥ 0.90"],
   [2, "Framework overhead", "≥ 0.85"],
@@ -39,13 +36,20 @@ const LINES: [number, string, string][] = [
   [6, "Checker", "≤ 2 s"],
   [7, "Real login during a flood", "≤ 2 s, every time"],
   [8, "Deactivated user, --uniform-errors", "0.9–1.1"],
+  [9, "Start-up: zulip-auth --help", "≤ 0.3 s"],
+  [10, "Start-up: zulip-auth user list", "≤ 0.6 s"],
 ];
+if (only && [...only].some((id) => !Number.isInteger(id) || id < 1 || id > LINES.length)) {
+  process.stderr.write(`--only takes line numbers from 1 to ${LINES.length}, e.g. --only 1,3\n`);
+  process.exit(2);
+}
 /** Measures line `id` unless `--only` leaves it out. */
-const line = async (id: number, measure: () => Promise<Row>): Promise<Row> => {
-  if (!only || only.has(id)) return measure();
+const selected = (id: number) => !only || only.has(id);
+const skipped = (id: number): Row => {
   const [, name, goal] = LINES[id - 1]!;
   return notMeasured(id, name, goal, "not selected (--only)");
 };
+const line = async (id: number, measure: () => Promise<Row>): Promise<Row> => (selected(id) ? measure() : skipped(id));
 const started = performance.now();
 const loadBefore = loadavg()[0]!;
 const progress = (message: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}\n`);
@@ -69,6 +73,8 @@ try {
   rows.push(await line(6, () => checkerWallTime(ctx)));
   rows.push(await line(7, () => floodRow({ progress, hashParams: settings.hashParams, logins: settings.floodLogins })));
   rows.push(await line(8, () => uniformErrorsRow(settings.hashParams, settings.enumerationPairs, progress)));
+  const startup = selected(9) || selected(10) ? await startupRows(ctx, { help: selected(9), list: selected(10) }) : {};
+  rows.push(startup.help ?? skipped(9), startup.list ?? skipped(10));
 
   const p = settings.hashParams;
   const seconds = (performance.now() - started) / 1000;

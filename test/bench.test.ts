@@ -37,7 +37,7 @@ describe("npm run bench -- --quick", () => {
       expect(row).toHaveLength(7);
       expect(["yes", "**no**", "—"]).toContain(row[6]);
     }
-    const [login, framework, eventLoop, enumeration, memory, checker, flood, uniform] = rows as string[][];
+    const [login, framework, eventLoop, enumeration, memory, checker, flood, uniform, help, list] = rows as string[][];
     // The three ratios are numbers; the absolute goals have none.
     for (const row of [login!, framework!, enumeration!, flood!, uniform!]) expect(row[4]).toMatch(/^\d+\.\d+$/);
     expect(flood![2]).toMatch(/^[\d,]+ ms slowest of 5 \(median [\d,]+ ms\)$/);
@@ -53,12 +53,13 @@ describe("npm run bench -- --quick", () => {
     // Never silently left out: without the checker on this branch the line says so.
     if (!existsSync("src/checker")) expect(checker![2]).toBe("not measured: the checker is not on this branch");
     else expect(checker![2]).toMatch(/s wall time|^not measured: /);
+    for (const row of [help!, list!]) expect(row[2]).toMatch(/^\d+\.\d{3} s median of 3 \(min /);
   });
 
   it("refuses an --only that names no line", async () => {
-    const { code, stderr } = await runBench(["--only", "9"]);
+    const { code, stderr } = await runBench(["--only", "11"]);
     expect(code).toBe(2);
-    expect(stderr).toContain("--only takes line numbers from 1 to 8");
+    expect(stderr).toContain("--only takes line numbers from 1 to 10");
   });
 });
 

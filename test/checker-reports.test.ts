@@ -128,7 +128,7 @@ describe("the JSON report", () => {
 
 describe("the JUnit report", () => {
   it("is well-formed XML with one testcase per case, failures carrying the findings and skips their reason", async () => {
-    const report = await check(wrap((await createCheckedServer()).app.fetch, async (r, forward) => {
+    const report = await check(wrap((await createCheckedServer()).app.fetch, async (_r, forward) => {
       const res = await forward();
       // Characters XML cannot carry, in an answer the report quotes.
       return res.status === 405 ? rewriteJson(res, (b) => ({ ...b, msg: "bad \u0001 & <stuff> ]]>" }), { headers: { allow: null } }) : res;

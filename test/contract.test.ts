@@ -76,7 +76,7 @@ describe("the contract document", () => {
           schema.oneOf?.forEach(collect);
           const code = schema.properties?.code;
           if (code?.const) codes.add(code.const);
-          code?.enum?.forEach((c) => codes.add(c));
+          for (const c of code?.enum ?? []) codes.add(c);
         };
         collect(media.schema);
         const exampled = new Set(Object.values(media.examples ?? {}).map((e) => e.value.code));

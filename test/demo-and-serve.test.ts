@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getContractValidator } from "../src/contract/validator.ts";
 import { conformant, form } from "./helpers/harness.ts";
 import { parseRawHttp } from "./helpers/raw-http.ts";
-import { runCli, startServerProcess, type ServerProcess } from "./helpers/process.ts";
+import { runCli, startProcess, startServerProcess, type ServerProcess } from "./helpers/process.ts";
 
 const run = promisify(execFile);
 
@@ -20,7 +20,9 @@ async function curl(args: string[]) {
 describe("npm run demo, over real HTTP", () => {
   let demo: ServerProcess;
   beforeAll(async () => {
-    demo = await startServerProcess(["demo", "--port", "0"]);
+    // Exactly as the README says, `npm run demo -- --port N` (0: a free port); npm's script execs the built CLI,
+    // so stopping npm stops the demo.
+    demo = await startProcess("npm", ["run", "demo", "--", "--port", "0"]);
   });
   afterAll(async () => {
     await demo?.stop();

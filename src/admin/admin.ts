@@ -1,7 +1,8 @@
 import { generateApiKey } from "../auth/api-key.ts";
 import { isValidEmail } from "../auth/email.ts";
 import type { PasswordHasher } from "../auth/password-hasher.ts";
-import { passwordWeakness, type PasswordPolicy } from "../auth/password-policy.ts";
+import { passwordWeakness } from "../auth/password-policy.ts";
+import type { PasswordPolicy } from "../auth/password-rules.ts";
 import type { Organization, User } from "../store/schema.ts";
 import { API_KEY_TAKEN, StoreError, type Store } from "../store/store.ts";
 

@@ -2,7 +2,7 @@ import type { Store } from "../store/store.ts";
 import type { Organization, User } from "../store/schema.ts";
 import { UnavailableError } from "../unavailable.ts";
 import { HashQueueFull } from "./hash-queue.ts";
-import type { LdapBackend } from "./ldap.ts";
+import type { LdapBackend, LdapOutcome } from "./ldap.ts";
 import { userForDirectoryLogin } from "./ldap-user.ts";
 import type { LoginLimiter } from "./login-limiter.ts";
 import { loginMethods } from "./login-methods.ts";
@@ -186,7 +186,7 @@ async function verifyOrDummy(deps: LoginDeps, user: User, password: string, from
 async function ldapBackend(deps: LoginDeps, org: Organization, username: string, password: string, verified: boolean, from: string): Promise<Outcome> {
   // An over-long password is refused as wrong, without a bind (the email backend, or this, spends no hash on it).
   if (isOverlong(password)) return fail("AUTHENTICATION_FAILED");
-  let outcome;
+  let outcome: LdapOutcome;
   try {
     outcome = await deps.ldap!.authenticate(username, password);
   } catch (error) {

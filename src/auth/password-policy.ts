@@ -1,15 +1,8 @@
 import type { ZxcvbnFactory } from "@zxcvbn-ts/core";
 
-/** What a new password must meet (Zulip's PASSWORD_MIN_LENGTH and PASSWORD_MIN_GUESSES). */
-export interface PasswordPolicy {
-  minLength: number;
-  maxLength: number;
-  /** zxcvbn's estimate of guesses needed; 0 turns the estimate off. */
-  minGuesses: number;
-}
+import { DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from "./password-rules.ts";
 
-/** Zulip's defaults. */
-export const DEFAULT_PASSWORD_POLICY: PasswordPolicy = { minLength: 6, maxLength: 100, minGuesses: 10_000 };
+export { DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from "./password-rules.ts";
 
 let estimator: Promise<ZxcvbnFactory> | undefined;
 

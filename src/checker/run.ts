@@ -1,4 +1,5 @@
 import { getContractValidator } from "../contract/validator.ts";
+import { DEFAULT_TIMEOUT_MS } from "./defaults.ts";
 import { API_BASE_PATH, CONTRACT_FILE } from "../contract/spec.ts";
 import { CASES, type CheckCase } from "./cases/index.ts";
 import { clientCompatibility } from "./clients.ts";
@@ -43,7 +44,7 @@ export class CheckOptionsError extends Error {
   override name = "CheckOptionsError";
 }
 
-export const DEFAULT_TIMEOUT_MS = 10_000;
+export { DEFAULT_TIMEOUT_MS } from "./defaults.ts";
 
 /**
  * Runs the checker's cases against a Zulip server and returns the report: every response checked against the

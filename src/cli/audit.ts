@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
-import { auditTrail, DEFAULT_AUDIT_LIMIT, parseSince } from "../admin/audit.ts";
+import { DEFAULT_AUDIT_LIMIT, parseSince } from "../admin/audit.ts";
 import { argument } from "./arguments.ts";
-import { databaseUrlOption, dbOption, printRows, withAdmin, type DatabaseOptions } from "./context.ts";
+import { databaseUrlOption, dbOption, type DatabaseOptions } from "./options.ts";
 
 interface AuditOptions extends DatabaseOptions {
   user?: string;
@@ -33,6 +33,8 @@ export function auditCommand(): Command {
     .addOption(dbOption())
     .addOption(databaseUrlOption())
     .action(async (o: AuditOptions) => {
+      // The store loads only when the command runs (--help stays fast).
+      const [{ auditTrail }, { databaseName, printRows, withAdmin }] = await Promise.all([import("../admin/audit.ts"), import("./context.ts")]);
       const entries = await withAdmin(o, (a) =>
         auditTrail(a.store, {
           ...(o.user !== undefined ? { user: o.user } : {}),
@@ -43,8 +45,8 @@ export function auditCommand(): Command {
           limit: o.limit,
         }),
       );
-      if (o.json) return printRows(entries as unknown as Record<string, unknown>[], true);
-      if (entries.length === 0) return void process.stderr.write("no login attempts match\n");
+      const empty = `no login attempts match in ${databaseName(o)}`;
+      if (o.json) return printRows(entries as unknown as Record<string, unknown>[], true, empty);
       // The table shows the root organization and absent values visibly rather than as blank cells.
       printRows(
         entries.map((e) => ({
@@ -59,6 +61,7 @@ export function auditCommand(): Command {
           request_id: e.request_id,
         })),
         false,
+        empty,
       );
     });
 }

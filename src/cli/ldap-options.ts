@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Option } from "commander";
-import { checkLdapConfig, LDAP_DEFAULTS, LdapConfigError, type LdapConfig } from "../auth/ldap.ts";
+import { checkLdapConfig, LDAP_DEFAULTS, LdapConfigError, type LdapConfig } from "../auth/ldap-config.ts";
 
 /** The environment variable holding the LDAP bind password (never an argument: arguments show in `ps`). */
 export const LDAP_BIND_PASSWORD_ENV = "ZULIP_AUTH_LDAP_BIND_PASSWORD";

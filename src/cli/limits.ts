@@ -1,10 +1,10 @@
 import { Command, Option } from "commander";
 import type { AttemptLog } from "../auth/attempt-log.ts";
-import { connectRedisLog } from "../auth/redis-attempt-log.ts";
-import { SqlAttemptLog } from "../auth/sql-attempt-log.ts";
-import { clearLimits, showLimits, type LimitTarget } from "../admin/limits.ts";
-import { DEFAULT_SERVICE_TIMEOUT_MS, openStore } from "../store/open.ts";
-import { databaseUrlOption, dbOption, printRows, type DatabaseOptions } from "./context.ts";
+import type { LimitTarget } from "../admin/limits.ts";
+import { DEFAULT_SERVICE_TIMEOUT_MS } from "../store/service-timeout.ts";
+import { databaseUrlOption, dbOption, type DatabaseOptions } from "./options.ts";
+
+// The actions import what they run when they run (Redis, the store), so --help loads only commander.
 
 interface LimitsOptions extends DatabaseOptions, LimitTarget {
   redisUrl?: string;
@@ -14,6 +14,7 @@ interface LimitsOptions extends DatabaseOptions, LimitTarget {
 /** Runs an action on the attempt log the server uses: Redis when given, else the database's table. */
 async function withLog<T>(o: LimitsOptions, action: (log: AttemptLog) => Promise<T>): Promise<T> {
   if (o.redisUrl) {
+    const { connectRedisLog } = await import("../auth/redis-attempt-log.ts");
     const log = await connectRedisLog(o.redisUrl, { timeoutMs: DEFAULT_SERVICE_TIMEOUT_MS });
     try {
       return await action(log);
@@ -21,6 +22,7 @@ async function withLog<T>(o: LimitsOptions, action: (log: AttemptLog) => Promise
       await log.close();
     }
   }
+  const [{ openStore }, { SqlAttemptLog }] = await Promise.all([import("../store/open.ts"), import("../auth/sql-attempt-log.ts")]);
   const store = await openStore({ databaseUrl: o.databaseUrl, sqlitePath: o.db });
   try {
     return await action(new SqlAttemptLog(store));
@@ -44,16 +46,19 @@ export function limitsCommand(): Command {
   common(limits.command("show").description("show what is limited, until when, after how many attempts"))
     .option("--json", "print JSON")
     .action(async (o: LimitsOptions) => {
+      const [{ showLimits }, { printRows }] = await Promise.all([import("../admin/limits.ts"), import("./context.ts")]);
       const rows = await withLog(o, (log) => showLimits(log, o));
-      if (o.json) return printRows(rows as never, true);
-      if (rows.length === 0) return void process.stdout.write("no login attempts in any window\n");
+      const empty = "no login attempts in any window";
+      if (o.json) return printRows(rows as never, true, empty);
       printRows(
         rows.map((r) => ({ ...r, limitedUntil: r.limitedUntil ?? "-", limit: `${r.limit}/${r.windowSeconds}s`, windowSeconds: undefined })).map(({ windowSeconds: _w, ...r }) => r),
         false,
+        empty,
       );
     });
   common(limits.command("clear").description("lift the limits of a user (--user EMAIL [--org SUB]) or of an address (--address IP)")).action(
     async (o: LimitsOptions) => {
+      const { clearLimits } = await import("../admin/limits.ts");
       const cleared = await withLog(o, (log) => clearLimits(log, o));
       process.stdout.write(`cleared ${cleared} bucket${cleared === 1 ? "" : "s"}\n`);
     },

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { AdminError } from "../admin/admin.ts";
+import type { CheckCase } from "../checker/cases/case.ts";
 import { auditCommand } from "./audit.ts";
 import { checkCommand } from "./check.ts";
 import { CommandExit } from "./exit.ts";
@@ -10,46 +10,49 @@ import { PasswordInputError } from "./password-input.ts";
 import { demoCommand, serveCommand } from "./serve.ts";
 import { userCommand } from "./user.ts";
 
+// Only command definitions are imported here: each action imports what it runs, so `--help`, `--version` and
+// a command's own start-up load nothing they do not use.
+
 /** The `zulip-auth` program. Exit codes: 0 done, 1 failed (one line on stderr), 2 bad usage. */
-export function buildProgram(): Command {
+export function buildProgram(cases: readonly CheckCase[] = []): Command {
   const program = new Command("zulip-auth")
     .description("Zulip's password login API: server, client and conformance checker from one OpenAPI contract")
     .version("0.1.0")
-    .showHelpAfterError()
     .exitOverride();
-  for (const command of [serveCommand(), demoCommand(), orgCommand(), userCommand(), limitsCommand(), auditCommand(), loginCommand(), checkCommand()])
+  for (const command of [serveCommand(), demoCommand(), orgCommand(), userCommand(), limitsCommand(), auditCommand(), loginCommand(), checkCommand(cases)])
     program.addCommand(command);
-  // Sub-commands inherit neither exitOverride nor the help-after-error setting: apply them everywhere.
-  const configure = (c: Command) => {
-    c.exitOverride().showHelpAfterError();
-    c.commands.forEach(configure);
+  // A usage error prints commander's one error line and a pointer to the command's help, not the whole help.
+  // Sub-commands inherit neither exitOverride nor this setting: apply them everywhere.
+  const configure = (c: Command, path: string) => {
+    c.exitOverride().showHelpAfterError(`Try '${path} --help'`);
+    for (const sub of c.commands) configure(sub, `${path} ${sub.name()}`);
   };
-  program.commands.forEach(configure);
+  configure(program, "zulip-auth");
   return program;
 }
 
 /** Runs the program on argv and returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv, { from: "user" });
+    // `check --help` lists the cases: load them for that command only.
+    const wantsCheck = argv[0] === "check" || (argv[0] === "help" && argv[1] === "check");
+    const cases = wantsCheck ? (await import("../checker/cases/index.ts")).CASES : [];
+    await buildProgram(cases).parseAsync(argv, { from: "user" });
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help" ? 0 : 2;
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return 0;
+      // The help printed because no command was given (on stderr, exit code 1 from commander) is a usage error.
+      if (error.code === "commander.help") return error.exitCode === 0 ? 0 : 2;
+      return 2;
     }
     if (error instanceof CommandExit) {
       if (error.message) process.stderr.write(`zulip-auth: ${error.message}\n`);
       return error.code;
     }
-    if (error instanceof PasswordInputError) {
-      process.stderr.write(`zulip-auth: ${error.message}\n`);
-      return 2;
-    }
-    if (error instanceof AdminError) {
-      process.stderr.write(`zulip-auth: ${error.message}\n`);
-      return 1;
-    }
+    // A password that could not be read is a usage problem; anything else (AdminError, StoreOpenError, a
+    // failed login…) is a failure with a one-line reason.
     process.stderr.write(`zulip-auth: ${(error as Error).message ?? String(error)}\n`);
-    return 1;
+    return error instanceof PasswordInputError ? 2 : 1;
   }
 }

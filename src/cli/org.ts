@@ -1,6 +1,9 @@
 import { Command } from "commander";
 import { argument } from "./arguments.ts";
-import { databaseUrlOption, dbOption, onOff, printRows, withAdmin, type DatabaseOptions } from "./context.ts";
+import { databaseUrlOption, dbOption, onOff, type DatabaseOptions } from "./options.ts";
+
+// The actions import what they run when they run (a dynamic import), so --help loads only commander.
+const admin = () => import("./context.ts");
 
 const onOffArg = argument(onOff);
 
@@ -28,7 +31,7 @@ export function orgCommand(): Command {
     .addOption(dbOption())
     .addOption(databaseUrlOption())
     .action(async (subdomain: string, o: DatabaseOptions & { name?: string }) => {
-      const created = await withAdmin(o, (a) => a.addOrganization(subdomain, o.name));
+      const created = await (await admin()).withAdmin(o, (a) => a.addOrganization(subdomain, o.name));
       console.log(`created organization "${created.subdomain}" (${created.name})`);
     });
   org
@@ -38,6 +41,7 @@ export function orgCommand(): Command {
     .addOption(dbOption())
     .addOption(databaseUrlOption())
     .action(async (o: DatabaseOptions & { json?: boolean }) => {
+      const { databaseName, printRows, withAdmin } = await admin();
       const orgs = await withAdmin(o, (a) => a.store.listOrganizations());
       printRows(
         orgs.map((x) => ({
@@ -50,6 +54,7 @@ export function orgCommand(): Command {
           description: x.description,
         })),
         o.json === true,
+        `no organizations in ${databaseName(o)}: the database is empty (create one with zulip-auth org add <subdomain>)`,
       );
     });
   for (const [name, deactivated] of [["deactivate", 1], ["reactivate", 0]] as const) {
@@ -57,9 +62,9 @@ export function orgCommand(): Command {
       .command(`${name} <subdomain>`)
       .description(`${name} an organization`)
       .addOption(dbOption())
-    .addOption(databaseUrlOption())
+      .addOption(databaseUrlOption())
       .action(async (subdomain: string, o: DatabaseOptions) => {
-        await withAdmin(o, (a) => a.setOrganization(subdomain, { deactivated }));
+        await (await admin()).withAdmin(o, (a) => a.setOrganization(subdomain, { deactivated }));
         console.log(`${name}d organization "${subdomain}"`);
       });
   }
@@ -76,7 +81,7 @@ export function orgCommand(): Command {
       if (o.passwordAuth === undefined && o.ldapAuth === undefined && o.iconUrl === undefined && o.description === undefined) {
         command.error("error: give at least one of --password-auth, --ldap-auth, --icon-url, --description");
       }
-      await withAdmin(o, (a) =>
+      await (await admin()).withAdmin(o, (a) =>
         a.setOrganization(subdomain, {
           ...(o.passwordAuth === undefined ? {} : { email_auth_enabled: o.passwordAuth ? 1 : 0 }),
           ...(o.ldapAuth === undefined ? {} : { ldap_auth_enabled: o.ldapAuth ? 1 : 0 }),

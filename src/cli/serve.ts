@@ -1,16 +1,13 @@
 import { Command, InvalidArgumentError, Option } from "commander";
-import type { HashParams } from "../auth/password-hasher.ts";
+import type { HashParams } from "../auth/hash-params.ts";
 import { ADDRESS_RATE_LIMIT, parseRateLimit, USER_RATE_LIMIT, ZULIP_AUTH_RATE_LIMIT, type RateLimitRule } from "../auth/rate-limit.ts";
 import { parseTrustedProxies } from "../server/client-address.ts";
 import { DEFAULT_CONFIG } from "../server/config.ts";
 import { DEFAULT_AUDIT_RETENTION_DAYS } from "../store/audit-writer.ts";
-import { DEFAULT_SERVICE_TIMEOUT_MS } from "../store/open.ts";
-import { startServer, type RunningServer } from "../server/start.ts";
-import { DEMO_RATE_LIMITED, DEMO_ROOT_DOMAIN, keepRateLimited } from "../admin/demo.ts";
-import { createDemoDatabase, demoBanner } from "./demo.ts";
+import { DEFAULT_SERVICE_TIMEOUT_MS } from "../store/service-timeout.ts";
 import { argument } from "./arguments.ts";
-import { argon2Option, databaseUrlOption, dbOption } from "./context.ts";
-import { ldapConfigFrom, ldapOptions, type LdapOptionValues } from "./ldap-options.ts";
+import { ldapOptions, type LdapOptionValues } from "./ldap-options.ts";
+import { argon2Option, databaseUrlOption, dbOption } from "./options.ts";
 
 /** An http(s) origin: realm_url is `scheme://host[:port]`, so a path or query would be silently lost. */
 const externalUrl = (value: string) => {
@@ -63,29 +60,8 @@ const docsOption = () =>
     .preset("on")
     .argParser(flag);
 
-/** Stops the server gracefully on SIGTERM or SIGINT: in-flight requests finish, the database closes, exit 0. */
-function stopOnSignals(server: RunningServer, cleanup: () => void = () => {}): void {
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    server.logger.info({ signal }, "stopping");
-    server.close().then(
-      () => {
-        cleanup();
-        process.exit(0);
-      },
-      (error: unknown) => {
-        server.logger.error({ err: error }, "error while stopping");
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
-}
-
-interface ServeOptions extends LdapOptionValues {
+/** What commander parsed for `serve`. */
+export interface ServeOptions extends LdapOptionValues {
   port: number;
   host: string;
   db: string;
@@ -184,34 +160,8 @@ export function serveCommand(): Command {
         .argParser(positive),
     );
   for (const option of ldapOptions()) command.addOption(option);
-  return command.action(async (o: ServeOptions) => {
-    const server = await startServer({
-      port: o.port,
-      host: o.host,
-      db: o.db,
-      databaseUrl: o.databaseUrl,
-      redisUrl: o.redisUrl,
-      ldap: ldapConfigFrom(o, o.serviceTimeout),
-      serviceTimeoutMs: o.serviceTimeout,
-      hashParams: o.argon2,
-      auditRetentionDays: o.auditRetention,
-      ...(o.metricsPort !== undefined ? { metrics: { port: o.metricsPort } } : o.metrics ? { metrics: {} } : {}),
-      config: {
-        rootDomain: o.rootDomain,
-        devMode: o.dev,
-        docs: o.docs,
-        bodyLimit: o.bodyLimit,
-        // commander hands back "" for a parser that returned null ("off").
-        limits: { userAddress: o.rateLimit || null, address: o.addressRateLimit || null, user: o.userRateLimit || null },
-        trustedProxies: o.trustedProxies ?? [],
-        uniformErrors: o.uniformErrors,
-        headersTimeoutMs: o.headersTimeout,
-        requestTimeoutMs: o.requestTimeout,
-        ...(o.externalUrl ? { externalUrl: o.externalUrl } : {}),
-      },
-    });
-    stopOnSignals(server);
-  });
+  // The server's modules (database drivers, argon2, LDAP, Redis) load only when it runs.
+  return command.action(async (o: ServeOptions) => (await import("./serve-run.ts")).serve(o));
 }
 
 /** `zulip-auth demo`: a throwaway server seeded with one account per login answer (docs/demo.md). */
@@ -220,12 +170,5 @@ export function demoCommand(): Command {
     .description("run a throwaway demo server with one account per login answer, for client developers (dev mode and /docs on)")
     .addOption(portOption())
     .addOption(hostOption())
-    .action(async (o: { port: number; host: string }) => {
-      const { db, cleanup } = await createDemoDatabase();
-      const server = await startServer({ port: o.port, host: o.host, db, config: { devMode: true, docs: true, rootDomain: DEMO_ROOT_DOMAIN } });
-      // Through the real limiter, as many failed logins would: the login path has no special case for him.
-      if (server.limiter) await keepRateLimited(server.limiter, DEMO_RATE_LIMITED);
-      stopOnSignals(server, cleanup);
-      process.stderr.write(demoBanner(server.url, Number(new URL(server.url).port)));
-    });
+    .action(async (o: { port: number; host: string }) => (await import("./serve-run.ts")).demo(o));
 }

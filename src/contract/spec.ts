@@ -1,12 +1,29 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { LineCounter, parseDocument } from "yaml";
 import type { OpenAPIV3_1 } from "openapi-types";
+import { CONTRACT_FILE } from "./contract-file.ts";
 
-/** Where the contract lives, relative to the repository root and as an absolute path. */
-export const CONTRACT_FILE = "openapi/zulip-auth.yaml";
-export const CONTRACT_PATH = fileURLToPath(new URL(`../../${CONTRACT_FILE}`, import.meta.url));
+export { CONTRACT_FILE } from "./contract-file.ts";
+
+/** Where the contract lives, as an absolute path. */
+export const CONTRACT_PATH = join(packageRoot(), CONTRACT_FILE);
+
+/**
+ * The folder holding package.json: the repository root when run from src/, the installed package's folder
+ * when run from dist/src/ (the package ships openapi/ beside dist/), so the contract is found from both.
+ */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json"))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}: cannot find ${CONTRACT_FILE}`);
+    dir = parent;
+  }
+  return dir;
+}
 
 export { API_BASE_PATH } from "./base-path.ts";
 

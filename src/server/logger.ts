@@ -23,7 +23,7 @@ const REDACT = [
  */
 export function createLogger(destination?: DestinationStream, level = process.env.LOG_LEVEL ?? "info"): Logger {
   const stdout = () => pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: LOG_FLUSH_MS });
-  return pino({ level, base: undefined, redact: { paths: REDACT, censor: "[redacted]" } }, destination ?? stdout());
+  return pino({ level, base: null, redact: { paths: REDACT, censor: "[redacted]" } }, destination ?? stdout());
 }
 
 /** The longest a log line waits in memory before it is written. */

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { resolve } from "node:path";
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:http";
 import { getRequestListener, RequestError } from "@hono/node-server";
@@ -86,7 +87,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const ldap = options.ldap ? (await import("../auth/ldap.ts")).createLdapBackend(options.ldap, logger) : undefined;
   logger.info(
     {
-      database: options.databaseUrl ? safeUrl(options.databaseUrl) : "sqlite",
+      // The absolute path: a relative --db names a different file in every working folder.
+      database: options.databaseUrl ? safeUrl(options.databaseUrl) : resolve(options.db),
       rateLimitStore: limiter ? (options.redisUrl ? safeUrl(options.redisUrl) : "database") : "off",
       ldap: options.ldap ? safeUrl(options.ldap.url) : "off",
     },

@@ -1,5 +1,8 @@
 import { safeUrl } from "../safe-url.ts";
 import { UnavailableError } from "../unavailable.ts";
+import { isPostgresUrl } from "./postgres-url.ts";
+import { StoreOpenError } from "./open-error.ts";
+import { DEFAULT_SERVICE_TIMEOUT_MS } from "./service-timeout.ts";
 import type { Store } from "./store.ts";
 
 /** Where the data lives: PostgreSQL when a database URL is given, else the embedded SQLite file. */
@@ -18,21 +21,9 @@ export interface StoreLocation {
   onWatchStateChange?: (state: "listening" | "lost", error?: Error) => void;
 }
 
-/** Why the store could not be opened, in one line fit to show an operator (no password). */
-export class StoreOpenError extends Error {
-  override name = "StoreOpenError";
-}
+export { StoreOpenError } from "./open-error.ts";
 
-/** Where the embedded database lives unless told otherwise. */
-export const DEFAULT_SQLITE_PATH = "./data/zulip-auth.sqlite";
-
-/** Whether a database URL names PostgreSQL. */
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(url);
-}
-
-/** Default bound on a PostgreSQL, Redis or LDAP wait. */
-export const DEFAULT_SERVICE_TIMEOUT_MS = 3_000;
+export { DEFAULT_SERVICE_TIMEOUT_MS } from "./service-timeout.ts";
 
 /** Opens the store the location names, with its schema up to date. */
 export async function openStore(location: StoreLocation): Promise<Store> {
@@ -41,6 +32,7 @@ export async function openStore(location: StoreLocation): Promise<Store> {
   if (url === undefined || url === "") return (await import("./sqlite.ts")).openSqliteStore(location.sqlitePath, { cache: location.cache ?? false });
   if (!isPostgresUrl(url)) throw new StoreOpenError(`unsupported database URL ${safeUrl(url)}: use postgres://user@host:port/database`);
   try {
+    // The PostgreSQL driver loads only for a PostgreSQL URL: the SQLite default (and the CLI) never pay for it.
     const { openPostgresStore } = await import("./postgres.ts");
     return await openPostgresStore(url, {
       timeoutMs: location.timeoutMs ?? DEFAULT_SERVICE_TIMEOUT_MS,

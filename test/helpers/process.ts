@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { fileURLToPath } from "node:url";
 
-export const BIN = "bin/zulip-auth.js";
+/** The built CLI (`npm run build`, run by `npm test` and vitest's global setup): tests spawn what users run. */
+export const BIN = fileURLToPath(new URL("../../dist/src/cli/bin.js", import.meta.url));
 
 /** The outcome of a finished CLI run. */
 export interface CliResult {
@@ -11,8 +13,13 @@ export interface CliResult {
 }
 
 /** Runs `zulip-auth …` as a real process, with optional standard input. */
-export async function runCli(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...options.env }, stdio: ["pipe", "pipe", "pipe"] });
+export async function runCli(args: string[], options: { stdin?: string; env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<CliResult> {
+  return runProcess(process.execPath, [BIN, ...args], options);
+}
+
+/** Runs any program as a real process to its end, with optional standard input. */
+export async function runProcess(file: string, args: string[], options: { stdin?: string; env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<CliResult> {
+  const child = spawn(file, args, { env: { ...process.env, ...options.env }, stdio: ["pipe", "pipe", "pipe"], ...(options.cwd ? { cwd: options.cwd } : {}) });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d) => (stdout += d));
@@ -34,30 +41,40 @@ export interface ServerProcess {
 
 /** Starts `zulip-auth <args>` (serve or demo, with --port 0) and waits until it listens. */
 export async function startServerProcess(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  return startProcess(process.execPath, [BIN, ...args], { env });
+}
+
+/**
+ * Starts any command that runs the server (the built CLI, `npm start`, the installed bin…) and waits until it
+ * listens. The wait has no deadline of its own: a server that never starts fails the test at vitest's timeout.
+ */
+export async function startProcess(
+  file: string,
+  args: string[],
+  options: { env?: Record<string, string | undefined>; cwd?: string; detached?: boolean } = {},
+): Promise<ServerProcess> {
+  const child = spawn(file, args, {
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: options.detached === true,
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+  });
   let output = "";
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
     const onData = (d: Buffer) => {
       output += d;
       const m = /"url":"(http:\/\/[^"]+)"/.exec(output);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
+      if (m) resolve(m[1]!);
     };
     child.stdout!.on("data", onData);
     child.stderr!.on("data", (d: Buffer) => (output += d));
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${output}`));
-    });
+    child.once("exit", (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
   });
   return {
     child,
     url,
     output: () => output,
-    async waitForOutput(pattern, timeoutMs = 10_000) {
+    async waitForOutput(pattern, timeoutMs = 25_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const m = pattern.exec(output);

@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// The `zulip-auth` executable (dist/src/cli/bin.js once built): main.ts loads only what the command needs.
+import { run } from "./main.ts";
+
+// exitCode rather than exit(): output still being written to a pipe is not cut off.
+process.exitCode = await run(process.argv.slice(2));
