@@ -15,7 +15,12 @@ function timeLoginFrom(url: string, from: string, username: string, password: st
   return new Promise((resolve, reject) => {
     const req = request(
       `${url}/api/v1/fetch_api_key`,
-      { method: "POST", localAddress: from, agent: false, headers: { "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(body) } },
+      {
+        method: "POST",
+        localAddress: from,
+        agent: false,
+        headers: { "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(body) },
+      },
       (res) => {
         res.resume();
         res.on("end", () => resolve({ ms: performance.now() - started, status: res.statusCode! }));

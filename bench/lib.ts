@@ -74,17 +74,40 @@ export interface BenchServer {
  * and every login limit off unless `rateLimit` (rule (a)) or `extraArgs` say otherwise. The access log stays on, as in production, and goes
  * to a file (as it would to a journal), so no other process spends CPU reading it.
  */
-export async function startBenchServer(options: { hashParams?: HashParams; rateLimit?: string; nodeArgs?: string[]; extraArgs?: string[] } = {}): Promise<BenchServer> {
+export async function startBenchServer(
+  options: { hashParams?: HashParams; rateLimit?: string; nodeArgs?: string[]; extraArgs?: string[] } = {},
+): Promise<BenchServer> {
   const hashParams = options.hashParams ?? BENCH_HASH_PARAMS;
   const { db, dir } = await createBenchDatabase(hashParams);
   const logFile = join(dir, "server.log");
   const fd = openSync(logFile, "w");
   // Settings from the caller's environment would change what is measured: the command line says it all.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ZULIP_AUTH_") && k !== "LOG_LEVEL"));
-  const args = ["serve", "--port", "0", "--host", "127.0.0.1", "--db", db, "--rate-limit", options.rateLimit ?? "off", "--address-rate-limit", "off", "--user-rate-limit", "off", "--argon2", formatHashParams(hashParams), ...(options.extraArgs ?? [])];
+  const args = [
+    "serve",
+    "--port",
+    "0",
+    "--host",
+    "127.0.0.1",
+    "--db",
+    db,
+    "--rate-limit",
+    options.rateLimit ?? "off",
+    "--address-rate-limit",
+    "off",
+    "--user-rate-limit",
+    "off",
+    "--argon2",
+    formatHashParams(hashParams),
+    ...(options.extraArgs ?? []),
+  ];
   const child = track(spawn(process.execPath, [...(options.nodeArgs ?? []), join(ROOT, "dist/src/cli/bin.js"), ...args], { env, stdio: ["ignore", fd, fd] }));
   closeSync(fd);
-  const url = await waitFor(() => /"url":"(http:\/\/[^"]+)"/.exec(readFileSync(logFile, "utf8"))?.[1], child, () => readFileSync(logFile, "utf8"));
+  const url = await waitFor(
+    () => /"url":"(http:\/\/[^"]+)"/.exec(readFileSync(logFile, "utf8"))?.[1],
+    child,
+    () => readFileSync(logFile, "utf8"),
+  );
   return {
     url,
     pid: child.pid!,
@@ -109,7 +132,11 @@ export async function startScript(script: string, input: unknown): Promise<Bench
   let err = "";
   child.stdout!.on("data", (d: Buffer) => (out += d));
   child.stderr!.on("data", (d: Buffer) => (err += d));
-  const firstLine = await waitFor(() => (out.includes("\n") ? out.slice(0, out.indexOf("\n")) : undefined), child, () => err);
+  const firstLine = await waitFor(
+    () => (out.includes("\n") ? out.slice(0, out.indexOf("\n")) : undefined),
+    child,
+    () => err,
+  );
   return { firstLine, pid: child.pid!, stop: () => stopChild(child) };
 }
 

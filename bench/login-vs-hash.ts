@@ -12,7 +12,14 @@ export async function loginVsHash(ctx: BenchContext, notes: string[]): Promise<R
   const { settings, server } = ctx;
   const login = async (seconds: number) => {
     const cpuBefore = cpuSeconds(server.pid);
-    const r = await runLoad({ url: server.url + REQUESTS.login.path, method: "POST", headers: REQUESTS.login.headers, body: REQUESTS.login.body, connections: settings.loginConcurrency, duration: seconds });
+    const r = await runLoad({
+      url: server.url + REQUESTS.login.path,
+      method: "POST",
+      headers: REQUESTS.login.headers,
+      body: REQUESTS.login.body,
+      connections: settings.loginConcurrency,
+      duration: seconds,
+    });
     const cpuAfter = cpuSeconds(server.pid);
     expectStatuses("logins", r, [200]);
     return { perSecond: r.perSecond, cpuPerOp: cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / r.completed };

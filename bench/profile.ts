@@ -67,7 +67,12 @@ const TARGETS: Record<string, { requests: BenchRequest[]; connections: number }>
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { target: { type: "string", default: "server_settings" }, seconds: { type: "string", default: "10" }, top: { type: "string", default: "25" }, keep: { type: "string" } },
+    options: {
+      target: { type: "string", default: "server_settings" },
+      seconds: { type: "string", default: "10" },
+      top: { type: "string", default: "25" },
+      keep: { type: "string" },
+    },
   });
   const target = TARGETS[values.target!];
   if (!target) throw new Error(`--target takes ${Object.keys(TARGETS).join(", ")}`);
@@ -79,7 +84,14 @@ async function main(): Promise<void> {
       const [first] = target.requests;
       const load = await runLoad(
         target.requests.length === 1
-          ? { url: server.url + first!.path, method: first!.method, headers: first!.headers ?? {}, body: first!.body ?? "", connections: target.connections, duration: Number(values.seconds) }
+          ? {
+              url: server.url + first!.path,
+              method: first!.method,
+              headers: first!.headers ?? {},
+              body: first!.body ?? "",
+              connections: target.connections,
+              duration: Number(values.seconds),
+            }
           : { url: server.url, requests: [...target.requests], connections: target.connections, duration: Number(values.seconds) },
       );
       expectStatuses(values.target!, load, new Set(target.requests.map((r) => r.status)));
@@ -88,7 +100,9 @@ async function main(): Promise<void> {
       await server.stop();
     }
     // One profile per thread; the server's main thread is the one with the most samples.
-    const files = readdirSync(dir).filter((f) => f.endsWith(".cpuprofile")).map((f) => join(dir, f));
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith(".cpuprofile"))
+      .map((f) => join(dir, f));
     if (files.length === 0) throw new Error("the server wrote no .cpuprofile");
     const file = files.sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
     if (values.keep) {

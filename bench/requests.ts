@@ -27,15 +27,79 @@ const multipart = (fields: Record<string, string>) =>
 /** Every kind of request a benchmark sends. */
 export const REQUESTS = {
   serverSettings: { name: "server_settings", operationId: "get-server-settings", status: 200, method: "GET", path: "/api/v1/server_settings" },
-  login: { name: "correct password", operationId: "fetch-api-key", status: 200, method: "POST", path: "/api/v1/fetch_api_key", headers: FORM, body: loginBody(BENCH_USER.email, BENCH_USER.password) },
-  wrongPassword: { name: "wrong password", operationId: "fetch-api-key", status: 401, method: "POST", path: "/api/v1/fetch_api_key", headers: FORM, body: loginBody(BENCH_USER.email, "wrong-password-1") },
-  missingPassword: { name: "missing password", operationId: "fetch-api-key", status: 400, method: "POST", path: "/api/v1/fetch_api_key", headers: FORM, body: new URLSearchParams({ username: BENCH_USER.email }).toString() },
-  invalidEmail: { name: "invalid email", operationId: "fetch-api-key", status: 400, method: "POST", path: "/api/v1/fetch_api_key", headers: FORM, body: loginBody("not-an-email", "x") },
-  jsonBody: { name: "JSON body", operationId: "fetch-api-key", status: 400, method: "POST", path: "/api/v1/fetch_api_key", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: BENCH_USER.email, password: "x" }) },
-  multipart: { name: "multipart, no password", operationId: "fetch-api-key", status: 400, method: "POST", path: "/api/v1/fetch_api_key", headers: { "content-type": `multipart/form-data; boundary=${BOUNDARY}` }, body: multipart({ username: BENCH_USER.email }) },
-  unknownSubdomain: { name: "unknown subdomain", operationId: "fetch-api-key", status: 404, method: "POST", path: "/api/v1/fetch_api_key", headers: { ...FORM, host: "nope.localhost" }, body: loginBody(BENCH_USER.email, "x") },
+  login: {
+    name: "correct password",
+    operationId: "fetch-api-key",
+    status: 200,
+    method: "POST",
+    path: "/api/v1/fetch_api_key",
+    headers: FORM,
+    body: loginBody(BENCH_USER.email, BENCH_USER.password),
+  },
+  wrongPassword: {
+    name: "wrong password",
+    operationId: "fetch-api-key",
+    status: 401,
+    method: "POST",
+    path: "/api/v1/fetch_api_key",
+    headers: FORM,
+    body: loginBody(BENCH_USER.email, "wrong-password-1"),
+  },
+  missingPassword: {
+    name: "missing password",
+    operationId: "fetch-api-key",
+    status: 400,
+    method: "POST",
+    path: "/api/v1/fetch_api_key",
+    headers: FORM,
+    body: new URLSearchParams({ username: BENCH_USER.email }).toString(),
+  },
+  invalidEmail: {
+    name: "invalid email",
+    operationId: "fetch-api-key",
+    status: 400,
+    method: "POST",
+    path: "/api/v1/fetch_api_key",
+    headers: FORM,
+    body: loginBody("not-an-email", "x"),
+  },
+  jsonBody: {
+    name: "JSON body",
+    operationId: "fetch-api-key",
+    status: 400,
+    method: "POST",
+    path: "/api/v1/fetch_api_key",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: BENCH_USER.email, password: "x" }),
+  },
+  multipart: {
+    name: "multipart, no password",
+    operationId: "fetch-api-key",
+    status: 400,
+    method: "POST",
+    path: "/api/v1/fetch_api_key",
+    headers: { "content-type": `multipart/form-data; boundary=${BOUNDARY}` },
+    body: multipart({ username: BENCH_USER.email }),
+  },
+  unknownSubdomain: {
+    name: "unknown subdomain",
+    operationId: "fetch-api-key",
+    status: 404,
+    method: "POST",
+    path: "/api/v1/fetch_api_key",
+    headers: { ...FORM, host: "nope.localhost" },
+    body: loginBody(BENCH_USER.email, "x"),
+  },
   wrongMethod: { name: "GET fetch_api_key", operationId: "fetch-api-key", status: 405, method: "GET", path: "/api/v1/fetch_api_key" },
-  devDisabled: { name: "dev login, disabled", operationId: "dev-fetch-api-key", status: 400, method: "POST", path: "/api/v1/dev_fetch_api_key", headers: FORM, body: new URLSearchParams({ username: BENCH_USER.email }).toString() },
+  devDisabled: {
+    name: "dev login, disabled",
+    operationId: "dev-fetch-api-key",
+    status: 400,
+    method: "POST",
+    path: "/api/v1/dev_fetch_api_key",
+    headers: FORM,
+    body: new URLSearchParams({ username: BENCH_USER.email }).toString(),
+  },
   unknownApiPath: { name: "unknown API path", status: 404, method: "GET", path: "/api/v1/users/me" },
   unknownPath: { name: "unknown path", status: 404, method: "GET", path: "/favicon.ico" },
 } satisfies Record<string, BenchRequest>;
@@ -86,11 +150,17 @@ export async function checkAnswers(url: string, requests: Iterable<BenchRequest>
 }
 
 /** Throws unless every answer of a load run had one of the expected statuses, with no error or timeout. */
-export function expectStatuses(what: string, result: { statusCodes: Record<string, number>; errors: number; timeouts: number; completed: number }, allowed: Iterable<number>): void {
+export function expectStatuses(
+  what: string,
+  result: { statusCodes: Record<string, number>; errors: number; timeouts: number; completed: number },
+  allowed: Iterable<number>,
+): void {
   const ok = new Set([...allowed].map(String));
   const unexpected = Object.entries(result.statusCodes).filter(([code]) => !ok.has(code));
   if (unexpected.length > 0 || result.errors > 0 || result.timeouts > 0 || result.completed === 0) {
-    throw new Error(`${what}: ${result.completed} answers, statuses ${JSON.stringify(result.statusCodes)}, ${result.errors} errors, ${result.timeouts} timeouts`);
+    throw new Error(
+      `${what}: ${result.completed} answers, statuses ${JSON.stringify(result.statusCodes)}, ${result.errors} errors, ${result.timeouts} timeouts`,
+    );
   }
 }
 

@@ -29,7 +29,9 @@ async function start(): Promise<void> {
       ZULIP_AUTH_TEST_REDIS_URL: redis.url,
       ZULIP_AUTH_TEST_LDAP_URL: directory.url,
     };
-    const lines = Object.entries(env).map(([k, v]) => `export ${k}=${quote(v)}\n`).join("");
+    const lines = Object.entries(env)
+      .map(([k, v]) => `export ${k}=${quote(v)}\n`)
+      .join("");
     writeFileSync(join(dir, "env.sh"), lines, { mode: 0o600 });
     process.stdout.write(lines);
     process.stderr.write(`services: PostgreSQL, Redis and slapd running from ${dir} (env in ${join(dir, "env.sh")})\n`);

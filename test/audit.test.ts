@@ -14,7 +14,10 @@ import { runCli, startServerProcess } from "./helpers/process.ts";
 const MOBILE = "ZulipMobile/27.1 (Android 14)";
 
 /** A request's init with more headers, keeping the body's own (its Content-Type). */
-const withHeaders = (init: RequestInit, headers: Record<string, string> = {}): RequestInit => ({ ...init, headers: { ...(init.headers as Record<string, string>), ...headers } });
+const withHeaders = (init: RequestInit, headers: Record<string, string> = {}): RequestInit => ({
+  ...init,
+  headers: { ...(init.headers as Record<string, string>), ...headers },
+});
 
 describe("the login audit trail", () => {
   it("records every attempt on both login endpoints: organisation, normalised username, user id, address, client, outcome, request id", async () => {
@@ -26,7 +29,11 @@ describe("the login audit trail", () => {
       return answer;
     };
     const login = (username: string, password: string, extra: { host?: string; address?: string; headers?: Record<string, string> } = {}) =>
-      call("fetch-api-key", "/api/v1/fetch_api_key", { ...withHeaders(form({ username, password }), extra.headers), ...(extra.host ? { host: extra.host } : {}), ...(extra.address ? { address: extra.address } : {}) });
+      call("fetch-api-key", "/api/v1/fetch_api_key", {
+        ...withHeaders(form({ username, password }), extra.headers),
+        ...(extra.host ? { host: extra.host } : {}),
+        ...(extra.address ? { address: extra.address } : {}),
+      });
 
     await login(USERS.iago.email, "wrong-password", { address: "192.0.2.7", headers: { "user-agent": MOBILE } });
     await login("IAGO@Zulip.com", USERS.iago.password, { address: "192.0.2.7", headers: { "user-agent": MOBILE } });
@@ -35,7 +42,11 @@ describe("the login audit trail", () => {
     await login(USERS.othello.email, USERS.othello.password, { host: "gone.zulip.test" });
     await login(USERS.iago.email, USERS.iago.password, { host: "nosuch.zulip.test" });
     await call("fetch-api-key", "/api/v1/fetch_api_key", form({ password: "no-username-77" }));
-    await call("dev-fetch-api-key", "/api/v1/dev_fetch_api_key", withHeaders(form({ username: USERS.hamlet.email }), { "user-agent": "ZulipTerminal/0.7.0 Python" }));
+    await call(
+      "dev-fetch-api-key",
+      "/api/v1/dev_fetch_api_key",
+      withHeaders(form({ username: USERS.hamlet.email }), { "user-agent": "ZulipTerminal/0.7.0 Python" }),
+    );
     expect(s.audit!.pending).toBe(8);
     await s.audit!.flush();
     expect(s.audit!.pending).toBe(0);
@@ -43,14 +54,86 @@ describe("the login audit trail", () => {
     const users = Object.fromEntries((await s.store.listUsers()).map((u) => [u.email, u.id]));
     const rows = (await s.store.listLoginAttempts({ limit: 100 })).reverse();
     expect(rows.map(({ id: _id, time: _time, ...rest }) => rest)).toEqual([
-      { organization: "", endpoint: "fetch_api_key", username: "iago@zulip.com", user_id: users["iago@zulip.com"], ip: "192.0.2.7", client: "ZulipMobile", outcome: "AUTHENTICATION_FAILED", request_id: ids[0] },
-      { organization: "", endpoint: "fetch_api_key", username: "iago@zulip.com", user_id: users["iago@zulip.com"], ip: "192.0.2.7", client: "ZulipMobile", outcome: "success", request_id: ids[1] },
-      { organization: "", endpoint: "fetch_api_key", username: "nobody@zulip.com", user_id: null, ip: "127.0.0.1", client: "", outcome: "AUTHENTICATION_FAILED", request_id: ids[2] },
-      { organization: "lear", endpoint: "fetch_api_key", username: "cordelia@zulip.com", user_id: users["cordelia@zulip.com"], ip: "2001:db8::5", client: "", outcome: "success", request_id: ids[3] },
-      { organization: "gone", endpoint: "fetch_api_key", username: "othello@zulip.com", user_id: users["othello@zulip.com"], ip: "127.0.0.1", client: "", outcome: "REALM_DEACTIVATED", request_id: ids[4] },
-      { organization: "nosuch", endpoint: "fetch_api_key", username: "iago@zulip.com", user_id: null, ip: "127.0.0.1", client: "", outcome: "NONEXISTENT_SUBDOMAIN", request_id: ids[5] },
-      { organization: "", endpoint: "fetch_api_key", username: "", user_id: null, ip: "127.0.0.1", client: "", outcome: "REQUEST_VARIABLE_MISSING", request_id: ids[6] },
-      { organization: "", endpoint: "dev_fetch_api_key", username: "hamlet@zulip.com", user_id: users["hamlet@zulip.com"], ip: "127.0.0.1", client: "ZulipTerminal", outcome: "success", request_id: ids[7] },
+      {
+        organization: "",
+        endpoint: "fetch_api_key",
+        username: "iago@zulip.com",
+        user_id: users["iago@zulip.com"],
+        ip: "192.0.2.7",
+        client: "ZulipMobile",
+        outcome: "AUTHENTICATION_FAILED",
+        request_id: ids[0],
+      },
+      {
+        organization: "",
+        endpoint: "fetch_api_key",
+        username: "iago@zulip.com",
+        user_id: users["iago@zulip.com"],
+        ip: "192.0.2.7",
+        client: "ZulipMobile",
+        outcome: "success",
+        request_id: ids[1],
+      },
+      {
+        organization: "",
+        endpoint: "fetch_api_key",
+        username: "nobody@zulip.com",
+        user_id: null,
+        ip: "127.0.0.1",
+        client: "",
+        outcome: "AUTHENTICATION_FAILED",
+        request_id: ids[2],
+      },
+      {
+        organization: "lear",
+        endpoint: "fetch_api_key",
+        username: "cordelia@zulip.com",
+        user_id: users["cordelia@zulip.com"],
+        ip: "2001:db8::5",
+        client: "",
+        outcome: "success",
+        request_id: ids[3],
+      },
+      {
+        organization: "gone",
+        endpoint: "fetch_api_key",
+        username: "othello@zulip.com",
+        user_id: users["othello@zulip.com"],
+        ip: "127.0.0.1",
+        client: "",
+        outcome: "REALM_DEACTIVATED",
+        request_id: ids[4],
+      },
+      {
+        organization: "nosuch",
+        endpoint: "fetch_api_key",
+        username: "iago@zulip.com",
+        user_id: null,
+        ip: "127.0.0.1",
+        client: "",
+        outcome: "NONEXISTENT_SUBDOMAIN",
+        request_id: ids[5],
+      },
+      {
+        organization: "",
+        endpoint: "fetch_api_key",
+        username: "",
+        user_id: null,
+        ip: "127.0.0.1",
+        client: "",
+        outcome: "REQUEST_VARIABLE_MISSING",
+        request_id: ids[6],
+      },
+      {
+        organization: "",
+        endpoint: "dev_fetch_api_key",
+        username: "hamlet@zulip.com",
+        user_id: users["hamlet@zulip.com"],
+        ip: "127.0.0.1",
+        client: "ZulipTerminal",
+        outcome: "success",
+        request_id: ids[7],
+      },
     ]);
     for (const row of rows) expect(Date.parse(row.time)).toBeGreaterThan(Date.now() - 60_000);
   });
@@ -63,13 +146,20 @@ describe("the login audit trail", () => {
       secrets.add(u.password);
       const host = u.org ? `${u.org}.zulip.test` : "zulip.test";
       for (const init of [form({ username: u.email, password: u.password }), multipart({ username: u.email, password: u.password })]) {
-        await conformant("fetch-api-key", await s.request("/api/v1/fetch_api_key", { ...withHeaders(init, { authorization, "user-agent": `ZulipMobile/27.1 ${u.password}` }), host }));
+        await conformant(
+          "fetch-api-key",
+          await s.request("/api/v1/fetch_api_key", { ...withHeaders(init, { authorization, "user-agent": `ZulipMobile/27.1 ${u.password}` }), host }),
+        );
       }
-      await conformant("fetch-api-key", await s.request(`/api/v1/fetch_api_key?username=${encodeURIComponent(u.email)}&password=${encodeURIComponent(u.password)}`, { method: "POST", host }));
+      await conformant(
+        "fetch-api-key",
+        await s.request(`/api/v1/fetch_api_key?username=${encodeURIComponent(u.email)}&password=${encodeURIComponent(u.password)}`, { method: "POST", host }),
+      );
       await conformant("fetch-api-key", await s.request("/api/v1/fetch_api_key", { ...form({ username: u.email, password: `${u.password}-wrong` }), host }));
     }
     // A password sent in the username field is what a user typed: it is recorded as the username it was sent as.
-    for (let i = 0; i < 7; i++) await conformant("fetch-api-key", await s.request("/api/v1/fetch_api_key", form({ username: USERS.hamlet.email, password: USERS.hamlet.password })));
+    for (let i = 0; i < 7; i++)
+      await conformant("fetch-api-key", await s.request("/api/v1/fetch_api_key", form({ username: USERS.hamlet.email, password: USERS.hamlet.password })));
     await s.audit!.flush();
     for (const u of await s.store.listUsers()) secrets.add(u.api_key);
     const rows = await s.store.listLoginAttempts({ limit: 1000 });
@@ -82,7 +172,10 @@ describe("the login audit trail", () => {
   it("caps what a client can make it store: a username at 254 characters, a client name at 64", async () => {
     const s = await createTestServer({ audit: true });
     const username = `${"a".repeat(60_000)}@zulip.com`;
-    const answer = await conformant("fetch-api-key", await s.request("/api/v1/fetch_api_key", withHeaders(form({ username, password: "x" }), { "user-agent": "Z".repeat(10_000) })));
+    const answer = await conformant(
+      "fetch-api-key",
+      await s.request("/api/v1/fetch_api_key", withHeaders(form({ username, password: "x" }), { "user-agent": "Z".repeat(10_000) })),
+    );
     expect(answer.status).toBe(400);
     await s.audit!.flush();
     const [row] = await s.store.listLoginAttempts({ limit: 10 });
@@ -93,7 +186,10 @@ describe("the login audit trail", () => {
     const s = await createTestServer({ audit: true });
     s.store.recordLoginAttempts = () => new Promise(() => {});
     for (let i = 0; i < 3; i++) {
-      const answer = await conformant("fetch-api-key", await s.request("/api/v1/fetch_api_key", form({ username: USERS.iago.email, password: USERS.iago.password })));
+      const answer = await conformant(
+        "fetch-api-key",
+        await s.request("/api/v1/fetch_api_key", form({ username: USERS.iago.email, password: USERS.iago.password })),
+      );
       expect(answer.status).toBe(200);
       void s.audit!.flush();
     }
@@ -106,7 +202,17 @@ describe("the login audit trail", () => {
     const writer = new AuditWriter(store, { logger, retentionDays: 90, batchSize: 2, maxBuffered: 3 });
     const real = store.recordLoginAttempts.bind(store);
     store.recordLoginAttempts = () => Promise.reject(new Error("disk I/O error"));
-    const row = (n: number): NewLoginAttempt => ({ time: new Date(Date.now() + n).toISOString(), organization: "", endpoint: "fetch_api_key", username: `u${n}@zulip.com`, user_id: null, ip: "192.0.2.1", client: "", outcome: "success", request_id: `r${n}` });
+    const row = (n: number): NewLoginAttempt => ({
+      time: new Date(Date.now() + n).toISOString(),
+      organization: "",
+      endpoint: "fetch_api_key",
+      username: `u${n}@zulip.com`,
+      user_id: null,
+      ip: "192.0.2.1",
+      client: "",
+      outcome: "success",
+      request_id: `r${n}`,
+    });
     for (let n = 0; n < 5; n++) writer.record(row(n));
     await writer.flush();
     expect(writer.pending).toBe(3);
@@ -115,7 +221,9 @@ describe("the login audit trail", () => {
     // The server's login path with the same failure: still a 200.
     const s = await createTestServer({ audit: true });
     s.store.recordLoginAttempts = () => Promise.reject(new Error("disk I/O error"));
-    expect((await conformant("fetch-api-key", await s.request("/api/v1/fetch_api_key", form({ username: USERS.iago.email, password: USERS.iago.password })))).status).toBe(200);
+    expect(
+      (await conformant("fetch-api-key", await s.request("/api/v1/fetch_api_key", form({ username: USERS.iago.email, password: USERS.iago.password })))).status,
+    ).toBe(200);
     await s.audit!.flush();
     expect(s.audit!.pending).toBe(1);
 
@@ -132,8 +240,22 @@ describe("the login audit trail", () => {
     const writer = new AuditWriter(store, { logger: createLogger(new Writable({ write: (_c, _e, done) => done() }), "info"), retentionDays: 30 });
     const day = 86_400_000;
     const now = Date.now();
-    for (const [n, age] of [[1, 31], [2, 29], [3, 0]] as const) {
-      writer.record({ time: new Date(now - age * day).toISOString(), organization: "", endpoint: "fetch_api_key", username: `u${n}@zulip.com`, user_id: null, ip: "192.0.2.1", client: "", outcome: "success", request_id: `r${n}` });
+    for (const [n, age] of [
+      [1, 31],
+      [2, 29],
+      [3, 0],
+    ] as const) {
+      writer.record({
+        time: new Date(now - age * day).toISOString(),
+        organization: "",
+        endpoint: "fetch_api_key",
+        username: `u${n}@zulip.com`,
+        user_id: null,
+        ip: "192.0.2.1",
+        client: "",
+        outcome: "success",
+        request_id: `r${n}`,
+      });
     }
     await writer.flush();
     expect(await writer.prune(now)).toBe(1);
@@ -164,7 +286,17 @@ describe("zulip-auth audit, after a real server's logins", () => {
     // A row older than the retention, from an earlier run: the server prunes it when it starts.
     const store = await openSqliteStore(db);
     await store.recordLoginAttempts([
-      { time: new Date(Date.now() - 31 * 86_400_000).toISOString(), organization: "", endpoint: "fetch_api_key", username: "old@zulip.com", user_id: null, ip: "192.0.2.1", client: "", outcome: "success", request_id: "old" },
+      {
+        time: new Date(Date.now() - 31 * 86_400_000).toISOString(),
+        organization: "",
+        endpoint: "fetch_api_key",
+        username: "old@zulip.com",
+        user_id: null,
+        ip: "192.0.2.1",
+        client: "",
+        outcome: "success",
+        request_id: "old",
+      },
     ]);
     await store.close();
     const server = await startServerProcess(["serve", "--port", "0", "--db", db, "--audit-retention", "30"]);
@@ -203,9 +335,14 @@ describe("zulip-auth audit, after a real server's logins", () => {
     expect(server.output()).toContain(entries[1]!.request_id as string);
     for (const secret of [password, "Wrong-pass-123", "Nobody-pass-123", key!]) expect(json.stdout).not.toContain(secret);
 
-    const filtered = async (...args: string[]) => (JSON.parse((await runCli(["audit", "--json", "--db", db, ...args])).stdout) as { username: string; outcome: string }[]).map((e) => `${e.username} ${e.outcome}`);
+    const filtered = async (...args: string[]) =>
+      (JSON.parse((await runCli(["audit", "--json", "--db", db, ...args])).stdout) as { username: string; outcome: string }[]).map(
+        (e) => `${e.username} ${e.outcome}`,
+      );
     // Each filter's SQL is tested on both dialects in store.test.ts: here, that the options reach it.
-    expect(await filtered("--user", "IAGO@zulip.com", "--outcome", "authentication_failed", "--org", "", "--since", "1h")).toEqual(["iago@zulip.com AUTHENTICATION_FAILED"]);
+    expect(await filtered("--user", "IAGO@zulip.com", "--outcome", "authentication_failed", "--org", "", "--since", "1h")).toEqual([
+      "iago@zulip.com AUTHENTICATION_FAILED",
+    ]);
     expect(await filtered("--address", "127.0.0.1", "--limit", "1")).toEqual(["nobody@zulip.com AUTHENTICATION_FAILED"]);
     expect(await filtered("--address", "192.0.2.1", "--since", "2026-01-01")).toEqual([]);
 

@@ -79,7 +79,11 @@ describe("npm run bench:profile's summary", () => {
     };
     const s = summarise(profile);
     expect(s.totalUs).toBe(100);
-    expect(s.byPlace).toEqual([["pkg:libsql", 50], ["(native)", 30], ["src/server/routes/server-settings.ts", 20]]);
+    expect(s.byPlace).toEqual([
+      ["pkg:libsql", 50],
+      ["(native)", 30],
+      ["src/server/routes/server-settings.ts", 20],
+    ]);
     expect(s.byFunction[0]).toEqual(["get pkg:libsql:1", 50]);
     expect(placeOf("file:///x/node_modules/@hono/node-server/dist/index.mjs", "f")).toBe("pkg:@hono/node-server");
     expect(placeOf("node:_http_server", "f")).toBe("node:_http_server");

@@ -52,7 +52,10 @@ async function seed(where: Where): Promise<void> {
   }
 }
 
-async function start(where: Where, options: { limits?: Partial<LimitRules>; config?: Partial<ServerConfig>; hashQueue?: HashQueueLimits; slowHash?: boolean } = {}): Promise<RunningServer> {
+async function start(
+  where: Where,
+  options: { limits?: Partial<LimitRules>; config?: Partial<ServerConfig>; hashQueue?: HashQueueLimits; slowHash?: boolean } = {},
+): Promise<RunningServer> {
   const quiet = new Writable({ write: (_c, _e, done) => done() });
   const server = await startServer({
     port: 0,
@@ -105,7 +108,11 @@ describe("the brute-force defence over real sockets (SQLite)", () => {
   });
 
   it("every answer carries our own X-Request-Id and nosniff; the client's id is not echoed", async () => {
-    const answer = await fromAddress(server.url, "127.0.0.6", { path: "/api/v1/server_settings", host: "zulip.test", headers: { "x-request-id": "forged-id" } });
+    const answer = await fromAddress(server.url, "127.0.0.6", {
+      path: "/api/v1/server_settings",
+      host: "zulip.test",
+      headers: { "x-request-id": "forged-id" },
+    });
     expect(answer.status).toBe(200);
     expect(answer.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
     expect(answer.headers["x-content-type-options"]).toBe("nosniff");
@@ -159,7 +166,11 @@ describe("two instances share (a)–(c) through Redis", () => {
     const redisUrl = await redisDatabase(3);
     const where = { ...sqlite(), redisUrl };
     await seed(where);
-    const limits = { userAddress: { attempts: 3, windowSeconds: 1800 }, address: { attempts: 6, windowSeconds: 1800 }, user: { attempts: 8, windowSeconds: 1800 } };
+    const limits = {
+      userAddress: { attempts: 3, windowSeconds: 1800 },
+      address: { attempts: 6, windowSeconds: 1800 },
+      user: { attempts: 8, windowSeconds: 1800 },
+    };
     const [a, b] = [await start(where, { limits }), await start(where, { limits })];
     // (a): 2 on A and 1 on B from one address fill it.
     await login(a, "127.0.0.10", USERS.iago.email, "wrong-password");
@@ -176,7 +187,9 @@ describe("two instances share (a)–(c) through Redis", () => {
     const env = { REDIS_URL: redisUrl };
     const shown = await runCli(["limits", "show", "--user", USERS.hamlet.email, "--json"], { env });
     expect(shown.code, shown.stderr).toBe(0);
-    expect((JSON.parse(shown.stdout) as { rule: string; attempts: number; limitedUntil: string | null }[]).find((r) => r.rule === "c")).toMatchObject({ attempts: 8 });
+    expect((JSON.parse(shown.stdout) as { rule: string; attempts: number; limitedUntil: string | null }[]).find((r) => r.rule === "c")).toMatchObject({
+      attempts: 8,
+    });
     expect((await runCli(["limits", "clear", "--user", USERS.hamlet.email], { env })).code).toBe(0);
     expect((await login(b, "127.0.2.1", USERS.hamlet.email, USERS.hamlet.password)).status).toBe(200);
     // (b) and the six (a) buckets of the usernames it tried.
@@ -236,7 +249,13 @@ describe("Host and HTTP hardening", () => {
     expect(raw).toMatch(/^HTTP\/1.1 400 /);
     const body = raw.slice(raw.indexOf("\r\n\r\n") + 4);
     expect(JSON.parse(body)).toEqual({ result: "error", msg: "Bad Request: more than one Host header", code: "BAD_REQUEST" });
-    const headers = new Headers(raw.slice(0, raw.indexOf("\r\n\r\n")).split("\r\n").slice(1).map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()] as [string, string]));
+    const headers = new Headers(
+      raw
+        .slice(0, raw.indexOf("\r\n\r\n"))
+        .split("\r\n")
+        .slice(1)
+        .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()] as [string, string]),
+    );
     await conformant("get-server-settings", new Response(body, { status: 400, headers }));
   });
 
@@ -249,7 +268,8 @@ describe("Host and HTTP hardening", () => {
 
   it("realm_url never comes from a Host the server does not answer for", async () => {
     const url = async (host: string) =>
-      (await conformant<Body>("get-server-settings", (await fromAddress(server.url, "127.0.0.31", { path: "/api/v1/server_settings", host })).response)).body.realm_url;
+      (await conformant<Body>("get-server-settings", (await fromAddress(server.url, "127.0.0.31", { path: "/api/v1/server_settings", host })).response)).body
+        .realm_url;
     expect(await url("evil.example")).toBe("http://zulip.test");
     expect(await url("evil.example:8080")).toBe("http://zulip.test");
     expect(await url("zulip.test:9991")).toBe("http://zulip.test:9991");
@@ -262,11 +282,21 @@ describe("Host and HTTP hardening", () => {
   it("a 413 sent before the body is read says Connection: close, and a keep-alive client's next request succeeds", async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     try {
-      const big = await fromAddress(server.url, "127.0.0.32", { path: PATH, host: "zulip.test", agent, form: { username: USERS.iago.email, password: "x".repeat(70_000) } });
+      const big = await fromAddress(server.url, "127.0.0.32", {
+        path: PATH,
+        host: "zulip.test",
+        agent,
+        form: { username: USERS.iago.email, password: "x".repeat(70_000) },
+      });
       expect(big.status).toBe(413);
       expect(big.headers.connection).toBe("close");
       await conformant("fetch-api-key", big.response);
-      const next = await fromAddress(server.url, "127.0.0.32", { path: PATH, host: "zulip.test", agent, form: { username: USERS.iago.email, password: USERS.iago.password } });
+      const next = await fromAddress(server.url, "127.0.0.32", {
+        path: PATH,
+        host: "zulip.test",
+        agent,
+        form: { username: USERS.iago.email, password: USERS.iago.password },
+      });
       expect(next.status).toBe(200);
       expect(next.headers.connection).toBe("keep-alive");
     } finally {
@@ -283,7 +313,14 @@ describe("the client address behind trusted proxies", () => {
     server = await start(where, { config: { trustedProxies: ["127.0.0.1"] } });
   });
   const via = async (from: string, headers: Record<string, string>, password: string) =>
-    (await conformant("fetch-api-key", (await fromAddress(server.url, from, { path: PATH, host: "zulip.test", headers, form: { username: USERS.iago.email, password } })).response)).status;
+    (
+      await conformant(
+        "fetch-api-key",
+        (
+          await fromAddress(server.url, from, { path: PATH, host: "zulip.test", headers, form: { username: USERS.iago.email, password } })
+        ).response,
+      )
+    ).status;
 
   it("believes X-Forwarded-For and Forwarded from a trusted proxy only, grouping IPv6 by /64", async () => {
     for (let i = 0; i < 5; i++) expect(await via("127.0.0.1", { "x-forwarded-for": "203.0.113.5" }, "wrong-password")).toBe(401);
@@ -307,9 +344,26 @@ describe("zulip-auth serve with the new options", () => {
   it("--uniform-errors and --rate-limit off: a deactivated user gets the wrong-password 401, with no (a) headers", async () => {
     const where = sqlite();
     await seed(where);
-    const server = await startServerProcess(["serve", "--port", "0", "--db", where.db, "--root-domain", "zulip.test", "--uniform-errors", "--rate-limit", "off", "--argon2", "m=1024,t=1,p=1"]);
+    const server = await startServerProcess([
+      "serve",
+      "--port",
+      "0",
+      "--db",
+      where.db,
+      "--root-domain",
+      "zulip.test",
+      "--uniform-errors",
+      "--rate-limit",
+      "off",
+      "--argon2",
+      "m=1024,t=1,p=1",
+    ]);
     try {
-      const answer = await fromAddress(server.url, "127.0.0.50", { path: PATH, host: "zulip.test", form: { username: "retired@zulip.com", password: "retired-Strong-77" } });
+      const answer = await fromAddress(server.url, "127.0.0.50", {
+        path: PATH,
+        host: "zulip.test",
+        form: { username: "retired@zulip.com", password: "retired-Strong-77" },
+      });
       const r = await conformant<Body>("fetch-api-key", answer.response);
       expect(r.status).toBe(401);
       expect(r.body.code).toBe("AUTHENTICATION_FAILED");
@@ -325,7 +379,11 @@ describe("the bounded hash queue, on the wire", () => {
     const where = sqlite();
     await seed(where);
     // Users hashed with TEST_HASH would be rehashed; the slow parameters only cost the wrong guesses.
-    const server = await start(where, { limits: { userAddress: null, address: null, user: null }, slowHash: true, hashQueue: { concurrency: 1, maxQueued: 3, perAddress: 2 } });
+    const server = await start(where, {
+      limits: { userAddress: null, address: null, user: null },
+      slowHash: true,
+      hashQueue: { concurrency: 1, maxQueued: 3, perAddress: 2 },
+    });
     const flood = await Promise.all(Array.from({ length: 8 }, (_, i) => login(server, "127.0.0.60", `flood${i}@zulip.com`, "wrong-password")));
     const statuses = flood.map((a) => a.status);
     expect(statuses.filter((s) => s === 401).length).toBeGreaterThanOrEqual(1);

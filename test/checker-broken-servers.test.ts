@@ -7,7 +7,8 @@ const ours = async () => (await createCheckedServer()).app.fetch;
 const isLogin = (r: Request) => r.method === "POST" && apiPath(r) === "/fetch_api_key";
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body) + "\n", { status, headers: { "content-type": "application/json", ...headers } });
-const randomKey = () => Array.from({ length: 32 }, () => "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"[Math.floor(Math.random() * 62)]).join("");
+const randomKey = () =>
+  Array.from({ length: 32 }, () => "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"[Math.floor(Math.random() * 62)]).join("");
 const KNOWN = new Set<string>(Object.values(USERS).map((u) => u.email));
 
 interface Broken {
@@ -26,126 +27,158 @@ interface Broken {
 const BROKEN: Broken[] = [
   {
     name: "a wrong status: success answered 201",
-    build: async () => wrap(await ours(), async (r, forward) => {
-      const res = await forward();
-      return res.status === 200 && isLogin(r) ? rewriteJson(res, (b) => b, { status: 201 }) : res;
-    }),
+    build: async () =>
+      wrap(await ours(), async (r, forward) => {
+        const res = await forward();
+        return res.status === 200 && isLogin(r) ? rewriteJson(res, (b) => b, { status: 201 }) : res;
+      }),
     expect: ["fetch-api-key.success status-undeclared", "fetch-api-key.success unexpected-status"],
     ids: ["status-undeclared", "unexpected-status"],
   },
   {
     name: "a missing field: no user_id",
-    build: async () => wrap(await ours(), async (r, forward) => {
-      const res = await forward();
-      return res.status === 200 && isLogin(r) ? rewriteJson(res, ({ user_id: _, ...b }) => b) : res;
-    }),
+    build: async () =>
+      wrap(await ours(), async (r, forward) => {
+        const res = await forward();
+        return res.status === 200 && isLogin(r) ? rewriteJson(res, ({ user_id: _, ...b }) => b) : res;
+      }),
     expect: ["fetch-api-key.success body-schema", "fetch-api-key.identity unexpected-value"],
     ids: ["body-schema", "unexpected-value"],
   },
   {
     name: "a wrong type: user_id as a string",
-    build: async () => wrap(await ours(), async (r, forward) => {
-      const res = await forward();
-      return res.status === 200 && isLogin(r) ? rewriteJson(res, (b) => ({ ...b, user_id: String(b.user_id) })) : res;
-    }),
+    build: async () =>
+      wrap(await ours(), async (r, forward) => {
+        const res = await forward();
+        return res.status === 200 && isLogin(r) ? rewriteJson(res, (b) => ({ ...b, user_id: String(b.user_id) })) : res;
+      }),
     expect: ["fetch-api-key.success body-schema", "fetch-api-key.identity unexpected-value"],
     ids: ["body-schema", "unexpected-value"],
   },
   {
     name: "an extra property in the success body",
-    build: async () => wrap(await ours(), async (r, forward) => {
-      const res = await forward();
-      return res.status === 200 && isLogin(r) ? rewriteJson(res, (b) => ({ ...b, session_id: "s-1" })) : res;
-    }),
+    build: async () =>
+      wrap(await ours(), async (r, forward) => {
+        const res = await forward();
+        return res.status === 200 && isLogin(r) ? rewriteJson(res, (b) => ({ ...b, session_id: "s-1" })) : res;
+      }),
     expect: ["fetch-api-key.success body-unexpected-property", "fetch-api-key.case-insensitive body-unexpected-property"],
     ids: ["body-unexpected-property"],
   },
   {
     name: "a wrong content type: errors sent as text/plain",
-    build: async () => wrap(await ours(), async (_r, forward) => {
-      const res = await forward();
-      return res.status >= 400 ? rewriteJson(res, (b) => b, { headers: { "content-type": "text/plain" } }) : res;
-    }),
-    expect: ["fetch-api-key.wrong-password content-type-undeclared", "fetch-api-key.missing-username content-type-undeclared", "fetch-api-key.rate-limit content-type-undeclared"],
+    build: async () =>
+      wrap(await ours(), async (_r, forward) => {
+        const res = await forward();
+        return res.status >= 400 ? rewriteJson(res, (b) => b, { headers: { "content-type": "text/plain" } }) : res;
+      }),
+    expect: [
+      "fetch-api-key.wrong-password content-type-undeclared",
+      "fetch-api-key.missing-username content-type-undeclared",
+      "fetch-api-key.rate-limit content-type-undeclared",
+    ],
     ids: ["content-type-undeclared"],
   },
   {
     name: "a missing header: a key answer without Cache-Control: no-store",
-    build: async () => wrap(await ours(), async (_r, forward) => {
-      const res = await forward();
-      return res.status === 200 ? rewriteJson(res, (b) => b, { headers: { "cache-control": null } }) : res;
-    }),
+    build: async () =>
+      wrap(await ours(), async (_r, forward) => {
+        const res = await forward();
+        return res.status === 200 ? rewriteJson(res, (b) => b, { headers: { "cache-control": null } }) : res;
+      }),
     expect: ["fetch-api-key.success header-missing", "fetch-api-key.case-insensitive header-missing"],
     ids: ["header-missing"],
     strict: true,
   },
   {
     name: "a 405 without Allow",
-    build: async () => wrap(await ours(), async (_r, forward) => {
-      const res = await forward();
-      return res.status === 405 ? rewriteJson(res, (b) => b, { headers: { allow: null } }) : res;
-    }),
-    expect: ["fetch-api-key.get-not-allowed header-missing", "dev-fetch-api-key.get-not-allowed header-missing", "server-settings.post-not-allowed header-missing"],
+    build: async () =>
+      wrap(await ours(), async (_r, forward) => {
+        const res = await forward();
+        return res.status === 405 ? rewriteJson(res, (b) => b, { headers: { allow: null } }) : res;
+      }),
+    expect: [
+      "fetch-api-key.get-not-allowed header-missing",
+      "dev-fetch-api-key.get-not-allowed header-missing",
+      "server-settings.post-not-allowed header-missing",
+    ],
     ids: ["header-missing"],
   },
   {
     name: "different answers for an unknown user and a wrong password",
-    build: async () => wrap(await ours(), async (r, forward) => {
-      const username = isLogin(r) ? new URLSearchParams(await r.clone().text()).get("username") : null;
-      const res = await forward();
-      if (res.status !== 401 || username === null || KNOWN.has(username)) return res;
-      return rewriteJson(res, (b) => ({ ...b, msg: "There is no account with this email address" }));
-    }),
+    build: async () =>
+      wrap(await ours(), async (r, forward) => {
+        const username = isLogin(r) ? new URLSearchParams(await r.clone().text()).get("username") : null;
+        const res = await forward();
+        if (res.status !== 401 || username === null || KNOWN.has(username)) return res;
+        return rewriteJson(res, (b) => ({ ...b, msg: "There is no account with this email address" }));
+      }),
     expect: ["fetch-api-key.unknown-user account-enumeration"],
     ids: ["account-enumeration"],
   },
   {
     name: "a key that changes between calls",
-    build: async () => wrap(await ours(), async (r, forward) => {
-      const res = await forward();
-      return res.status === 200 && isLogin(r) ? rewriteJson(res, (b) => ({ ...b, api_key: randomKey() })) : res;
-    }),
+    build: async () =>
+      wrap(await ours(), async (r, forward) => {
+        const res = await forward();
+        return res.status === 200 && isLogin(r) ? rewriteJson(res, (b) => ({ ...b, api_key: randomKey() })) : res;
+      }),
     expect: ["fetch-api-key.same-key key-changed"],
     ids: ["key-changed"],
   },
   {
     name: "HTML error pages",
-    build: async () => wrap(await ours(), async (_r, forward) => {
-      const res = await forward();
-      if (res.status < 400) return res;
-      return new Response(`<!DOCTYPE html><html><body><h1>${res.status} Error</h1></body></html>`, { status: res.status, headers: { "content-type": "text/html; charset=utf-8" } });
-    }),
+    build: async () =>
+      wrap(await ours(), async (_r, forward) => {
+        const res = await forward();
+        if (res.status < 400) return res;
+        return new Response(`<!DOCTYPE html><html><body><h1>${res.status} Error</h1></body></html>`, {
+          status: res.status,
+          headers: { "content-type": "text/html; charset=utf-8" },
+        });
+      }),
     // A text/html 405 is Zulip's own (an advisory); the rest of these pages break the protocol.
-    expect: ["fetch-api-key.wrong-password content-type-undeclared", "fetch-api-key.wrong-password unexpected-value", "fetch-api-key.get-not-allowed header-missing", "fetch-api-key.missing-username content-type-undeclared"],
+    expect: [
+      "fetch-api-key.wrong-password content-type-undeclared",
+      "fetch-api-key.wrong-password unexpected-value",
+      "fetch-api-key.get-not-allowed header-missing",
+      "fetch-api-key.missing-username content-type-undeclared",
+    ],
     ids: ["content-type-undeclared", "header-missing", "unexpected-value"],
   },
   {
     name: "an HTML page labelled application/json",
-    build: async () => wrap(await ours(), async (_r, forward) => {
-      const res = await forward();
-      if (res.status !== 405) return res;
-      return new Response("<html><body>Method Not Allowed</body></html>", { status: 405, headers: { "content-type": "application/json", allow: res.headers.get("allow") ?? "" } });
-    }),
+    build: async () =>
+      wrap(await ours(), async (_r, forward) => {
+        const res = await forward();
+        if (res.status !== 405) return res;
+        return new Response("<html><body>Method Not Allowed</body></html>", {
+          status: 405,
+          headers: { "content-type": "application/json", allow: res.headers.get("allow") ?? "" },
+        });
+      }),
     expect: ["fetch-api-key.get-not-allowed body-not-json", "fetch-api-key.get-not-allowed unexpected-value"],
     ids: ["body-not-json", "unexpected-value"],
   },
   {
     name: "a 500 on multipart bodies",
-    build: async () => wrap(await ours(), async (r, forward) =>
-      (r.headers.get("content-type") ?? "").startsWith("multipart/form-data")
-        ? json(500, { result: "error", msg: "Internal server error", code: "INTERNAL_SERVER_ERROR" })
-        : forward(),
-    ),
+    build: async () =>
+      wrap(await ours(), async (r, forward) =>
+        (r.headers.get("content-type") ?? "").startsWith("multipart/form-data")
+          ? json(500, { result: "error", msg: "Internal server error", code: "INTERNAL_SERVER_ERROR" })
+          : forward(),
+      ),
     expect: ["fetch-api-key.multipart unexpected-status"],
     ids: ["unexpected-status"],
   },
   {
     name: "the dev endpoint open on a server that says it is in production",
-    build: async () => wrap((await createCheckedServer({ config: { devMode: true } })).app.fetch, async (r, forward) => {
-      const res = await forward();
-      if (apiPath(r) !== "/server_settings" || res.status !== 200) return res;
-      return rewriteJson(res, (b) => ({ ...b, authentication_methods: { ...(b.authentication_methods as object), dev: false } }));
-    }),
+    build: async () =>
+      wrap((await createCheckedServer({ config: { devMode: true } })).app.fetch, async (r, forward) => {
+        const res = await forward();
+        if (apiPath(r) !== "/server_settings" || res.status !== 200) return res;
+        return rewriteJson(res, (b) => ({ ...b, authentication_methods: { ...(b.authentication_methods as object), dev: false } }));
+      }),
     expect: ["dev-fetch-api-key.production-refuses dev-login-open"],
     ids: ["dev-login-open"],
   },
@@ -163,133 +196,156 @@ const BROKEN: Broken[] = [
   },
   {
     name: "a 429 without Retry-After and X-RateLimit-* headers",
-    build: async () => wrap(await ours(), async (_r, forward) => {
-      const res = await forward();
-      if (res.status !== 429) return res;
-      return rewriteJson(res, (b) => b, { headers: { "retry-after": null, "x-ratelimit-limit": null, "x-ratelimit-remaining": null, "x-ratelimit-reset": null } });
-    }),
+    build: async () =>
+      wrap(await ours(), async (_r, forward) => {
+        const res = await forward();
+        if (res.status !== 429) return res;
+        return rewriteJson(res, (b) => b, {
+          headers: { "retry-after": null, "x-ratelimit-limit": null, "x-ratelimit-remaining": null, "x-ratelimit-reset": null },
+        });
+      }),
     expect: ["fetch-api-key.rate-limit header-missing"],
     ids: ["header-missing"],
   },
   {
     name: "a JSON body read as parameters",
-    build: async () => wrap(await ours(), async (r, forward) => {
-      if (!(r.headers.get("content-type") ?? "").startsWith("application/json")) return forward();
-      const fields = (await r.json()) as Record<string, string>;
-      return forward(new Request(r.url, { method: r.method, headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(fields).toString() }));
-    }),
+    build: async () =>
+      wrap(await ours(), async (r, forward) => {
+        if (!(r.headers.get("content-type") ?? "").startsWith("application/json")) return forward();
+        const fields = (await r.json()) as Record<string, string>;
+        return forward(
+          new Request(r.url, {
+            method: r.method,
+            headers: { "content-type": "application/x-www-form-urlencoded" },
+            body: new URLSearchParams(fields).toString(),
+          }),
+        );
+      }),
     expect: ["fetch-api-key.json-body unexpected-status"],
     ids: ["unexpected-status"],
   },
   {
     name: "unused parameters not listed",
-    build: async () => wrap(await ours(), async (r, forward) => {
-      const res = await forward();
-      return res.status === 200 && isLogin(r) ? rewriteJson(res, ({ ignored_parameters_unsupported: _, ...b }) => b) : res;
-    }),
+    build: async () =>
+      wrap(await ours(), async (r, forward) => {
+        const res = await forward();
+        return res.status === 200 && isLogin(r) ? rewriteJson(res, ({ ignored_parameters_unsupported: _, ...b }) => b) : res;
+      }),
     expect: ["fetch-api-key.ignored-parameters unexpected-value"],
     ids: ["unexpected-value"],
   },
   {
     name: "the wrong var_name for a missing password",
-    build: async () => wrap(await ours(), async (_r, forward) => {
-      const res = await forward();
-      return res.status === 400 ? rewriteJson(res, (b) => (b.var_name === "password" ? { ...b, var_name: "pass" } : b)) : res;
-    }),
+    build: async () =>
+      wrap(await ours(), async (_r, forward) => {
+        const res = await forward();
+        return res.status === 400 ? rewriteJson(res, (b) => (b.var_name === "password" ? { ...b, var_name: "pass" } : b)) : res;
+      }),
     expect: ["fetch-api-key.missing-password unexpected-value"],
     ids: ["unexpected-value"],
   },
   {
     name: "realm_uri different from realm_url",
-    build: async () => wrap(await ours(), async (r, forward) => {
-      const res = await forward();
-      return apiPath(r) === "/server_settings" && res.status === 200 ? rewriteJson(res, (b) => ({ ...b, realm_uri: "http://elsewhere.example" })) : res;
-    }),
+    build: async () =>
+      wrap(await ours(), async (r, forward) => {
+        const res = await forward();
+        return apiPath(r) === "/server_settings" && res.status === 200 ? rewriteJson(res, (b) => ({ ...b, realm_uri: "http://elsewhere.example" })) : res;
+      }),
     expect: ["server-settings.conforms unexpected-value"],
     ids: ["unexpected-value"],
   },
   {
     name: "server_settings refusing a request with an Authorization header",
-    build: async () => wrap(await ours(), async (r, forward) =>
-      r.headers.has("authorization") ? json(401, { result: "error", msg: "Invalid API key", code: "INVALID_API_KEY" }) : forward(),
-    ),
+    build: async () =>
+      wrap(await ours(), async (r, forward) =>
+        r.headers.has("authorization") ? json(401, { result: "error", msg: "Invalid API key", code: "INVALID_API_KEY" }) : forward(),
+      ),
     expect: ["server-settings.with-authorization status-undeclared", "server-settings.with-authorization unexpected-status"],
     ids: ["status-undeclared", "unexpected-status"],
   },
   {
     name: "parameters in the query string ignored",
-    build: async () => wrap(await ours(), async (r, forward) => {
-      const url = new URL(r.url);
-      if (url.search === "") return forward();
-      url.search = "";
-      return forward(new Request(url, r));
-    }),
+    build: async () =>
+      wrap(await ours(), async (r, forward) => {
+        const url = new URL(r.url);
+        if (url.search === "") return forward();
+        url.search = "";
+        return forward(new Request(url, r));
+      }),
     expect: ["fetch-api-key.query-string unexpected-status", "fetch-api-key.ignored-parameters unexpected-value"],
     ids: ["unexpected-status", "unexpected-value"],
   },
   {
     name: "no answer to GET fetch_api_key",
-    build: async () => wrap(await ours(), async (r, forward) => (r.method === "GET" && apiPath(r) === "/fetch_api_key" ? new Promise<Response>(() => {}) : forward())),
+    build: async () =>
+      wrap(await ours(), async (r, forward) => (r.method === "GET" && apiPath(r) === "/fetch_api_key" ? new Promise<Response>(() => {}) : forward())),
     expect: ["fetch-api-key.get-not-allowed request-failed"],
     ids: ["request-failed"],
     timeoutMs: 300,
   },
   {
     name: "a case-sensitive email lookup (Zulip compares emails without case)",
-    build: async () => wrap(await ours(), async (r, forward) => {
-      const username = isLogin(r) ? new URLSearchParams(await r.clone().text()).get("username") : null;
-      if (username !== null && username !== username.toLowerCase()) return json(401, { result: "error", msg: "Your username or password is incorrect", code: "AUTHENTICATION_FAILED" });
-      return forward();
-    }),
+    build: async () =>
+      wrap(await ours(), async (r, forward) => {
+        const username = isLogin(r) ? new URLSearchParams(await r.clone().text()).get("username") : null;
+        if (username !== null && username !== username.toLowerCase())
+          return json(401, { result: "error", msg: "Your username or password is incorrect", code: "AUTHENTICATION_FAILED" });
+        return forward();
+      }),
     expect: ["fetch-api-key.case-insensitive unexpected-status"],
     ids: ["unexpected-status"],
   },
   {
     name: "the typed email echoed instead of the stored one",
-    build: async () => wrap(await ours(), async (r, forward) => {
-      const username = isLogin(r) ? new URLSearchParams(await r.clone().text()).get("username") : null;
-      const res = await forward();
-      return res.status === 200 && username !== null ? rewriteJson(res, (b) => ({ ...b, email: username })) : res;
-    }),
+    build: async () =>
+      wrap(await ours(), async (r, forward) => {
+        const username = isLogin(r) ? new URLSearchParams(await r.clone().text()).get("username") : null;
+        const res = await forward();
+        return res.status === 200 && username !== null ? rewriteJson(res, (b) => ({ ...b, email: username })) : res;
+      }),
     expect: ["fetch-api-key.case-insensitive unexpected-value"],
     ids: ["unexpected-value"],
   },
   {
     name: "ids of the wrong JSON type: user_id and zulip_feature_level as strings",
-    build: async () => wrap(await ours(), async (r, forward) => {
-      const res = await forward();
-      if (res.status !== 200) return res;
-      if (isLogin(r)) return rewriteJson(res, (b) => ({ ...b, user_id: `${String(b.user_id)}` }));
-      return apiPath(r) === "/server_settings" ? rewriteJson(res, (b) => ({ ...b, zulip_feature_level: String(b.zulip_feature_level) })) : res;
-    }),
+    build: async () =>
+      wrap(await ours(), async (r, forward) => {
+        const res = await forward();
+        if (res.status !== 200) return res;
+        if (isLogin(r)) return rewriteJson(res, (b) => ({ ...b, user_id: `${String(b.user_id)}` }));
+        return apiPath(r) === "/server_settings" ? rewriteJson(res, (b) => ({ ...b, zulip_feature_level: String(b.zulip_feature_level) })) : res;
+      }),
     expect: ["server-settings.conforms body-schema", "fetch-api-key.success body-schema", "fetch-api-key.identity unexpected-value"],
     ids: ["body-schema", "unexpected-value"],
   },
   {
     name: "a relative realm_url (clients need an absolute one)",
-    build: async () => wrap(await ours(), async (r, forward) => {
-      const res = await forward();
-      return apiPath(r) === "/server_settings" && res.status === 200 ? rewriteJson(res, (b) => ({ ...b, realm_url: "/", realm_uri: "/" })) : res;
-    }),
+    build: async () =>
+      wrap(await ours(), async (r, forward) => {
+        const res = await forward();
+        return apiPath(r) === "/server_settings" && res.status === 200 ? rewriteJson(res, (b) => ({ ...b, realm_url: "/", realm_uri: "/" })) : res;
+      }),
     expect: ["server-settings.conforms body-schema"],
     ids: ["body-schema"],
   },
   {
     name: "the password echoed in the success answer",
-    build: async () => wrap(await ours(), async (r, forward) => {
-      const password = isLogin(r) ? new URLSearchParams(await r.clone().text()).get("password") : null;
-      const res = await forward();
-      return res.status === 200 && password !== null ? rewriteJson(res, (b) => ({ ...b, msg: `Logged in with ${password}` })) : res;
-    }),
+    build: async () =>
+      wrap(await ours(), async (r, forward) => {
+        const password = isLogin(r) ? new URLSearchParams(await r.clone().text()).get("password") : null;
+        const res = await forward();
+        return res.status === 200 && password !== null ? rewriteJson(res, (b) => ({ ...b, msg: `Logged in with ${password}` })) : res;
+      }),
     expect: ["fetch-api-key.success password-echoed", "fetch-api-key.success body-schema"],
     ids: ["body-schema", "password-echoed"],
   },
   {
     name: "an integer Retry-After promise broken (strict): a float header",
-    build: async () => wrap(await ours(), async (_r, forward) => {
-      const res = await forward();
-      return res.status === 429 ? rewriteJson(res, (b) => b, { headers: { "retry-after": "1799.25" } }) : res;
-    }),
+    build: async () =>
+      wrap(await ours(), async (_r, forward) => {
+        const res = await forward();
+        return res.status === 429 ? rewriteJson(res, (b) => b, { headers: { "retry-after": "1799.25" } }) : res;
+      }),
     expect: ["fetch-api-key.rate-limit header-invalid"],
     ids: ["header-invalid"],
     strict: true,

@@ -34,11 +34,22 @@ describe("zulip-auth check against our own server", () => {
 
   it("observes every status its cases provoke on a production server, and says why the others are not observed", () => {
     const states = Object.fromEntries(inProcess.coverage.map((c) => [`${c.operationId} ${c.status}`, c.state]));
-    for (const cell of ["fetch-api-key 200", "fetch-api-key 400", "fetch-api-key 401", "fetch-api-key 405", "fetch-api-key 429", "dev-fetch-api-key 400", "dev-fetch-api-key 405", "get-server-settings 200", "get-server-settings 405"]) {
+    for (const cell of [
+      "fetch-api-key 200",
+      "fetch-api-key 400",
+      "fetch-api-key 401",
+      "fetch-api-key 405",
+      "fetch-api-key 429",
+      "dev-fetch-api-key 400",
+      "dev-fetch-api-key 405",
+      "get-server-settings 200",
+      "get-server-settings 405",
+    ]) {
       expect(states[cell], cell).toBe("observed");
     }
     expect(inProcess.coverage.filter((c) => c.state === "undeclared")).toEqual([]);
-    for (const gap of inProcess.coverage.filter((c) => c.state === "not-observed")) expect(gap.reason, `${gap.operationId} ${gap.status}`).toMatch(/^not observed because .{10,}/);
+    for (const gap of inProcess.coverage.filter((c) => c.state === "not-observed"))
+      expect(gap.reason, `${gap.operationId} ${gap.status}`).toMatch(/^not observed because .{10,}/);
     expect(inProcess.coverage.find((c) => c.operationId === "dev-fetch-api-key" && c.status === 200)?.reason).toContain("answered 400");
   });
 
@@ -49,11 +60,18 @@ describe("zulip-auth check against our own server", () => {
   });
 
   it("on a development server, accepts dev_fetch_api_key's keys as advertised and checks them", async () => {
-    const report = await check((await createCheckedServer({ config: { devMode: true } })).app.fetch, { only: ["dev-fetch-api-key.production-refuses"], strict: true });
+    const report = await check((await createCheckedServer({ config: { devMode: true } })).app.fetch, {
+      only: ["dev-fetch-api-key.production-refuses"],
+      strict: true,
+    });
     const dev = report.cases.find((c) => c.id === "dev-fetch-api-key.production-refuses")!;
     expect(dev.outcome).toBe("passed");
     expect(dev.notes.join()).toMatch(/development server/);
-    expect(dev.exchanges.map((e) => `${e.path} ${e.status}`)).toEqual(["/api/v1/dev_fetch_api_key 200", "/api/v1/fetch_api_key 200", "/api/v1/dev_fetch_api_key 401"]);
+    expect(dev.exchanges.map((e) => `${e.path} ${e.status}`)).toEqual([
+      "/api/v1/dev_fetch_api_key 200",
+      "/api/v1/fetch_api_key 200",
+      "/api/v1/dev_fetch_api_key 401",
+    ]);
     expect(report.status).toBe("conformant");
   });
 });
@@ -73,7 +91,11 @@ describe("npx zulip-auth check against the demo, as a new user runs it", () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.split("\n");
     expect(lines[0]).toBe(`zulip-auth check ${demo.url} as iago@zulip.com`);
-    for (const id of CASE_IDS) expect(lines.filter((l) => new RegExp(`^PASS  ${id.replace(/\./g, "\\.")} `).test(l)), id).toHaveLength(1);
+    for (const id of CASE_IDS)
+      expect(
+        lines.filter((l) => new RegExp(`^PASS  ${id.replace(/\./g, "\\.")} `).test(l)),
+        id,
+      ).toHaveLength(1);
     expect(r.stdout).toMatch(/note: development server/);
     expect(r.stdout).toMatch(/^  fetch-api-key +POST 200 ✓  400 ✓  401 ✓  404 ·  405 ✓  413 ·  429 ✓  500 ·  503 ·$/m);
     expect(r.stdout).toMatch(/^  dev-fetch-api-key +POST 200 ✓  400 ·  401 ✓  404 ·  405 ✓  413 ·  500 ·  503 ·$/m);
@@ -87,7 +109,9 @@ describe("npx zulip-auth check against the demo, as a new user runs it", () => {
   });
 
   it("reads the password from standard input too", async () => {
-    const r = await runCli(["check", demo.url, "--username", "iago@zulip.com", "--password-stdin", "--only", "fetch-api-key.success,fetch-api-key.same-key"], { stdin: "abcd1234\n" });
+    const r = await runCli(["check", demo.url, "--username", "iago@zulip.com", "--password-stdin", "--only", "fetch-api-key.success,fetch-api-key.same-key"], {
+      stdin: "abcd1234\n",
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^PASS  fetch-api-key\.success /m);
     expect(r.stdout).toMatch(/^SKIP  fetch-api-key\.wrong-password +.*\n +not checked because it was not named in --only$/m);

@@ -43,7 +43,16 @@ it("docs/checker.md shows the very report a run against a production Zulip 10 pr
   const docs = readFileSync("docs/checker.md", "utf8");
   const shown = /## A real run[\s\S]*?```text\n([\s\S]*?)```/.exec(docs)?.[1];
   expect(shown).toBeDefined();
-  const report = await checkServer({ baseUrl: "http://127.0.0.1:9991", username: FAKE_ACCOUNT.email, password: FAKE_ACCOUNT.password, fetch: fakeZulip({ version: "10.0", accounts: [FAKE_ACCOUNT] }) });
-  const normalize = (text: string) => text.replace(/\(\d+ ms\)/g, "(N ms)").replace(/requests {2}(\d+) in [\d.]+ s/, "requests  $1 in N s").trimEnd();
+  const report = await checkServer({
+    baseUrl: "http://127.0.0.1:9991",
+    username: FAKE_ACCOUNT.email,
+    password: FAKE_ACCOUNT.password,
+    fetch: fakeZulip({ version: "10.0", accounts: [FAKE_ACCOUNT] }),
+  });
+  const normalize = (text: string) =>
+    text
+      .replace(/\(\d+ ms\)/g, "(N ms)")
+      .replace(/requests {2}(\d+) in [\d.]+ s/, "requests  $1 in N s")
+      .trimEnd();
   expect(normalize(formatHuman(report))).toBe(normalize(shown!));
 });

@@ -55,7 +55,11 @@ describe("zulip-auth check against faithful copies of real Zulip servers", () =>
   });
 
   it("reports Zulip's weaker-than-best-practice answers as advisories with a severity, not as violations", () => {
-    expect(Object.fromEntries(z10.advisories.map((a) => [a.id, a.severity]))).toEqual({ "key-cacheable": "medium", "html-405": "low", "retry-after-float": "low" });
+    expect(Object.fromEntries(z10.advisories.map((a) => [a.id, a.severity]))).toEqual({
+      "key-cacheable": "medium",
+      "html-405": "low",
+      "retry-after-float": "low",
+    });
     const html405 = z10.advisories.find((a) => a.id === "html-405")!;
     expect(html405.caseIds).toEqual(expect.arrayContaining(["fetch-api-key.get-not-allowed", "server-settings.post-not-allowed"]));
     expect(html405.evidence.repro).toMatch(/^curl /);
@@ -68,9 +72,18 @@ describe("zulip-auth check against faithful copies of real Zulip servers", () =>
   it("puts the advisories, the version and the client table in the JSON report (documented schema) and in JUnit", () => {
     expectDocumentedShape(z10);
     expectDocumentedShape(z84);
-    const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", isArray: (name) => ["testsuite", "testcase", "property"].includes(name) }).parse(formatJunit(z10));
+    const doc = new XMLParser({
+      ignoreAttributes: false,
+      attributeNamePrefix: "",
+      isArray: (name) => ["testsuite", "testcase", "property"].includes(name),
+    }).parse(formatJunit(z10));
     const [main, advisories] = doc.testsuites.testsuite;
-    expect(main.properties.property).toEqual(expect.arrayContaining([{ name: "featureLevel", value: "371" }, { name: "client.zulip-flutter", value: "yes" }]));
+    expect(main.properties.property).toEqual(
+      expect.arrayContaining([
+        { name: "featureLevel", value: "371" },
+        { name: "client.zulip-flutter", value: "yes" },
+      ]),
+    );
     expect(advisories).toMatchObject({ name: "zulip-auth check advisories", tests: "3", failures: "0" });
     expect(advisories.testcase.map((t: { name: string; classname: string }) => `${t.name} ${t.classname}`)).toEqual([
       "key-cacheable zulip-auth.advisory.medium",
@@ -122,7 +135,7 @@ describe("zulip-auth check against faithful copies of real Zulip servers", () =>
 });
 
 describe("on a real account", () => {
-  let clock = Date.now();
+  const clock = Date.now();
   const now = () => clock;
   const server = zulip10([FAKE_ACCOUNT], now);
   let http: ReturnType<typeof createAdaptorServer>;
@@ -141,7 +154,9 @@ describe("on a real account", () => {
       expect(r.code, r.stdout + r.stderr).toBe(3);
       const lines = r.stdout.trimEnd().split("\n");
       expect(lines.length).toBeLessThanOrEqual(15);
-      expect(lines.at(-1)).toMatch(/^PASSWORD REFUSED: the password for iago@zulip\.com was refused; check it \(and the username\) and run again\. Nothing else was checked/);
+      expect(lines.at(-1)).toMatch(
+        /^PASSWORD REFUSED: the password for iago@zulip\.com was refused; check it \(and the username\) and run again\. Nothing else was checked/,
+      );
       expect(r.stdout).not.toMatch(/account-enumeration|security/);
     }
     const r = await runCli([...args.slice(0, 1), url, ...args.slice(1), "--json"], { env: { PW: FAKE_ACCOUNT.password } });
@@ -152,10 +167,19 @@ describe("on a real account", () => {
   it("a limited account stops the run at once, saying when to retry (exit 4)", async () => {
     const limited = { ...FAKE_ACCOUNT, email: "limited@zulip.com" };
     const lockable = zulip10([limited], now);
-    for (let i = 0; i < 5; i++) await lockable(new Request(`${IN_PROCESS_URL}/api/v1/fetch_api_key`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: `username=${limited.email}&password=wrong` }));
+    for (let i = 0; i < 5; i++)
+      await lockable(
+        new Request(`${IN_PROCESS_URL}/api/v1/fetch_api_key`, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: `username=${limited.email}&password=wrong`,
+        }),
+      );
     const report = await check(lockable, { username: limited.email, password: limited.password });
     expect(report.status).toBe("rate-limited");
-    expect(report.stopped!.message).toMatch(/^the server is refusing logins for limited@zulip\.com for now: too many attempts .* Retry after \d\d:\d\d UTC \(in 30 min\)\./);
+    expect(report.stopped!.message).toMatch(
+      /^the server is refusing logins for limited@zulip\.com for now: too many attempts .* Retry after \d\d:\d\d UTC \(in 30 min\)\./,
+    );
     expect(report.stopped!.retryAfterSeconds).toBe(1800);
     expectDocumentedShape(report);
     expect(report.summary.requests).toBe(2);
@@ -172,14 +196,19 @@ describe("masking never garbles", () => {
       const server = wrap(zulip10([account]), async (r, forward) => {
         const body = r.method === "POST" && apiPath(r) === "/fetch_api_key" ? new URLSearchParams(await r.clone().text()) : undefined;
         const res = await forward();
-        return body?.get("username") === "IAGO@ZULIP.COM" ? new Response('{"result":"error","msg":"Your username or password is incorrect","code":"AUTHENTICATION_FAILED"}\n', { status: 401, headers: { "content-type": "application/json" } }) : res;
+        return body?.get("username") === "IAGO@ZULIP.COM"
+          ? new Response('{"result":"error","msg":"Your username or password is incorrect","code":"AUTHENTICATION_FAILED"}\n', {
+              status: 401,
+              headers: { "content-type": "application/json" },
+            })
+          : res;
       });
       const report = await check(server, { password });
       expect(report.cases.map((c) => c.id)).toEqual(CASE_IDS);
       expect(caught(report)).toEqual(["fetch-api-key.case-insensitive unexpected-status"]);
       const finding = report.cases.flatMap((c) => c.findings)[0]!;
       expect(finding.actual).toBe('401 {"result":"error","msg":"Your username or password is incorrect","code":"AUTHENTICATION_FAILED"}');
-      expect(JSON.stringify(report)).not.toContain("<password>\"");
+      expect(JSON.stringify(report)).not.toContain('<password>"');
       expect(JSON.stringify(report.cases.map((c) => [c.id, c.title]))).not.toContain("<password>");
     });
   }
@@ -200,12 +229,18 @@ describe("masking never garbles", () => {
 
 describe("not a Zulip server", () => {
   it("stops with one line and exit 5 (an HTML directory listing, as python3 -m http.server answers)", async () => {
-    const page = () => new Response("<!DOCTYPE HTML>\n<html><head><title>Error response</title></head><body><h1>Error response</h1><p>Error code: 404</p></body></html>\n", { status: 404, headers: { "content-type": "text/html;charset=utf-8" } });
+    const page = () =>
+      new Response("<!DOCTYPE HTML>\n<html><head><title>Error response</title></head><body><h1>Error response</h1><p>Error code: 404</p></body></html>\n", {
+        status: 404,
+        headers: { "content-type": "text/html;charset=utf-8" },
+      });
     const report = await check(async () => page());
     expect(report.status).toBe("not-zulip");
     expect(report.summary.requests).toBe(1);
     expectDocumentedShape(report);
-    expect(formatHuman(report)).toBe(`NOT A ZULIP SERVER: ${IN_PROCESS_URL} is not a Zulip server: GET /api/v1/server_settings answered 404 (text/html;charset=utf-8), where a Zulip server answers 200 with its settings (exit 5)\n`);
+    expect(formatHuman(report)).toBe(
+      `NOT A ZULIP SERVER: ${IN_PROCESS_URL} is not a Zulip server: GET /api/v1/server_settings answered 404 (text/html;charset=utf-8), where a Zulip server answers 200 with its settings (exit 5)\n`,
+    );
   });
 
   it("JSON without zulip_version is not a Zulip answer either; the command exits 5 with one line", async () => {

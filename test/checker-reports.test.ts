@@ -40,7 +40,9 @@ async function serve(change?: Parameters<typeof wrap>[1]): Promise<RunningServer
 /** A server whose key answers carry a field the contract does not have, echoing the password. */
 const leaky: Parameters<typeof wrap>[1] = async (r, forward) => {
   const res = await forward();
-  return res.status === 200 && apiPath(r) === "/fetch_api_key" ? rewriteJson(res, (b) => ({ ...b, debug: `password was ${PASSWORD}, key ${String(b.api_key)}` })) : res;
+  return res.status === 200 && apiPath(r) === "/fetch_api_key"
+    ? rewriteJson(res, (b) => ({ ...b, debug: `password was ${PASSWORD}, key ${String(b.api_key)}` }))
+    : res;
 };
 
 const validateReport = (() => {
@@ -60,7 +62,12 @@ describe("the JSON report", () => {
     const bad = await check(wrap((await createCheckedServer()).app.fetch, leaky));
     expectDocumentedShape(bad);
     expect(bad.summary.findings.byId).toEqual({ "body-unexpected-property": expect.any(Number), "password-echoed": expect.any(Number) });
-    expect(bad.cases.flatMap((c) => c.findings).filter((f) => f.id === "password-echoed").map((f) => [f.caseId, f.kind])).toEqual([
+    expect(
+      bad.cases
+        .flatMap((c) => c.findings)
+        .filter((f) => f.id === "password-echoed")
+        .map((f) => [f.caseId, f.kind]),
+    ).toEqual([
       ["fetch-api-key.success", "security"],
       ["fetch-api-key.case-insensitive", "security"],
     ]);
@@ -68,21 +75,37 @@ describe("the JSON report", () => {
   });
 
   it("points into the response and into the contract (file and line), with expected, actual and a repro command", async () => {
-    const report = await check(wrap((await createCheckedServer()).app.fetch, async (r, forward) => {
-      const res = await forward();
-      return res.status === 200 && apiPath(r) === "/fetch_api_key" ? rewriteJson(res, (b) => ({ ...b, user_id: String(b.user_id) }), { headers: { "cache-control": null } }) : res;
-    }), { only: ["fetch-api-key.success"], strict: true });
+    const report = await check(
+      wrap((await createCheckedServer()).app.fetch, async (r, forward) => {
+        const res = await forward();
+        return res.status === 200 && apiPath(r) === "/fetch_api_key"
+          ? rewriteJson(res, (b) => ({ ...b, user_id: String(b.user_id) }), { headers: { "cache-control": null } })
+          : res;
+      }),
+      { only: ["fetch-api-key.success"], strict: true },
+    );
     const findings = report.cases.find((c) => c.id === "fetch-api-key.success")!.findings;
     const contract = readFileSync("openapi/zulip-auth.yaml", "utf8").split("\n");
     const type = findings.find((f) => f.id === "body-schema")!;
-    expect(type).toMatchObject({ kind: "contract", operationId: "fetch-api-key", method: "POST", path: "/api/v1/fetch_api_key", status: 200, responsePointer: "/user_id", specFile: "openapi/zulip-auth.yaml", actual: expect.stringMatching(/^"\d+"$/) });
+    expect(type).toMatchObject({
+      kind: "contract",
+      operationId: "fetch-api-key",
+      method: "POST",
+      path: "/api/v1/fetch_api_key",
+      status: 200,
+      responsePointer: "/user_id",
+      specFile: "openapi/zulip-auth.yaml",
+      actual: expect.stringMatching(/^"\d+"$/),
+    });
     expect(type.specPointer).toBe("#/components/schemas/ApiKeySuccess/properties/user_id/type");
     expect(contract[type.specLine! - 1]).toMatch(/type: integer/);
     const header = findings.find((f) => f.id === "header-missing")!;
     expect(header.responsePointer).toBe("header:Cache-Control");
     // The line of the header's declaration (its key, or the first line under it).
     expect(contract.slice(header.specLine! - 2, header.specLine!).join("\n")).toMatch(/^ +Cache-Control:$/m);
-    expect(type.repro).toBe(`curl -sS -i -X POST ${report.target.baseUrl}/api/v1/fetch_api_key --data-urlencode username=iago@zulip.com --data-urlencode 'password=<password>'`);
+    expect(type.repro).toBe(
+      `curl -sS -i -X POST ${report.target.baseUrl}/api/v1/fetch_api_key --data-urlencode username=iago@zulip.com --data-urlencode 'password=<password>'`,
+    );
   });
 
   it("never holds the password or an API key, even when the server echoes them", async () => {
@@ -104,13 +127,20 @@ describe("the JSON report", () => {
     const echo: Parameters<typeof wrap>[1] = async (r, forward) => {
       const raw = await r.clone().text();
       const res = await forward();
-      return res.status === 200 && apiPath(r) === "/fetch_api_key" ? rewriteJson(res, (b) => ({ ...b, debug: `${raw} ${new URL(r.url).search} ${JSON.stringify({ password })}` })) : res;
+      return res.status === 200 && apiPath(r) === "/fetch_api_key"
+        ? rewriteJson(res, (b) => ({ ...b, debug: `${raw} ${new URL(r.url).search} ${JSON.stringify({ password })}` }))
+        : res;
     };
     const events: unknown[] = [];
     const report = await check(wrap(server.app.fetch, echo), { username: USERS.hamlet.email, password, onProgress: (e) => events.push(e) });
     const text = JSON.stringify([report, events]);
     expect(text).toContain("/debug");
-    for (const form of [password, encodeURIComponent(password), new URLSearchParams({ p: password }).toString().slice(2), JSON.stringify(password).slice(1, -1)]) {
+    for (const form of [
+      password,
+      encodeURIComponent(password),
+      new URLSearchParams({ p: password }).toString().slice(2),
+      JSON.stringify(password).slice(1, -1),
+    ]) {
       expect(text.includes(form), form).toBe(false);
     }
     // The query-string case sends the username there, never the password.
@@ -118,9 +148,21 @@ describe("the JSON report", () => {
   });
 
   it("lists an undeclared status in the coverage table as a violation", async () => {
-    const report = await check(wrap((await createCheckedServer()).app.fetch, async (r, forward) => (r.method === "GET" && apiPath(r) === "/fetch_api_key" ? new Response("", { status: 302, headers: { location: "/login" } }) : forward())));
+    const report = await check(
+      wrap((await createCheckedServer()).app.fetch, async (r, forward) =>
+        r.method === "GET" && apiPath(r) === "/fetch_api_key" ? new Response("", { status: 302, headers: { location: "/login" } }) : forward(),
+      ),
+    );
     expect(report.coverage.filter((c) => c.state === "undeclared")).toEqual([
-      { operationId: "fetch-api-key", method: "POST", path: "/api/v1/fetch_api_key", status: 302, declared: false, state: "undeclared", seenBy: ["fetch-api-key.get-not-allowed"] },
+      {
+        operationId: "fetch-api-key",
+        method: "POST",
+        path: "/api/v1/fetch_api_key",
+        status: 302,
+        declared: false,
+        state: "undeclared",
+        seenBy: ["fetch-api-key.get-not-allowed"],
+      },
     ]);
     expect(report.cases.find((c) => c.id === "fetch-api-key.get-not-allowed")!.findings.map((f) => f.id)).toEqual(["status-undeclared", "unexpected-status"]);
   });
@@ -128,11 +170,14 @@ describe("the JSON report", () => {
 
 describe("the JUnit report", () => {
   it("is well-formed XML with one testcase per case, failures carrying the findings and skips their reason", async () => {
-    const report = await check(wrap((await createCheckedServer()).app.fetch, async (_r, forward) => {
-      const res = await forward();
-      // Characters XML cannot carry, in an answer the report quotes.
-      return res.status === 405 ? rewriteJson(res, (b) => ({ ...b, msg: "bad \u0001 & <stuff> ]]>" }), { headers: { allow: null } }) : res;
-    }), { skip: ["fetch-api-key.rate-limit"] });
+    const report = await check(
+      wrap((await createCheckedServer()).app.fetch, async (_r, forward) => {
+        const res = await forward();
+        // Characters XML cannot carry, in an answer the report quotes.
+        return res.status === 405 ? rewriteJson(res, (b) => ({ ...b, msg: "bad \u0001 & <stuff> ]]>" }), { headers: { allow: null } }) : res;
+      }),
+      { skip: ["fetch-api-key.rate-limit"] },
+    );
     const xml = formatJunit(report);
     expect(XMLValidator.validate(xml)).toBe(true);
     const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", isArray: (name) => ["testcase", "property"].includes(name) }).parse(xml);
@@ -140,7 +185,10 @@ describe("the JUnit report", () => {
     expect(suite.testcase.map((t: { name: string }) => t.name)).toEqual(CASE_IDS);
     expect(suite).toMatchObject({ tests: String(CASE_IDS.length), failures: "3", skipped: "1", errors: "0" });
     const byName = Object.fromEntries(suite.testcase.map((t: { name: string }) => [t.name, t]));
-    expect(byName["fetch-api-key.get-not-allowed"].failure).toMatchObject({ type: "header-missing", message: expect.stringContaining("header-missing: required header Allow is missing") });
+    expect(byName["fetch-api-key.get-not-allowed"].failure).toMatchObject({
+      type: "header-missing",
+      message: expect.stringContaining("header-missing: required header Allow is missing"),
+    });
     expect(byName["fetch-api-key.get-not-allowed"].failure["#text"]).toContain("repro:    curl -sS -i");
     expect(byName["fetch-api-key.rate-limit"].skipped).toEqual({ message: "not checked because it was left out with --skip" });
     expect(byName["fetch-api-key.success"].failure).toBeUndefined();
@@ -178,18 +226,51 @@ describe("repro commands", () => {
   it("write secrets as placeholders and quote for the shell; multipart values are never read as files", () => {
     const spec = { operationId: "fetch-api-key" as const, method: "POST", path: "/fetch_api_key" };
     const password = { placeholder: "<password>", value: "s3cret" };
-    expect(reproCurl("https://chat.example.com", { ...spec, body: { kind: "multipart", fields: [["username", "o'brien@example.com"], ["password", password]] } })).toBe(
+    expect(
+      reproCurl("https://chat.example.com", {
+        ...spec,
+        body: {
+          kind: "multipart",
+          fields: [
+            ["username", "o'brien@example.com"],
+            ["password", password],
+          ],
+        },
+      }),
+    ).toBe(
       `curl -sS -i -X POST https://chat.example.com/api/v1/fetch_api_key --form-string 'username=o'\\''brien@example.com' --form-string 'password=<password>'`,
     );
-    expect(reproCurl("https://chat.example.com", { ...spec, query: [["username", "a b@example.com"], ["password", password]] })).toBe(
-      `curl -sS -i -X POST 'https://chat.example.com/api/v1/fetch_api_key?username=a%20b%40example.com&password=<password>'`,
-    );
-    expect(reproCurl("https://chat.example.com", { ...spec, body: { kind: "json", fields: [["username", "a@example.com"], ["password", password]] } })).toBe(
+    expect(
+      reproCurl("https://chat.example.com", {
+        ...spec,
+        query: [
+          ["username", "a b@example.com"],
+          ["password", password],
+        ],
+      }),
+    ).toBe(`curl -sS -i -X POST 'https://chat.example.com/api/v1/fetch_api_key?username=a%20b%40example.com&password=<password>'`);
+    expect(
+      reproCurl("https://chat.example.com", {
+        ...spec,
+        body: {
+          kind: "json",
+          fields: [
+            ["username", "a@example.com"],
+            ["password", password],
+          ],
+        },
+      }),
+    ).toBe(
       `curl -sS -i -X POST https://chat.example.com/api/v1/fetch_api_key -H 'Content-Type: application/json' --data-raw '{"username":"a@example.com","password":"<password>"}'`,
     );
-    expect(reproCurl("https://chat.example.com", { operationId: "get-server-settings", method: "GET", path: "/server_settings", headers: { Authorization: "Basic eDp5" } })).toBe(
-      `curl -sS -i https://chat.example.com/api/v1/server_settings -H 'Authorization: Basic eDp5'`,
-    );
+    expect(
+      reproCurl("https://chat.example.com", {
+        operationId: "get-server-settings",
+        method: "GET",
+        path: "/server_settings",
+        headers: { Authorization: "Basic eDp5" },
+      }),
+    ).toBe(`curl -sS -i https://chat.example.com/api/v1/server_settings -H 'Authorization: Basic eDp5'`);
   });
 });
 
@@ -222,7 +303,14 @@ describe("the library", () => {
     const events: string[] = [];
     await check((await createCheckedServer()).app.fetch, {
       only: ["fetch-api-key.same-key"],
-      onProgress: (e) => events.push(e.type === "request" ? `request ${e.method} ${e.path} ${e.label}` : e.type === "start" ? "start" : `${e.type} ${"caseId" in e ? e.caseId : e.result.id}`),
+      onProgress: (e) =>
+        events.push(
+          e.type === "request"
+            ? `request ${e.method} ${e.path} ${e.label}`
+            : e.type === "start"
+              ? "start"
+              : `${e.type} ${"caseId" in e ? e.caseId : e.result.id}`,
+        ),
     });
     // server_settings first (is it Zulip, which version), then the login: the first use of the password.
     expect(events.filter((e) => !e.startsWith("case-end") || e.includes("same-key"))).toEqual([
@@ -275,8 +363,12 @@ describe("zulip-auth check, the command", () => {
     const r = await runCli(args(broken.url), { env });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe("");
-    expect(r.stdout).toMatch(/^FAIL  fetch-api-key\.unknown-user +.*\n +✗ account-enumeration \(security\): an unknown user is answered differently from a wrong password \(msg differs\)/m);
-    expect(r.stdout).toMatch(/^ +repro: +curl -sS -i -X POST http:\/\/127\.0\.0\.1:\d+\/api\/v1\/fetch_api_key --data-urlencode username=zulip-auth-check-[0-9a-f]{12}@zulip\.com --data-urlencode password=zulip-auth-check-not-the-password-[0-9a-f]{8}$/m);
+    expect(r.stdout).toMatch(
+      /^FAIL  fetch-api-key\.unknown-user +.*\n +✗ account-enumeration \(security\): an unknown user is answered differently from a wrong password \(msg differs\)/m,
+    );
+    expect(r.stdout).toMatch(
+      /^ +repro: +curl -sS -i -X POST http:\/\/127\.0\.0\.1:\d+\/api\/v1\/fetch_api_key --data-urlencode username=zulip-auth-check-[0-9a-f]{12}@zulip\.com --data-urlencode password=zulip-auth-check-not-the-password-[0-9a-f]{8}$/m,
+    );
     expect(r.stdout).toMatch(/^ +contract: openapi\/zulip-auth\.yaml:\d+ #\/paths\/~1fetch_api_key\/post\/responses\/401\/description$/m);
     expect(r.stdout.trimEnd().split("\n").at(-1)).toBe("NOT CONFORMANT: 1 finding in 1 case (exit 1)");
     expect(r.stdout).not.toContain(PASSWORD);
@@ -297,7 +389,9 @@ describe("zulip-auth check, the command", () => {
   });
 
   it("runs only the cases named by --only, leaves out those named by --skip", async () => {
-    const r = await runCli(args(good.url, "--json", "--only", "fetch-api-key.success,fetch-api-key.wrong-password", "--skip", "fetch-api-key.wrong-password"), { env });
+    const r = await runCli(args(good.url, "--json", "--only", "fetch-api-key.success,fetch-api-key.wrong-password", "--skip", "fetch-api-key.wrong-password"), {
+      env,
+    });
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as CheckReport;
     expect(report.cases.filter((c) => c.outcome !== "not-checked").map((c) => c.id)).toEqual(["fetch-api-key.success"]);

@@ -26,7 +26,11 @@ describe("the zulip-auth operator CLI, as real processes", () => {
   });
 
   it("refuses a duplicate or malformed organisation with exit 1 and one line", async () => {
-    for (const args of [["org", "add", "lear"], ["org", "add", "Bad_Name"], ["org", "deactivate", "nope"]]) {
+    for (const args of [
+      ["org", "add", "lear"],
+      ["org", "add", "Bad_Name"],
+      ["org", "deactivate", "nope"],
+    ]) {
       const r = await cli(args);
       expect(r.code, args.join(" ")).toBe(1);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);

@@ -100,7 +100,7 @@ describe("every error code of dev_fetch_api_key", () => {
 
 describe("every error code of server_settings", () => {
   it("BAD_REQUEST for a Host naming no organisation", async () => {
-    const s = track(await healthy({ }));
+    const s = track(await healthy({}));
     const other = track(await serveOverHttp(s.server.app.fetch, { host: "nope.zulip.test" }));
     const { error } = await createZulipAuthClient({ baseUrl: other.url }).serverSettings();
     expect(error).toMatchObject({ kind: "zulip", code: "BAD_REQUEST", status: 400, msg: "Invalid subdomain" });
@@ -124,10 +124,11 @@ async function silentServer(): Promise<{ url: string; close: () => Promise<void>
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -183,7 +184,11 @@ describe("answers that are not Zulip's are UNEXPECTED_RESPONSE (and the contract
     ["an HTML page with 200", staticHandler(200, "text/html", "<!doctype html><title>Welcome</title>"), /not a Zulip JSON answer/],
     ["an HTML 502 from a proxy", staticHandler(502, "text/html", "<html>Bad Gateway</html>"), /not a Zulip JSON answer/],
     ["JSON without Zulip's envelope", staticHandler(200, "application/json", '{"status":"ok"}'), /lacks fields|envelope/],
-    ["a code this operation does not declare", staticHandler(401, "application/json", '{"result":"error","msg":"Invalid API key","code":"INVALID_API_KEY"}\n'), /not one this operation declares/],
+    [
+      "a code this operation does not declare",
+      staticHandler(401, "application/json", '{"result":"error","msg":"Invalid API key","code":"INVALID_API_KEY"}\n'),
+      /not one this operation declares/,
+    ],
   ];
 
   it.each(cases)("%s", async (_name, handler, message) => {
@@ -246,7 +251,10 @@ describe("opt-in waiting on RATE_LIMIT_HIT", () => {
     expect(Date.now() - started).toBeLessThan(1000);
 
     const t = await limited(0.05);
-    const off = await clientFor(t, { retryOnRateLimit: { maxWaitMs: 1000 } }).fetchApiKey({ username: iago.email, password: iago.password }, { retryOnRateLimit: false });
+    const off = await clientFor(t, { retryOnRateLimit: { maxWaitMs: 1000 } }).fetchApiKey(
+      { username: iago.email, password: iago.password },
+      { retryOnRateLimit: false },
+    );
     expect(off.error).toMatchObject({ code: "RATE_LIMIT_HIT" });
     expect(t.limiter.attempts).toBe(1);
   });

@@ -66,7 +66,10 @@ describe("the contract document", () => {
     const { dereferenced } = await loadContract();
     for (const op of validator.operations) {
       const item = (dereferenced.paths as Record<string, Record<string, { responses: unknown }>>)[op.path]!;
-      const responses = item[op.method.toLowerCase()]!.responses as Record<string, { content?: Record<string, { schema: unknown; examples?: Record<string, { value: { code?: string } }> }> }>;
+      const responses = item[op.method.toLowerCase()]!.responses as Record<
+        string,
+        { content?: Record<string, { schema: unknown; examples?: Record<string, { value: { code?: string } }> }> }
+      >;
       for (const [status, response] of Object.entries(responses)) {
         const media = response.content?.["application/json"];
         if (!media) continue;
@@ -96,7 +99,11 @@ describe("the contract document", () => {
 });
 
 describe("the contract's two levels, and its feature levels", () => {
-  const html405 = (allow: string, body = ""): Answer => ({ status: 405, headers: new Headers({ "content-type": "text/html; charset=utf-8", allow }), bodyText: body });
+  const html405 = (allow: string, body = ""): Answer => ({
+    status: 405,
+    headers: new Headers({ "content-type": "text/html; charset=utf-8", allow }),
+    bodyText: body,
+  });
 
   it("the Zulip level accepts what a production Zulip sends; the strict level refuses it, naming the advisory", async () => {
     const v = await getContractValidator();
@@ -131,7 +138,11 @@ describe("the contract's two levels, and its feature levels", () => {
   it("a float Retry-After is Zulip's (an advisory), an integer one is our promise", async () => {
     const v = await getContractValidator();
     const limited = (retryAfter: string) =>
-      json(429, { result: "error", msg: "API usage exceeded rate limit", code: "RATE_LIMIT_HIT", "retry-after": 1799.25 }, { "retry-after": retryAfter, "x-ratelimit-limit": "5", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "1800000000" });
+      json(
+        429,
+        { result: "error", msg: "API usage exceeded rate limit", code: "RATE_LIMIT_HIT", "retry-after": 1799.25 },
+        { "retry-after": retryAfter, "x-ratelimit-limit": "5", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "1800000000" },
+      );
     expect(v.validateResponse("fetch-api-key", limited("1799.25"), { level: "zulip" })).toEqual([]);
     expect(v.validateResponse("fetch-api-key", limited("1799.25")).map((x) => x.id)).toEqual(["header-invalid"]);
     expect(v.adviseResponse("fetch-api-key", limited("1799.25")).map((a) => a.id)).toEqual(["retry-after-float"]);
@@ -145,10 +156,16 @@ describe("the contract's two levels, and its feature levels", () => {
     expect(v.validateResponse("fetch-api-key", old, { featureLevel: 170 })).toEqual([]);
     expect(v.validateResponse("fetch-api-key", old, { featureLevel: 171 }).map((x) => x.message)).toEqual(["body must have required property 'user_id'"]);
     const { dereferenced } = await loadContract();
-    const example = (dereferenced.paths!["/server_settings"]!.get!.responses!["200"] as { content: Record<string, { examples: Record<string, { value: Record<string, unknown> }> }> }).content["application/json"]!.examples.organisation!.value;
+    const example = (
+      dereferenced.paths!["/server_settings"]!.get!.responses!["200"] as {
+        content: Record<string, { examples: Record<string, { value: Record<string, unknown> }> }>;
+      }
+    ).content["application/json"]!.examples.organisation!.value;
     const { realm_url: _url, ...zulip8 } = example;
     expect(v.validateResponse("get-server-settings", json(200, zulip8), { level: "zulip", featureLevel: 237 })).toEqual([]);
-    expect(v.validateResponse("get-server-settings", json(200, zulip8), { level: "zulip", featureLevel: 257 }).map((x) => x.message)).toEqual(["body must have required property 'realm_url'"]);
+    expect(v.validateResponse("get-server-settings", json(200, zulip8), { level: "zulip", featureLevel: 257 }).map((x) => x.message)).toEqual([
+      "body must have required property 'realm_url'",
+    ]);
   });
 });
 
@@ -177,8 +194,15 @@ describe("the validator module", () => {
     const v = await getContractValidator();
     const found = v.validateResponse("fetch-api-key", json(200, { ...SUCCESS, user_id: "5", extra: 1 }, { "cache-control": "no-store" }));
     const byId = Object.fromEntries(found.map((x) => [x.id, x]));
-    expect(byId["body-schema"]).toMatchObject({ responsePointer: "/user_id", specPointer: "#/components/schemas/ApiKeySuccess/properties/user_id/type", actual: '"5"' });
-    expect(byId["body-unexpected-property"]).toMatchObject({ responsePointer: "/extra", specPointer: "#/components/schemas/ApiKeySuccess/additionalProperties" });
+    expect(byId["body-schema"]).toMatchObject({
+      responsePointer: "/user_id",
+      specPointer: "#/components/schemas/ApiKeySuccess/properties/user_id/type",
+      actual: '"5"',
+    });
+    expect(byId["body-unexpected-property"]).toMatchObject({
+      responsePointer: "/extra",
+      specPointer: "#/components/schemas/ApiKeySuccess/additionalProperties",
+    });
     const lines = readFileSync("openapi/zulip-auth.yaml", "utf8").split("\n");
     const line = byId["body-schema"]!.specLine!;
     expect(lines[line - 1]).toMatch(/type: integer/);
@@ -188,18 +212,25 @@ describe("the validator module", () => {
   it("reports missing and invalid headers", async () => {
     const v = await getContractValidator();
     expect(v.validateResponse("fetch-api-key", json(200, SUCCESS)).map((x) => [x.id, x.responsePointer])).toEqual([["header-missing", "header:Cache-Control"]]);
-    const rateLimited = json(429, { result: "error", msg: "API usage exceeded rate limit", code: "RATE_LIMIT_HIT", "retry-after": 1.5 }, {
-      "retry-after": "soon",
-      "x-ratelimit-limit": "5",
-      "x-ratelimit-remaining": "0",
-      "x-ratelimit-reset": "1795845535",
-    });
+    const rateLimited = json(
+      429,
+      { result: "error", msg: "API usage exceeded rate limit", code: "RATE_LIMIT_HIT", "retry-after": 1.5 },
+      {
+        "retry-after": "soon",
+        "x-ratelimit-limit": "5",
+        "x-ratelimit-remaining": "0",
+        "x-ratelimit-reset": "1795845535",
+      },
+    );
     expect(v.validateResponse("fetch-api-key", rateLimited).map((x) => [x.id, x.responsePointer])).toEqual([["header-invalid", "header:Retry-After"]]);
   });
 
   it("reports a header the operation declares for other statuses but not for this one", async () => {
     const v = await getContractValidator();
-    const found = v.validateResponse("fetch-api-key", json(400, { result: "error", msg: "Enter a valid email address.", code: "BAD_REQUEST" }, { "x-ratelimit-remaining": "4" }));
+    const found = v.validateResponse(
+      "fetch-api-key",
+      json(400, { result: "error", msg: "Enter a valid email address.", code: "BAD_REQUEST" }, { "x-ratelimit-remaining": "4" }),
+    );
     expect(found.map((x) => [x.id, x.responsePointer])).toEqual([["header-undeclared", "header:x-ratelimit-remaining"]]);
   });
 

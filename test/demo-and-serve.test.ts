@@ -48,7 +48,10 @@ describe("npm run demo, over real HTTP", () => {
     );
     expect(settings.body.realm_name).toBe("Zulip Dev");
     expect(settings.body.authentication_methods.dev).toBe(true);
-    const hamlet = await conformant("fetch-api-key", await fetch(`${demo.url}/api/v1/fetch_api_key`, form({ username: "hamlet@zulip.com", password: "hamlet1234" })));
+    const hamlet = await conformant(
+      "fetch-api-key",
+      await fetch(`${demo.url}/api/v1/fetch_api_key`, form({ username: "hamlet@zulip.com", password: "hamlet1234" })),
+    );
     expect(hamlet.status).toBe(200);
     const dev = await conformant("dev-fetch-api-key", await fetch(`${demo.url}/api/v1/dev_fetch_api_key`, form({ username: "hamlet@zulip.com" })));
     expect(dev.body.api_key).toBe(hamlet.body.api_key);

@@ -22,7 +22,13 @@ function loopbackFetch(port: number) {
     const headers: Record<string, string> = Object.fromEntries(request.headers);
     return new Promise((resolve, reject) => {
       const req = httpRequest(
-        { host: "127.0.0.1", port, method: request.method, path: url.pathname + url.search, headers: { ...headers, host: url.host, "content-length": String(body.length) } },
+        {
+          host: "127.0.0.1",
+          port,
+          method: request.method,
+          path: url.pathname + url.search,
+          headers: { ...headers, host: url.host, "content-length": String(body.length) },
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));
@@ -59,12 +65,17 @@ describe("the demo's scenario table, over real HTTP", () => {
     for (const row of DEMO_SCENARIOS) {
       const result = await client(row.subdomain).fetchApiKey({ username: row.username, password: row.password });
       const seen = result.data ? `200 success ${result.data.email}` : `${"status" in result.error ? result.error.status : "-"} ${result.error.code}`;
-      expect(seen, `${demoSite(row.subdomain, port)} ${row.username}`).toBe(row.status === 200 ? `200 success ${row.username}` : `${row.status} ${row.outcome}`);
+      expect(seen, `${demoSite(row.subdomain, port)} ${row.username}`).toBe(
+        row.status === 200 ? `200 success ${row.username}` : `${row.status} ${row.outcome}`,
+      );
     }
   });
 
   it("prints the table and one curl line per row, and each line answers as its row says (twice: othello stays limited)", async () => {
-    for (const row of DEMO_SCENARIOS) expect(banner).toMatch(new RegExp(`${row.subdomain ? `${row.subdomain}\\.` : ""}localhost\\s+${row.username.replace(".", "\\.")}\\s+${row.status} ${row.outcome}`));
+    for (const row of DEMO_SCENARIOS)
+      expect(banner).toMatch(
+        new RegExp(`${row.subdomain ? `${row.subdomain}\\.` : ""}localhost\\s+${row.username.replace(".", "\\.")}\\s+${row.status} ${row.outcome}`),
+      );
     const lines = banner.split("\n").filter((l) => l.startsWith("  curl "));
     expect(lines.map((l) => l.trim())).toEqual(DEMO_SCENARIOS.map((row) => demoCurl(row, port)));
     const validator = await getContractValidator();

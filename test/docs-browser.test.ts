@@ -8,7 +8,15 @@ import { startServerProcess, type ServerProcess } from "./helpers/process.ts";
 
 // Debian's chromium, which .ci/run installs; CHROMIUM_PATH points elsewhere on other systems.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+const FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const IN_CI = process.env.CI === "true";
 const MISSING = `no Chromium at ${CHROMIUM} (apt-get install chromium, as .ci/run does, or set CHROMIUM_PATH)`;
@@ -37,7 +45,10 @@ function declaredCodes(validator: ContractValidator, op: OperationInfo): Record<
     return code ? (code.const !== undefined ? [code.const] : (code.enum ?? [])) : [];
   };
   return Object.fromEntries(
-    Object.entries(operationNode(validator, op).responses).map(([status, response]) => [status, codesOf(response.content?.["application/json"]?.schema).sort()]),
+    Object.entries(operationNode(validator, op).responses).map(([status, response]) => [
+      status,
+      codesOf(response.content?.["application/json"]?.schema).sort(),
+    ]),
   );
 }
 

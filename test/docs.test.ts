@@ -66,7 +66,9 @@ describe("/openapi.json and /openapi.yaml", () => {
     expect(yamlText.slice(0, yamlText.indexOf("\nservers:\n"))).toBe(file.slice(0, file.indexOf("\nservers:\n")));
     const between = (text: string, from: string, to: string) => text.slice(text.indexOf(from), text.indexOf(to));
     expect(between(yamlText, "\ntags:\n", "\n  /healthz:\n")).toBe(between(file, "\ntags:\n", "\n  /healthz:\n"));
-    expect(yamlText.slice(yamlText.indexOf("\n    get:\n      operationId: get-health"))).toBe(file.slice(file.indexOf("\n    get:\n      operationId: get-health")));
+    expect(yamlText.slice(yamlText.indexOf("\n    get:\n      operationId: get-health"))).toBe(
+      file.slice(file.indexOf("\n    get:\n      operationId: get-health")),
+    );
   });
 
   it("name the server URL that server_settings reports as realm_url, for each Host", async () => {
@@ -131,7 +133,12 @@ describe("/docs", () => {
   it("forbids the page to load or send anything elsewhere (Content-Security-Policy)", async () => {
     const s = await createTestServer({ config: { docs: true } });
     const csp = (await s.request("/docs")).headers.get("content-security-policy") ?? "";
-    const directives = new Map(csp.split(";").map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name!, values]));
+    const directives = new Map(
+      csp
+        .split(";")
+        .map((d) => d.trim().split(/\s+/))
+        .map(([name, ...values]) => [name!, values]),
+    );
     expect(directives.get("default-src")).toEqual(["'none'"]);
     for (const name of ["script-src", "style-src", "connect-src"]) expect(directives.get(name), name).toEqual(["'self'"]);
     for (const values of directives.values()) expect(values.some((v) => /^(https?:|\*)/.test(v))).toBe(false);

@@ -154,7 +154,10 @@ describe("13: hashes made with older parameters", () => {
     expect(r.status).toBe(200);
     const stored = (await t.admin.user("", "strong@zulip.com")).password_hash!;
     expect(stored).toContain(`m=${TEST_HASH.memoryCost},t=${TEST_HASH.timeCost},p=${TEST_HASH.parallelism}`);
-    const again = await conformant<Body>("fetch-api-key", await t.request(PATH, form({ username: "strong@zulip.com", password: "correct horse battery staple" })));
+    const again = await conformant<Body>(
+      "fetch-api-key",
+      await t.request(PATH, form({ username: "strong@zulip.com", password: "correct horse battery staple" })),
+    );
     expect(again.body.api_key).toBe(r.body.api_key);
   });
 });

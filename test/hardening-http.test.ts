@@ -63,8 +63,9 @@ describe("bad input over real HTTP", () => {
     expect(validator.validateResponse("get-server-settings", answer), text).toEqual([]);
   });
 
-  it("repeated headers read as the Fetch API reads them (joined with \", \"), though Node's raw headers are used", async () => {
-    const send = async (headers: string) => parseRawHttp((await raw(port, `GET /api/v1/server_settings HTTP/1.1\r\nHost: localhost\r\n${headers}Connection: close\r\n\r\n`)).text);
+  it('repeated headers read as the Fetch API reads them (joined with ", "), though Node\'s raw headers are used', async () => {
+    const send = async (headers: string) =>
+      parseRawHttp((await raw(port, `GET /api/v1/server_settings HTTP/1.1\r\nHost: localhost\r\n${headers}Connection: close\r\n\r\n`)).text);
     const joined = await send("user-agent: ZulipInvalid/1.0\r\nUser-Agent: other\r\nX-Request-Id: abc\r\nx-request-id: def\r\n");
     expect(JSON.parse(joined.bodyText)).toMatchObject({ is_incompatible: true });
     // The answer's id is always the server's own, whatever the client sent.

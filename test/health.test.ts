@@ -14,7 +14,15 @@ async function deadDatabase() {
   return createPostgresStore(`postgres://zulip_auth:db-secret-pw@127.0.0.1:${await freePort()}/zulip_auth`, { timeoutMs: 1000 });
 }
 async function deadRedisLimiter() {
-  const redis = new Redis({ host: "127.0.0.1", port: await freePort(), password: "redis-secret-pw", lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 1000 });
+  const redis = new Redis({
+    host: "127.0.0.1",
+    port: await freePort(),
+    password: "redis-secret-pw",
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: 1000,
+  });
   redis.on("error", () => {});
   return new LoginLimiter(new RedisAttemptLog(redis), DEFAULT_LIMIT_RULES);
 }
@@ -70,7 +78,10 @@ describe("GET /healthz, for load balancers", () => {
     expect(r.body).toMatchObject({ msg: "Unavailable: the rate-limit store does not answer", checks: { database: "ok", rate_limit_store: "unavailable" } });
     const bothDown = await createTestServer({ store: await deadDatabase(), seed: false, limiter: await deadRedisLimiter() });
     const both = await conformant<Body>("get-health", await bothDown.request("/healthz"));
-    expect(both.body).toMatchObject({ msg: "Unavailable: the database and the rate-limit store do not answer", checks: { database: "unavailable", rate_limit_store: "unavailable" } });
+    expect(both.body).toMatchObject({
+      msg: "Unavailable: the database and the rate-limit store do not answer",
+      checks: { database: "unavailable", rate_limit_store: "unavailable" },
+    });
   });
 });
 
@@ -98,7 +109,10 @@ describe("a dependency that does not answer gets a 503, never a 500 or a hang", 
 
   it("the rate-limit store: a login answers SERVICE_UNAVAILABLE, server_settings still answers", async () => {
     const t = await createTestServer({ limiter: await deadRedisLimiter() });
-    const r = await conformant<Body>("fetch-api-key", await t.request("/api/v1/fetch_api_key", form({ username: USERS.iago.email, password: USERS.iago.password })));
+    const r = await conformant<Body>(
+      "fetch-api-key",
+      await t.request("/api/v1/fetch_api_key", form({ username: USERS.iago.email, password: USERS.iago.password })),
+    );
     expect(r.status).toBe(503);
     expect(r.body).toEqual({ result: "error", msg: "The server cannot reach its rate-limit store; try again shortly", code: "SERVICE_UNAVAILABLE" });
     expect((await conformant("get-server-settings", await t.request("/api/v1/server_settings"))).status).toBe(200);

@@ -24,20 +24,35 @@ describe("serve with LDAP settings", () => {
     need(ctx, NO_LDAP);
     writeFileSync(passwordFile, SERVICE_ACCOUNT.password + "\n");
     chmodSync(passwordFile, 0o600);
-    for (const args of [["org", "add", "", "--name", "Example Inc."], ["org", "set", "", "--ldap-auth", "on"]]) {
+    for (const args of [
+      ["org", "add", "", "--name", "Example Inc."],
+      ["org", "set", "", "--ldap-auth", "on"],
+    ]) {
       expect(await runCli([...args, "--db", db])).toMatchObject({ code: 0 });
     }
     server = await startServerProcess([
-      "serve", "--port", "0", "--db", db,
-      "--ldap-url", SERVICE_URLS.ldap!,
-      "--ldap-bind-dn", SERVICE_ACCOUNT.dn,
-      "--ldap-bind-password-file", passwordFile,
-      "--ldap-user-search-base", PEOPLE_DN,
-      "--ldap-user-search-filter", "(uid=%(user)s)",
+      "serve",
+      "--port",
+      "0",
+      "--db",
+      db,
+      "--ldap-url",
+      SERVICE_URLS.ldap!,
+      "--ldap-bind-dn",
+      SERVICE_ACCOUNT.dn,
+      "--ldap-bind-password-file",
+      passwordFile,
+      "--ldap-user-search-base",
+      PEOPLE_DN,
+      "--ldap-user-search-filter",
+      "(uid=%(user)s)",
     ]);
     const r = await conformant<Record<string, unknown>>(
       "fetch-api-key",
-      await fetch(`${server.url}/api/v1/fetch_api_key`, { method: "POST", body: new URLSearchParams({ username: PEOPLE.ada.uid, password: PEOPLE.ada.password }) }),
+      await fetch(`${server.url}/api/v1/fetch_api_key`, {
+        method: "POST",
+        body: new URLSearchParams({ username: PEOPLE.ada.uid, password: PEOPLE.ada.password }),
+      }),
     );
     expect(r.status).toBe(200);
     expect(r.body.email).toBe(PEOPLE.ada.mail);
@@ -57,13 +72,33 @@ describe("LDAP settings that cannot work stop serve before it starts", () => {
   it.each([
     ["LDAP settings were given without --ldap-url (ZULIP_AUTH_LDAP_URL)", ["--ldap-bind-dn", "cn=x"], {}],
     ["give either an LDAP user search base (with its filter) or a user DN template, not both or neither", [...base], {}],
-    ["give either an LDAP user search base (with its filter) or a user DN template, not both or neither", [...base, "--ldap-user-search-base", "dc=x", "--ldap-user-dn-template", "uid=%(user)s,dc=x"], {}],
+    [
+      "give either an LDAP user search base (with its filter) or a user DN template, not both or neither",
+      [...base, "--ldap-user-search-base", "dc=x", "--ldap-user-dn-template", "uid=%(user)s,dc=x"],
+      {},
+    ],
     ["the LDAP user search filter must contain %(user)s", [...base, "--ldap-user-search-base", "dc=x", "--ldap-user-search-filter", "(uid=*)"], {}],
     ["the LDAP user DN template must contain %(user)s", [...base, "--ldap-user-dn-template", "uid=admin,dc=x"], {}],
-    ["an LDAP bind DN needs its password (from the environment or a file), and a password needs its DN", [...base, "--ldap-user-search-base", "dc=x", "--ldap-bind-dn", "cn=x"], {}],
-    ["cannot read the LDAP bind password file /nonexistent/pw: ENOENT", [...base, "--ldap-user-search-base", "dc=x", "--ldap-bind-dn", "cn=x", "--ldap-bind-password-file", "/nonexistent/pw"], {}],
-    ["give the LDAP bind password once: ZULIP_AUTH_LDAP_BIND_PASSWORD or --ldap-bind-password-file, not both", [...base, "--ldap-user-search-base", "dc=x", "--ldap-bind-dn", "cn=x", "--ldap-bind-password-file", "/nonexistent/pw"], { ZULIP_AUTH_LDAP_BIND_PASSWORD: "pw" }],
-    ["the LDAP URL must be ldap://host[:port] or ldaps://host[:port], not http://127.0.0.1", ["--ldap-url", "http://127.0.0.1", "--ldap-user-search-base", "dc=x"], {}],
+    [
+      "an LDAP bind DN needs its password (from the environment or a file), and a password needs its DN",
+      [...base, "--ldap-user-search-base", "dc=x", "--ldap-bind-dn", "cn=x"],
+      {},
+    ],
+    [
+      "cannot read the LDAP bind password file /nonexistent/pw: ENOENT",
+      [...base, "--ldap-user-search-base", "dc=x", "--ldap-bind-dn", "cn=x", "--ldap-bind-password-file", "/nonexistent/pw"],
+      {},
+    ],
+    [
+      "give the LDAP bind password once: ZULIP_AUTH_LDAP_BIND_PASSWORD or --ldap-bind-password-file, not both",
+      [...base, "--ldap-user-search-base", "dc=x", "--ldap-bind-dn", "cn=x", "--ldap-bind-password-file", "/nonexistent/pw"],
+      { ZULIP_AUTH_LDAP_BIND_PASSWORD: "pw" },
+    ],
+    [
+      "the LDAP URL must be ldap://host[:port] or ldaps://host[:port], not http://127.0.0.1",
+      ["--ldap-url", "http://127.0.0.1", "--ldap-user-search-base", "dc=x"],
+      {},
+    ],
   ] as const)("%s", async (message, args, env) => {
     const r = await serve([...args], env);
     expect(r.code).toBe(1);

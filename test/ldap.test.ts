@@ -71,7 +71,11 @@ describe("an organisation with LDAP login only (search as the service account)",
     const t = await ldapServer();
     const emailOnly = await createTestServer();
     const reference = await login(emailOnly, USERS.iago.email, "wrong-password");
-    for (const [username, password] of [[ada.uid, "wrong-password"], ["nobody-here", "wrong-password"], [ada.uid, ""]]) {
+    for (const [username, password] of [
+      [ada.uid, "wrong-password"],
+      ["nobody-here", "wrong-password"],
+      [ada.uid, ""],
+    ]) {
       const r = await login(t, username!, password!);
       expect(r.status, username).toBe(401);
       expect(r.text).toBe(reference.text);
@@ -85,7 +89,12 @@ describe("an organisation with LDAP login only (search as the service account)",
     // Every argon2 verification, real or dummy, goes through verify().
     const verify = vi.spyOn(PasswordHasher.prototype, "verify");
     const verifications = () => verify.mock.calls.length;
-    for (const [username, password] of [[ada.uid, "wrong-password"], ["nobody-here", "x-password"], [nomail.uid, nomail.password], ["*", "x-password"]]) {
+    for (const [username, password] of [
+      [ada.uid, "wrong-password"],
+      ["nobody-here", "x-password"],
+      [nomail.uid, nomail.password],
+      ["*", "x-password"],
+    ]) {
       const before = verifications();
       expect((await login(t, username!, password!)).status).toBe(401);
       expect(verifications() - before, username).toBe(1);
@@ -201,7 +210,12 @@ describe("LDAP settings", () => {
     const t = await ldapServer({ email: false, mode: "template" });
     expect((await login(t, smith.uid, smith.password)).body).toMatchObject({ email: smith.mail });
     expect((await login(t, oneil.uid, oneil.password)).body).toMatchObject({ email: oneil.mail });
-    for (const [u, p] of [[smith.uid, "wrong-password"], ["smith", smith.password], ["ghost", "x-password"], ["a,ou=people", "x-password"]]) {
+    for (const [u, p] of [
+      [smith.uid, "wrong-password"],
+      ["smith", smith.password],
+      ["ghost", "x-password"],
+      ["a,ou=people", "x-password"],
+    ]) {
       expect((await login(t, u!, p!)).body, u).toMatchObject({ code: "AUTHENTICATION_FAILED" });
     }
   });
@@ -221,7 +235,9 @@ describe("LDAP settings", () => {
   it("a wrong service-account password is the operator's to fix: 503 LDAP_UNAVAILABLE, logged", async (ctx) => {
     need(ctx, NO_LDAP);
     const log = capturedLogger();
-    const t = await createTestServer({ ldap: createLdapBackend({ ...testLdapConfig(SERVICE_URLS.ldap!), bindPassword: "not-the-service-password" }, log.logger) });
+    const t = await createTestServer({
+      ldap: createLdapBackend({ ...testLdapConfig(SERVICE_URLS.ldap!), bindPassword: "not-the-service-password" }, log.logger),
+    });
     await t.admin.setOrganization("", { email_auth_enabled: 0, ldap_auth_enabled: 1 });
     const r = await login(t, ada.uid, ada.password);
     expect(r.status).toBe(503);

@@ -12,7 +12,10 @@ import { startServerProcess } from "./helpers/process.ts";
 describe("structured logs", () => {
   it("one JSON access line per request, with method, path, status, duration, organisation and the request id the answer carries", async () => {
     const s = await createTestServer();
-    const answer = await conformant("fetch-api-key", await s.request("/api/v1/fetch_api_key", { ...form({ username: USERS.cordelia.email, password: "wrong-password" }), host: "lear.zulip.test" }));
+    const answer = await conformant(
+      "fetch-api-key",
+      await s.request("/api/v1/fetch_api_key", { ...form({ username: USERS.cordelia.email, password: "wrong-password" }), host: "lear.zulip.test" }),
+    );
     const lines = s.logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ msg: "request", method: "POST", path: "/api/v1/fetch_api_key", status: 401, organization: "lear" });
@@ -23,7 +26,10 @@ describe("structured logs", () => {
 
   it("a client's X-Request-Id is logged beside ours, never as ours, and not echoed; the client's address is logged", async () => {
     const s = await createTestServer();
-    const answer = await conformant("get-server-settings", await s.request("/api/v1/server_settings", { headers: { "x-request-id": "client-chosen\u0007id" }, address: "192.0.2.44" }));
+    const answer = await conformant(
+      "get-server-settings",
+      await s.request("/api/v1/server_settings", { headers: { "x-request-id": "client-chosen\u0007id" }, address: "192.0.2.44" }),
+    );
     const line = JSON.parse(s.logLines[0]!) as Record<string, unknown>;
     expect(line.reqId).toMatch(/^[0-9a-f-]{36}$/);
     expect(line.clientReqId).toBe("client-chosen?id");
@@ -48,10 +54,14 @@ describe("structured logs", () => {
       for (const init of [form({ username: u.email, password: u.password }), multipart({ username: u.email, password: u.password })]) {
         await conformant("fetch-api-key", await call("/api/v1/fetch_api_key", { ...init, host, headers: { authorization } }));
       }
-      await conformant("fetch-api-key", await call(`/api/v1/fetch_api_key?username=${encodeURIComponent(u.email)}&password=${encodeURIComponent(u.password)}`, { method: "POST", host }));
+      await conformant(
+        "fetch-api-key",
+        await call(`/api/v1/fetch_api_key?username=${encodeURIComponent(u.email)}&password=${encodeURIComponent(u.password)}`, { method: "POST", host }),
+      );
       await conformant("fetch-api-key", await call("/api/v1/fetch_api_key", { ...form({ username: u.email, password: `${u.password}-wrong` }), host }));
     }
-    for (let i = 0; i < 7; i++) await conformant("fetch-api-key", await call("/api/v1/fetch_api_key", form({ username: USERS.hamlet.email, password: USERS.hamlet.password })));
+    for (let i = 0; i < 7; i++)
+      await conformant("fetch-api-key", await call("/api/v1/fetch_api_key", form({ username: USERS.hamlet.email, password: USERS.hamlet.password })));
     const devServer = await createTestServer({ config: { devMode: true } });
     await conformant("dev-fetch-api-key", await devServer.request("/api/v1/dev_fetch_api_key", form({ username: USERS.iago.email })));
     await conformant("get-server-settings", await call("/api/v1/server_settings", { headers: { authorization } }));
@@ -76,7 +86,15 @@ describe("structured logs", () => {
   it("redacts secret keys wherever a log call might put them", async () => {
     const lines: string[] = [];
     const logger = createLogger({ write: (l: string) => void lines.push(l) } as never, "info");
-    logger.info({ password: "p1-secret", api_key: "k1-secret", user: { password: "p2-secret", key: "k2-secret" }, req: { headers: { authorization: "Basic abc-secret" } } }, "x");
+    logger.info(
+      {
+        password: "p1-secret",
+        api_key: "k1-secret",
+        user: { password: "p2-secret", key: "k2-secret" },
+        req: { headers: { authorization: "Basic abc-secret" } },
+      },
+      "x",
+    );
     expect(lines.join("")).not.toMatch(/secret/);
     expect(lines.join("")).toContain("[redacted]");
   });
@@ -94,7 +112,11 @@ describe("the access log of a server process", () => {
       expect(new Set(ids).size).toBe(300);
       expect(await server.stop("SIGTERM")).toBe(0);
       await closed;
-      const lines = server.output().trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+      const lines = server
+        .output()
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(new Set(lines.filter((l) => l.msg === "request").map((l) => l.reqId))).toEqual(new Set(ids));
       expect(lines.map((l) => l.msg)).toContain("stopping");
       // A proxy's own id is logged beside the server's, so its log and this one name the same request; the
@@ -104,7 +126,11 @@ describe("the access log of a server process", () => {
       const ownId = proxied.headers.get("x-request-id");
       expect(ownId).toMatch(/^[0-9a-f-]{36}$/);
       expect(await again.stop("SIGTERM")).toBe(0);
-      const logged = again.output().trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+      const logged = again
+        .output()
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(logged.find((l) => l.reqId === ownId)).toMatchObject({ clientReqId: "proxy-42=" });
     } finally {
       rmSync(dir, { recursive: true, force: true });

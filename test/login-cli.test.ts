@@ -26,7 +26,10 @@ describe("zulip-auth login against the demo, as real processes", () => {
 
   beforeAll(async () => {
     demo = await startServerProcess(["demo", "--port", "0"]);
-    const r = await conformant<{ api_key: string }>("fetch-api-key", await fetch(`${demo.url}/api/v1/fetch_api_key`, form({ username: DEMO.email, password: DEMO.password })));
+    const r = await conformant<{ api_key: string }>(
+      "fetch-api-key",
+      await fetch(`${demo.url}/api/v1/fetch_api_key`, form({ username: DEMO.email, password: DEMO.password })),
+    );
     key = r.body.api_key;
   });
   afterAll(async () => {
@@ -36,7 +39,7 @@ describe("zulip-auth login against the demo, as real processes", () => {
   it("writes [api] email, key and site, mode 0600, and says where, never printing the key or password", async () => {
     const path = freshPath();
     const r = await login(`${demo.url}/`, ["--username", DEMO.email, "--password-stdin", "--zuliprc", path], `${DEMO.password}\n`);
-    expect(r.stderr).toContain('Logging in to Zulip Dev');
+    expect(r.stderr).toContain("Logging in to Zulip Dev");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(path);
     expect(readZuliprc(path)).toEqual({ api: { email: DEMO.email, key, site: demo.url } });

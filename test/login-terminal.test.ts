@@ -45,7 +45,10 @@ describe.skipIf(!hasScript && !mustRun)(`zulip-auth login at a terminal${hasScri
     expect(screen).toContain("Password for iago@zulip.com: ");
     expect(screen, "the password is not echoed").not.toContain("abcd1234");
     expect(code).toBe(0);
-    const served = await conformant<{ api_key: string }>("fetch-api-key", await fetch(`${demo.url}/api/v1/fetch_api_key`, form({ username: "iago@zulip.com", password: "abcd1234" })));
+    const served = await conformant<{ api_key: string }>(
+      "fetch-api-key",
+      await fetch(`${demo.url}/api/v1/fetch_api_key`, form({ username: "iago@zulip.com", password: "abcd1234" })),
+    );
     expect(ini.parse(readFileSync(path, "utf8"))).toEqual({ api: { email: "iago@zulip.com", key: served.body.api_key, site: demo.url } });
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(screen).not.toContain(served.body.api_key);

@@ -21,7 +21,10 @@ describe("malformed input never hurts (fast-check)", () => {
   });
 
   it("still serves the real user afterwards (nothing was corrupted)", async () => {
-    const r = await conformant("fetch-api-key", await s.request("/api/v1/fetch_api_key", form({ username: USERS.hamlet.email, password: USERS.hamlet.password })));
+    const r = await conformant(
+      "fetch-api-key",
+      await s.request("/api/v1/fetch_api_key", form({ username: USERS.hamlet.email, password: USERS.hamlet.password })),
+    );
     expect(r.status).toBe(200);
     expect(r.body.api_key).toBe((await s.admin.user("", USERS.hamlet.email)).api_key);
   });
@@ -36,7 +39,10 @@ describe("specific nasty inputs", () => {
 
   it("a body over the limit → JSON 413 REQUEST_TOO_LARGE, whether announced by Content-Length or streamed", async () => {
     const big = `username=iago%40zulip.com&password=${"x".repeat(5000)}`;
-    const announced = await conformant("fetch-api-key", await s.request(PATH, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: big }));
+    const announced = await conformant(
+      "fetch-api-key",
+      await s.request(PATH, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: big }),
+    );
     expect(announced.status).toBe(413);
     expect(announced.body).toEqual({ result: "error", msg: "Request body too large", code: "REQUEST_TOO_LARGE" });
     const stream = new ReadableStream({
@@ -53,7 +59,18 @@ describe("specific nasty inputs", () => {
   });
 
   it("__proto__ and constructor keys are plain parameters", async () => {
-    const r = await conformant("fetch-api-key", await s.request(PATH, form([["__proto__", "x"], ["constructor", "y"], ["username", USERS.iago.email], ["password", USERS.iago.password]])));
+    const r = await conformant(
+      "fetch-api-key",
+      await s.request(
+        PATH,
+        form([
+          ["__proto__", "x"],
+          ["constructor", "y"],
+          ["username", USERS.iago.email],
+          ["password", USERS.iago.password],
+        ]),
+      ),
+    );
     expect(r.status).toBe(200);
     expect(r.body.ignored_parameters_unsupported).toEqual(["__proto__", "constructor"]);
     expect(({} as Record<string, unknown>).x).toBeUndefined();

@@ -108,7 +108,11 @@ describe("the database file", () => {
     ["an unwritable folder", () => ({ path: join(unwritable(), "x.sqlite"), reason: "permission denied (EACCES)" })],
   ])("an unusable --db (%s) fails with one line naming the path and the OS reason, exit 1", async (_, where) => {
     const { path, reason } = where();
-    for (const command of [["serve", "--port", "0"], ["org", "list"], ["user", "add", "a@example.com", "--password-stdin"]]) {
+    for (const command of [
+      ["serve", "--port", "0"],
+      ["org", "list"],
+      ["user", "add", "a@example.com", "--password-stdin"],
+    ]) {
       const r = await runCli([...command, "--db", path], { stdin: "Sup3r-secret-pass" });
       expect(r.code).toBe(1);
       expect(r.stderr).toBe(`zulip-auth: cannot use the database file ${path}: ${reason}\n`);

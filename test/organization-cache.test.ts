@@ -14,7 +14,17 @@ import { createDatabase, missingServices, need } from "./helpers/service-env.ts"
 // them the moment any process changes them. Whether a lookup came from memory shows in the object: a read
 // from the database makes a new one each time.
 
-const ORG: Organization = { id: 1, subdomain: "", name: "Zulip Dev", deactivated: 0, email_auth_enabled: 1, ldap_auth_enabled: 0, icon_url: null, description: "", created_at: "2026-01-01T00:00:00Z" };
+const ORG: Organization = {
+  id: 1,
+  subdomain: "",
+  name: "Zulip Dev",
+  deactivated: 0,
+  email_auth_enabled: 1,
+  ldap_auth_enabled: 0,
+  icon_url: null,
+  description: "",
+  created_at: "2026-01-01T00:00:00Z",
+};
 
 describe("the organisation cache", () => {
   const watch = (start: number | undefined) => {
@@ -140,7 +150,8 @@ describe("caching stores on PostgreSQL, as two instances", () => {
     await cli.createOrganization("", "Zulip Dev");
     const [a, b] = [await open(true), await open(true)];
     /** Waits until a store answers from memory (its listener is up): two lookups give one object. */
-    const cached = (store: Store) => vi.waitFor(async () => expect(await store.findOrganization("")).toBe(await store.findOrganization("")), { timeout: 10_000, interval: 20 });
+    const cached = (store: Store) =>
+      vi.waitFor(async () => expect(await store.findOrganization("")).toBe(await store.findOrganization("")), { timeout: 10_000, interval: 20 });
     await Promise.all([cached(a), cached(b)]);
     return { db, cli, a, b, states, cached };
   };
@@ -158,7 +169,9 @@ describe("caching stores on PostgreSQL, as two instances", () => {
     await Promise.all([cached(a), cached(b)]);
     // Any writer counts, not only this project's code: psql's UPDATE notifies too.
     await cli.db.updateTable("organizations").set({ name: "Renamed" }).execute();
-    await Promise.all([a, b].map((s) => vi.waitFor(async () => expect(await s.findOrganization("")).toMatchObject({ name: "Renamed" }), { timeout: 5_000, interval: 5 })));
+    await Promise.all(
+      [a, b].map((s) => vi.waitFor(async () => expect(await s.findOrganization("")).toMatchObject({ name: "Renamed" }), { timeout: 5_000, interval: 5 })),
+    );
   });
 
   it("reads the database while the listening connection is lost, and caches again once it is back", async (ctx) => {

@@ -56,7 +56,11 @@ describe("when PostgreSQL, Redis or the directory goes away and comes back", () 
       ZULIP_AUTH_LDAP_BIND_PASSWORD: SERVICE_ACCOUNT.password,
       ZULIP_AUTH_LDAP_USER_SEARCH_BASE: PEOPLE_DN,
     };
-    for (const [args, stdin] of [[["org", "add", "", "--name", "Zulip Dev"]], [["org", "set", "", "--ldap-auth", "on"]], [["user", "add", IAGO.email, "--password-stdin"], IAGO.password]] as const) {
+    for (const [args, stdin] of [
+      [["org", "add", "", "--name", "Zulip Dev"]],
+      [["org", "set", "", "--ldap-auth", "on"]],
+      [["user", "add", IAGO.email, "--password-stdin"], IAGO.password],
+    ] as const) {
       expect(await runCli([...args], { env, ...(stdin ? { stdin } : {}) })).toMatchObject({ code: 0 });
     }
     server = await startServerProcess(["serve", "--port", "0"], env);
@@ -177,7 +181,9 @@ describe("when PostgreSQL, Redis or the directory goes away and comes back", () 
 describe("a server whose services do not answer at start", () => {
   it("exits 1 with one line naming the database, without its password", async () => {
     const port = await freePort();
-    const r = await runCli(["serve", "--port", "0", "--service-timeout", "1000"], { env: { DATABASE_URL: `postgres://zulip_auth:db-secret-pw@127.0.0.1:${port}/zulip` } });
+    const r = await runCli(["serve", "--port", "0", "--service-timeout", "1000"], {
+      env: { DATABASE_URL: `postgres://zulip_auth:db-secret-pw@127.0.0.1:${port}/zulip` },
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`zulip-auth: cannot use the database at postgres://127.0.0.1:${port}/zulip: connect ECONNREFUSED 127.0.0.1:${port}\n`);
   });
@@ -185,7 +191,9 @@ describe("a server whose services do not answer at start", () => {
   it("exits 1 with one line naming Redis, without its password", async () => {
     const port = await freePort();
     const db = join(mkdtempSync(join(tmpdir(), "zulip-auth-start-")), "db.sqlite");
-    const r = await runCli(["serve", "--port", "0", "--db", db, "--service-timeout", "1000"], { env: { REDIS_URL: `redis://:redis-secret-pw@127.0.0.1:${port}` } });
+    const r = await runCli(["serve", "--port", "0", "--db", db, "--service-timeout", "1000"], {
+      env: { REDIS_URL: `redis://:redis-secret-pw@127.0.0.1:${port}` },
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`zulip-auth: cannot reach the rate-limit store at redis://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}\n`);
   });

@@ -78,9 +78,19 @@ describe("the packed tarball, installed with --omit=dev", () => {
          if (error) throw new Error(JSON.stringify(error));
          console.log(data.email);
        });`;
-    const imported = await inProject(process.execPath, ["--input-type=module", "-e", call(`import { createZulipAuthClient } from "zulip-auth/client";`), demo.url]);
+    const imported = await inProject(process.execPath, [
+      "--input-type=module",
+      "-e",
+      call(`import { createZulipAuthClient } from "zulip-auth/client";`),
+      demo.url,
+    ]);
     expect(imported).toMatchObject({ code: 0, stdout: "iago@zulip.com\n" });
-    const required = await inProject(process.execPath, ["--input-type=commonjs", "-e", call(`const { createZulipAuthClient } = require("zulip-auth/client");`), demo.url]);
+    const required = await inProject(process.execPath, [
+      "--input-type=commonjs",
+      "-e",
+      call(`const { createZulipAuthClient } = require("zulip-auth/client");`),
+      demo.url,
+    ]);
     expect(required).toMatchObject({ code: 0, stdout: "iago@zulip.com\n" });
   });
 
@@ -96,7 +106,10 @@ describe("the packed tarball, installed with --omit=dev", () => {
   it("TypeScript with moduleResolution NodeNext type-checks a call to client.fetchApiKey, and refuses a wrong one", async () => {
     writeFileSync(
       join(project, "tsconfig.json"),
-      JSON.stringify({ compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", strict: true, noEmit: true, lib: ["ES2022", "DOM"], types: [] }, files: ["login.mts"] }),
+      JSON.stringify({
+        compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", strict: true, noEmit: true, lib: ["ES2022", "DOM"], types: [] },
+        files: ["login.mts"],
+      }),
     );
     const good = `import { createZulipAuthClient } from "zulip-auth/client";
       const client = createZulipAuthClient({ baseUrl: "https://chat.example.com" });
@@ -116,8 +129,19 @@ describe("the packed tarball, installed with --omit=dev", () => {
   });
 
   it("esbuild bundles zulip-auth/client for the browser, with nothing from Node", async () => {
-    writeFileSync(join(project, "browser.js"), `import { createZulipAuthClient } from "zulip-auth/client";\nwindow.client = createZulipAuthClient({ baseUrl: location.origin });\n`);
-    const r = await inProject(ESBUILD, ["browser.js", "--bundle", "--platform=browser", "--format=esm", "--outfile=out/browser.js", "--metafile=out/meta.json", "--log-level=warning"]);
+    writeFileSync(
+      join(project, "browser.js"),
+      `import { createZulipAuthClient } from "zulip-auth/client";\nwindow.client = createZulipAuthClient({ baseUrl: location.origin });\n`,
+    );
+    const r = await inProject(ESBUILD, [
+      "browser.js",
+      "--bundle",
+      "--platform=browser",
+      "--format=esm",
+      "--outfile=out/browser.js",
+      "--metafile=out/meta.json",
+      "--log-level=warning",
+    ]);
     expect(r).toMatchObject({ code: 0, stderr: "" });
     const inputs = Object.keys(JSON.parse(readFileSync(join(project, "out/meta.json"), "utf8")).inputs as object);
     expect(inputs.some((i) => i.includes("zulip-auth/dist/src/client/"))).toBe(true);
@@ -141,7 +165,11 @@ describe("the packed tarball, installed with --omit=dev", () => {
 
 describe("the package's metadata", () => {
   it("attw --pack is clean (ESM only: Node ≥ 20.19 requires ES modules, so CommonJS resolution is not a separate build)", async () => {
-    const r = await runProcess(process.execPath, [join(ROOT, "node_modules/@arethetypeswrong/cli/dist/index.js"), "--pack", ".", "--profile", "esm-only", "--format", "ascii"], { cwd: ROOT });
+    const r = await runProcess(
+      process.execPath,
+      [join(ROOT, "node_modules/@arethetypeswrong/cli/dist/index.js"), "--pack", ".", "--profile", "esm-only", "--format", "ascii"],
+      { cwd: ROOT },
+    );
     expect(r.code, r.stdout + r.stderr).toBe(0);
   });
 

@@ -27,7 +27,10 @@ describe("where fetch_api_key reads its parameters", () => {
     const t = await createTestServer();
     await t.admin.addUser("", "spaced@zulip.com", "two words here");
     for (const body of ["username=spaced%40zulip.com&password=two+words+here", "username=spaced@zulip.com&password=two%20words%20here"]) {
-      const r = await conformant<Body>("fetch-api-key", await t.request(PATH, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body }));
+      const r = await conformant<Body>(
+        "fetch-api-key",
+        await t.request(PATH, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body }),
+      );
       expect(r.status, body).toBe(200);
     }
   });
@@ -52,13 +55,24 @@ describe("where fetch_api_key reads its parameters", () => {
   });
 
   it("does not read a JSON body at all → Missing 'username' argument", async () => {
-    const r = await call(PATH, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: USERS.iago.email, password: USERS.iago.password }) });
+    const r = await call(PATH, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: USERS.iago.email, password: USERS.iago.password }),
+    });
     expect(r.status).toBe(400);
     expect(r.body).toMatchObject({ code: "REQUEST_VARIABLE_MISSING", var_name: "username" });
   });
 
   it("lets the last of repeated keys win", async () => {
-    const r = await call(PATH, form([["username", USERS.iago.email], ["password", "wrong-password"], ["password", USERS.iago.password]]));
+    const r = await call(
+      PATH,
+      form([
+        ["username", USERS.iago.email],
+        ["password", "wrong-password"],
+        ["password", USERS.iago.password],
+      ]),
+    );
     expect(r.status).toBe(200);
     const q = await call(`${PATH}?password=wrong-password&password=${encodeURIComponent(USERS.iago.password)}`, form({ username: USERS.iago.email }));
     expect(q.status).toBe(200);
@@ -70,7 +84,10 @@ describe("where fetch_api_key reads its parameters", () => {
   });
 
   it("lists unused parameters from body and query, sorted, never `client`, on success only", async () => {
-    const r = await call(`${PATH}?zeta=1&alpha=2&client=ZulipMobile`, form({ username: USERS.iago.email, password: USERS.iago.password, mid: "3", client: "x" }));
+    const r = await call(
+      `${PATH}?zeta=1&alpha=2&client=ZulipMobile`,
+      form({ username: USERS.iago.email, password: USERS.iago.password, mid: "3", client: "x" }),
+    );
     expect(r.body.ignored_parameters_unsupported).toEqual(["alpha", "mid", "zeta"]);
     expect(Object.keys(r.body).at(-1)).toBe("ignored_parameters_unsupported");
     const failed = await call(`${PATH}?zeta=1`, form({ username: USERS.iago.email, password: "wrong-password" }));

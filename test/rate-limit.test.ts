@@ -156,7 +156,15 @@ describe("the brute-force defence, in process (the clock is the test's)", () => 
 
   it("keeps storage bounded: refused attempts are not recorded, expired ones are pruned", async () => {
     for (let i = 0; i < 50; i++) await login(USERS.iago.email, "wrong-password");
-    const count = async () => Number((await s.store.db.selectFrom("attempt_log").select((e) => e.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+    const count = async () =>
+      Number(
+        (
+          await s.store.db
+            .selectFrom("attempt_log")
+            .select((e) => e.fn.countAll().as("n"))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     // 5 in (a), 5 in (b), 5 in (c): the 45 refused ones left nothing.
     expect(await count()).toBe(15);
     vi.setSystemTime(T0 + 1800_001);
@@ -177,9 +185,13 @@ describe("the rules are configurable", () => {
   it("applies another rule, and none when all are off", async () => {
     const strict = await createTestServer({ limits: { userAddress: { attempts: 2, windowSeconds: 60 } } });
     const off = await createTestServer({ limits: { userAddress: null, address: null, user: null } });
-    for (const [t, expected] of [[strict, [401, 401, 429]], [off, [401, 401, 401]]] as const) {
+    for (const [t, expected] of [
+      [strict, [401, 401, 429]],
+      [off, [401, 401, 401]],
+    ] as const) {
       const seen = [];
-      for (let i = 0; i < 3; i++) seen.push((await conformant("fetch-api-key", await t.request(PATH, form({ username: USERS.iago.email, password: "wrong-password" })))).status);
+      for (let i = 0; i < 3; i++)
+        seen.push((await conformant("fetch-api-key", await t.request(PATH, form({ username: USERS.iago.email, password: "wrong-password" })))).status);
       expect(seen).toEqual(expected);
     }
     const r = await conformant("fetch-api-key", await off.request(PATH, form({ username: USERS.iago.email, password: USERS.iago.password })));
@@ -188,8 +200,8 @@ describe("the rules are configurable", () => {
 
   it("with (a) off, (b) still refuses with a complete 429", async () => {
     const t = await createTestServer({ limits: { userAddress: null, address: { attempts: 2, windowSeconds: 60 } } });
-    const statuses = [];
-    let last;
+    const statuses: number[] = [];
+    let last: Awaited<ReturnType<typeof conformant<Body>>> | undefined;
     for (let i = 0; i < 3; i++) {
       last = await conformant<Body>("fetch-api-key", await t.request(PATH, form({ username: `u${i}@zulip.com`, password: "wrong-password" })));
       statuses.push(last.status);

@@ -32,7 +32,9 @@ describe("the Redis attempt log (a real Redis)", () => {
     const [a, b] = [new LoginLimiter(await connect(), DEFAULT_LIMIT_RULES), new LoginLimiter(await connect(), DEFAULT_LIMIT_RULES)];
     const attempts = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).attempt(WHO)));
     expect(attempts.filter((t) => t.allowed)).toHaveLength(5);
-    expect(attempts.filter((t) => !t.allowed).every((t) => t.decision!.remaining === 0 && t.decision!.retryAfter > 1790 && t.decision!.retryAfter <= 1800)).toBe(true);
+    expect(
+      attempts.filter((t) => !t.allowed).every((t) => t.decision!.remaining === 0 && t.decision!.retryAfter > 1790 && t.decision!.retryAfter <= 1800),
+    ).toBe(true);
   });
 
   it("a success empties (a) for every instance and takes the attempt out of (b) and (c)", async (ctx) => {
@@ -76,7 +78,9 @@ describe("the Redis attempt log (a real Redis)", () => {
     const silent = createServer(() => {});
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     const started = Date.now();
-    await expect(connectRedisLog(`redis://127.0.0.1:${(silent.address() as { port: number }).port}`, { timeoutMs: 800 })).rejects.toThrow("no answer within 800 ms");
+    await expect(connectRedisLog(`redis://127.0.0.1:${(silent.address() as { port: number }).port}`, { timeoutMs: 800 })).rejects.toThrow(
+      "no answer within 800 ms",
+    );
     expect(Date.now() - started).toBeLessThan(2000);
     silent.close();
   });

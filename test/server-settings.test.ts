@@ -145,22 +145,31 @@ describe("GET /api/v1/server_settings", () => {
     expect((await s.request(new URL(String(r.body.realm_icon)).pathname, { method: "HEAD" })).status).toBe(200);
 
     await s.admin.setOrganization("lear", { icon_url: "https://cdn.example.com/lear.png" });
-    expect((await conformant<Body>("get-server-settings", await s.request(PATH, { host: "lear.zulip.test" }))).body.realm_icon).toBe("https://cdn.example.com/lear.png");
+    expect((await conformant<Body>("get-server-settings", await s.request(PATH, { host: "lear.zulip.test" }))).body.realm_icon).toBe(
+      "https://cdn.example.com/lear.png",
+    );
     // A path is under the organisation's URL, as Zulip's uploaded icons are.
     await s.admin.setOrganization("lear", { icon_url: "/user_avatars/lear/icon.png" });
-    expect((await conformant<Body>("get-server-settings", await s.request(PATH, { host: "lear.zulip.test" }))).body.realm_icon).toBe("http://lear.zulip.test/user_avatars/lear/icon.png");
+    expect((await conformant<Body>("get-server-settings", await s.request(PATH, { host: "lear.zulip.test" }))).body.realm_icon).toBe(
+      "http://lear.zulip.test/user_avatars/lear/icon.png",
+    );
   });
 
   it("realm_description is the operator's HTML", async () => {
     const s = await createTestServer();
     expect((await conformant<Body>("get-server-settings", await s.request(PATH, { host: "lear.zulip.test" }))).body.realm_description).toBe("");
     await s.admin.setOrganization("lear", { description: "<p>Lear &amp; Co. <strong>staff</strong> only.</p>" });
-    expect((await conformant<Body>("get-server-settings", await s.request(PATH, { host: "lear.zulip.test" }))).body.realm_description).toBe("<p>Lear &amp; Co. <strong>staff</strong> only.</p>");
+    expect((await conformant<Body>("get-server-settings", await s.request(PATH, { host: "lear.zulip.test" }))).body.realm_description).toBe(
+      "<p>Lear &amp; Co. <strong>staff</strong> only.</p>",
+    );
   });
 
   it("require_email_format_usernames is false only with LDAP login whose usernames are not emails", async () => {
     const directory = (usernamesAreEmails: boolean) => ({ usernamesAreEmails, authenticate: async () => ({ ok: false, reason: "no-such-user" }) as const });
-    for (const [ldap, expected] of [[directory(false), false], [directory(true), true]] as const) {
+    for (const [ldap, expected] of [
+      [directory(false), false],
+      [directory(true), true],
+    ] as const) {
       const s = await createTestServer({ ldap });
       await s.admin.setOrganization("lear", { ldap_auth_enabled: 1 });
       const r = await conformant<Body>("get-server-settings", await s.request(PATH, { host: "lear.zulip.test" }));

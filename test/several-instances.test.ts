@@ -25,10 +25,7 @@ describe("two instances sharing PostgreSQL and Redis", () => {
     return r;
   };
   const login = async (server: ServerProcess, username: string, password: string) =>
-    conformant<Body>(
-      "fetch-api-key",
-      await fetch(`${server.url}/api/v1/fetch_api_key`, { method: "POST", body: new URLSearchParams({ username, password }) }),
-    );
+    conformant<Body>("fetch-api-key", await fetch(`${server.url}/api/v1/fetch_api_key`, { method: "POST", body: new URLSearchParams({ username, password }) }));
 
   beforeAll(async () => {
     if (MISSING) return;
@@ -64,7 +61,8 @@ describe("two instances sharing PostgreSQL and Redis", () => {
       expect(r.body.checks).toEqual({ database: "ok", rate_limit_store: "ok" });
       const output = server.output();
       expect(output).toContain('"rateLimitStore":"redis://127.0.0.1:');
-      for (const secret of [new URL(env.DATABASE_URL!).password, new URL(env.REDIS_URL!).password, SERVICE_ACCOUNT.password]) expect(output).not.toContain(secret);
+      for (const secret of [new URL(env.DATABASE_URL!).password, new URL(env.REDIS_URL!).password, SERVICE_ACCOUNT.password])
+        expect(output).not.toContain(secret);
     }
   });
 

@@ -41,7 +41,11 @@ describe("the attempt log in the database", () => {
       const attempts = await Promise.all(Array.from({ length: 20 }, (_, i) => limiters[i % 2]!.attempt(WHO)));
       expect(attempts.filter((t) => t.allowed)).toHaveLength(5);
       const rows = await new SqlAttemptLog(a).list({}, Date.now());
-      expect(rows.map((r) => [r.bucket.rule, r.times.length]).sort()).toEqual([["address", 5], ["user", 5], ["user-address", 5]]);
+      expect(rows.map((r) => [r.bucket.rule, r.times.length]).sort()).toEqual([
+        ["address", 5],
+        ["user", 5],
+        ["user-address", 5],
+      ]);
     });
   }
 });

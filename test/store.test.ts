@@ -82,7 +82,13 @@ describe.each(DIALECTS)("the store on $name", ({ name, missing, open }) => {
   it("stores users with a trimmed email, found case-insensitively in their organisation only", async () => {
     const root = await store.createOrganization("", "Zulip Dev");
     const lear = await store.createOrganization("lear", "Lear");
-    const iago = await store.createUser({ organizationId: root.id, email: "  Iago@Zulip.com ", fullName: "Iago", passwordHash: "$argon2id$x", apiKey: KEY("a") });
+    const iago = await store.createUser({
+      organizationId: root.id,
+      email: "  Iago@Zulip.com ",
+      fullName: "Iago",
+      passwordHash: "$argon2id$x",
+      apiKey: KEY("a"),
+    });
     expect(iago).toMatchObject({ email: "Iago@Zulip.com", email_key: "iago@zulip.com", full_name: "Iago", is_active: 1, password_changed_at: null });
     expect(typeof iago.id).toBe("number");
     expect(await store.findUser(root.id, " IAGO@zulip.COM")).toEqual(iago);
@@ -106,7 +112,9 @@ describe.each(DIALECTS)("the store on $name", ({ name, missing, open }) => {
     const lear = await store.createOrganization("lear", "Lear");
     const user = { organizationId: root.id, email: "iago@zulip.com", fullName: "", passwordHash: null, apiKey: KEY("a") };
     await store.createUser(user);
-    await expect(store.createUser({ ...user, email: "IAGO@zulip.com", apiKey: KEY("b") })).rejects.toEqual(new StoreError("duplicate", "user IAGO@zulip.com exists already"));
+    await expect(store.createUser({ ...user, email: "IAGO@zulip.com", apiKey: KEY("b") })).rejects.toEqual(
+      new StoreError("duplicate", "user IAGO@zulip.com exists already"),
+    );
     await store.createUser({ ...user, organizationId: lear.id, apiKey: KEY("c") });
     await expect(store.createUser({ ...user, email: "other@zulip.com" })).rejects.toEqual(new StoreError("duplicate", API_KEY_TAKEN));
     const other = await store.createUser({ ...user, email: "other@zulip.com", apiKey: KEY("d") });
@@ -118,7 +126,13 @@ describe.each(DIALECTS)("the store on $name", ({ name, missing, open }) => {
     const user = await store.createUser({ organizationId: root.id, email: "iago@zulip.com", fullName: "", passwordHash: null, apiKey: KEY("a") });
     const changedAt = new Date().toISOString();
     await store.updateUser(user.id, { password_hash: "$argon2id$y", password_changed_at: changedAt, api_key: KEY("e"), is_active: 0, full_name: "Iago" });
-    expect(await store.findUser(root.id, "iago@zulip.com")).toMatchObject({ password_hash: "$argon2id$y", password_changed_at: changedAt, api_key: KEY("e"), is_active: 0, full_name: "Iago" });
+    expect(await store.findUser(root.id, "iago@zulip.com")).toMatchObject({
+      password_hash: "$argon2id$y",
+      password_changed_at: changedAt,
+      api_key: KEY("e"),
+      is_active: 0,
+      full_name: "Iago",
+    });
     await expect(store.updateUser(user.id + 1000, { is_active: 1 })).rejects.toMatchObject({ kind: "not-found" });
   });
 
@@ -174,7 +188,9 @@ describe.each(DIALECTS)("the store on $name", ({ name, missing, open }) => {
     expect((await store.listLoginAttempts({ username: " IAGO@zulip.com", limit: 10 })).map((r) => r.outcome)).toEqual(["success", "AUTHENTICATION_FAILED"]);
     expect((await store.listLoginAttempts({ ip: "2001:db8::1", limit: 10 })).map((r) => r.username)).toEqual(["nobody@zulip.com"]);
     expect((await store.listLoginAttempts({ organization: "lear", limit: 10 })).length).toBe(1);
-    expect((await store.listLoginAttempts({ outcome: "AUTHENTICATION_FAILED", since: "2026-01-15T00:00:00.000Z", limit: 10 })).map((r) => r.username)).toEqual(["nobody@zulip.com"]);
+    expect((await store.listLoginAttempts({ outcome: "AUTHENTICATION_FAILED", since: "2026-01-15T00:00:00.000Z", limit: 10 })).map((r) => r.username)).toEqual([
+      "nobody@zulip.com",
+    ]);
     expect((await store.listLoginAttempts({ limit: 1 })).length).toBe(1);
     expect(await store.pruneLoginAttempts("2026-02-15T00:00:00.000Z")).toBe(2);
     expect((await store.listLoginAttempts({ limit: 10 })).map((r) => r.outcome)).toEqual(["success"]);
@@ -197,7 +213,11 @@ describe("a PostgreSQL that does not answer", () => {
 
   it("cannot be opened: one line with the host and no password", async () => {
     const port = await freePort();
-    const error = await openStore({ databaseUrl: `postgres://zulip_auth:not-the-password@127.0.0.1:${port}/zulip_auth`, sqlitePath: "", timeoutMs: 1000 }).catch((e: unknown) => e);
+    const error = await openStore({
+      databaseUrl: `postgres://zulip_auth:not-the-password@127.0.0.1:${port}/zulip_auth`,
+      sqlitePath: "",
+      timeoutMs: 1000,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreOpenError);
     expect((error as Error).message).toBe(`cannot use the database at postgres://127.0.0.1:${port}/zulip_auth: connect ECONNREFUSED 127.0.0.1:${port}`);
     await expect(openStore({ databaseUrl: "mysql://root:pw@db/x", sqlitePath: "" })).rejects.toThrow("unsupported database URL mysql://db/x");
@@ -208,6 +228,8 @@ describe("a PostgreSQL that does not answer", () => {
     const url = new URL(SERVICE_URLS.postgres!);
     url.password = "not-the-password";
     const error = await openStore({ databaseUrl: url.toString(), sqlitePath: "", timeoutMs: 3000 }).catch((e: unknown) => e);
-    expect((error as Error).message).toMatch(/^cannot use the database at postgres:\/\/127\.0\.0\.1:\d+\/postgres: password authentication failed for user "zulip_auth"$/);
+    expect((error as Error).message).toMatch(
+      /^cannot use the database at postgres:\/\/127\.0\.0\.1:\d+\/postgres: password authentication failed for user "zulip_auth"$/,
+    );
   });
 });

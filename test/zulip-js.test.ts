@@ -54,7 +54,9 @@ describe("the npm client zulip-js against our server over real HTTP", () => {
 
   it("reads the zuliprc that `zulip-auth login` writes", async () => {
     const path = join(mkdtempSync(join(tmpdir(), "zulip-auth-zjs-")), "zuliprc");
-    const login = await runCli(["login", s.http.url, "--username", USERS.hamlet.email, "--password-stdin", "--zuliprc", path], { stdin: USERS.hamlet.password });
+    const login = await runCli(["login", s.http.url, "--username", USERS.hamlet.email, "--password-stdin", "--zuliprc", path], {
+      stdin: USERS.hamlet.password,
+    });
     expect(login.code).toBe(0);
     const result = await zulipJs({ zuliprc: path });
     expect(result).toEqual({

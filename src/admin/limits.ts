@@ -61,7 +61,8 @@ export async function showLimits(log: AttemptLog, target: LimitTarget, now = Dat
  * how many buckets were emptied.
  */
 export async function clearLimits(log: AttemptLog, target: LimitTarget): Promise<number> {
-  if ((target.user === undefined) === (target.address === undefined)) throw new AdminError("name either --user EMAIL (with --org SUB if need be) or --address IP");
+  if ((target.user === undefined) === (target.address === undefined))
+    throw new AdminError("name either --user EMAIL (with --org SUB if need be) or --address IP");
   if (target.org !== undefined && target.user === undefined) throw new AdminError("--org goes with --user");
   const rules: RuleName[] = target.user !== undefined ? ["user-address", "user"] : ["user-address", "address"];
   return log.clearMatching({ ...filterOf(target), rules });

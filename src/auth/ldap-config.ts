@@ -32,7 +32,8 @@ export class LdapConfigError extends Error {
 
 /** Refuses settings that cannot work, before the server starts. */
 export function checkLdapConfig(config: LdapConfig): void {
-  if (!/^ldaps?:\/\/[^/]+\/?$/i.test(config.url)) throw new LdapConfigError(`the LDAP URL must be ldap://host[:port] or ldaps://host[:port], not ${safeUrl(config.url)}`);
+  if (!/^ldaps?:\/\/[^/]+\/?$/i.test(config.url))
+    throw new LdapConfigError(`the LDAP URL must be ldap://host[:port] or ldaps://host[:port], not ${safeUrl(config.url)}`);
   const search = config.userSearchBase !== undefined;
   const template = config.userDnTemplate !== undefined;
   if (search === template) throw new LdapConfigError("give either an LDAP user search base (with its filter) or a user DN template, not both or neither");

@@ -8,9 +8,7 @@ import { checkLdapConfig, USER_PLACEHOLDER, type LdapConfig } from "./ldap-confi
 export { checkLdapConfig, LDAP_DEFAULTS, LdapConfigError, USER_PLACEHOLDER, type LdapConfig } from "./ldap-config.ts";
 
 /** What the directory said about a username and password. Outages are thrown (UnavailableError "directory"). */
-export type LdapOutcome =
-  | { ok: true; email: string; fullName: string }
-  | { ok: false; reason: "no-such-user" | "wrong-password" | "no-email" };
+export type LdapOutcome = { ok: true; email: string; fullName: string } | { ok: false; reason: "no-such-user" | "wrong-password" | "no-email" };
 
 /** Checks a username and password against the directory. */
 export interface LdapBackend {
@@ -57,9 +55,7 @@ export function createLdapBackend(config: LdapConfig, logger?: Logger): LdapBack
   async function findEntry(client: Client, username: string): Promise<Entry | undefined> {
     if (config.bindDn !== undefined) await step("bind as the service account", () => client.bind(config.bindDn!, config.bindPassword));
     const filter = config.userSearchFilter.replaceAll(USER_PLACEHOLDER, Filter.escape(username));
-    const { searchEntries } = await step("user search", () =>
-      client.search(config.userSearchBase!, { scope: "sub", filter, attributes, sizeLimit: 2 }),
-    );
+    const { searchEntries } = await step("user search", () => client.search(config.userSearchBase!, { scope: "sub", filter, attributes, sizeLimit: 2 }));
     if (searchEntries.length > 1) logger?.warn({ ldap: safeUrl(config.url) }, "LDAP user search matched several entries: refusing the login");
     return searchEntries.length === 1 ? searchEntries[0] : undefined;
   }

@@ -95,7 +95,11 @@ export class LoginLimiter {
         if (others.length > 0) await this.log.remove(others, id);
       },
       refund: async () => {
-        if (recorded) await this.log.remove(requests.map((r) => r.bucket), id);
+        if (recorded)
+          await this.log.remove(
+            requests.map((r) => r.bucket),
+            id,
+          );
       },
     };
   }
@@ -111,7 +115,13 @@ export class LoginLimiter {
     if (i < 0) return undefined;
     const { attempts, windowMs } = requests[i]!;
     const t = times[i]!;
-    return { allowed: true, limit: attempts, remaining: Math.max(0, attempts - t.length), resetAt: Math.floor((t[t.length - 1]! + windowMs) / 1000), retryAfter: 0 };
+    return {
+      allowed: true,
+      limit: attempts,
+      remaining: Math.max(0, attempts - t.length),
+      resetAt: Math.floor((t[t.length - 1]! + windowMs) / 1000),
+      retryAfter: 0,
+    };
   }
 
   /** Now and then, drops expired entries store-wide (buckets never touched again would otherwise stay). */

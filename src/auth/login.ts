@@ -151,7 +151,14 @@ const fail = (failure: LoginFailure): Outcome => ({ ok: false, failure });
  * Zulip's EmailAuthBackend: the user's argon2 hash. Under uniform errors a deactivated user or organisation
  * costs the same full verification as a wrong password (the caller then words the refusal alike).
  */
-async function emailBackend(deps: LoginDeps, org: Organization, user: User | undefined, username: string, password: string, context: LoginContext): Promise<Outcome> {
+async function emailBackend(
+  deps: LoginDeps,
+  org: Organization,
+  user: User | undefined,
+  username: string,
+  password: string,
+  context: LoginContext,
+): Promise<Outcome> {
   const from = context.address;
   if (!user) {
     await deps.hasher.verifyDummy(password, from);

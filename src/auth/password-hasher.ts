@@ -90,10 +90,7 @@ export class PasswordHasher {
     try {
       const o = parseOptions(stored);
       return (
-        o.algorithm !== ARGON2ID ||
-        o.memoryCost !== this.params.memoryCost ||
-        o.timeCost !== this.params.timeCost ||
-        o.parallelism !== this.params.parallelism
+        o.algorithm !== ARGON2ID || o.memoryCost !== this.params.memoryCost || o.timeCost !== this.params.timeCost || o.parallelism !== this.params.parallelism
       );
     } catch {
       return true;

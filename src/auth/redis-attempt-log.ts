@@ -96,7 +96,10 @@ export async function connectRedisLog(url: string, options: RedisLogOptions): Pr
       // The first error says why (refused, wrong password); connect() itself only says "Connection is closed".
       const timer = setTimeout(() => reject(new Error(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
       redis.once("error", (error: Error) => (clearTimeout(timer), reject(error)));
-      redis.connect().then(() => (clearTimeout(timer), resolve()), (error: Error) => (clearTimeout(timer), reject(error)));
+      redis.connect().then(
+        () => (clearTimeout(timer), resolve()),
+        (error: Error) => (clearTimeout(timer), reject(error)),
+      );
     });
   } catch (error) {
     redis.disconnect();
@@ -116,7 +119,10 @@ export class RedisAttemptLog implements AttemptLog {
   record(requests: LogRequest[], now: number, id: string): Promise<{ recorded: boolean; times: number[][] }> {
     return this.call(async () => {
       const args = requests.flatMap((r) => [r.attempts, r.windowMs, r.since ?? 0]);
-      const [flag, ...sets] = (await this.redis.eval(RECORD, requests.length, ...requests.map((r) => redisKey(r.bucket)), now, id, ...args)) as [number, string[][]];
+      const [flag, ...sets] = (await this.redis.eval(RECORD, requests.length, ...requests.map((r) => redisKey(r.bucket)), now, id, ...args)) as [
+        number,
+        string[][],
+      ];
       return { recorded: flag === 1, times: (sets as unknown as string[][]).map(scores) };
     });
   }

@@ -109,7 +109,7 @@ export function bucketKey(b: Bucket): string {
 }
 
 // Kysely's builders share no narrower type with a `where` on attempt_log than this.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: see above
 function where<Q extends { where: (...args: any[]) => any }>(query: Q, b: Bucket): Q {
   return query.where("rule", "=", b.rule).where("org", "=", b.org).where("username", "=", b.username).where("address", "=", b.address) as Q;
 }

@@ -40,7 +40,10 @@ const absoluteOrigin = (value: unknown) => typeof value === "string" && /^https?
  */
 export function clientCompatibility({ settings, login, results }: ClientEvidence): ClientCompatibility[] {
   const s = settings ?? {};
-  const methods = (typeof s.authentication_methods === "object" && s.authentication_methods !== null ? s.authentication_methods : {}) as Record<string, unknown>;
+  const methods = (typeof s.authentication_methods === "object" && s.authentication_methods !== null ? s.authentication_methods : {}) as Record<
+    string,
+    unknown
+  >;
   const featureLevel = typeof s.zulip_feature_level === "number" ? s.zulip_feature_level : undefined;
   const outcome = (id: string) => results.find((r) => r.id === id)?.outcome;
 
@@ -58,18 +61,22 @@ export function clientCompatibility({ settings, login, results }: ClientEvidence
     const open = [...unknown, ...(login === undefined ? ["the login was not tried (no case that logs in was run)"] : [])];
     return { client, needs, verdict: all.length > 0 ? "no" : open.length > 0 ? "unknown" : "yes", problems: all.length > 0 ? all : open };
   };
-  const realmUri = absoluteOrigin(s.realm_uri) ? [] : [`realm_uri ${s.realm_uri === undefined ? "is missing" : `is not an absolute URL without a path (${JSON.stringify(s.realm_uri)})`}`];
+  const realmUri = absoluteOrigin(s.realm_uri)
+    ? []
+    : [`realm_uri ${s.realm_uri === undefined ? "is missing" : `is not an absolute URL without a path (${JSON.stringify(s.realm_uri)})`}`];
 
   const flutter: string[] = [];
   if (featureLevel === undefined) flutter.push("no integer zulip_feature_level");
-  else if (featureLevel < FLUTTER_MIN_FEATURE_LEVEL) flutter.push(`feature level ${featureLevel} is below ${FLUTTER_MIN_FEATURE_LEVEL} (Zulip 9.0), which it refuses`);
+  else if (featureLevel < FLUTTER_MIN_FEATURE_LEVEL)
+    flutter.push(`feature level ${featureLevel} is below ${FLUTTER_MIN_FEATURE_LEVEL} (Zulip 9.0), which it refuses`);
   for (const [name, type] of Object.entries(FLUTTER_FIELDS)) {
     if (s[name] === undefined || s[name] === null) flutter.push(`server_settings lacks ${name}`);
     else if (jsonType(s[name]) !== type) flutter.push(`${name} is ${jsonType(s[name])}, not ${type}`);
   }
   if (typeof methods.ldap !== "boolean") flutter.push("authentication_methods.ldap is not a boolean");
   flutter.push(...realmUri.filter(() => s.realm_uri !== undefined));
-  if (s.email_auth_enabled !== true && methods.ldap !== true) flutter.push("neither email_auth_enabled nor authentication_methods.ldap is true, so it shows no password form");
+  if (s.email_auth_enabled !== true && methods.ldap !== true)
+    flutter.push("neither email_auth_enabled nor authentication_methods.ldap is true, so it shows no password form");
 
   const legacy: string[] = [];
   const version = typeof s.zulip_version === "string" ? /^(\d+)\.(\d+)/.exec(s.zulip_version) : null;

@@ -74,7 +74,15 @@ export class CaseContext {
       if (!this.run.answered) throw new ServerUnreachable(`${this.run.baseUrl}: ${error.message}`);
       const path = requestPath(spec);
       const repro = reproCurl(this.run.baseUrl, spec);
-      this.exchanges.push({ operationId: spec.operationId, method: spec.method, path, status: null, durationMs: Math.round(performance.now() - started), ...(spec.label ? { label: spec.label } : {}), repro });
+      this.exchanges.push({
+        operationId: spec.operationId,
+        method: spec.method,
+        path,
+        status: null,
+        durationMs: Math.round(performance.now() - started),
+        ...(spec.label ? { label: spec.label } : {}),
+        repro,
+      });
       this.findings.push({
         id: "request-failed",
         kind: EXPECTATION_KINDS["request-failed"],
@@ -119,7 +127,11 @@ export class CaseContext {
       this.findings.push({ ...rest, kind: "contract", caseId: this.caseId, method: spec.method, path: exchange.path, repro: exchange.repro });
     }
     if (this.run.level === "zulip") {
-      for (const a of this.run.validator.adviseResponse(spec.operationId, answer, judge.featureLevel === undefined ? {} : { featureLevel: judge.featureLevel })) {
+      for (const a of this.run.validator.adviseResponse(
+        spec.operationId,
+        answer,
+        judge.featureLevel === undefined ? {} : { featureLevel: judge.featureLevel },
+      )) {
         const seen = this.run.advisories.get(a.id);
         if (seen) {
           seen.count++;
@@ -127,7 +139,14 @@ export class CaseContext {
           continue;
         }
         const { id: _violationId, path: _contractPath, ...evidence } = a.violation;
-        this.run.advisories.set(a.id, { id: a.id, severity: a.severity, advice: a.advice, caseIds: [this.caseId], count: 1, evidence: { ...evidence, method: spec.method, path: exchange.path, repro: exchange.repro } });
+        this.run.advisories.set(a.id, {
+          id: a.id,
+          severity: a.severity,
+          advice: a.advice,
+          caseIds: [this.caseId],
+          count: 1,
+          evidence: { ...evidence, method: spec.method, path: exchange.path, repro: exchange.repro },
+        });
       }
     }
     if (carriesPassword(spec) && this.run.masker.echoes(answerText(exchange))) {
@@ -283,10 +302,14 @@ function stopFor(exchange: Exchange, username: string, mask: (text: string) => s
       code === "AUTHENTICATION_FAILED" || code === undefined
         ? `the password for ${username} was refused; check it (and the username) and run again`
         : `the login for ${username} was refused (${String(code)}), so the password cannot be checked`;
-    return new RunStopped("password-refused", { message: `${problem}. Nothing else was checked, to spare the account's attempts (server answered ${answered}${said})`, answered });
+    return new RunStopped("password-refused", {
+      message: `${problem}. Nothing else was checked, to spare the account's attempts (server answered ${answered}${said})`,
+      answered,
+    });
   }
   const seconds = retryAfter(exchange);
-  const when = seconds === undefined ? "" : ` Retry after ${new Date(Date.now() + seconds * 1000).toISOString().slice(11, 16)} UTC (in ${Math.ceil(seconds / 60)} min).`;
+  const when =
+    seconds === undefined ? "" : ` Retry after ${new Date(Date.now() + seconds * 1000).toISOString().slice(11, 16)} UTC (in ${Math.ceil(seconds / 60)} min).`;
   return new RunStopped("rate-limited", {
     message: `the server is refusing logins for ${username} for now: too many attempts (the rate limit, not necessarily the password).${when} Nothing was checked (server answered ${answered}${said})`,
     answered,
@@ -303,7 +326,19 @@ function retryAfter(exchange: Exchange): number | undefined {
 
 /** A urlencoded fetch_api_key request. */
 export function loginSpec(username: string, password: string | Secret, label: string): RequestSpec {
-  return { operationId: "fetch-api-key", method: "POST", path: "/fetch_api_key", body: { kind: "form", fields: [["username", username], ["password", password]] }, label };
+  return {
+    operationId: "fetch-api-key",
+    method: "POST",
+    path: "/fetch_api_key",
+    body: {
+      kind: "form",
+      fields: [
+        ["username", username],
+        ["password", password],
+      ],
+    },
+    label,
+  };
 }
 
 /** The value at a JSON pointer of a parsed body. */

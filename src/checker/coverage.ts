@@ -38,10 +38,19 @@ export function buildCoverage(
       rows.push(
         by.length > 0
           ? { ...base, status, declared: true, state: "observed", seenBy: by }
-          : { ...base, status, declared: true, state: "not-observed", seenBy: [], reason: `not observed because ${whyNotObserved(op.operationId, status, cases, results)}` },
+          : {
+              ...base,
+              status,
+              declared: true,
+              state: "not-observed",
+              seenBy: [],
+              reason: `not observed because ${whyNotObserved(op.operationId, status, cases, results)}`,
+            },
       );
     }
-    const undeclared = [...new Set(seen.filter((s) => s.operationId === op.operationId && !op.statuses.includes(s.status)).map((s) => s.status))].sort((a, b) => a - b);
+    const undeclared = [...new Set(seen.filter((s) => s.operationId === op.operationId && !op.statuses.includes(s.status)).map((s) => s.status))].sort(
+      (a, b) => a - b,
+    );
     for (const status of undeclared) rows.push({ ...base, status, declared: false, state: "undeclared", seenBy: seenBy(status) });
   }
   return rows;

@@ -36,7 +36,12 @@ export async function send(fetch: FetchLike, baseUrl: string, spec: RequestSpec,
   });
   const started = performance.now();
   try {
-    const answer = await Promise.race([Promise.resolve().then(() => fetch(toRequest(baseUrl, spec, controller.signal))).then(answerFromResponse), timeout]);
+    const answer = await Promise.race([
+      Promise.resolve()
+        .then(() => fetch(toRequest(baseUrl, spec, controller.signal)))
+        .then(answerFromResponse),
+      timeout,
+    ]);
     return {
       spec,
       path: requestPath(spec),

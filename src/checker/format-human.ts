@@ -7,14 +7,18 @@ const ID_WIDTH = Math.max(...CASE_IDS.map((id) => id.length));
 
 /** The first lines of a report: what is checked, against what. */
 export function formatHeader(target: { baseUrl: string; username: string }, contract: { file: string; version: string }, judged: JudgedAgainst): string {
-  const level = judged.level === "strict" ? "strict level (Zulip and zulip-auth's own promises)" : "Zulip level (use --strict for zulip-auth's own promises too)";
-  const version = judged.zulipVersion === null ? "an unknown Zulip version" : `Zulip ${judged.zulipVersion} (feature level ${judged.featureLevel ?? "unknown"})`;
+  const level =
+    judged.level === "strict" ? "strict level (Zulip and zulip-auth's own promises)" : "Zulip level (use --strict for zulip-auth's own promises too)";
+  const version =
+    judged.zulipVersion === null ? "an unknown Zulip version" : `Zulip ${judged.zulipVersion} (feature level ${judged.featureLevel ?? "unknown"})`;
   return `zulip-auth check ${target.baseUrl} as ${target.username}\nagainst ${contract.file} (version ${contract.version}), ${level}\njudged as ${version}\n\n`;
 }
 
 /** One line for a case, then its findings, notes or reason underneath. */
 export function formatCase(result: CaseResult): string {
-  const lines = [`${LABEL[result.outcome]}  ${result.id.padEnd(ID_WIDTH)}  ${result.title}${result.outcome === "not-checked" ? "" : `  (${result.durationMs} ms)`}`];
+  const lines = [
+    `${LABEL[result.outcome]}  ${result.id.padEnd(ID_WIDTH)}  ${result.title}${result.outcome === "not-checked" ? "" : `  (${result.durationMs} ms)`}`,
+  ];
   if (result.reason) lines.push(`      ${result.reason}`);
   for (const note of result.notes) lines.push(`      note: ${note}`);
   for (const finding of result.findings) lines.push(...formatFinding(finding).map((l) => `      ${l}`));
@@ -71,7 +75,9 @@ export function formatFooter(report: CheckReport): string {
     out.push("", "Advisories: Zulip behaviour weaker than best practice (no effect on the exit code)");
     for (const a of report.advisories) {
       out.push(`  ${a.severity.toUpperCase().padEnd(6)} ${a.id}: ${a.advice} (${a.count} answer${a.count === 1 ? "" : "s"}; ${a.caseIds.join(", ")})`);
-      out.push(`         e.g. ${a.evidence.method} ${a.evidence.path} → ${a.evidence.status}: ${a.evidence.message}; strict promise at ${a.evidence.specFile}${a.evidence.specLine === undefined ? "" : `:${a.evidence.specLine}`}`);
+      out.push(
+        `         e.g. ${a.evidence.method} ${a.evidence.path} → ${a.evidence.status}: ${a.evidence.message}; strict promise at ${a.evidence.specFile}${a.evidence.specLine === undefined ? "" : `:${a.evidence.specLine}`}`,
+      );
     }
   }
   if (report.clients.length > 0) {

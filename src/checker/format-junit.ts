@@ -10,7 +10,13 @@ const seconds = (ms: number) => (ms / 1000).toFixed(3);
  */
 export function formatJunit(report: CheckReport): string {
   const s = report.summary;
-  const counts = { tests: String(s.cases.total), failures: String(s.cases.failed), errors: "0", skipped: String(s.cases.notChecked), time: seconds(report.durationMs) };
+  const counts = {
+    tests: String(s.cases.total),
+    failures: String(s.cases.failed),
+    errors: "0",
+    skipped: String(s.cases.notChecked),
+    time: seconds(report.durationMs),
+  };
   // A server may answer with characters XML 1.0 cannot carry; they are replaced rather than breaking the file.
   const doc = create({ version: "1.0", encoding: "UTF-8", invalidCharReplacement: "\uFFFD" });
   const suites = doc.ele("testsuites", { name: "zulip-auth check", ...counts });
@@ -38,7 +44,11 @@ export function formatJunit(report: CheckReport): string {
     } else if (result.outcome === "not-checked") {
       testcase.ele("skipped", { message: result.reason ?? "not checked" });
     }
-    const out = [result.title, ...result.notes.map((n) => `note: ${n}`), ...result.exchanges.map((e) => `${e.method} ${e.path} → ${e.status ?? "no answer"}${e.label ? ` (${e.label})` : ""}\n  ${e.repro}`)];
+    const out = [
+      result.title,
+      ...result.notes.map((n) => `note: ${n}`),
+      ...result.exchanges.map((e) => `${e.method} ${e.path} → ${e.status ?? "no answer"}${e.label ? ` (${e.label})` : ""}\n  ${e.repro}`),
+    ];
     testcase.ele("system-out").txt(out.join("\n"));
   }
   const coverage = report.coverage.map((c) => `${c.operationId} ${c.status} ${c.state}${c.reason ? ` — ${c.reason}` : ""}`);
@@ -46,17 +56,34 @@ export function formatJunit(report: CheckReport): string {
   suite
     .ele("system-out")
     .txt(
-      [report.unreachable ? `unreachable: ${report.unreachable}` : "", report.stopped ? `stopped (${report.status}): ${report.stopped.message}` : "", "coverage (operation × declared status):", ...coverage, ...(clients.length > 0 ? ["clients:", ...clients] : [])]
+      [
+        report.unreachable ? `unreachable: ${report.unreachable}` : "",
+        report.stopped ? `stopped (${report.status}): ${report.stopped.message}` : "",
+        "coverage (operation × declared status):",
+        ...coverage,
+        ...(clients.length > 0 ? ["clients:", ...clients] : []),
+      ]
         .filter(Boolean)
         .join("\n"),
     );
   // Advisories pass (they never change the exit code) but stay visible to CI, each with its severity.
   if (report.advisories.length > 0) {
-    const advisories = suites.ele("testsuite", { name: "zulip-auth check advisories", tests: String(report.advisories.length), failures: "0", errors: "0", skipped: "0", time: "0.000" });
+    const advisories = suites.ele("testsuite", {
+      name: "zulip-auth check advisories",
+      tests: String(report.advisories.length),
+      failures: "0",
+      errors: "0",
+      skipped: "0",
+      time: "0.000",
+    });
     for (const a of report.advisories) {
       const testcase = advisories.ele("testcase", { classname: `zulip-auth.advisory.${a.severity}`, name: a.id, time: "0.000" });
       testcase.ele("properties").ele("property", { name: "severity", value: a.severity });
-      testcase.ele("system-out").txt(`${a.severity}: ${a.advice}\nseen ${a.count}× in ${a.caseIds.join(", ")}\n${a.evidence.method} ${a.evidence.path} → ${a.evidence.status}: ${a.evidence.message}\n  ${a.evidence.repro}`);
+      testcase
+        .ele("system-out")
+        .txt(
+          `${a.severity}: ${a.advice}\nseen ${a.count}× in ${a.caseIds.join(", ")}\n${a.evidence.method} ${a.evidence.path} → ${a.evidence.status}: ${a.evidence.message}\n  ${a.evidence.repro}`,
+        );
     }
   }
   return doc.end({ prettyPrint: true }) + "\n";

@@ -2,7 +2,9 @@ import { API_KEY_PLACEHOLDER, PASSWORD_PLACEHOLDER } from "../redact.ts";
 
 /** The forms a server may echo a value in: as sent, percent-encoded, form-encoded, inside JSON text. */
 function encodings(value: string): string[] {
-  return [...new Set([value, encodeURIComponent(value), new URLSearchParams({ s: value }).toString().slice(2), JSON.stringify(value).slice(1, -1)])].filter((v) => v !== "");
+  return [...new Set([value, encodeURIComponent(value), new URLSearchParams({ s: value }).toString().slice(2), JSON.stringify(value).slice(1, -1)])].filter(
+    (v) => v !== "",
+  );
 }
 
 /**

@@ -56,7 +56,8 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
   const validator = await getContractValidator();
   const started = Date.now();
   const masker = new Masker(options.password);
-  const emit = (progress: ProgressEvent) => options.onProgress?.(progress.type === "case-end" ? { ...progress, result: maskResult(progress.result, masker) } : progress);
+  const emit = (progress: ProgressEvent) =>
+    options.onProgress?.(progress.type === "case-end" ? { ...progress, result: maskResult(progress.result, masker) } : progress);
   // Requests are announced by our own words (method, path, label): nothing of the server's to mask.
   const onRequest = (caseId: string, spec: RequestSpec) =>
     emit({ type: "request", caseId, method: spec.method, path: `${API_BASE_PATH}${spec.path}`, ...(spec.label ? { label: spec.label } : {}) });
@@ -89,7 +90,11 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
   try {
     run.settings = await preflight.transport({ operationId: "get-server-settings", method: "GET", path: "/server_settings", label: "server settings" });
     const notZulip = whyNotZulip(run.settings);
-    if (notZulip) stop = { status: "not-zulip", reason: { message: `${baseUrl} is not a Zulip server: GET ${API_BASE_PATH}/server_settings ${notZulip}`, answered: String(run.settings.answer.status) } };
+    if (notZulip)
+      stop = {
+        status: "not-zulip",
+        reason: { message: `${baseUrl} is not a Zulip server: GET ${API_BASE_PATH}/server_settings ${notZulip}`, answered: String(run.settings.answer.status) },
+      };
     else {
       const level = field(run.settings, "zulip_feature_level");
       if (Number.isInteger(level)) run.featureLevel = level as number;
@@ -128,7 +133,12 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
 
   // Only Zulip's own endpoints: /healthz is this project's, and other servers need not have it.
   const checked = new Set<string>(CASES.flatMap((c) => c.operations));
-  const coverage = buildCoverage(validator.operations.filter((op) => checked.has(op.operationId)), run.exchanges, CASES, results);
+  const coverage = buildCoverage(
+    validator.operations.filter((op) => checked.has(op.operationId)),
+    run.exchanges,
+    CASES,
+    results,
+  );
   const summary = summarize(results, coverage, run.requests);
   const halted = unreachable !== undefined || stop !== undefined;
   const login = await loginIfMade(run);
@@ -149,7 +159,10 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
     advisories: halted ? [] : [...run.advisories.values()].map((a) => ({ ...a, evidence: maskEvidence(a.evidence, masker) })),
     clients: halted
       ? []
-      : clientCompatibility({ settings: isObject(settings) ? settings : undefined, login, results }).map((c) => ({ ...c, problems: c.problems.map((p) => masker.server(p)) })),
+      : clientCompatibility({ settings: isObject(settings) ? settings : undefined, login, results }).map((c) => ({
+          ...c,
+          problems: c.problems.map((p) => masker.server(p)),
+        })),
   };
   return report;
 }
@@ -247,7 +260,17 @@ async function runCase(check: CheckCase, run: RunState, ctx: CaseContext): Promi
 }
 
 function notRun(check: CheckCase, reason: string): CaseResult {
-  return { id: check.id, title: check.title, operations: check.operations, outcome: "not-checked", reason, notes: [], durationMs: 0, exchanges: [], findings: [] };
+  return {
+    id: check.id,
+    title: check.title,
+    operations: check.operations,
+    outcome: "not-checked",
+    reason,
+    notes: [],
+    durationMs: 0,
+    exchanges: [],
+    findings: [],
+  };
 }
 
 function summarize(results: readonly CaseResult[], coverage: readonly CoverageRow[], requests: number): CheckSummary {

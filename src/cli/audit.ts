@@ -27,7 +27,9 @@ export function auditCommand(): Command {
     .option("--org <subdomain>", 'only this organization ("" for the root organization)')
     .option("--address <ip>", "only attempts from this client address")
     .option("--outcome <code>", "only this outcome: success or an error code such as AUTHENTICATION_FAILED")
-    .addOption(new Option("--since <when>", "only attempts since a duration ago (30m, 1h, 7d) or a date (2026-11-01)").argParser(argument((v) => parseSince(v))))
+    .addOption(
+      new Option("--since <when>", "only attempts since a duration ago (30m, 1h, 7d) or a date (2026-11-01)").argParser(argument((v) => parseSince(v))),
+    )
     .addOption(new Option("--limit <n>", "print at most n attempts").default(DEFAULT_AUDIT_LIMIT).argParser(limit))
     .option("--json", "print a JSON array")
     .addOption(dbOption())

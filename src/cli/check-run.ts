@@ -1,5 +1,15 @@
 import { writeFileSync } from "node:fs";
-import { checkServer, CheckOptionsError, exitCodeOf, formatCase, formatFooter, formatHeader, formatJunit, type CheckReport, type ProgressEvent } from "../checker/index.ts";
+import {
+  checkServer,
+  CheckOptionsError,
+  exitCodeOf,
+  formatCase,
+  formatFooter,
+  formatHeader,
+  formatJunit,
+  type CheckReport,
+  type ProgressEvent,
+} from "../checker/index.ts";
 import type { CheckCliOptions } from "./check.ts";
 import { CommandExit } from "./exit.ts";
 import { readPassword } from "./password-input.ts";

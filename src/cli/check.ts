@@ -16,7 +16,13 @@ export interface CheckCliOptions {
   strict?: boolean;
 }
 
-const list = (value: string, previous: string[] = []) => [...previous, ...value.split(",").map((s) => s.trim()).filter(Boolean)];
+const list = (value: string, previous: string[] = []) => [
+  ...previous,
+  ...value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
 const positiveInt = (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("expected a whole number of milliseconds above 0");
@@ -28,31 +34,36 @@ const positiveInt = (value: string) => {
  * help lists the cases when main.ts passes them (loaded for `check` only).
  */
 export function checkCommand(cases: readonly CheckCase[] = []): Command {
-  return new Command("check")
-    .description("check a Zulip server's login API against the contract, with evidence for every violation")
-    .argument("<base-url>", "the server's site URL, e.g. https://chat.example.com (the checker adds /api/v1)")
-    .requiredOption("--username <username>", "the account to log in with (its email address)")
-    .option("--password-stdin", "read the account's password from standard input")
-    .option("--password-env <var>", "read the account's password from this environment variable")
-    .option("--strict", "also hold the server to zulip-auth's own promises (Cache-Control: no-store on keys, JSON 405s, integer Retry-After); the default checks Zulip conformance")
-    .option("--json", "print one JSON document (the report) instead of the readable report")
-    .option("--junit <file>", "also write the result as JUnit XML to this file")
-    .option("--only <ids>", "run only these cases (comma-separated ids; repeatable)", list)
-    .option("--skip <ids>", "leave out these cases (comma-separated ids; repeatable)", list)
-    .addOption(new Option("--timeout <ms>", "longest wait for one answer, in milliseconds").default(DEFAULT_TIMEOUT_MS).argParser(positiveInt))
-    .addHelpText(
-      "after",
-      `\nCases:\n${cases.map((c) => `  ${c.id.padEnd(38)} ${c.title}`).join("\n")}\n\n` +
-        `Every answer is also checked against ${CONTRACT_FILE}, at the Zulip level by default (what every real Zulip 8–11\n` +
-        "sends, judged by the feature level server_settings reports) or with --strict. Zulip behaviour weaker than best\n" +
-        "practice is listed under Advisories and does not change the exit code.\n\n" +
-        "On a real account: the first use of the password is the login; if it is refused (401) or limited (429) the run\n" +
-        "stops at once. A run spends at most one failed attempt of the given account (Zulip allows 5 per 30 minutes)\n" +
-        "and logs in successfully at most twice: a real Zulip may email the user a \"new login\" notice for each.\n" +
-        "Cases that need more failures use random throwaway addresses. The password is never printed.\n\n" +
-        "Exit codes: 0 conformant, 1 at least one violation, 2 bad usage or server unreachable, 3 the password was\n" +
-        "refused, 4 the account is rate-limited for now, 5 not a Zulip server.\n",
-    )
-    // The checker (Ajv, the contract loader, the cases) loads only when it runs.
-    .action(async (baseUrl: string, o: CheckCliOptions) => (await import("./check-run.ts")).check(baseUrl, o));
+  return (
+    new Command("check")
+      .description("check a Zulip server's login API against the contract, with evidence for every violation")
+      .argument("<base-url>", "the server's site URL, e.g. https://chat.example.com (the checker adds /api/v1)")
+      .requiredOption("--username <username>", "the account to log in with (its email address)")
+      .option("--password-stdin", "read the account's password from standard input")
+      .option("--password-env <var>", "read the account's password from this environment variable")
+      .option(
+        "--strict",
+        "also hold the server to zulip-auth's own promises (Cache-Control: no-store on keys, JSON 405s, integer Retry-After); the default checks Zulip conformance",
+      )
+      .option("--json", "print one JSON document (the report) instead of the readable report")
+      .option("--junit <file>", "also write the result as JUnit XML to this file")
+      .option("--only <ids>", "run only these cases (comma-separated ids; repeatable)", list)
+      .option("--skip <ids>", "leave out these cases (comma-separated ids; repeatable)", list)
+      .addOption(new Option("--timeout <ms>", "longest wait for one answer, in milliseconds").default(DEFAULT_TIMEOUT_MS).argParser(positiveInt))
+      .addHelpText(
+        "after",
+        `\nCases:\n${cases.map((c) => `  ${c.id.padEnd(38)} ${c.title}`).join("\n")}\n\n` +
+          `Every answer is also checked against ${CONTRACT_FILE}, at the Zulip level by default (what every real Zulip 8–11\n` +
+          "sends, judged by the feature level server_settings reports) or with --strict. Zulip behaviour weaker than best\n" +
+          "practice is listed under Advisories and does not change the exit code.\n\n" +
+          "On a real account: the first use of the password is the login; if it is refused (401) or limited (429) the run\n" +
+          "stops at once. A run spends at most one failed attempt of the given account (Zulip allows 5 per 30 minutes)\n" +
+          'and logs in successfully at most twice: a real Zulip may email the user a "new login" notice for each.\n' +
+          "Cases that need more failures use random throwaway addresses. The password is never printed.\n\n" +
+          "Exit codes: 0 conformant, 1 at least one violation, 2 bad usage or server unreachable, 3 the password was\n" +
+          "refused, 4 the account is rate-limited for now, 5 not a Zulip server.\n",
+      )
+      // The checker (Ajv, the contract loader, the cases) loads only when it runs.
+      .action(async (baseUrl: string, o: CheckCliOptions) => (await import("./check-run.ts")).check(baseUrl, o))
+  );
 }

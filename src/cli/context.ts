@@ -36,5 +36,11 @@ export function printRows(rows: Record<string, unknown>[], json: boolean, empty:
   const columns = Object.keys(rows[0]!);
   const cells = [columns, ...rows.map((r) => columns.map((c) => String(r[c])))];
   const widths = columns.map((_, i) => Math.max(...cells.map((row) => row[i]!.length)));
-  for (const row of cells) process.stdout.write(row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd() + "\n");
+  for (const row of cells)
+    process.stdout.write(
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd() + "\n",
+    );
 }

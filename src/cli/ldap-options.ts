@@ -9,13 +9,24 @@ export const LDAP_BIND_PASSWORD_ENV = "ZULIP_AUTH_LDAP_BIND_PASSWORD";
 export function ldapOptions(): Option[] {
   return [
     new Option("--ldap-url <url>", "LDAP server, ldap://host:port or ldaps://host:port (turns the LDAP settings on)").env("ZULIP_AUTH_LDAP_URL"),
-    new Option("--ldap-bind-dn <dn>", "account to search the directory as (its password from $" + LDAP_BIND_PASSWORD_ENV + " or --ldap-bind-password-file)").env("ZULIP_AUTH_LDAP_BIND_DN"),
+    new Option(
+      "--ldap-bind-dn <dn>",
+      "account to search the directory as (its password from $" + LDAP_BIND_PASSWORD_ENV + " or --ldap-bind-password-file)",
+    ).env("ZULIP_AUTH_LDAP_BIND_DN"),
     new Option("--ldap-bind-password-file <path>", "file holding the bind password (one line)").env("ZULIP_AUTH_LDAP_BIND_PASSWORD_FILE"),
     new Option("--ldap-user-search-base <dn>", "where to search for users, e.g. ou=people,dc=example,dc=com").env("ZULIP_AUTH_LDAP_USER_SEARCH_BASE"),
-    new Option("--ldap-user-search-filter <filter>", "search filter; %(user)s is the escaped username").env("ZULIP_AUTH_LDAP_USER_SEARCH_FILTER").default(LDAP_DEFAULTS.userSearchFilter),
-    new Option("--ldap-user-dn-template <dn>", "instead of a search: the user's DN, e.g. uid=%(user)s,ou=people,dc=example,dc=com").env("ZULIP_AUTH_LDAP_USER_DN_TEMPLATE"),
-    new Option("--ldap-email-attribute <name>", "attribute holding the user's email").env("ZULIP_AUTH_LDAP_EMAIL_ATTRIBUTE").default(LDAP_DEFAULTS.emailAttribute),
-    new Option("--ldap-full-name-attribute <name>", "attribute holding the user's full name").env("ZULIP_AUTH_LDAP_FULL_NAME_ATTRIBUTE").default(LDAP_DEFAULTS.fullNameAttribute),
+    new Option("--ldap-user-search-filter <filter>", "search filter; %(user)s is the escaped username")
+      .env("ZULIP_AUTH_LDAP_USER_SEARCH_FILTER")
+      .default(LDAP_DEFAULTS.userSearchFilter),
+    new Option("--ldap-user-dn-template <dn>", "instead of a search: the user's DN, e.g. uid=%(user)s,ou=people,dc=example,dc=com").env(
+      "ZULIP_AUTH_LDAP_USER_DN_TEMPLATE",
+    ),
+    new Option("--ldap-email-attribute <name>", "attribute holding the user's email")
+      .env("ZULIP_AUTH_LDAP_EMAIL_ATTRIBUTE")
+      .default(LDAP_DEFAULTS.emailAttribute),
+    new Option("--ldap-full-name-attribute <name>", "attribute holding the user's full name")
+      .env("ZULIP_AUTH_LDAP_FULL_NAME_ATTRIBUTE")
+      .default(LDAP_DEFAULTS.fullNameAttribute),
   ];
 }
 

@@ -34,7 +34,7 @@ async function withLog<T>(o: LimitsOptions, action: (log: AttemptLog) => Promise
 const common = (c: Command) =>
   c
     .option("--user <email>", "a username (as typed at login: case and surrounding spaces do not matter)")
-    .option("--org <subdomain>", "the organization's subdomain (\"\" for the root organization)")
+    .option("--org <subdomain>", 'the organization\'s subdomain ("" for the root organization)')
     .option("--address <ip>", "a client address (an IPv6 address stands for its /64)")
     .addOption(dbOption())
     .addOption(databaseUrlOption())
@@ -51,7 +51,9 @@ export function limitsCommand(): Command {
       const empty = "no login attempts in any window";
       if (o.json) return printRows(rows as never, true, empty);
       printRows(
-        rows.map((r) => ({ ...r, limitedUntil: r.limitedUntil ?? "-", limit: `${r.limit}/${r.windowSeconds}s`, windowSeconds: undefined })).map(({ windowSeconds: _w, ...r }) => r),
+        rows
+          .map((r) => ({ ...r, limitedUntil: r.limitedUntil ?? "-", limit: `${r.limit}/${r.windowSeconds}s`, windowSeconds: undefined }))
+          .map(({ windowSeconds: _w, ...r }) => r),
         false,
         empty,
       );

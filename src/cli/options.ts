@@ -6,12 +6,14 @@ import { argument } from "./arguments.ts";
 // Option definitions only: every command's --help is built from these, so they import nothing heavy.
 
 /** The --db option every command takes. */
-export const dbOption = () =>
-  new Option("--db <path>", "SQLite database file (created 0600 on first use)").env("ZULIP_AUTH_DB").default(defaultSqlitePath());
+export const dbOption = () => new Option("--db <path>", "SQLite database file (created 0600 on first use)").env("ZULIP_AUTH_DB").default(defaultSqlitePath());
 
 /** The --database-url option every command takes: PostgreSQL instead of the SQLite file. */
 export const databaseUrlOption = () =>
-  new Option("--database-url <url>", "PostgreSQL database (postgres://user@host:port/db) instead of the SQLite file; the password is best left to DATABASE_URL or PGPASSWORD").env("DATABASE_URL");
+  new Option(
+    "--database-url <url>",
+    "PostgreSQL database (postgres://user@host:port/db) instead of the SQLite file; the password is best left to DATABASE_URL or PGPASSWORD",
+  ).env("DATABASE_URL");
 
 /** Where a command finds the database: the two options above. */
 export interface DatabaseOptions {

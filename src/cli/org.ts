@@ -57,7 +57,10 @@ export function orgCommand(): Command {
         `no organizations in ${databaseName(o)}: the database is empty (create one with zulip-auth org add <subdomain>)`,
       );
     });
-  for (const [name, deactivated] of [["deactivate", 1], ["reactivate", 0]] as const) {
+  for (const [name, deactivated] of [
+    ["deactivate", 1],
+    ["reactivate", 0],
+  ] as const) {
     org
       .command(`${name} <subdomain>`)
       .description(`${name} an organization`)
@@ -73,29 +76,39 @@ export function orgCommand(): Command {
     .description("change an organization's settings (at least one of them)")
     .option("--password-auth <on|off>", "email and password login", onOffArg)
     .option("--ldap-auth <on|off>", "LDAP username and password login (needs the server's LDAP settings)", onOffArg)
-    .option("--icon-url <url>", 'the icon clients show (server_settings\' realm_icon): an http(s) URL, a path under the server such as /static/org.png, or "default" for the server\'s own', iconArg)
+    .option(
+      "--icon-url <url>",
+      "the icon clients show (server_settings' realm_icon): an http(s) URL, a path under the server such as /static/org.png, or \"default\" for the server's own",
+      iconArg,
+    )
     .option("--description <html>", "the description clients show (server_settings' realm_description), as HTML")
     .addOption(dbOption())
     .addOption(databaseUrlOption())
-    .action(async (subdomain: string, o: DatabaseOptions & { passwordAuth?: boolean; ldapAuth?: boolean; iconUrl?: string; description?: string }, command: Command) => {
-      if (o.passwordAuth === undefined && o.ldapAuth === undefined && o.iconUrl === undefined && o.description === undefined) {
-        command.error("error: give at least one of --password-auth, --ldap-auth, --icon-url, --description");
-      }
-      await (await admin()).withAdmin(o, (a) =>
-        a.setOrganization(subdomain, {
-          ...(o.passwordAuth === undefined ? {} : { email_auth_enabled: o.passwordAuth ? 1 : 0 }),
-          ...(o.ldapAuth === undefined ? {} : { ldap_auth_enabled: o.ldapAuth ? 1 : 0 }),
-          ...(o.iconUrl === undefined ? {} : { icon_url: o.iconUrl || null }),
-          ...(o.description === undefined ? {} : { description: o.description }),
-        }),
-      );
-      const changes = [
-        ...(o.passwordAuth === undefined ? [] : [`password login ${o.passwordAuth ? "on" : "off"}`]),
-        ...(o.ldapAuth === undefined ? [] : [`LDAP login ${o.ldapAuth ? "on" : "off"}`]),
-        ...(o.iconUrl === undefined ? [] : [`icon ${o.iconUrl || "the server's default"}`]),
-        ...(o.description === undefined ? [] : ["description set"]),
-      ];
-      console.log(`organization "${subdomain}": ${changes.join(", ")}`);
-    });
+    .action(
+      async (
+        subdomain: string,
+        o: DatabaseOptions & { passwordAuth?: boolean; ldapAuth?: boolean; iconUrl?: string; description?: string },
+        command: Command,
+      ) => {
+        if (o.passwordAuth === undefined && o.ldapAuth === undefined && o.iconUrl === undefined && o.description === undefined) {
+          command.error("error: give at least one of --password-auth, --ldap-auth, --icon-url, --description");
+        }
+        await (await admin()).withAdmin(o, (a) =>
+          a.setOrganization(subdomain, {
+            ...(o.passwordAuth === undefined ? {} : { email_auth_enabled: o.passwordAuth ? 1 : 0 }),
+            ...(o.ldapAuth === undefined ? {} : { ldap_auth_enabled: o.ldapAuth ? 1 : 0 }),
+            ...(o.iconUrl === undefined ? {} : { icon_url: o.iconUrl || null }),
+            ...(o.description === undefined ? {} : { description: o.description }),
+          }),
+        );
+        const changes = [
+          ...(o.passwordAuth === undefined ? [] : [`password login ${o.passwordAuth ? "on" : "off"}`]),
+          ...(o.ldapAuth === undefined ? [] : [`LDAP login ${o.ldapAuth ? "on" : "off"}`]),
+          ...(o.iconUrl === undefined ? [] : [`icon ${o.iconUrl || "the server's default"}`]),
+          ...(o.description === undefined ? [] : ["description set"]),
+        ];
+        console.log(`organization "${subdomain}": ${changes.join(", ")}`);
+      },
+    );
   return org;
 }

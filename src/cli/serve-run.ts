@@ -72,7 +72,9 @@ export async function serve(o: ServeOptions): Promise<void> {
 /** Runs `demo` until SIGTERM or SIGINT, then deletes its database. */
 export async function demo(o: { port: number; host: string }): Promise<void> {
   const database = createDemoDatabase();
-  const starting = database.then(({ db }) => startServer({ port: o.port, host: o.host, db, config: { devMode: true, docs: true, rootDomain: DEMO_ROOT_DOMAIN } }));
+  const starting = database.then(({ db }) =>
+    startServer({ port: o.port, host: o.host, db, config: { devMode: true, docs: true, rootDomain: DEMO_ROOT_DOMAIN } }),
+  );
   stopOnSignals(starting, async () => (await database).cleanup());
   const server = await starting;
   // Through the real limiter, as many failed logins would: the login path has no special case for him.

@@ -94,14 +94,21 @@ export function serveCommand(): Command {
     .addOption(hostOption())
     .addOption(dbOption())
     .addOption(databaseUrlOption())
-    .addOption(new Option("--redis-url <url>", "Redis for the login-attempt counters (instead of the database), shared by every instance that uses it (redis://[:password@]host:port[/db])").env("REDIS_URL"))
+    .addOption(
+      new Option(
+        "--redis-url <url>",
+        "Redis for the login-attempt counters (instead of the database), shared by every instance that uses it (redis://[:password@]host:port[/db])",
+      ).env("REDIS_URL"),
+    )
     .addOption(
       new Option("--service-timeout <ms>", "longest wait for PostgreSQL, Redis or LDAP before answering 503")
         .env("ZULIP_AUTH_SERVICE_TIMEOUT")
         .default(DEFAULT_SERVICE_TIMEOUT_MS)
         .argParser(positive),
     )
-    .addOption(new Option("--root-domain <host>", "hosts <sub>.<root-domain> name organization <sub>").env("ZULIP_AUTH_ROOT_DOMAIN").default(DEFAULT_CONFIG.rootDomain))
+    .addOption(
+      new Option("--root-domain <host>", "hosts <sub>.<root-domain> name organization <sub>").env("ZULIP_AUTH_ROOT_DOMAIN").default(DEFAULT_CONFIG.rootDomain),
+    )
     .addOption(new Option("--external-url <url>", "public URL behind a proxy (for realm_url)").env("ZULIP_AUTH_EXTERNAL_URL").argParser(externalUrl))
     .addOption(new Option("--body-limit <bytes>", "largest request body read").env("ZULIP_AUTH_BODY_LIMIT").default(DEFAULT_CONFIG.bodyLimit).argParser(int))
     .addOption(
@@ -130,29 +137,45 @@ export function serveCommand(): Command {
         .argParser(rule),
     )
     .addOption(
-      new Option("--trusted-proxies <cidr,...>", "proxies whose Forwarded / X-Forwarded-For header names the client (default: none, the socket's address is the client)")
+      new Option(
+        "--trusted-proxies <cidr,...>",
+        "proxies whose Forwarded / X-Forwarded-For header names the client (default: none, the socket's address is the client)",
+      )
         .env("ZULIP_AUTH_TRUSTED_PROXIES")
         .argParser(argument(parseTrustedProxies)),
     )
     .addOption(
-      new Option("--uniform-errors [on|off]", "answer deactivated users and organizations, and users of other organizations, as a wrong password (not Zulip's behaviour)")
+      new Option(
+        "--uniform-errors [on|off]",
+        "answer deactivated users and organizations, and users of other organizations, as a wrong password (not Zulip's behaviour)",
+      )
         .env("ZULIP_AUTH_UNIFORM_ERRORS")
         .default(false)
         .preset("on")
         .argParser(flag),
     )
     .addOption(argon2Option())
-    .addOption(new Option("--headers-timeout <ms>", "cut off a client that has not sent its headers by then").env("ZULIP_AUTH_HEADERS_TIMEOUT").default(DEFAULT_CONFIG.headersTimeoutMs).argParser(int))
-    .addOption(new Option("--request-timeout <ms>", "cut off a client that has not sent its whole request by then").env("ZULIP_AUTH_REQUEST_TIMEOUT").default(DEFAULT_CONFIG.requestTimeoutMs).argParser(int))
+    .addOption(
+      new Option("--headers-timeout <ms>", "cut off a client that has not sent its headers by then")
+        .env("ZULIP_AUTH_HEADERS_TIMEOUT")
+        .default(DEFAULT_CONFIG.headersTimeoutMs)
+        .argParser(int),
+    )
+    .addOption(
+      new Option("--request-timeout <ms>", "cut off a client that has not sent its whole request by then")
+        .env("ZULIP_AUTH_REQUEST_TIMEOUT")
+        .default(DEFAULT_CONFIG.requestTimeoutMs)
+        .argParser(int),
+    )
     .addOption(docsOption())
     .addOption(
-      new Option("--metrics [on|off]", "serve Prometheus metrics at GET /metrics")
-        .env("ZULIP_AUTH_METRICS")
-        .default(false)
-        .preset("on")
-        .argParser(flag),
+      new Option("--metrics [on|off]", "serve Prometheus metrics at GET /metrics").env("ZULIP_AUTH_METRICS").default(false).preset("on").argParser(flag),
     )
-    .addOption(new Option("--metrics-port <port>", "serve /metrics on this port of --host instead (implies --metrics), so it need not be public").env("ZULIP_AUTH_METRICS_PORT").argParser(port))
+    .addOption(
+      new Option("--metrics-port <port>", "serve /metrics on this port of --host instead (implies --metrics), so it need not be public")
+        .env("ZULIP_AUTH_METRICS_PORT")
+        .argParser(port),
+    )
     .addOption(
       new Option("--audit-retention <days>", "days the login audit trail is kept (older rows are pruned hourly)")
         .env("ZULIP_AUTH_AUDIT_RETENTION")

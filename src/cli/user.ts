@@ -14,7 +14,8 @@ interface UserOptions extends DatabaseOptions {
 /** `zulip-auth user …`: users; passwords come from a prompt or standard input, never from arguments. */
 export function userCommand(): Command {
   const user = new Command("user").description("manage users");
-  const withOrg = (c: Command) => c.option("--org <subdomain>", "organization subdomain", "").addOption(dbOption()).addOption(databaseUrlOption()).addOption(argon2Option());
+  const withOrg = (c: Command) =>
+    c.option("--org <subdomain>", "organization subdomain", "").addOption(dbOption()).addOption(databaseUrlOption()).addOption(argon2Option());
 
   withOrg(user.command("add <email>").description("create a user (prompts for the password)"))
     .option("--name <name>", "full name", "")
@@ -31,7 +32,10 @@ export function userCommand(): Command {
       await (await admin()).withAdmin(o, (a) => a.setPassword(o.org, email, password), o.argon2);
       console.log(`password changed for ${email}`);
     });
-  for (const [name, active] of [["deactivate", false], ["reactivate", true]] as const) {
+  for (const [name, active] of [
+    ["deactivate", false],
+    ["reactivate", true],
+  ] as const) {
     withOrg(user.command(`${name} <email>`).description(`${name} a user`)).action(async (email: string, o: UserOptions) => {
       await (await admin()).withAdmin(o, (a) => a.setUserActive(o.org, email, active));
       console.log(`${name}d user ${email}`);

@@ -23,11 +23,8 @@ type Extras<B> = B extends { code: "RATE_LIMIT_HIT" } ? { retryAfter: number } :
  * An error answer from a Zulip server: the body the contract declares (`code`, `msg`, data fields such as
  * `var_name`) and its `status`, discriminated by `code`.
  */
-export type ZulipApiError<Op extends OperationId> = CodedAnswer<Op> extends infer B
-  ? B extends { code: string }
-    ? Simplify<B & Extras<B> & { kind: "zulip" }>
-    : never
-  : never;
+export type ZulipApiError<Op extends OperationId> =
+  CodedAnswer<Op> extends infer B ? (B extends { code: string } ? Simplify<B & Extras<B> & { kind: "zulip" }> : never) : never;
 
 /** The request never got an answer: the connection failed, the timeout passed, or the caller aborted. */
 export type TransportError =

@@ -11,9 +11,7 @@ export interface OrganizationInfo {
 }
 
 /** A site that answers server_settings but cannot take a password login. */
-export type SiteProblem =
-  | { kind: "site"; code: "NOT_AN_ORGANIZATION" }
-  | { kind: "site"; code: "PASSWORD_LOGIN_DISABLED"; organization: string };
+export type SiteProblem = { kind: "site"; code: "NOT_AN_ORGANIZATION" } | { kind: "site"; code: "PASSWORD_LOGIN_DISABLED"; organization: string };
 
 /** Every reason a site check stops. */
 export type SiteCheckError = ClientError<"get-server-settings"> | SiteProblem;

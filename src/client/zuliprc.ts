@@ -30,7 +30,12 @@ export function defaultZuliprcPath(): string {
 export function zuliprcText(api: ZuliprcApi): { data: string } | { error: ZuliprcError } {
   for (const [name, value] of Object.entries(api)) {
     if (ini.safe(value) !== value) {
-      return { error: { code: "ZULIPRC_UNREPRESENTABLE", message: `the ${name} holds characters a zuliprc cannot store unambiguously (= ; # quotes, brackets, newlines or surrounding spaces)` } };
+      return {
+        error: {
+          code: "ZULIPRC_UNREPRESENTABLE",
+          message: `the ${name} holds characters a zuliprc cannot store unambiguously (= ; # quotes, brackets, newlines or surrounding spaces)`,
+        },
+      };
     }
   }
   return { data: ini.stringify({ api: { email: api.email, key: api.key, site: api.site } }) };

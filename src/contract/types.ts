@@ -26,7 +26,4 @@ export type RequestForm<Op extends OperationId> = operations[Op] extends {
 export type Schema<Name extends keyof components["schemas"]> = components["schemas"][Name];
 
 /** Every error `code` the contract declares for an operation. */
-export type ErrorCode<Op extends OperationId> = Extract<
-  JsonBody<Op, DeclaredStatus<Op>>,
-  { code: string }
->["code"];
+export type ErrorCode<Op extends OperationId> = Extract<JsonBody<Op, DeclaredStatus<Op>>, { code: string }>["code"];

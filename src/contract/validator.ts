@@ -155,7 +155,10 @@ export function contractView(doc: object, level: ContractLevel, featureLevel: nu
   const prune = (node: unknown): void => {
     if (typeof node !== "object" || node === null || pruned.has(node)) return;
     pruned.add(node);
-    if (Array.isArray(node)) return node.forEach(prune);
+    if (Array.isArray(node)) {
+      node.forEach(prune);
+      return;
+    }
     for (const [key, child] of Object.entries(node)) {
       if (key.startsWith("x-")) delete (node as Node)[key];
       else if (key === "headers" && isNode(child)) {
@@ -222,7 +225,7 @@ function buildValidator(contract: LoadedContract): ContractValidator {
   /** The operation as a view of the contract has it. */
   const operationIn = (operationId: string, options: JudgeOptions) => {
     const { info } = operation(operationId);
-    const op = (view(options).paths?.[info.path] as Record<string, OpenAPIV3_1.OperationObject>)[info.method.toLowerCase()]!;
+    const op = (view(options).paths![info.path] as Record<string, OpenAPIV3_1.OperationObject>)[info.method.toLowerCase()]!;
     return { info, op };
   };
 
@@ -268,7 +271,9 @@ function buildValidator(contract: LoadedContract): ContractValidator {
       const headerPtr = [...responsePtr, "headers", name];
       if (value === null) {
         if (header.required) {
-          found.push(violation("header-missing", `required header ${name} is missing`, `header:${name}`, headerPtr, { expected: describeSchema(header.schema) }));
+          found.push(
+            violation("header-missing", `required header ${name} is missing`, `header:${name}`, headerPtr, { expected: describeSchema(header.schema) }),
+          );
         }
         continue;
       }
@@ -276,10 +281,16 @@ function buildValidator(contract: LoadedContract): ContractValidator {
       const check = compile(headerAjv, { type: "object", properties: { value: header.schema } });
       if (!check({ value })) {
         found.push(
-          violation("header-invalid", `header ${name} does not match its schema: ${check.errors?.[0]?.message ?? "invalid"}`, `header:${name}`, [...headerPtr, "schema"], {
-            expected: describeSchema(header.schema),
-            actual: truncate(value),
-          }),
+          violation(
+            "header-invalid",
+            `header ${name} does not match its schema: ${check.errors?.[0]?.message ?? "invalid"}`,
+            `header:${name}`,
+            [...headerPtr, "schema"],
+            {
+              expected: describeSchema(header.schema),
+              actual: truncate(value),
+            },
+          ),
         );
       }
     }
@@ -287,7 +298,9 @@ function buildValidator(contract: LoadedContract): ContractValidator {
     // A header the operation declares for other statuses but not this one (rate-limit headers on an answer
     // that was not counted, say) is drift the contract should show.
     const declaredHere = new Set(Object.keys(response.headers ?? {}).map((h) => h.toLowerCase()));
-    const operationHeaders = new Set(Object.values(op.responses ?? {}).flatMap((r) => Object.keys((r as OpenAPIV3_1.ResponseObject).headers ?? {}).map((n) => n.toLowerCase())));
+    const operationHeaders = new Set(
+      Object.values(op.responses ?? {}).flatMap((r) => Object.keys((r as OpenAPIV3_1.ResponseObject).headers ?? {}).map((n) => n.toLowerCase())),
+    );
     for (const name of operationHeaders) {
       if (!declaredHere.has(name) && answer.headers.has(name)) {
         found.push(
@@ -307,10 +320,16 @@ function buildValidator(contract: LoadedContract): ContractValidator {
     const mediaType = declared.find((m) => m.toLowerCase() === essence);
     if (!mediaType) {
       found.push(
-        violation("content-type-undeclared", `Content-Type ${contentType || "(none)"} is not declared for status ${answer.status}`, "header:Content-Type", [...responsePtr, "content"], {
-          expected: declared.join(", "),
-          actual: contentType || "(none)",
-        }),
+        violation(
+          "content-type-undeclared",
+          `Content-Type ${contentType || "(none)"} is not declared for status ${answer.status}`,
+          "header:Content-Type",
+          [...responsePtr, "content"],
+          {
+            expected: declared.join(", "),
+            actual: contentType || "(none)",
+          },
+        ),
       );
       return found;
     }
@@ -381,7 +400,10 @@ function buildValidator(contract: LoadedContract): ContractValidator {
   }
 
   function validateValue(schemaPointer: string, value: unknown): string[] {
-    const segments = schemaPointer.replace(/^#\//, "").split("/").map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+    const segments = schemaPointer
+      .replace(/^#\//, "")
+      .split("/")
+      .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
     const schema = segments.reduce<unknown>((n, s) => (n as Record<string, unknown> | undefined)?.[s], doc);
     if (typeof schema !== "object" || schema === null) throw new Error(`no schema at ${schemaPointer}`);
     return schemaErrors(schema, value).map((e) => `${e.responsePointer || "/"}: ${e.message}`);

@@ -12,7 +12,10 @@ const TRUST_NONE: ProxyTrust = () => false;
 
 /** Compiles `--trusted-proxies CIDR[,CIDR]` (addresses, CIDRs, or proxy-addr's names such as `loopback`). */
 export function parseTrustedProxies(text: string): string[] {
-  const list = text.split(",").map((s) => s.trim()).filter(Boolean);
+  const list = text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (list.length === 0) throw new Error("expected CIDR[,CIDR], e.g. 10.0.0.0/8,::1");
   proxyaddr.compile(list); // throws on an address it cannot read
   return list;

@@ -14,7 +14,6 @@ import { servedContract } from "./served-contract.ts";
 // Revalidated on every load (cheap with the ETag), so an upgrade is seen at once.
 const REVALIDATE = { "cache-control": "no-cache" };
 
-
 /**
  * GET /openapi.yaml, /openapi.json (the contract with this host's server URL) and /docs (Swagger UI on it).
  * Outside /api/v1 and not part of the contract; mounted only when the server is configured with `docs`.

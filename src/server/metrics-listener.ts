@@ -15,7 +15,10 @@ export async function listenForMetrics(metrics: Metrics, host: string, port: num
     if (path !== "/metrics") return void response.writeHead(404, { "Content-Type": "text/plain" }).end("Not Found: this port serves /metrics only\n");
     if (request.method !== "GET" && request.method !== "HEAD") return void response.writeHead(405, { Allow: "GET, HEAD", "Content-Type": "text/plain" }).end();
     metrics.registry.metrics().then(
-      (text) => response.writeHead(200, { "Content-Type": metrics.registry.contentType, "Cache-Control": "no-store" }).end(request.method === "HEAD" ? undefined : text),
+      (text) =>
+        response
+          .writeHead(200, { "Content-Type": metrics.registry.contentType, "Cache-Control": "no-store" })
+          .end(request.method === "HEAD" ? undefined : text),
       () => response.writeHead(500, { "Content-Type": "text/plain" }).end("could not collect the metrics\n"),
     );
   });

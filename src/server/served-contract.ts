@@ -75,7 +75,9 @@ function fillIn(origin: string): ServedContract {
   let yaml = source.text;
   for (const entry of [...source.entries].sort((a, b) => b.start - a.start)) {
     const column = entry.start - (yaml.lastIndexOf("\n", entry.start - 1) + 1);
-    const block = stringify({ servers: serversFor(entry) }).trimEnd().replaceAll("\n", "\n" + " ".repeat(column));
+    const block = stringify({ servers: serversFor(entry) })
+      .trimEnd()
+      .replaceAll("\n", "\n" + " ".repeat(column));
     const rest = yaml.slice(entry.end);
     // A block value's range takes its closing line break with it; a flow value's does not.
     yaml = yaml.slice(0, entry.start) + block + (rest.startsWith("\n") ? "" : "\n") + rest;

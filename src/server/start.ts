@@ -96,7 +96,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   );
   if (!ldap) {
     const waiting = (await store.listOrganizations()).filter((o) => o.ldap_auth_enabled === 1).map((o) => o.subdomain);
-    if (waiting.length > 0) logger.warn({ organizations: waiting }, "LDAP login is on for these organizations but the server has no LDAP settings: it stays off");
+    if (waiting.length > 0)
+      logger.warn({ organizations: waiting }, "LDAP login is on for these organizations but the server has no LDAP settings: it stays off");
   }
   const hasher = new PasswordHasher(options.hashParams, options.hashQueue);
   await hasher.prepareDummy();
@@ -137,7 +138,13 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
 }
 
 /** The brute-force defence over Redis when given one, else over the store's table; none when every rule is off. */
-async function loginLimiter(options: StartOptions, store: Store, rules: ServerConfig["limits"], timeoutMs: number, logger: Logger): Promise<LoginLimiter | undefined> {
+async function loginLimiter(
+  options: StartOptions,
+  store: Store,
+  rules: ServerConfig["limits"],
+  timeoutMs: number,
+  logger: Logger,
+): Promise<LoginLimiter | undefined> {
   if (!rules.userAddress && !rules.address && !rules.user) {
     if (options.redisUrl) logger.warn("the rate limit is off: the Redis URL is not used");
     return undefined;

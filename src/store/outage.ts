@@ -12,7 +12,8 @@ const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE
 const POSTGRES_OUTAGE_CLASSES = new Set(["08", "28", "3D", "53", "57", "58"]);
 
 /** node-postgres raises these without a code when a connection dies or a timeout passes. */
-const POSTGRES_CONNECTION_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Client was closed and is not queryable)/;
+const POSTGRES_CONNECTION_MESSAGES =
+  /^(Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Client was closed and is not queryable)/;
 
 /** SQLite: locked past the busy timeout, disk full, or the file cannot be read or opened. */
 const SQLITE_OUTAGE = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN)/;

@@ -49,7 +49,13 @@ export function seedLdif(): string {
     [`dn: ${BASE_DN}`, "objectClass: dcObject", "objectClass: organization", "dc: zulip", "o: Zulip Test"],
     [`dn: ou=people,${BASE_DN}`, "objectClass: organizationalUnit", "ou: people"],
     [`dn: ou=services,${BASE_DN}`, "objectClass: organizationalUnit", "ou: services"],
-    [`dn: ${SERVICE_ACCOUNT.dn}`, "objectClass: organizationalRole", "objectClass: simpleSecurityObject", "cn: zulip-auth", `userPassword: ${SERVICE_ACCOUNT.password}`],
+    [
+      `dn: ${SERVICE_ACCOUNT.dn}`,
+      "objectClass: organizationalRole",
+      "objectClass: simpleSecurityObject",
+      "cn: zulip-auth",
+      `userPassword: ${SERVICE_ACCOUNT.password}`,
+    ],
     ...Object.values(PEOPLE).map((p: Person) => [
       `dn: ${p.dn}`,
       "objectClass: inetOrgPerson",

@@ -30,10 +30,13 @@ const notAllowed = (allow: string, body = "") => new Response(body, { status: 40
 
 /** Django's HTML 404 page of a production server. */
 const notFound = () =>
-  new Response('<!doctype html>\n<html lang="en">\n<head><title>Not Found</title></head>\n<body><h1>Not Found</h1><p>The requested resource was not found on this server.</p></body>\n</html>\n', {
-    status: 404,
-    headers: { "Content-Type": "text/html; charset=utf-8" },
-  });
+  new Response(
+    '<!doctype html>\n<html lang="en">\n<head><title>Not Found</title></head>\n<body><h1>Not Found</h1><p>The requested resource was not found on this server.</p></body>\n</html>\n',
+    {
+      status: 404,
+      headers: { "Content-Type": "text/html; charset=utf-8" },
+    },
+  );
 
 /** Django's EmailValidator, close enough for the checker's addresses: no spaces, one @, a dotted domain. */
 const isEmail = (value: string) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value);
@@ -60,7 +63,20 @@ export function fakeZulip(options: FakeZulipOptions): FetchLike {
     return json(200, {
       result: "success",
       msg: "",
-      authentication_methods: { password: true, dev: false, email: true, ldap: false, remoteuser: false, github: false, azuread: false, gitlab: false, apple: false, google: false, saml: false, "openid connect": false },
+      authentication_methods: {
+        password: true,
+        dev: false,
+        email: true,
+        ldap: false,
+        remoteuser: false,
+        github: false,
+        azuread: false,
+        gitlab: false,
+        apple: false,
+        google: false,
+        saml: false,
+        "openid connect": false,
+      },
       external_authentication_methods: [],
       zulip_feature_level: featureLevel,
       zulip_version: options.version,
@@ -86,15 +102,21 @@ export function fakeZulip(options: FakeZulipOptions): FetchLike {
     else if (type.startsWith("multipart/form-data")) for (const [k, v] of await request.formData()) form.set(k, String(v));
     const param = (name: string) => form.get(name) ?? url.searchParams.get(name) ?? undefined;
     const username = param("username");
-    if (username === undefined) return json(400, { result: "error", msg: "Missing 'username' argument", var_name: "username", code: "REQUEST_VARIABLE_MISSING" });
+    if (username === undefined)
+      return json(400, { result: "error", msg: "Missing 'username' argument", var_name: "username", code: "REQUEST_VARIABLE_MISSING" });
     const password = param("password");
-    if (password === undefined) return json(400, { result: "error", msg: "Missing 'password' argument", var_name: "password", code: "REQUEST_VARIABLE_MISSING" });
+    if (password === undefined)
+      return json(400, { result: "error", msg: "Missing 'password' argument", var_name: "password", code: "REQUEST_VARIABLE_MISSING" });
     if (!isEmail(username)) return json(400, { result: "error", msg: "Enter a valid email address.", code: "BAD_REQUEST" });
 
     const times = recent(username);
     if (times.length >= RATE_LIMIT.attempts) {
       const wait = (times[times.length - RATE_LIMIT.attempts]! + RATE_LIMIT.windowSeconds * 1000 - now()) / 1000;
-      return json(429, { result: "error", msg: "API usage exceeded rate limit", code: "RATE_LIMIT_HIT", "retry-after": wait }, { "Retry-After": String(wait), ...rateHeaders(username), "X-RateLimit-Remaining": "0" });
+      return json(
+        429,
+        { result: "error", msg: "API usage exceeded rate limit", code: "RATE_LIMIT_HIT", "retry-after": wait },
+        { "Retry-After": String(wait), ...rateHeaders(username), "X-RateLimit-Remaining": "0" },
+      );
     }
     log.set(username, [...times, now()]);
     const headers = rateHeaders(username);
@@ -105,18 +127,36 @@ export function fakeZulip(options: FakeZulipOptions): FetchLike {
     log.delete(username);
     const used = new Set(["username", "password", "client"]);
     const ignored = [...new Set([...form.keys(), ...url.searchParams.keys()])].filter((k) => !used.has(k)).sort();
-    return json(200, { result: "success", msg: "", api_key: account.apiKey, email: account.email, user_id: account.userId, ...(ignored.length > 0 ? { ignored_parameters_unsupported: ignored } : {}) }, rateHeaders(username));
+    return json(
+      200,
+      {
+        result: "success",
+        msg: "",
+        api_key: account.apiKey,
+        email: account.email,
+        user_id: account.userId,
+        ...(ignored.length > 0 ? { ignored_parameters_unsupported: ignored } : {}),
+      },
+      rateHeaders(username),
+    );
   }
 
   return async (request) => {
     const path = new URL(request.url).pathname;
     if (path === "/api/v1/server_settings") return request.method === "GET" || request.method === "HEAD" ? settings(request) : notAllowed("GET, HEAD");
     if (path === "/api/v1/fetch_api_key") {
-      return request.method === "POST" ? fetchApiKey(request) : notAllowed("POST", JSON.stringify({ result: "error", msg: "Method Not Allowed", allowed_methods: ["POST"] }));
+      return request.method === "POST"
+        ? fetchApiKey(request)
+        : notAllowed("POST", JSON.stringify({ result: "error", msg: "Method Not Allowed", allowed_methods: ["POST"] }));
     }
     return notFound();
   };
 }
 
 /** The account the fake servers are checked with. */
-export const FAKE_ACCOUNT: FakeAccount = { email: "iago@zulip.com", password: "correct-Horse-battery-9", userId: 5, apiKey: "gjA04ZYcqXKalvYMA8OeXSfzUOLrtbZv" };
+export const FAKE_ACCOUNT: FakeAccount = {
+  email: "iago@zulip.com",
+  password: "correct-Horse-battery-9",
+  userId: 5,
+  apiKey: "gjA04ZYcqXKalvYMA8OeXSfzUOLrtbZv",
+};

@@ -37,7 +37,9 @@ const manyFields = fc.integer({ min: 500, max: 6000 }).map((n) => Array.from({ l
 
 const urlencoded = (f: [string, string][]) => new URLSearchParams(f).toString();
 function multipartBody(f: [string, string][], boundary: string): string {
-  return f.map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k.replace(/"/g, "%22")}"\r\n\r\n${v}\r\n`).join("") + `--${boundary}--\r\n`;
+  return (
+    f.map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k.replace(/"/g, "%22")}"\r\n\r\n${v}\r\n`).join("") + `--${boundary}--\r\n`
+  );
 }
 
 const body: fc.Arbitrary<Pick<FuzzRequest, "contentType" | "body">> = fc.oneof(
@@ -49,22 +51,28 @@ const body: fc.Arbitrary<Pick<FuzzRequest, "contentType" | "body">> = fc.oneof(
     contentType: "application/x-www-form-urlencoded",
     body: b,
   })),
-  fc.tuple(
-    fc.constantFrom(
-      "application/x-www-form-urlencoded",
-      "application/x-www-form-urlencoded; charset=latin1",
-      "multipart/form-data",
-      "multipart/form-data; boundary=",
-      "multipart/form-data; boundary=abc",
-      "text/plain",
-      "application/json",
-      "application/xml",
-      "",
-      ";;;",
-      "multipart/mixed; boundary=x",
-    ),
-    fc.oneof(fc.string({ maxLength: 200 }), fc.uint8Array({ maxLength: 300 }).map((a) => new Uint8Array(a)), fc.constant("--abc\r\nbroken")),
-  ).map(([contentType, b]) => ({ contentType, body: b })),
+  fc
+    .tuple(
+      fc.constantFrom(
+        "application/x-www-form-urlencoded",
+        "application/x-www-form-urlencoded; charset=latin1",
+        "multipart/form-data",
+        "multipart/form-data; boundary=",
+        "multipart/form-data; boundary=abc",
+        "text/plain",
+        "application/json",
+        "application/xml",
+        "",
+        ";;;",
+        "multipart/mixed; boundary=x",
+      ),
+      fc.oneof(
+        fc.string({ maxLength: 200 }),
+        fc.uint8Array({ maxLength: 300 }).map((a) => new Uint8Array(a)),
+        fc.constant("--abc\r\nbroken"),
+      ),
+    )
+    .map(([contentType, b]) => ({ contentType, body: b })),
   fc.integer({ min: 65 * 1024, max: 200 * 1024 }).map((n) => ({ contentType: "application/x-www-form-urlencoded", body: `username=${"a".repeat(n)}` })),
 );
 
@@ -76,16 +84,18 @@ const host = fc.oneof(
 );
 
 /** Requests of every malformed kind the issue lists, aimed mostly at the three operations. */
-export const fuzzRequest: fc.Arbitrary<FuzzRequest> = fc.record({
-  method: fc.oneof(fc.constant("POST"), fc.constantFrom("GET", "PUT", "DELETE", "PATCH", "OPTIONS")),
-  path: fc.oneof(
-    fc.constantFrom(...Object.keys(OPERATION_BY_PATH)),
-    fc.constantFrom("/api/v1/fetch_api_key/", "/api/v1/", "/", "/api/v1/FETCH_API_KEY", "/api/v2/fetch_api_key"),
-    fc.webPath(),
-  ),
-  query: fields,
-  host,
-}).chain((r) => body.map((b) => ({ ...r, ...(r.method === "GET" ? {} : b) })));
+export const fuzzRequest: fc.Arbitrary<FuzzRequest> = fc
+  .record({
+    method: fc.oneof(fc.constant("POST"), fc.constantFrom("GET", "PUT", "DELETE", "PATCH", "OPTIONS")),
+    path: fc.oneof(
+      fc.constantFrom(...Object.keys(OPERATION_BY_PATH)),
+      fc.constantFrom("/api/v1/fetch_api_key/", "/api/v1/", "/", "/api/v1/FETCH_API_KEY", "/api/v2/fetch_api_key"),
+      fc.webPath(),
+    ),
+    query: fields,
+    host,
+  })
+  .chain((r) => body.map((b) => ({ ...r, ...(r.method === "GET" ? {} : b) })));
 
 /** Builds the fetch Request for a generated request (the Host header may say anything). */
 export function toRequest(r: FuzzRequest): Request {
@@ -112,6 +122,7 @@ export async function answerProblems(r: FuzzRequest, response: Response): Promis
 
 /** A short, secret-free description of a request for failure reports. */
 export function describeRequest(r: FuzzRequest): string {
-  const body = r.body === undefined ? "" : ` body(${r.contentType}) ${typeof r.body === "string" ? JSON.stringify(r.body.slice(0, 120)) : `${r.body.length} bytes`}`;
+  const body =
+    r.body === undefined ? "" : ` body(${r.contentType}) ${typeof r.body === "string" ? JSON.stringify(r.body.slice(0, 120)) : `${r.body.length} bytes`}`;
   return `${r.method} ${r.path} host=${JSON.stringify(r.host.slice(0, 60))} query=${JSON.stringify(r.query).slice(0, 120)}${body}`;
 }

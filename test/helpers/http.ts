@@ -35,10 +35,7 @@ const OPERATIONS: Record<string, OperationId> = {
  * organisation comes from the Host, and names like lear.zulip.test do not resolve here.
  * `rewrite` changes the request on its way in (e.g. a proxy that drops the body).
  */
-export async function serveOverHttp(
-  handler: FetchHandler,
-  options: { host?: string; rewrite?: (request: Request) => Request } = {},
-): Promise<HttpServer> {
+export async function serveOverHttp(handler: FetchHandler, options: { host?: string; rewrite?: (request: Request) => Request } = {}): Promise<HttpServer> {
   const validator = await getContractValidator();
   const answers: CheckedAnswer[] = [];
   // The node adapter's bindings (the socket) go on to the app: it reads the client's address from them.

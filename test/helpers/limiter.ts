@@ -15,7 +15,13 @@ export function scriptedLimiter(refusals: number, retryAfterSeconds: number): Lo
       const none = async () => {};
       if (left > 0) {
         left -= 1;
-        return { allowed: false, refusedBy: ["user-address"], decision: { allowed: false, limit: 5, remaining: 0, resetAt, retryAfter: retryAfterSeconds }, succeeded: none, refund: none };
+        return {
+          allowed: false,
+          refusedBy: ["user-address"],
+          decision: { allowed: false, limit: 5, remaining: 0, resetAt, retryAfter: retryAfterSeconds },
+          succeeded: none,
+          refund: none,
+        };
       }
       return { allowed: true, refusedBy: [], decision: { allowed: true, limit: 5, remaining: 4, resetAt, retryAfter: 0 }, succeeded: none, refund: none };
     },

@@ -18,7 +18,11 @@ export async function runCli(args: string[], options: { stdin?: string; env?: Re
 }
 
 /** Runs any program as a real process to its end, with optional standard input. */
-export async function runProcess(file: string, args: string[], options: { stdin?: string; env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<CliResult> {
+export async function runProcess(
+  file: string,
+  args: string[],
+  options: { stdin?: string; env?: Record<string, string | undefined>; cwd?: string } = {},
+): Promise<CliResult> {
   const child = spawn(file, args, { env: { ...process.env, ...options.env }, stdio: ["pipe", "pipe", "pipe"], ...(options.cwd ? { cwd: options.cwd } : {}) });
   let stdout = "";
   let stderr = "";

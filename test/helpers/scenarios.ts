@@ -56,8 +56,7 @@ export const FETCH_API_KEY_ERRORS: Record<ErrorCode<"fetch-api-key">, Setup> = {
   BAD_REQUEST: () => scenario("hamlet", "whatever"),
   NONEXISTENT_SUBDOMAIN: () => scenario(cordelia.email, cordelia.password),
   AUTHENTICATION_FAILED: () => scenario(iago.email, "not-the-password"),
-  PASSWORD_AUTH_DISABLED: () =>
-    scenario(iago.email, iago.password, (t) => t.admin.setOrganization("", { email_auth_enabled: 0 })),
+  PASSWORD_AUTH_DISABLED: () => scenario(iago.email, iago.password, (t) => t.admin.setOrganization("", { email_auth_enabled: 0 })),
   REALM_DEACTIVATED: () => scenario(othello.email, othello.password, undefined, { host: "gone.zulip.test" }),
   USER_DEACTIVATED: () => scenario(hamlet.email, hamlet.password, (t) => t.admin.setUserActive("", hamlet.email, false)),
   PASSWORD_RESET_REQUIRED: () =>
@@ -75,17 +74,30 @@ export const FETCH_API_KEY_ERRORS: Record<ErrorCode<"fetch-api-key">, Setup> = {
   },
   INTERNAL_SERVER_ERROR: () => scenario(iago.email, iago.password, undefined, { broken: "login" }),
   // A real ioredis client whose Redis is gone (nothing listens on its port): server_settings still answers.
-  SERVICE_UNAVAILABLE: async () => scenario(iago.email, iago.password, undefined, { limiter: new LoginLimiter(new RedisAttemptLog(await unreachableRedis()), DEFAULT_LIMIT_RULES) }),
+  SERVICE_UNAVAILABLE: async () =>
+    scenario(iago.email, iago.password, undefined, { limiter: new LoginLimiter(new RedisAttemptLog(await unreachableRedis()), DEFAULT_LIMIT_RULES) }),
   // An LDAP-only organisation whose directory does not answer (nothing listens on its port).
   LDAP_UNAVAILABLE: async () =>
     scenario("ada", "some-password", (t) => t.admin.setOrganization("", { email_auth_enabled: 0, ldap_auth_enabled: 1 }), {
-      ldap: createLdapBackend({ url: `ldap://127.0.0.1:${await freePort()}`, userDnTemplate: "uid=%(user)s,dc=zulip,dc=test", ...LDAP_DEFAULTS, timeoutMs: 2000 }),
+      ldap: createLdapBackend({
+        url: `ldap://127.0.0.1:${await freePort()}`,
+        userDnTemplate: "uid=%(user)s,dc=zulip,dc=test",
+        ...LDAP_DEFAULTS,
+        timeoutMs: 2000,
+      }),
     }),
 };
 
 /** An ioredis client, configured as the server configures it, for a Redis that is not running. */
 async function unreachableRedis(): Promise<Redis> {
-  const redis = new Redis({ port: await freePort(), host: "127.0.0.1", lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 2000 });
+  const redis = new Redis({
+    port: await freePort(),
+    host: "127.0.0.1",
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: 2000,
+  });
   redis.on("error", () => {});
   return redis;
 }
@@ -97,8 +109,7 @@ export const DEV_FETCH_API_KEY_ERRORS: Record<ErrorCode<"dev-fetch-api-key">, Se
   NONEXISTENT_SUBDOMAIN: () => scenario(iago.email, "", undefined, { config: { devMode: true }, host: "nope.zulip.test" }),
   AUTHENTICATION_FAILED: () => scenario("nobody@zulip.com", "", undefined, { config: { devMode: true } }),
   REALM_DEACTIVATED: () => scenario(othello.email, "", undefined, { config: { devMode: true }, host: "gone.zulip.test" }),
-  USER_DEACTIVATED: () =>
-    scenario(hamlet.email, "", (t) => t.admin.setUserActive("", hamlet.email, false), { config: { devMode: true } }),
+  USER_DEACTIVATED: () => scenario(hamlet.email, "", (t) => t.admin.setUserActive("", hamlet.email, false), { config: { devMode: true } }),
   REQUEST_TOO_LARGE: () => scenario("x".repeat(8192) + "@zulip.com", "", undefined, { config: { devMode: true, bodyLimit: 1024 } }),
   INTERNAL_SERVER_ERROR: () => scenario(iago.email, "", undefined, { config: { devMode: true }, broken: "login" }),
   // A real PostgreSQL pool with no server behind its port: the organisation cannot even be looked up.

@@ -28,7 +28,9 @@ export interface Service {
 export function postgresBin(): string | undefined {
   const root = "/usr/lib/postgresql";
   if (!existsSync(root)) return undefined;
-  const majors = readdirSync(root).filter((v) => existsSync(join(root, v, "bin", "initdb"))).sort((a, b) => Number(b) - Number(a));
+  const majors = readdirSync(root)
+    .filter((v) => existsSync(join(root, v, "bin", "initdb")))
+    .sort((a, b) => Number(b) - Number(a));
   return majors[0] === undefined ? undefined : join(root, majors[0], "bin");
 }
 
@@ -118,7 +120,9 @@ async function killAndWait(pidFile: string, port: number): Promise<void> {
 /** The OS user PostgreSQL runs as: itself, unless that is root (which initdb refuses): then Debian's postgres. */
 function postgresUser(): { uid: number; gid: number; name: string } | undefined {
   if (process.getuid?.() !== 0) return undefined;
-  const line = readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith("postgres:"));
+  const line = readFileSync("/etc/passwd", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("postgres:"));
   if (!line) throw new Error("running as root and there is no postgres user to run PostgreSQL as (apt-get install postgresql creates it)");
   const [, , uid, gid] = line.split(":");
   return { uid: Number(uid), gid: Number(gid), name: "postgres" };
@@ -149,8 +153,16 @@ export async function startPostgres(dir: string): Promise<Service> {
     }
   }
   await asPostgres("initdb", [
-    "-D", paths.data, "-U", "zulip_auth", `--pwfile=${pwfile}`, "--auth=scram-sha-256",
-    "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions",
+    "-D",
+    paths.data,
+    "-U",
+    "zulip_auth",
+    `--pwfile=${pwfile}`,
+    "--auth=scram-sha-256",
+    "--encoding=UTF8",
+    "--locale=C.UTF-8",
+    "--no-sync",
+    "--no-instructions",
   ]);
   rmSync(pwfile);
   const port = await freePort();
@@ -193,8 +205,24 @@ export async function startRedis(dir: string): Promise<Service> {
   const password = secret();
   const pidFile = join(dir, "redis.pid");
   const args = [
-    "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "yes",
-    "--pidfile", pidFile, "--logfile", join(dir, "redis.log"), "--dir", dir, "--requirepass", password,
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--daemonize",
+    "yes",
+    "--pidfile",
+    pidFile,
+    "--logfile",
+    join(dir, "redis.log"),
+    "--dir",
+    dir,
+    "--requirepass",
+    password,
   ];
   writeFileSync(join(dir, "port"), String(port));
   return startDaemon(`redis://:${password}@127.0.0.1:${port}`, port, pidFile, () => run("redis-server", args));
@@ -241,7 +269,10 @@ export async function stopServicesIn(dir: string): Promise<void> {
   if (existsSync(join(pg.data, "postmaster.pid"))) {
     await asPostgres("pg_ctl", ["-D", pg.data, "-m", "fast", "-w", "stop"]).catch(() => {});
   }
-  for (const [name, pidName] of [["redis", "redis.pid"], ["directory", "slapd.pid"]] as const) {
+  for (const [name, pidName] of [
+    ["redis", "redis.pid"],
+    ["directory", "slapd.pid"],
+  ] as const) {
     const portFile = join(dir, name, "port");
     if (existsSync(portFile)) await killAndWait(join(dir, name, pidName), Number(readFileSync(portFile, "utf8")));
   }

@@ -16,7 +16,9 @@ const example = (status: number, name: string) => [...DEV_FETCH, "responses", St
 
 /** On a development server: the key is the user's, and an unknown user is refused. */
 async function checkDevelopmentLogin(ctx: CaseContext, exchange: Exchange): Promise<void> {
-  ctx.note("development server: dev_fetch_api_key hands out keys without a password, as server_settings advertises (authentication_methods.dev); never run it in production");
+  ctx.note(
+    "development server: dev_fetch_api_key hands out keys without a password, as server_settings advertises (authentication_methods.dev); never run it in production",
+  );
   const login = await ctx.login();
   const key = field(login, "api_key");
   if (login.answer.status === 200 && typeof key === "string" && field(exchange, "api_key") !== key) {
@@ -52,11 +54,16 @@ export const devFetchApiKeyCases: CheckCase[] = [
       const status = exchange.answer.status;
       if (status === 200 && typeof field(exchange, "api_key") === "string") {
         if (advertised) return checkDevelopmentLogin(ctx, exchange);
-        ctx.fail(exchange, "dev-login-open", "dev_fetch_api_key handed out a key without a password, and server_settings does not advertise development login: anyone can log in as anyone", {
-          spec: [...DEV_FETCH, "description"],
-          expected: "400 DevAuthBackend not enabled.",
-          actual: "200 with an API key (not shown)",
-        });
+        ctx.fail(
+          exchange,
+          "dev-login-open",
+          "dev_fetch_api_key handed out a key without a password, and server_settings does not advertise development login: anyone can log in as anyone",
+          {
+            spec: [...DEV_FETCH, "description"],
+            expected: "400 DevAuthBackend not enabled.",
+            actual: "200 with an API key (not shown)",
+          },
+        );
         return;
       }
       if (noSuchRoute(ctx, exchange)) return;

@@ -40,10 +40,18 @@ export function otherCase(username: string): string | undefined {
  */
 export function secondLogin(ctx: CaseContext): Promise<Exchange> {
   return ctx.memo("second-login", () =>
-    fetchSpec([["username", otherCase(ctx.username) ?? ctx.username], ["password", ctx.password], ["zulip_auth_check_b", "1"], ["client", "zulip-auth-check"]], {
-      query: [["zulip_auth_check_a", "1"]],
-      label: "second login: the username in another case, with unused parameters",
-    }),
+    fetchSpec(
+      [
+        ["username", otherCase(ctx.username) ?? ctx.username],
+        ["password", ctx.password],
+        ["zulip_auth_check_b", "1"],
+        ["client", "zulip-auth-check"],
+      ],
+      {
+        query: [["zulip_auth_check_a", "1"]],
+        label: "second login: the username in another case, with unused parameters",
+      },
+    ),
   );
 }
 
@@ -64,7 +72,7 @@ function expectSameKey(ctx: CaseContext, exchange: Exchange, key: string, what: 
     spec: [...SUCCESS, "api_key", "description"],
     pointer: "/api_key",
     expected: "the key of the first login",
-    actual: typeof other === "string" ? "another key (keys are not shown)" : JSON.stringify(other) ?? "(absent)",
+    actual: typeof other === "string" ? "another key (keys are not shown)" : (JSON.stringify(other) ?? "(absent)"),
   });
 }
 
@@ -102,7 +110,12 @@ export const fetchApiKeyCases: CheckCase[] = [
       const login = await ctx.successfulLogin();
       const { email, user_id: userId } = login.json;
       if (typeof email !== "string") {
-        ctx.fail(login, "unexpected-value", "email should be a string", { spec: [...SUCCESS, "email"], pointer: "/email", expected: "a string", actual: JSON.stringify(email) ?? "(absent)" });
+        ctx.fail(login, "unexpected-value", "email should be a string", {
+          spec: [...SUCCESS, "email"],
+          pointer: "/email",
+          expected: "a string",
+          actual: JSON.stringify(email) ?? "(absent)",
+        });
       } else if (!ctx.username.includes("@")) {
         ctx.note("the email was not compared with the username: the username is not an email address (LDAP login)");
       } else if (email.toLowerCase() !== ctx.username.trim().toLowerCase()) {
@@ -118,7 +131,12 @@ export const fetchApiKeyCases: CheckCase[] = [
         else return ctx.note(`no user_id: the server's feature level is below ${USER_ID_SINCE} (Zulip 7.0), which added it`);
       }
       if (typeof userId !== "number" || !Number.isInteger(userId) || userId < 1) {
-        ctx.fail(login, "unexpected-value", "user_id should be a positive integer", { spec: [...SUCCESS, "user_id"], pointer: "/user_id", expected: "an integer ≥ 1", actual: JSON.stringify(userId) ?? "(absent)" });
+        ctx.fail(login, "unexpected-value", "user_id should be a positive integer", {
+          spec: [...SUCCESS, "user_id"],
+          pointer: "/user_id",
+          expected: "an integer ≥ 1",
+          actual: JSON.stringify(userId) ?? "(absent)",
+        });
       }
     },
   },
@@ -152,12 +170,17 @@ export const fetchApiKeyCases: CheckCase[] = [
       const [a, b] = [shape(wrong), shape(unknown)];
       if (isDeepStrictEqual(a, b)) return;
       const differs = (Object.keys(a) as (keyof typeof a)[]).filter((k) => !isDeepStrictEqual(a[k], b[k]));
-      ctx.fail(unknown, "account-enumeration", `an unknown user is answered differently from a wrong password (${differs.join(", ")} differ${differs.length === 1 ? "s" : ""}): anyone can find out which accounts exist`, {
-        spec: [...FETCH, "responses", "401", "description"],
-        pointer: differs.includes("status") ? "" : differs.includes("code") ? "/code" : differs.includes("msg") ? "/msg" : "",
-        expected: `as for a wrong password: ${JSON.stringify(a)}`,
-        actual: JSON.stringify(b),
-      });
+      ctx.fail(
+        unknown,
+        "account-enumeration",
+        `an unknown user is answered differently from a wrong password (${differs.join(", ")} differ${differs.length === 1 ? "s" : ""}): anyone can find out which accounts exist`,
+        {
+          spec: [...FETCH, "responses", "401", "description"],
+          pointer: differs.includes("status") ? "" : differs.includes("code") ? "/code" : differs.includes("msg") ? "/msg" : "",
+          expected: `as for a wrong password: ${JSON.stringify(a)}`,
+          actual: JSON.stringify(b),
+        },
+      );
     },
   },
   {
@@ -194,9 +217,15 @@ export const fetchApiKeyCases: CheckCase[] = [
     usesPassword: true,
     async run(ctx) {
       await ctx.successfulLogin();
-      if (ctx.below(IGNORED_PARAMETERS_SINCE)) ctx.notChecked(`the server's feature level is below ${IGNORED_PARAMETERS_SINCE} (Zulip 7.0), which added ignored_parameters_unsupported`);
+      if (ctx.below(IGNORED_PARAMETERS_SINCE))
+        ctx.notChecked(`the server's feature level is below ${IGNORED_PARAMETERS_SINCE} (Zulip 7.0), which added ignored_parameters_unsupported`);
       const second = await successfulSecondLogin(ctx);
-      ctx.expectField(second, "/ignored_parameters_unsupported", ["zulip_auth_check_a", "zulip_auth_check_b"], [...SUCCESS, "ignored_parameters_unsupported", "description"]);
+      ctx.expectField(
+        second,
+        "/ignored_parameters_unsupported",
+        ["zulip_auth_check_a", "zulip_auth_check_b"],
+        [...SUCCESS, "ignored_parameters_unsupported", "description"],
+      );
     },
   },
   {
@@ -205,8 +234,15 @@ export const fetchApiKeyCases: CheckCase[] = [
     operations: ["fetch-api-key"],
     provokes: { "fetch-api-key": [401] },
     async run(ctx) {
-      const fields: [string, FieldValue][] = [["username", ctx.throwawayEmail()], ["password", throwawayPassword()]];
-      await expectParametersRead(ctx, { ...fetchSpec(fields), body: { kind: "multipart", fields }, label: "multipart, a throwaway address" }, "multipart/form-data is declared");
+      const fields: [string, FieldValue][] = [
+        ["username", ctx.throwawayEmail()],
+        ["password", throwawayPassword()],
+      ];
+      await expectParametersRead(
+        ctx,
+        { ...fetchSpec(fields), body: { kind: "multipart", fields }, label: "multipart, a throwaway address" },
+        "multipart/form-data is declared",
+      );
     },
   },
   {
@@ -215,7 +251,15 @@ export const fetchApiKeyCases: CheckCase[] = [
     operations: ["fetch-api-key"],
     provokes: { "fetch-api-key": [401] },
     async run(ctx) {
-      await expectParametersRead(ctx, { ...fetchSpec([["password", throwawayPassword()]]), query: [["username", ctx.throwawayEmail()]], label: "username in the query string, a throwaway address" }, "parameters are read from the query string too");
+      await expectParametersRead(
+        ctx,
+        {
+          ...fetchSpec([["password", throwawayPassword()]]),
+          query: [["username", ctx.throwawayEmail()]],
+          label: "username in the query string, a throwaway address",
+        },
+        "parameters are read from the query string too",
+      );
     },
   },
   {
@@ -248,7 +292,17 @@ export const fetchApiKeyCases: CheckCase[] = [
     operations: ["fetch-api-key"],
     provokes: { "fetch-api-key": [400] },
     async run(ctx) {
-      const exchange = await ctx.send({ ...fetchSpec([]), body: { kind: "json", fields: [["username", ctx.throwawayEmail()], ["password", throwawayPassword()]] }, label: "JSON body, a throwaway address" });
+      const exchange = await ctx.send({
+        ...fetchSpec([]),
+        body: {
+          kind: "json",
+          fields: [
+            ["username", ctx.throwawayEmail()],
+            ["password", throwawayPassword()],
+          ],
+        },
+        label: "JSON body, a throwaway address",
+      });
       if (!ctx.expectStatus(exchange, 400, "a JSON body is not read at all")) return;
       ctx.expectField(exchange, "/code", "REQUEST_VARIABLE_MISSING", example(400, "missing-username"));
       ctx.expectField(exchange, "/var_name", "username", example(400, "missing-username"));
@@ -264,10 +318,20 @@ export const fetchApiKeyCases: CheckCase[] = [
       const required = settings?.require_email_format_usernames;
       if (required === false) ctx.notChecked("server_settings says usernames need not be email addresses (require_email_format_usernames is false)");
       // Zulip skips the email check whenever LDAP login is on, even for a directory whose usernames are emails.
-      if ((settings?.authentication_methods as { ldap?: unknown } | undefined)?.ldap === true) ctx.notChecked("LDAP login is on (authentication_methods.ldap), and Zulip then does not check that usernames are email addresses");
+      if ((settings?.authentication_methods as { ldap?: unknown } | undefined)?.ldap === true)
+        ctx.notChecked("LDAP login is on (authentication_methods.ldap), and Zulip then does not check that usernames are email addresses");
       if (required === undefined) ctx.note("server_settings does not say whether usernames must be email addresses; Zulip's default (they must) was assumed");
-      const exchange = await ctx.send(fetchSpec([["username", "zulip-auth-check-not-an-email"], ["password", throwawayPassword()]], { label: "username without @" }));
-      if (ctx.expectStatus(exchange, 400, "the username is not an email address")) ctx.expectField(exchange, "/code", "BAD_REQUEST", example(400, "invalid-email"));
+      const exchange = await ctx.send(
+        fetchSpec(
+          [
+            ["username", "zulip-auth-check-not-an-email"],
+            ["password", throwawayPassword()],
+          ],
+          { label: "username without @" },
+        ),
+      );
+      if (ctx.expectStatus(exchange, 400, "the username is not an email address"))
+        ctx.expectField(exchange, "/code", "BAD_REQUEST", example(400, "invalid-email"));
     },
   },
   {

@@ -63,7 +63,13 @@ export const serverSettingsCases: CheckCase[] = [
     operations: ["get-server-settings"],
     provokes: { "get-server-settings": [405] },
     async run(ctx) {
-      const exchange = await ctx.send({ operationId: "get-server-settings", method: "POST", path: "/server_settings", body: { kind: "form", fields: [] }, label: "POST" });
+      const exchange = await ctx.send({
+        operationId: "get-server-settings",
+        method: "POST",
+        path: "/server_settings",
+        body: { kind: "form", fields: [] },
+        label: "POST",
+      });
       if (!ctx.expectStatus(exchange, 405)) return;
       expectAllowedMethod(ctx, exchange, "GET", [...SETTINGS, "responses", "405"]);
     },

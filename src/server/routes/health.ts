@@ -25,7 +25,9 @@ export function health(deps: AppDeps) {
     ]);
     const checks: Checks = { database, rate_limit_store: rateLimitStore };
     const headers = { "Cache-Control": "no-store" };
-    const failed = [database === "unavailable" ? "the database" : undefined, rateLimitStore === "unavailable" ? "the rate-limit store" : undefined].filter(Boolean);
+    const failed = [database === "unavailable" ? "the database" : undefined, rateLimitStore === "unavailable" ? "the rate-limit store" : undefined].filter(
+      Boolean,
+    );
     if (failed.length === 0) return respond("get-health", 200, { result: "success", msg: "", checks }, headers);
     const msg = `Unavailable: ${failed.join(" and ")} ${failed.length === 1 ? "does" : "do"} not answer`;
     return respond("get-health", 503, { result: "error", msg, checks, code: "SERVICE_UNAVAILABLE" }, headers);

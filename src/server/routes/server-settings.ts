@@ -44,8 +44,13 @@ export function serverSettings(deps: AppDeps) {
 
     const incompatible = userAgentName(requestHeader(c, "user-agent")) === "ZulipInvalid";
     let forOrg = org ? templates.get(org) : withoutOrg;
-    if (!forOrg) templates.set(org!, (forOrg = []));
-    const template = (forOrg[incompatible ? 1 : 0] ??= serialise(settingsBody(deps, org, incompatible, URL_SLOT)));
+    if (!forOrg) {
+      forOrg = [];
+      templates.set(org!, forOrg);
+    }
+    const slot = incompatible ? 1 : 0;
+    forOrg[slot] ??= serialise(settingsBody(deps, org, incompatible, URL_SLOT));
+    const template = forOrg[slot];
     const origin = publicOrigin(c, subdomain);
     const body = template.join(JSON.stringify(origin).slice(1, -1));
     return jsonText(200, body + "\n");
