@@ -32,7 +32,7 @@ describe("npm run bench -- --quick", () => {
     const table = stdout.split("\n").filter((l) => l.startsWith("|"));
     expect(cells(table[0]!)).toEqual(["#", "measure", "result", "against", "ratio", "goal", "met"]);
     const rows = table.slice(2).map(cells);
-    expect(rows.map((r) => r[0])).toEqual(["1", "2", "3", "4", "5", "6", "7", "8"]);
+    expect(rows.map((r) => r[0])).toEqual(["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]);
     for (const row of rows) {
       expect(row).toHaveLength(7);
       expect(["yes", "**no**", "—"]).toContain(row[6]);

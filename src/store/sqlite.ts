@@ -46,7 +46,10 @@ function createFile(path: string): void {
   }
   try {
     for (const dir of missing) mkdirSync(dir, { mode: 0o700 });
-    closeSync(openSync(path, constants.O_RDWR | constants.O_CREAT, 0o600));
+    // Only a file that is not there yet: closing a descriptor of a database file drops every POSIX lock this
+    // process holds on it, SQLite's own included (with it, a server kept reading an old state of the file
+    // after two CLI commands had opened it).
+    if (!exists(path)) closeSync(openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600));
   } catch (error) {
     throw new StoreOpenError(`cannot use the database file ${path}: ${osReason(error)}`, { cause: error });
   }

@@ -42,7 +42,9 @@ export async function serveOverHttp(handler: FetchHandler, options: { host?: str
   const fetch = async (incoming: Request, env?: unknown) => {
     let request = options.host ? withHost(incoming, options.host) : incoming;
     if (options.rewrite) request = options.rewrite(request);
-    const response = await handler(request, env);
+    // The app reads some headers (Host, User-Agent) from Node's raw headers: they must say what the rewritten
+    // request says, as they would had the client sent it so.
+    const response = await handler(request, request === incoming ? env : withRawHeaders(env, request.headers));
     const operationId = OPERATIONS[new URL(request.url).pathname];
     if (operationId) {
       const answer = await answerFromResponse(response.clone());
@@ -67,6 +69,13 @@ export async function serveOverHttp(handler: FetchHandler, options: { host?: str
         server.closeAllConnections();
       }),
   };
+}
+
+/** The node adapter's bindings, with the incoming message's raw headers replaced by `headers`. */
+function withRawHeaders(env: unknown, headers: Headers): unknown {
+  const incoming = (env as { incoming?: object } | undefined)?.incoming;
+  if (!incoming) return env;
+  return { ...(env as object), incoming: Object.assign(Object.create(incoming) as object, { rawHeaders: [...headers].flat() }) };
 }
 
 function withHost(request: Request, host: string): Request {
