@@ -1,4 +1,5 @@
-import { toPointer } from "../contract/spec.ts";
+import { toPointer, valueAt } from "../contract/json-pointer.ts";
+import { truncate } from "../text.ts";
 import { EXPECTATION_KINDS, type ExpectationId, type Finding } from "./finding.ts";
 import { field, send, TransportError, type Exchange } from "./exchange.ts";
 import { reproCurl } from "./repro-curl.ts";
@@ -7,8 +8,6 @@ import { throwawayEmail } from "./throwaway.ts";
 import { requestPath, type RequestSpec, type Secret } from "./request.ts";
 import { PASSWORD_PLACEHOLDER } from "../redact.ts";
 import type { ExchangeRecord } from "./report.ts";
-
-const TRUNCATE = 200;
 
 /** Thrown by a case that cannot run here; the case is reported "not checked because <reason>". */
 export class NotChecked extends Error {
@@ -211,7 +210,7 @@ export class CaseContext {
 
   /** Records `unexpected-value` unless the body's field at `pointer` equals `expected`; true when it does. */
   expectField(exchange: Exchange, pointer: string, expected: unknown, spec: readonly (string | number)[]): boolean {
-    const actual = fieldAt(exchange.json, pointer);
+    const actual = valueAt(exchange.json, pointer);
     if (JSON.stringify(actual) === JSON.stringify(expected)) return true;
     this.fail(exchange, "unexpected-value", `${pointer} should be ${JSON.stringify(expected)}`, {
       spec,
@@ -339,19 +338,4 @@ export function loginSpec(username: string, password: string | Secret, label: st
     },
     label,
   };
-}
-
-/** The value at a JSON pointer of a parsed body. */
-export function fieldAt(body: unknown, pointer: string): unknown {
-  if (pointer === "") return body;
-  return pointer
-    .slice(1)
-    .split("/")
-    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
-    .reduce<unknown>((n, s) => (n !== null && typeof n === "object" ? (n as Record<string, unknown>)[s] : undefined), body);
-}
-
-/** Cuts long text for a report. */
-export function truncate(text: string): string {
-  return text.length > TRUNCATE ? `${text.slice(0, TRUNCATE)}…` : text;
 }

@@ -1,4 +1,5 @@
 import { answerFromResponse, type Answer } from "../contract/validator.ts";
+import { parseJson } from "../text.ts";
 import { reproCurl } from "./repro-curl.ts";
 import { requestPath, toRequest, type RequestSpec } from "./request.ts";
 
@@ -54,14 +55,6 @@ export async function send(fetch: FetchLike, baseUrl: string, spec: RequestSpec,
     throw error instanceof TransportError ? error : new TransportError(describeFailure(error));
   } finally {
     clearTimeout(timer);
-  }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
   }
 }
 

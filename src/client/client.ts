@@ -1,7 +1,8 @@
 import createClient from "openapi-fetch";
 import type { paths } from "../../generated/zulip-auth.ts";
 import type { RequestForm } from "../contract/types.ts";
-import { classifyAnswer, parseJson, type SuccessBody } from "./answer.ts";
+import { parseJson } from "../text.ts";
+import { classifyAnswer, type SuccessBody } from "./answer.ts";
 import type { ClientError, ClientOperation } from "./errors.ts";
 import { aborted, attemptSignal, sleep } from "./signals.ts";
 import { apiRoot } from "./site.ts";

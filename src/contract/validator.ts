@@ -1,7 +1,9 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import type { OpenAPIV3_1 } from "openapi-types";
-import { loadContract, parsePointer, toPointer, type LoadedContract } from "./spec.ts";
+import { truncate } from "../text.ts";
+import { escapeSegment, parsePointer, toPointer, valueAt } from "./json-pointer.ts";
+import { loadContract, type LoadedContract } from "./spec.ts";
 
 // ajv-formats is CommonJS; under NodeNext its function sits on `.default`.
 const addFormats = addFormatsModule.default;
@@ -107,7 +109,6 @@ export function getContractValidator(): Promise<ContractValidator> {
 }
 
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const;
-const TRUNCATE = 200;
 
 function newAjv(coerceTypes: boolean) {
   const ajv = new Ajv2020({ allErrors: true, strict: true, coerceTypes });
@@ -400,11 +401,7 @@ function buildValidator(contract: LoadedContract): ContractValidator {
   }
 
   function validateValue(schemaPointer: string, value: unknown): string[] {
-    const segments = schemaPointer
-      .replace(/^#\//, "")
-      .split("/")
-      .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
-    const schema = segments.reduce<unknown>((n, s) => (n as Record<string, unknown> | undefined)?.[s], doc);
+    const schema = valueAt(doc, schemaPointer);
     if (typeof schema !== "object" || schema === null) throw new Error(`no schema at ${schemaPointer}`);
     return schemaErrors(schema, value).map((e) => `${e.responsePointer || "/"}: ${e.message}`);
   }
@@ -428,14 +425,10 @@ interface SchemaError {
 }
 
 function toSchemaError(e: ErrorObject, body: unknown): SchemaError {
-  const schemaSegments = e.schemaPath
-    .replace(/^#\/?/, "")
-    .split("/")
-    .filter(Boolean)
-    .map((s) => decodeURIComponent(s).replace(/~1/g, "/").replace(/~0/g, "~"));
+  const schemaSegments = parsePointer(e.schemaPath).map(decodeURIComponent);
   if (e.keyword === "additionalProperties") {
     const prop = String((e.params as { additionalProperty: string }).additionalProperty);
-    const pointer = `${e.instancePath}/${prop.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+    const pointer = `${e.instancePath}/${escapeSegment(prop)}`;
     return {
       id: "body-unexpected-property",
       message: `unexpected property "${prop}" (the schema is closed)`,
@@ -455,19 +448,6 @@ function toSchemaError(e: ErrorObject, body: unknown): SchemaError {
   };
 }
 
-function valueAt(body: unknown, pointer: string): unknown {
-  if (!pointer) return body;
-  return pointer
-    .slice(1)
-    .split("/")
-    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
-    .reduce<unknown>((n, s) => (n as Record<string, unknown> | undefined)?.[s], body);
-}
-
 function describeSchema(schema: unknown): string {
   return truncate(JSON.stringify(schema) ?? "any");
-}
-
-function truncate(text: string): string {
-  return text.length > TRUNCATE ? `${text.slice(0, TRUNCATE)}…` : text;
 }
