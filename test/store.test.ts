@@ -116,9 +116,9 @@ describe.each(DIALECTS)("the store on $name", ({ name, missing, open }) => {
       new StoreError("duplicate", "user IAGO@zulip.com exists already"),
     );
     await store.createUser({ ...user, organizationId: lear.id, apiKey: KEY("c") });
-    await expect(store.createUser({ ...user, email: "other@zulip.com" })).rejects.toEqual(new StoreError("duplicate", API_KEY_TAKEN));
+    await expect(store.createUser({ ...user, email: "other@zulip.com" })).rejects.toEqual(new StoreError("duplicate-api-key", API_KEY_TAKEN));
     const other = await store.createUser({ ...user, email: "other@zulip.com", apiKey: KEY("d") });
-    await expect(store.updateUser(other.id, { api_key: KEY("a") })).rejects.toEqual(new StoreError("duplicate", API_KEY_TAKEN));
+    await expect(store.updateUser(other.id, { api_key: KEY("a") })).rejects.toEqual(new StoreError("duplicate-api-key", API_KEY_TAKEN));
   });
 
   it("changes a user's password, key, state and name; a missing user is not-found", async () => {

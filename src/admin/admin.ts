@@ -1,10 +1,10 @@
-import { generateApiKey } from "../auth/api-key.ts";
+import { withNewKey } from "../auth/api-key.ts";
 import { isValidEmail } from "../auth/email.ts";
 import type { PasswordHasher } from "../auth/password-hasher.ts";
 import { passwordWeakness } from "../auth/password-policy.ts";
 import type { PasswordPolicy } from "../auth/password-rules.ts";
 import type { Organization, User } from "../store/schema.ts";
-import { API_KEY_TAKEN, StoreError, type Store } from "../store/store.ts";
+import { StoreError, type Store } from "../store/store.ts";
 
 /** An operator action that cannot be done, with a one-line reason fit to show (never a secret). */
 export class AdminError extends Error {
@@ -50,7 +50,7 @@ export class Admin {
     // A login is refused unless the username is an email address by Zulip's rules (LDAP users come from the directory).
     if (!isValidEmail(email)) throw new AdminError(`"${email}" is not a valid email address`);
     const passwordHash = password === null ? null : await this.hasher.hash(password);
-    return this.withNewKey((apiKey) => this.store.createUser({ organizationId: org.id, email, fullName, passwordHash, apiKey }));
+    return this.run(() => withNewKey((apiKey) => this.store.createUser({ organizationId: org.id, email, fullName, passwordHash, apiKey })));
   }
 
   async user(subdomain: string, email: string): Promise<User> {
@@ -74,7 +74,7 @@ export class Admin {
   /** Gives the user a new API key; the old one stops working. Returns nothing: keys are not printed. */
   async regenerateKey(subdomain: string, email: string): Promise<void> {
     const user = await this.user(subdomain, email);
-    await this.withNewKey((apiKey) => this.store.updateUser(user.id, { api_key: apiKey }));
+    await this.run(() => withNewKey((apiKey) => this.store.updateUser(user.id, { api_key: apiKey })));
   }
 
   /** Users with their organisation's subdomain, optionally of one organisation. */
@@ -88,18 +88,6 @@ export class Admin {
   private async checkPassword(password: string): Promise<void> {
     const weakness = await passwordWeakness(password, this.policy);
     if (weakness) throw new AdminError(weakness);
-  }
-
-  /** Retries on the (astronomically rare) collision of two random keys. */
-  private async withNewKey<T>(write: (apiKey: string) => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await write(generateApiKey());
-      } catch (error) {
-        const keyTaken = error instanceof StoreError && error.kind === "duplicate" && error.message === API_KEY_TAKEN;
-        if (!keyTaken || attempt >= 3) return this.run(() => Promise.reject(error));
-      }
-    }
   }
 
   private async run<T>(action: () => Promise<T>): Promise<T> {
