@@ -1,11 +1,13 @@
 import { toPointer, valueAt } from "../contract/json-pointer.ts";
+import { operationPointer } from "../contract/operations.ts";
+import type { OperationId } from "../contract/types.ts";
 import { truncate } from "../text.ts";
 import { EXPECTATION_KINDS, type ExpectationId, type Finding } from "./finding.ts";
 import { field, send, TransportError, type Exchange } from "./exchange.ts";
 import { reproCurl } from "./repro-curl.ts";
 import { RunStopped, ServerUnreachable, type RunState } from "./run-state.ts";
 import { throwawayEmail } from "./throwaway.ts";
-import { requestPath, type RequestSpec, type Secret } from "./request.ts";
+import { requestFor, requestPath, type RequestSpec, type Secret } from "./request.ts";
 import { PASSWORD_PLACEHOLDER } from "../redact.ts";
 import type { ExchangeRecord } from "./report.ts";
 
@@ -227,9 +229,8 @@ export class CaseContext {
   }
 
   /** Pointer segments of an operation in the contract (its declared path and method, whatever a case sent). */
-  operationSpec(operationId: string): string[] {
-    const op = this.run.validator.operation(operationId);
-    return ["paths", op.path, op.method.toLowerCase()];
+  operationSpec(operationId: OperationId): string[] {
+    return [...operationPointer(operationId)];
   }
 
   /** Shown under the case even when it passes. */
@@ -325,10 +326,7 @@ function retryAfter(exchange: Exchange): number | undefined {
 
 /** A urlencoded fetch_api_key request. */
 export function loginSpec(username: string, password: string | Secret, label: string): RequestSpec {
-  return {
-    operationId: "fetch-api-key",
-    method: "POST",
-    path: "/fetch_api_key",
+  return requestFor("fetch-api-key", {
     body: {
       kind: "form",
       fields: [
@@ -337,5 +335,5 @@ export function loginSpec(username: string, password: string | Secret, label: st
       ],
     },
     label,
-  };
+  });
 }

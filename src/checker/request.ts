@@ -1,4 +1,5 @@
 import { API_BASE_PATH } from "../contract/spec.ts";
+import { operation } from "../contract/operations.ts";
 import type { OperationId } from "../contract/types.ts";
 
 /** A value that is sent as is but written as its placeholder (e.g. `<password>`) everywhere it is shown. */
@@ -24,6 +25,15 @@ export interface RequestSpec {
   headers?: Record<string, string>;
   /** What this request is in the case, shown next to it (e.g. "attempt 6 of 6"). */
   label?: string;
+}
+
+/** A request for an operation, at the contract's method and path unless a negative case overrides either. */
+export function requestFor(
+  operationId: OperationId,
+  rest: Omit<RequestSpec, "operationId" | "method" | "path"> & Partial<Pick<RequestSpec, "method" | "path">> = {},
+): RequestSpec {
+  const op = operation(operationId);
+  return { operationId, method: op.method, path: op.path, ...rest };
 }
 
 /** A secret value with its placeholder. */

@@ -1,3 +1,4 @@
+import { OPERATIONS } from "../contract/operations.ts";
 import { getContractValidator } from "../contract/validator.ts";
 import { DEFAULT_TIMEOUT_MS } from "./defaults.ts";
 import { API_BASE_PATH, CONTRACT_FILE } from "../contract/spec.ts";
@@ -11,7 +12,7 @@ import type { Finding, FindingId } from "./finding.ts";
 import { Masker } from "./mask.ts";
 import { PASSWORD_PLACEHOLDER } from "../redact.ts";
 import type { CaseResult, CheckReport, CheckStatus, CheckSummary, CoverageRow, StopReason } from "./report.ts";
-import { normalizeBaseUrl, secret, type RequestSpec } from "./request.ts";
+import { normalizeBaseUrl, requestFor, secret, type RequestSpec } from "./request.ts";
 
 /** What `checkServer` needs. */
 export interface CheckOptions {
@@ -88,12 +89,15 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
   const preflight = new CaseContext("preflight", run);
   const loginCase = cases.find((c) => c.selected && c.check.usesPassword);
   try {
-    run.settings = await preflight.transport({ operationId: "get-server-settings", method: "GET", path: "/server_settings", label: "server settings" });
+    run.settings = await preflight.transport(requestFor("get-server-settings", { label: "server settings" }));
     const notZulip = whyNotZulip(run.settings);
     if (notZulip)
       stop = {
         status: "not-zulip",
-        reason: { message: `${baseUrl} is not a Zulip server: GET ${API_BASE_PATH}/server_settings ${notZulip}`, answered: String(run.settings.answer.status) },
+        reason: {
+          message: `${baseUrl} is not a Zulip server: GET ${OPERATIONS["get-server-settings"].url} ${notZulip}`,
+          answered: String(run.settings.answer.status),
+        },
       };
     else {
       const level = field(run.settings, "zulip_feature_level");

@@ -2,6 +2,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.
 import addFormatsModule from "ajv-formats";
 import type { OpenAPIV3_1 } from "openapi-types";
 import { truncate } from "../text.ts";
+import { OPERATIONS } from "./operations.ts";
 import { escapeSegment, parsePointer, toPointer, valueAt } from "./json-pointer.ts";
 import { loadContract, type LoadedContract } from "./spec.ts";
 
@@ -215,6 +216,13 @@ function buildValidator(contract: LoadedContract): ContractValidator {
       operations.push(info);
       byId.set(op.operationId, { info, op });
     }
+  }
+
+  // The operations table (what the server, the client and the checker use) must be the contract's.
+  const table = Object.values(OPERATIONS);
+  const mismatch = table.find((t) => byId.get(t.operationId)?.info.path !== t.path || byId.get(t.operationId)?.info.method !== t.method);
+  if (mismatch || table.length !== operations.length) {
+    throw new Error(`src/contract/operations.ts does not match the contract${mismatch ? ` at ${mismatch.operationId}` : ""}`);
   }
 
   const operation = (operationId: string) => {

@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { IncomingMessage } from "node:http";
 import { routePath } from "hono/route";
 import { API_BASE_PATH } from "../contract/base-path.ts";
+import { OPERATIONS } from "../contract/operations.ts";
 import { UnavailableError } from "../unavailable.ts";
 import { addressGroup, proxyTrust, resolveClientAddress } from "./client-address.ts";
 import type { AppDeps, AppEnv } from "./deps.ts";
@@ -61,7 +62,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     // The path only: a query string may hold a password.
     // Load balancers ask for /healthz, and Prometheus for /metrics, every few seconds: their successes would
     // drown the access log.
-    const level = (c.req.path === "/healthz" || c.req.path === "/metrics") && c.res.status === 200 ? "debug" : "info";
+    const level = (c.req.path === OPERATIONS["get-health"].url || c.req.path === "/metrics") && c.res.status === 200 ? "debug" : "info";
     const clientReqId = requestHeader(c, "x-request-id");
     accessLog(level, {
       reqId: c.get("requestId"),
@@ -78,17 +79,18 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const limit = bodyLimit({ maxSize: deps.config.bodyLimit, onError: () => payloadTooLarge().toResponse() });
 
   const api = new Hono<AppEnv>();
-  api.post("/fetch_api_key", loginAttempt(deps, "fetch_api_key"), limit, fetchApiKey(deps));
-  api.all("/fetch_api_key", () => methodNotAllowed(["POST"]).toResponse());
-  api.post("/dev_fetch_api_key", loginAttempt(deps, "dev_fetch_api_key"), limit, devFetchApiKey(deps));
-  api.all("/dev_fetch_api_key", () => methodNotAllowed(["POST"]).toResponse());
-  api.get("/server_settings", serverSettings(deps));
+  const { "fetch-api-key": fetch, "dev-fetch-api-key": devFetch, "get-server-settings": settings, "get-health": healthz } = OPERATIONS;
+  api.post(fetch.path, loginAttempt(deps, fetch), limit, fetchApiKey(deps));
+  api.all(fetch.path, () => methodNotAllowed([fetch.method]).toResponse());
+  api.post(devFetch.path, loginAttempt(deps, devFetch), limit, devFetchApiKey(deps));
+  api.all(devFetch.path, () => methodNotAllowed([devFetch.method]).toResponse());
+  api.get(settings.path, serverSettings(deps));
   // Django's require_safe, as Zulip routes server_settings: GET and HEAD (Hono answers HEAD with the GET handler).
-  api.all("/server_settings", () => methodNotAllowed(["GET", "HEAD"]).toResponse());
+  api.all(settings.path, () => methodNotAllowed([settings.method, "HEAD"]).toResponse());
   app.route(API_BASE_PATH, api);
   app.get(DEFAULT_REALM_ICON_PATH, realmIcon());
-  app.get("/healthz", health(deps));
-  app.all("/healthz", () => methodNotAllowed(["GET"]).toResponse());
+  app.get(healthz.url, health(deps));
+  app.all(healthz.url, () => methodNotAllowed([healthz.method]).toResponse());
   if (deps.metrics && deps.config.metrics) {
     app.get("/metrics", metricsHandler(deps.metrics));
     app.all("/metrics", () => methodNotAllowed(["GET"]).toResponse());

@@ -2,6 +2,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import { answerFromResponse, getContractValidator, type Violation } from "../../src/contract/validator.ts";
+import { operationAt } from "../../src/contract/operations.ts";
 import type { OperationId } from "../../src/contract/types.ts";
 
 type FetchHandler = (request: Request, env?: unknown) => Response | Promise<Response>;
@@ -22,13 +23,6 @@ export interface CheckedAnswer {
   violations: Violation[];
 }
 
-const OPERATIONS: Record<string, OperationId> = {
-  "/api/v1/fetch_api_key": "fetch-api-key",
-  "/api/v1/dev_fetch_api_key": "dev-fetch-api-key",
-  "/api/v1/server_settings": "get-server-settings",
-  "/healthz": "get-health",
-};
-
 /**
  * Serves a fetch handler (an in-process app's `fetch`) over real HTTP, validating every answer against the
  * contract as it leaves. `host` rewrites the Host header the app sees, as a reverse proxy does: the API's
@@ -43,7 +37,7 @@ export async function serveOverHttp(handler: FetchHandler, options: { host?: str
     let request = options.host ? withHost(incoming, options.host) : incoming;
     if (options.rewrite) request = options.rewrite(request);
     const response = await handler(request, env);
-    const operationId = OPERATIONS[new URL(request.url).pathname];
+    const operationId = operationAt(new URL(request.url).pathname)?.operationId;
     if (operationId) {
       const answer = await answerFromResponse(response.clone());
       answers.push({

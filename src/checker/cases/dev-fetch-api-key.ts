@@ -1,16 +1,11 @@
 import type { CaseContext } from "../context.ts";
 import { field, type Exchange } from "../exchange.ts";
-import type { RequestSpec } from "../request.ts";
+import { requestFor, type RequestSpec } from "../request.ts";
 import { DEV_FETCH, type CheckCase } from "./case.ts";
 import { expectAllowedMethod, settingsBody } from "./server-settings.ts";
 
-const devSpec = (username: string, label: string): RequestSpec => ({
-  operationId: "dev-fetch-api-key",
-  method: "POST",
-  path: "/dev_fetch_api_key",
-  body: { kind: "form", fields: [["username", username]] },
-  label,
-});
+const devSpec = (username: string, label: string): RequestSpec =>
+  requestFor("dev-fetch-api-key", { body: { kind: "form", fields: [["username", username]] }, label });
 
 const example = (status: number, name: string) => [...DEV_FETCH, "responses", String(status), "content", "application/json", "examples", name];
 

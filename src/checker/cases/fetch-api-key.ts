@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import { loginSpec, type CaseContext } from "../context.ts";
 import { throwawayPassword } from "../throwaway.ts";
 import { field, type Exchange } from "../exchange.ts";
-import type { FieldValue, RequestSpec } from "../request.ts";
+import { requestFor, type FieldValue, type RequestSpec } from "../request.ts";
 import { FETCH, type CheckCase } from "./case.ts";
 import { expectAllowedMethod, settingsBody } from "./server-settings.ts";
 
@@ -10,10 +10,7 @@ const SUCCESS = ["components", "schemas", "ApiKeySuccess", "properties"] as cons
 const example = (status: number, name: string) => [...FETCH, "responses", String(status), "content", "application/json", "examples", name];
 
 const fetchSpec = (fields: [string, FieldValue][], extra: Partial<RequestSpec> = {}): RequestSpec => ({
-  operationId: "fetch-api-key",
-  method: "POST",
-  path: "/fetch_api_key",
-  body: { kind: "form", fields },
+  ...requestFor("fetch-api-key", { body: { kind: "form", fields } }),
   ...extra,
 });
 

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { CaseContext } from "../context.ts";
 import { field, type Exchange } from "../exchange.ts";
+import { requestFor } from "../request.ts";
 import { SETTINGS, type CheckCase } from "./case.ts";
 
 /** The run's one unauthenticated server_settings request (made before any case, to tell a Zulip server and its version). */
@@ -39,13 +40,9 @@ export const serverSettingsCases: CheckCase[] = [
     provokes: { "get-server-settings": [200] },
     async run(ctx) {
       const basic = Buffer.from(`${ctx.username}:zulip-auth-check-not-a-key`).toString("base64");
-      const exchange = await ctx.send({
-        operationId: "get-server-settings",
-        method: "GET",
-        path: "/server_settings",
-        headers: { Authorization: `Basic ${basic}` },
-        label: "with Authorization: Basic (a made-up key)",
-      });
+      const exchange = await ctx.send(
+        requestFor("get-server-settings", { headers: { Authorization: `Basic ${basic}` }, label: "with Authorization: Basic (a made-up key)" }),
+      );
       if (!ctx.expectStatus(exchange, 200, "the endpoint needs no authentication and ignores credentials")) return;
       const plain = await serverSettings(ctx);
       if (plain.answer.status === 200 && !isDeepStrictEqual(plain.json, exchange.json)) {
@@ -63,13 +60,7 @@ export const serverSettingsCases: CheckCase[] = [
     operations: ["get-server-settings"],
     provokes: { "get-server-settings": [405] },
     async run(ctx) {
-      const exchange = await ctx.send({
-        operationId: "get-server-settings",
-        method: "POST",
-        path: "/server_settings",
-        body: { kind: "form", fields: [] },
-        label: "POST",
-      });
+      const exchange = await ctx.send(requestFor("get-server-settings", { method: "POST", body: { kind: "form", fields: [] }, label: "POST" }));
       if (!ctx.expectStatus(exchange, 405)) return;
       expectAllowedMethod(ctx, exchange, "GET", [...SETTINGS, "responses", "405"]);
     },
@@ -80,7 +71,7 @@ export const serverSettingsCases: CheckCase[] = [
     operations: ["get-server-settings"],
     provokes: { "get-server-settings": [200] },
     async run(ctx) {
-      const exchange = await ctx.transport({ operationId: "get-server-settings", method: "HEAD", path: "/server_settings", label: "HEAD" });
+      const exchange = await ctx.transport(requestFor("get-server-settings", { method: "HEAD", label: "HEAD" }));
       // No body to judge: only the status is recorded against the contract.
       ctx.record(exchange, { statusOnly: true });
       ctx.expectStatus(exchange, 200, "HEAD is GET without the body");
