@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { safeUrl } from "../safe-url.ts";
-import { UnavailableError } from "../unavailable.ts";
+import { anyFailure, guard } from "../unavailable.ts";
 import { matches, type AttemptLog, type Bucket, type BucketEntries, type BucketFilter, type LogRequest, type RuleName } from "./attempt-log.ts";
 
 /** How the Redis log bounds its waits and reports its connection's state. */
@@ -179,12 +179,8 @@ export class RedisAttemptLog implements AttemptLog {
     return keys;
   }
 
-  private async call<T>(command: () => Promise<T>): Promise<T> {
-    try {
-      return await command();
-    } catch (error) {
-      throw new UnavailableError("rate-limit store", { cause: error });
-    }
+  private call<T>(command: () => Promise<T>): Promise<T> {
+    return guard("rate-limit store", anyFailure, command);
   }
 }
 
