@@ -5,7 +5,7 @@ import { anyFailure, guard } from "../unavailable.ts";
 import { isValidEmail } from "./email.ts";
 import { checkLdapConfig, USER_PLACEHOLDER, type LdapConfig } from "./ldap-config.ts";
 
-export { checkLdapConfig, LDAP_DEFAULTS, LdapConfigError, USER_PLACEHOLDER, type LdapConfig } from "./ldap-config.ts";
+export { checkLdapConfig, LDAP_DEFAULTS, USER_PLACEHOLDER, type LdapConfig } from "./ldap-config.ts";
 
 /** What the directory said about a username and password. Outages are thrown (UnavailableError "directory"). */
 export type LdapOutcome = { ok: true; email: string; fullName: string } | { ok: false; reason: "no-such-user" | "wrong-password" | "no-email" };

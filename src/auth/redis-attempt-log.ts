@@ -1,3 +1,4 @@
+import { UserError } from "../user-error.ts";
 import { Redis } from "ioredis";
 import { safeUrl } from "../safe-url.ts";
 import { anyFailure, guard } from "../unavailable.ts";
@@ -13,11 +14,6 @@ export interface RedisLogOptions {
 
 /** Keys are `<prefix>:<rule>:<org>:<username>:<address>` (parts URI-encoded), apart from anything else the Redis holds. */
 export const REDIS_KEY_PREFIX = "zulip-auth:limit";
-
-/** Why the rate-limit store could not be reached at start, in one line fit to show an operator (no password). */
-export class RedisConnectError extends Error {
-  override name = "RedisConnectError";
-}
 
 // KEYS: the buckets. ARGV: now, the entry's member, then per bucket its attempts, window (ms) and since.
 // Prunes every bucket, records in all of them unless one is full, and returns each bucket's entries. The
@@ -67,7 +63,7 @@ function bucketOf(key: string): Bucket | undefined {
 
 /**
  * Connects to Redis as the server uses it: no offline queue (a command while disconnected fails at once: a
- * 503), bounded waits, reconnecting for ever. Fails with a RedisConnectError when Redis does not answer in time.
+ * 503), bounded waits, reconnecting for ever. Fails with a UserError when Redis does not answer in time.
  */
 export async function connectRedisLog(url: string, options: RedisLogOptions): Promise<RedisAttemptLog> {
   let lost = false;
@@ -103,7 +99,7 @@ export async function connectRedisLog(url: string, options: RedisLogOptions): Pr
     });
   } catch (error) {
     redis.disconnect();
-    throw new RedisConnectError(`cannot reach the rate-limit store at ${safeUrl(url)}: ${(error as Error).message}`, { cause: error });
+    throw new UserError(`cannot reach the rate-limit store at ${safeUrl(url)}: ${(error as Error).message}`, 1, { cause: error });
   }
   return new RedisAttemptLog(redis);
 }

@@ -1,3 +1,4 @@
+import { UserError } from "../user-error.ts";
 import { OPERATIONS } from "../contract/operations.ts";
 import { getContractValidator } from "../contract/validator.ts";
 import { DEFAULT_TIMEOUT_MS } from "./defaults.ts";
@@ -39,11 +40,6 @@ export type ProgressEvent =
   | { type: "case-start"; caseId: string; index: number; total: number }
   | { type: "request"; caseId: string; method: string; path: string; label?: string }
   | { type: "case-end"; result: CaseResult; index: number; total: number };
-
-/** Options that make no sense (a programming or usage error, not a finding about the server). */
-export class CheckOptionsError extends Error {
-  override name = "CheckOptionsError";
-}
 
 export { DEFAULT_TIMEOUT_MS } from "./defaults.ts";
 
@@ -207,21 +203,21 @@ function validateOptions(options: CheckOptions) {
   try {
     url = new URL(options.baseUrl);
   } catch {
-    throw new CheckOptionsError(`not a URL: ${options.baseUrl}`);
+    throw new UserError(`not a URL: ${options.baseUrl}`, 2);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new CheckOptionsError(`the base URL must be http or https, not ${url.protocol}`);
-  if (url.search || url.hash) throw new CheckOptionsError("the base URL is the site's URL, without a query string or fragment");
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new UserError(`the base URL must be http or https, not ${url.protocol}`, 2);
+  if (url.search || url.hash) throw new UserError("the base URL is the site's URL, without a query string or fragment", 2);
   if (url.pathname.replace(/\/+$/, "").endsWith(API_BASE_PATH)) {
-    throw new CheckOptionsError(`give the site's URL, without ${API_BASE_PATH} (the checker adds it)`);
+    throw new UserError(`give the site's URL, without ${API_BASE_PATH} (the checker adds it)`, 2);
   }
-  if (options.username.trim() === "") throw new CheckOptionsError("the username is empty");
-  if (options.password === "") throw new CheckOptionsError("the password is empty");
+  if (options.username.trim() === "") throw new UserError("the username is empty", 2);
+  if (options.password === "") throw new UserError("the password is empty", 2);
   if (options.timeoutMs !== undefined && !(Number.isInteger(options.timeoutMs) && options.timeoutMs > 0)) {
-    throw new CheckOptionsError("the timeout must be a whole number of milliseconds above 0");
+    throw new UserError("the timeout must be a whole number of milliseconds above 0", 2);
   }
   const known = new Set(CASES.map((c) => c.id));
   for (const id of [...(options.only ?? []), ...(options.skip ?? [])]) {
-    if (!known.has(id)) throw new CheckOptionsError(`no case ${id}; the cases are: ${[...known].join(", ")}`);
+    if (!known.has(id)) throw new UserError(`no case ${id}; the cases are: ${[...known].join(", ")}`, 2);
   }
   const only = options.only && options.only.length > 0 ? new Set(options.only) : undefined;
   const skip = new Set(options.skip ?? []);
@@ -230,7 +226,7 @@ function validateOptions(options: CheckOptions) {
     if (only && !only.has(check.id)) return { check, selected: false, reason: "not checked because it was not named in --only" };
     return { check, selected: true, reason: "" };
   });
-  if (!cases.some((c) => c.selected)) throw new CheckOptionsError("--only and --skip leave no case to run");
+  if (!cases.some((c) => c.selected)) throw new UserError("--only and --skip leave no case to run", 2);
   return { baseUrl: normalizeBaseUrl(url.href), cases };
 }
 
