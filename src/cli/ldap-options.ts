@@ -43,16 +43,16 @@ export interface LdapOptionValues {
   ldapFullNameAttribute: string;
 }
 
-/** The server's LDAP settings, or undefined without --ldap-url; throws a UserError for settings that cannot work. */
+/** The server's LDAP settings, or undefined without --ldap-url; throws a UserError (exit code 2, bad usage) for settings that cannot work. */
 export function ldapConfigFrom(o: LdapOptionValues, timeoutMs: number, env: NodeJS.ProcessEnv = process.env): LdapConfig | undefined {
   const envPassword = env[LDAP_BIND_PASSWORD_ENV];
   if (!o.ldapUrl) {
     const stray = [o.ldapBindDn, o.ldapBindPasswordFile, o.ldapUserSearchBase, o.ldapUserDnTemplate, envPassword].some((v) => v !== undefined);
-    if (stray) throw new UserError("LDAP settings were given without --ldap-url (ZULIP_AUTH_LDAP_URL)");
+    if (stray) throw new UserError("LDAP settings were given without --ldap-url (ZULIP_AUTH_LDAP_URL)", 2);
     return undefined;
   }
   if (envPassword !== undefined && o.ldapBindPasswordFile !== undefined) {
-    throw new UserError(`give the LDAP bind password once: ${LDAP_BIND_PASSWORD_ENV} or --ldap-bind-password-file, not both`);
+    throw new UserError(`give the LDAP bind password once: ${LDAP_BIND_PASSWORD_ENV} or --ldap-bind-password-file, not both`, 2);
   }
   const config: LdapConfig = {
     url: o.ldapUrl,
@@ -73,6 +73,6 @@ function readPasswordFile(path: string): string {
   try {
     return readFileSync(path, "utf8").replace(/\r?\n$/, "");
   } catch (error) {
-    throw new UserError(`cannot read the LDAP bind password file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new UserError(`cannot read the LDAP bind password file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 2);
   }
 }
