@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { createZulipAuthClient } from "../client/client.ts";
-import { checkSite } from "../client/login.ts";
-import { loginErrorMessage, siteErrorMessage } from "../client/messages.ts";
-import { writeZuliprc } from "../client/zuliprc.ts";
+import { checkSite } from "./login-site.ts";
+import { loginErrorMessage, siteErrorMessage } from "./login-messages.ts";
+import { writeZuliprc } from "./zuliprc.ts";
 import { PASSWORD_PLACEHOLDER, redact } from "../redact.ts";
 import type { LoginOptions } from "./login.ts";
 import { UserError } from "../user-error.ts";

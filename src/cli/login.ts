@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { normalizeSite } from "../client/site.ts";
-import { defaultZuliprcPath } from "../client/zuliprc.ts";
+import { defaultZuliprcPath } from "./zuliprc.ts";
 import { argument } from "./arguments.ts";
 
 /** What commander parsed for `login`. */

@@ -1,5 +1,5 @@
-import type { ClientError, TransportError, UnexpectedResponseError } from "./errors.ts";
-import type { SiteCheckError } from "./login.ts";
+import type { ClientError, TransportError, UnexpectedResponseError } from "../client/errors.ts";
+import type { SiteCheckError } from "./login-site.ts";
 
 /** What a message may name: the site, and the user and organisation once known. */
 export interface MessageContext {

@@ -1,6 +1,6 @@
-import type { SuccessBody } from "./answer.ts";
-import type { CallOptions, ZulipAuthClient } from "./client.ts";
-import type { ClientError } from "./errors.ts";
+import type { SuccessBody } from "../client/answer.ts";
+import type { CallOptions, ZulipAuthClient } from "../client/client.ts";
+import type { ClientError } from "../client/errors.ts";
 
 /** What a login needs to know about the organisation before it asks for a password. */
 export interface OrganizationInfo {
