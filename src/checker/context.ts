@@ -3,7 +3,7 @@ import { operationPointer } from "../contract/operations.ts";
 import type { OperationId } from "../contract/types.ts";
 import { truncate } from "../text.ts";
 import { EXPECTATION_KINDS, type ExpectationId, type Finding } from "./finding.ts";
-import { field, send, TransportError, type Exchange } from "./exchange.ts";
+import { field, NoAnswerError, send, type Exchange } from "./exchange.ts";
 import { reproCurl } from "./repro-curl.ts";
 import { RunStopped, ServerUnreachable, type RunState } from "./run-state.ts";
 import { throwawayEmail } from "./throwaway.ts";
@@ -71,7 +71,7 @@ export class CaseContext {
       if (!carriesPassword(spec)) this.run.masker.addBaseline(answerText(exchange));
       return exchange;
     } catch (error) {
-      if (!(error instanceof TransportError)) throw error;
+      if (!(error instanceof NoAnswerError)) throw error;
       if (!this.run.answered) throw new ServerUnreachable(`${this.run.baseUrl}: ${error.message}`);
       const path = requestPath(spec);
       const repro = reproCurl(this.run.baseUrl, spec);

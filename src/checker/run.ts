@@ -1,7 +1,7 @@
 import { UserError } from "../user-error.ts";
 import { OPERATIONS } from "../contract/operations.ts";
+import { CHECK_TIMEOUT_MS } from "./defaults.ts";
 import { getContractValidator } from "../contract/validator.ts";
-import { DEFAULT_TIMEOUT_MS } from "./defaults.ts";
 import { API_BASE_PATH, CONTRACT_FILE } from "../contract/spec.ts";
 import { CASES, type CheckCase } from "./cases/index.ts";
 import { clientCompatibility } from "./clients.ts";
@@ -41,8 +41,6 @@ export type ProgressEvent =
   | { type: "request"; caseId: string; method: string; path: string; label?: string }
   | { type: "case-end"; result: CaseResult; index: number; total: number };
 
-export { DEFAULT_TIMEOUT_MS } from "./defaults.ts";
-
 /**
  * Runs the checker's cases against a Zulip server and returns the report: every response checked against the
  * contract at the Zulip level (or strict), each case's expectations, the coverage of declared statuses, the
@@ -64,7 +62,7 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
     baseUrl,
     options.username,
     secret(PASSWORD_PLACEHOLDER, options.password),
-    options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    options.timeoutMs ?? CHECK_TIMEOUT_MS,
     validator,
     level,
     masker,

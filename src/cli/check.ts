@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { CheckCase } from "../checker/cases/case.ts";
-import { DEFAULT_TIMEOUT_MS } from "../checker/defaults.ts";
+import { CHECK_TIMEOUT_MS } from "../checker/defaults.ts";
 import { CONTRACT_FILE } from "../contract/contract-file.ts";
 
 /** What commander parsed for `check`. */
@@ -49,7 +49,7 @@ export function checkCommand(cases: readonly CheckCase[] = []): Command {
       .option("--junit <file>", "also write the result as JUnit XML to this file")
       .option("--only <ids>", "run only these cases (comma-separated ids; repeatable)", list)
       .option("--skip <ids>", "leave out these cases (comma-separated ids; repeatable)", list)
-      .addOption(new Option("--timeout <ms>", "longest wait for one answer, in milliseconds").default(DEFAULT_TIMEOUT_MS).argParser(positiveInt))
+      .addOption(new Option("--timeout <ms>", "longest wait for one answer, in milliseconds").default(CHECK_TIMEOUT_MS).argParser(positiveInt))
       .addHelpText(
         "after",
         `\nCases:\n${cases.map((c) => `  ${c.id.padEnd(38)} ${c.title}`).join("\n")}\n\n` +
