@@ -1,5 +1,6 @@
 import { UserError } from "../user-error.ts";
 import { OPERATIONS } from "../contract/operations.ts";
+import { isHttp, parseUrl } from "../http-url.ts";
 import { CHECK_TIMEOUT_MS } from "./defaults.ts";
 import { getContractValidator } from "../contract/validator.ts";
 import { API_BASE_PATH, CONTRACT_FILE } from "../contract/spec.ts";
@@ -197,13 +198,9 @@ function maskEvidence<T extends Pick<Finding, "expected" | "actual" | "message">
 }
 
 function validateOptions(options: CheckOptions) {
-  let url: URL;
-  try {
-    url = new URL(options.baseUrl);
-  } catch {
-    throw new UserError(`not a URL: ${options.baseUrl}`, 2);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new UserError(`the base URL must be http or https, not ${url.protocol}`, 2);
+  const url = parseUrl(options.baseUrl);
+  if (!url) throw new UserError(`not a URL: ${options.baseUrl}`, 2);
+  if (!isHttp(url)) throw new UserError(`the base URL must be http or https, not ${url.protocol}`, 2);
   if (url.search || url.hash) throw new UserError("the base URL is the site's URL, without a query string or fragment", 2);
   if (url.pathname.replace(/\/+$/, "").endsWith(API_BASE_PATH)) {
     throw new UserError(`give the site's URL, without ${API_BASE_PATH} (the checker adds it)`, 2);
