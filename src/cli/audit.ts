@@ -1,16 +1,10 @@
 import { Command, Option } from "commander";
-import { DEFAULT_AUDIT_LIMIT, parseSince } from "../admin/audit.ts";
+import { DEFAULT_AUDIT_LIMIT, parseSince, type AuditQuery } from "../admin/audit.ts";
 import { argument } from "./arguments.ts";
 import { databaseUrlOption, dbOption, type DatabaseOptions } from "./options.ts";
 import { positiveWholeNumber } from "./values.ts";
 
-interface AuditOptions extends DatabaseOptions {
-  user?: string;
-  org?: string;
-  address?: string;
-  outcome?: string;
-  since?: string;
-  limit: number;
+interface AuditOptions extends DatabaseOptions, AuditQuery {
   json?: boolean;
 }
 
