@@ -14,6 +14,23 @@ const fetchSpec = (fields: [string, FieldValue][], extra: Partial<RequestSpec> =
   ...extra,
 });
 
+/** A case whose request lacks one variable: 400 REQUEST_VARIABLE_MISSING naming it, as the contract's example. */
+function missingVariable(name: string, title: string, variable: "username" | "password", request: (ctx: CaseContext) => RequestSpec, why = ""): CheckCase {
+  return {
+    id: `fetch-api-key.${name}`,
+    title,
+    operations: ["fetch-api-key"],
+    provokes: { "fetch-api-key": [400] },
+    async run(ctx) {
+      const exchange = await ctx.send(request(ctx));
+      if (!ctx.expectStatus(exchange, 400, why)) return;
+      const shown = example(400, `missing-${variable}`);
+      ctx.expectField(exchange, "/code", "REQUEST_VARIABLE_MISSING", shown);
+      ctx.expectField(exchange, "/var_name", variable, shown);
+    },
+  };
+}
+
 /** A wrong password for the given account, once per run: the run's one counted failure on the real username. */
 export function wrongPassword(ctx: CaseContext): Promise<Exchange> {
   return ctx.memo("wrong-password", () => loginSpec(ctx.username, ctx.wrongPassword, "wrong password (the run's one failed attempt on this account)"));
@@ -259,52 +276,29 @@ export const fetchApiKeyCases: CheckCase[] = [
       );
     },
   },
-  {
-    id: "fetch-api-key.missing-username",
-    title: "no username → 400 REQUEST_VARIABLE_MISSING with var_name username",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [400] },
-    async run(ctx) {
-      const exchange = await ctx.send(fetchSpec([["password", throwawayPassword()]], { label: "password only" }));
-      if (!ctx.expectStatus(exchange, 400)) return;
-      ctx.expectField(exchange, "/code", "REQUEST_VARIABLE_MISSING", example(400, "missing-username"));
-      ctx.expectField(exchange, "/var_name", "username", example(400, "missing-username"));
-    },
-  },
-  {
-    id: "fetch-api-key.missing-password",
-    title: "no password → 400 REQUEST_VARIABLE_MISSING with var_name password",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [400] },
-    async run(ctx) {
-      const exchange = await ctx.send(fetchSpec([["username", ctx.throwawayEmail()]], { label: "username only (a throwaway address)" }));
-      if (!ctx.expectStatus(exchange, 400)) return;
-      ctx.expectField(exchange, "/code", "REQUEST_VARIABLE_MISSING", example(400, "missing-password"));
-      ctx.expectField(exchange, "/var_name", "password", example(400, "missing-password"));
-    },
-  },
-  {
-    id: "fetch-api-key.json-body",
-    title: "a JSON body is not read → 400 missing username",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [400] },
-    async run(ctx) {
-      const exchange = await ctx.send({
-        ...fetchSpec([]),
-        body: {
-          kind: "json",
-          fields: [
-            ["username", ctx.throwawayEmail()],
-            ["password", throwawayPassword()],
-          ],
-        },
-        label: "JSON body, a throwaway address",
-      });
-      if (!ctx.expectStatus(exchange, 400, "a JSON body is not read at all")) return;
-      ctx.expectField(exchange, "/code", "REQUEST_VARIABLE_MISSING", example(400, "missing-username"));
-      ctx.expectField(exchange, "/var_name", "username", example(400, "missing-username"));
-    },
-  },
+  missingVariable("missing-username", "no username → 400 REQUEST_VARIABLE_MISSING with var_name username", "username", () =>
+    fetchSpec([["password", throwawayPassword()]], { label: "password only" }),
+  ),
+  missingVariable("missing-password", "no password → 400 REQUEST_VARIABLE_MISSING with var_name password", "password", (ctx) =>
+    fetchSpec([["username", ctx.throwawayEmail()]], { label: "username only (a throwaway address)" }),
+  ),
+  missingVariable(
+    "json-body",
+    "a JSON body is not read → 400 missing username",
+    "username",
+    (ctx) => ({
+      ...fetchSpec([]),
+      body: {
+        kind: "json",
+        fields: [
+          ["username", ctx.throwawayEmail()],
+          ["password", throwawayPassword()],
+        ],
+      },
+      label: "JSON body, a throwaway address",
+    }),
+    "a JSON body is not read at all",
+  ),
   {
     id: "fetch-api-key.invalid-email",
     title: "a username that is not an email address → 400 BAD_REQUEST (unless usernames need not be emails)",
