@@ -2,7 +2,7 @@ import type { CaseContext } from "../context.ts";
 import { field, type Exchange } from "../exchange.ts";
 import { requestFor, type RequestSpec } from "../request.ts";
 import { DEV_FETCH, type CheckCase } from "./case.ts";
-import { expectAllowedMethod, settingsBody } from "./server-settings.ts";
+import { expectAllowedMethod, settingsBody } from "../case-helpers.ts";
 
 const devSpec = (username: string, label: string): RequestSpec =>
   requestFor("dev-fetch-api-key", { body: { kind: "form", fields: [["username", username]] }, label });

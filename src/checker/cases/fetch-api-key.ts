@@ -4,7 +4,7 @@ import { throwawayPassword } from "../throwaway.ts";
 import { field, type Exchange } from "../exchange.ts";
 import { requestFor, type FieldValue, type RequestSpec } from "../request.ts";
 import { FETCH, type CheckCase } from "./case.ts";
-import { expectAllowedMethod, settingsBody } from "./server-settings.ts";
+import { expectAllowedMethod, settingsBody } from "../case-helpers.ts";
 
 const SUCCESS = ["components", "schemas", "ApiKeySuccess", "properties"] as const;
 const example = (status: number, name: string) => [...FETCH, "responses", String(status), "content", "application/json", "examples", name];
