@@ -46,7 +46,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
     // RFC 9112 §3.2: a request with more than one Host header gets a 400.
     if (incoming && hostHeaders(incoming) > 1) {
-      c.res = badRequest("Bad Request: more than one Host header").toResponse();
+      c.res = badRequest("Bad Request: more than one Host header").getResponse();
     } else {
       await next();
     }
@@ -76,24 +76,24 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     });
   });
   // Only the two POST endpoints read a body; every other answer is given without reading one.
-  const limit = bodyLimit({ maxSize: deps.config.bodyLimit, onError: () => payloadTooLarge().toResponse() });
+  const limit = bodyLimit({ maxSize: deps.config.bodyLimit, onError: () => payloadTooLarge().getResponse() });
 
   const api = new Hono<AppEnv>();
   const { "fetch-api-key": fetch, "dev-fetch-api-key": devFetch, "get-server-settings": settings, "get-health": healthz } = OPERATIONS;
   api.post(fetch.path, loginAttempt(deps, fetch), limit, fetchApiKey(deps));
-  api.all(fetch.path, () => methodNotAllowed([fetch.method]).toResponse());
+  api.all(fetch.path, () => methodNotAllowed([fetch.method]).getResponse());
   api.post(devFetch.path, loginAttempt(deps, devFetch), limit, devFetchApiKey(deps));
-  api.all(devFetch.path, () => methodNotAllowed([devFetch.method]).toResponse());
+  api.all(devFetch.path, () => methodNotAllowed([devFetch.method]).getResponse());
   api.get(settings.path, serverSettings(deps));
   // Django's require_safe, as Zulip routes server_settings: GET and HEAD (Hono answers HEAD with the GET handler).
-  api.all(settings.path, () => methodNotAllowed([settings.method, "HEAD"]).toResponse());
+  api.all(settings.path, () => methodNotAllowed([settings.method, "HEAD"]).getResponse());
   app.route(API_BASE_PATH, api);
   app.get(DEFAULT_REALM_ICON_PATH, realmIcon());
   app.get(healthz.url, health(deps));
-  app.all(healthz.url, () => methodNotAllowed([healthz.method]).toResponse());
+  app.all(healthz.url, () => methodNotAllowed([healthz.method]).getResponse());
   if (deps.metrics && deps.config.metrics) {
     app.get("/metrics", metricsHandler(deps.metrics));
-    app.all("/metrics", () => methodNotAllowed(["GET"]).toResponse());
+    app.all("/metrics", () => methodNotAllowed(["GET"]).getResponse());
   }
   if (deps.config.docs) {
     // The contract's YAML, Swagger UI's files and their middleware are loaded by the first request for them:
@@ -108,13 +108,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.notFound(() => notFound());
   app.onError((error, c) => {
-    if (error instanceof ZulipError) return error.toResponse();
+    if (error instanceof ZulipError) return error.getResponse();
     if (error instanceof UnavailableError) {
       deps.logger.warn({ reqId: c.get("requestId"), err: error.cause }, error.message);
-      return serviceUnavailable(error.dependency).toResponse();
+      return serviceUnavailable(error.dependency).getResponse();
     }
     deps.logger.error({ reqId: c.get("requestId"), err: error }, "unhandled error");
-    return internalError().toResponse();
+    return internalError().getResponse();
   });
   return app;
 }

@@ -1,3 +1,4 @@
+import { HTTPException } from "hono/http-exception";
 import type { DeclaredStatus, JsonBody, OperationId, Schema } from "../contract/types.ts";
 import type { LoginFailure } from "../auth/login.ts";
 import type { RateLimitDecision } from "../auth/rate-limit.ts";
@@ -11,21 +12,25 @@ export type ErrorStatus = Exclude<{ [Op in OperationId]: DeclaredStatus<Op> }[Op
 export type ErrorBody<S extends ErrorStatus> = { [Op in OperationId]: S extends DeclaredStatus<Op> ? JsonBody<Op, S> : never }[OperationId];
 
 /**
- * A Zulip error answer, thrown by handlers and turned into its response by the app's error handler. Its body
- * is typed by its status from the contract: a status no operation declares, or a body no operation allows
- * with that status, does not compile.
+ * A Zulip error answer, the server's one HTTP error: an HTTPException, so Hono renders it wherever it is
+ * thrown. Its body is typed by its status from the contract: a status no operation declares, or a body no
+ * operation allows with that status, does not compile.
  */
-export class ZulipError<S extends ErrorStatus = ErrorStatus> extends Error {
+export class ZulipError<S extends ErrorStatus = ErrorStatus> extends HTTPException {
+  override readonly status: S;
+
   constructor(
-    readonly status: S,
+    status: S,
     readonly body: ErrorBody<S>,
     readonly headers: Record<string, string> = {},
   ) {
-    super(body.msg);
+    super(status, { message: body.msg });
+    this.status = status;
     this.name = "ZulipError";
   }
 
-  toResponse(): Response {
+  /** The answer as Zulip sends it; Hono's own error path calls this for any HTTPException. */
+  override getResponse(): Response {
     return jsonResponse(this.status, this.body, this.headers);
   }
 }
