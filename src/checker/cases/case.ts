@@ -18,3 +18,11 @@ export interface CheckCase {
 export const FETCH = operationPointer("fetch-api-key");
 export const DEV_FETCH = operationPointer("dev-fetch-api-key");
 export const SETTINGS = operationPointer("get-server-settings");
+
+/** The maker of the cases about one operation: each names the statuses of it that it expects (the common shape of the cases). */
+export function casesOf(operationId: OperationId): (statuses: number[], check: Omit<CheckCase, "operations" | "provokes">) => CheckCase {
+  return (statuses, check) => {
+    const { id, title, ...rest } = check;
+    return { id, title, operations: [operationId], provokes: { [operationId]: statuses }, ...rest };
+  };
+}

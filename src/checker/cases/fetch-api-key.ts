@@ -3,8 +3,10 @@ import { loginSpec, type CaseContext } from "../context.ts";
 import { throwawayPassword } from "../throwaway.ts";
 import { field, type Exchange } from "../exchange.ts";
 import { requestFor, type FieldValue, type RequestSpec } from "../request.ts";
-import { FETCH, type CheckCase } from "./case.ts";
+import { FETCH, casesOf, type CheckCase } from "./case.ts";
 import { expectAllowedMethod, settingsBody } from "../case-helpers.ts";
+
+const fetchCase = casesOf("fetch-api-key");
 
 const SUCCESS = ["components", "schemas", "ApiKeySuccess", "properties"] as const;
 const example = (status: number, name: string) => [...FETCH, "responses", String(status), "content", "application/json", "examples", name];
@@ -16,11 +18,9 @@ const fetchSpec = (fields: [string, FieldValue][], extra: Partial<RequestSpec> =
 
 /** A case whose request lacks one variable: 400 REQUEST_VARIABLE_MISSING naming it, as the contract's example. */
 function missingVariable(name: string, title: string, variable: "username" | "password", request: (ctx: CaseContext) => RequestSpec, why = ""): CheckCase {
-  return {
+  return fetchCase([400], {
     id: `fetch-api-key.${name}`,
     title,
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [400] },
     async run(ctx) {
       const exchange = await ctx.send(request(ctx));
       if (!ctx.expectStatus(exchange, 400, why)) return;
@@ -28,7 +28,7 @@ function missingVariable(name: string, title: string, variable: "username" | "pa
       ctx.expectField(exchange, "/code", "REQUEST_VARIABLE_MISSING", shown);
       ctx.expectField(exchange, "/var_name", variable, shown);
     },
-  };
+  });
 }
 
 /** A wrong password for the given account, once per run: the run's one counted failure on the real username. */
@@ -104,21 +104,17 @@ async function expectParametersRead(ctx: CaseContext, spec: RequestSpec, how: st
 }
 
 export const fetchApiKeyCases: CheckCase[] = [
-  {
+  fetchCase([200], {
     id: "fetch-api-key.success",
     title: "the given credentials log in: 200 with the user's key",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [200] },
     usesPassword: true,
     async run(ctx) {
       ctx.expectStatus(await ctx.login(), 200, "the given credentials");
     },
-  },
-  {
+  }),
+  fetchCase([200], {
     id: "fetch-api-key.identity",
     title: "email and user_id have their types, and the email is the account's",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [200] },
     usesPassword: true,
     async run(ctx) {
       const login = await ctx.successfulLogin();
@@ -153,24 +149,20 @@ export const fetchApiKeyCases: CheckCase[] = [
         });
       }
     },
-  },
-  {
+  }),
+  fetchCase([401], {
     id: "fetch-api-key.wrong-password",
     title: "a wrong password → 401 AUTHENTICATION_FAILED (the run's one failed attempt on the account)",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [401] },
     usesPassword: true,
     async run(ctx) {
       await ctx.successfulLogin();
       const exchange = await wrongPassword(ctx);
       if (ctx.expectStatus(exchange, 401)) ctx.expectField(exchange, "/code", "AUTHENTICATION_FAILED", example(401, "authentication-failed"));
     },
-  },
-  {
+  }),
+  fetchCase([401], {
     id: "fetch-api-key.unknown-user",
     title: "an unknown user gets the same status, code and message as a wrong password",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [401] },
     usesPassword: true,
     async run(ctx) {
       await ctx.successfulLogin();
@@ -196,12 +188,10 @@ export const fetchApiKeyCases: CheckCase[] = [
         },
       );
     },
-  },
-  {
+  }),
+  fetchCase([200], {
     id: "fetch-api-key.case-insensitive",
     title: "the email is compared without case: the username in another case logs in, answered with the stored email",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [200] },
     usesPassword: true,
     async run(ctx) {
       const first = await ctx.successfulLogin();
@@ -211,23 +201,19 @@ export const fetchApiKeyCases: CheckCase[] = [
       if (!ctx.expectStatus(second, 200, `Zulip finds ${variant} as ${ctx.username}: emails are compared without case`)) return;
       ctx.expectField(second, "/email", first.json.email, [...SUCCESS, "email", "description"]);
     },
-  },
-  {
+  }),
+  fetchCase([200], {
     id: "fetch-api-key.same-key",
     title: "a second login returns the same key",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [200] },
     usesPassword: true,
     async run(ctx) {
       const key = await loginKey(ctx);
       expectSameKey(ctx, await successfulSecondLogin(ctx), key, "a second login");
     },
-  },
-  {
+  }),
+  fetchCase([200], {
     id: "fetch-api-key.ignored-parameters",
     title: "unused parameters (body and query string, never `client`) are listed sorted in ignored_parameters_unsupported",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [200] },
     usesPassword: true,
     async run(ctx) {
       await ctx.successfulLogin();
@@ -241,12 +227,10 @@ export const fetchApiKeyCases: CheckCase[] = [
         [...SUCCESS, "ignored_parameters_unsupported", "description"],
       );
     },
-  },
-  {
+  }),
+  fetchCase([401], {
     id: "fetch-api-key.multipart",
     title: "a multipart/form-data body is read (zulip-js sends one): a throwaway login → 401, not 400",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [401] },
     async run(ctx) {
       const fields: [string, FieldValue][] = [
         ["username", ctx.throwawayEmail()],
@@ -258,12 +242,10 @@ export const fetchApiKeyCases: CheckCase[] = [
         "multipart/form-data is declared",
       );
     },
-  },
-  {
+  }),
+  fetchCase([401], {
     id: "fetch-api-key.query-string",
     title: "parameters in the query string are read: a throwaway username there → 401, not 400",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [401] },
     async run(ctx) {
       await expectParametersRead(
         ctx,
@@ -275,7 +257,7 @@ export const fetchApiKeyCases: CheckCase[] = [
         "parameters are read from the query string too",
       );
     },
-  },
+  }),
   missingVariable("missing-username", "no username → 400 REQUEST_VARIABLE_MISSING with var_name username", "username", () =>
     fetchSpec([["password", throwawayPassword()]], { label: "password only" }),
   ),
@@ -299,11 +281,9 @@ export const fetchApiKeyCases: CheckCase[] = [
     }),
     "a JSON body is not read at all",
   ),
-  {
+  fetchCase([400], {
     id: "fetch-api-key.invalid-email",
     title: "a username that is not an email address → 400 BAD_REQUEST (unless usernames need not be emails)",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [400] },
     async run(ctx) {
       const settings = await settingsBody(ctx);
       const required = settings?.require_email_format_usernames;
@@ -324,16 +304,14 @@ export const fetchApiKeyCases: CheckCase[] = [
       if (ctx.expectStatus(exchange, 400, "the username is not an email address"))
         ctx.expectField(exchange, "/code", "BAD_REQUEST", example(400, "invalid-email"));
     },
-  },
-  {
+  }),
+  fetchCase([405], {
     id: "fetch-api-key.get-not-allowed",
     title: "GET fetch_api_key → 405 with Allow: POST",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [405] },
     async run(ctx) {
       const { body: _body, ...get } = fetchSpec([]);
       const exchange = await ctx.send({ ...get, method: "GET", label: "GET" });
       if (ctx.expectStatus(exchange, 405)) expectAllowedMethod(ctx, exchange, "POST", [...FETCH, "responses", "405"]);
     },
-  },
+  }),
 ];

@@ -1,15 +1,15 @@
 import { isDeepStrictEqual } from "node:util";
 import { field } from "../exchange.ts";
 import { requestFor } from "../request.ts";
-import { SETTINGS, type CheckCase } from "./case.ts";
+import { SETTINGS, casesOf, type CheckCase } from "./case.ts";
 import { expectAllowedMethod, serverSettings } from "../case-helpers.ts";
 
+const settingsCase = casesOf("get-server-settings");
+
 export const serverSettingsCases: CheckCase[] = [
-  {
+  settingsCase([200], {
     id: "server-settings.conforms",
     title: "server_settings answers 200 with the settings a client needs before its login form",
-    operations: ["get-server-settings"],
-    provokes: { "get-server-settings": [200] },
     async run(ctx) {
       const exchange = ctx.record(await serverSettings(ctx));
       if (!ctx.expectStatus(exchange, 200)) return;
@@ -20,12 +20,10 @@ export const serverSettingsCases: CheckCase[] = [
         ctx.note("no organisation fields (realm_url…): the base URL is the root domain of a server without a root organisation");
       }
     },
-  },
-  {
+  }),
+  settingsCase([200], {
     id: "server-settings.with-authorization",
     title: "server_settings answers the same when an Authorization header is sent (python-zulip-api sends one)",
-    operations: ["get-server-settings"],
-    provokes: { "get-server-settings": [200] },
     async run(ctx) {
       const basic = Buffer.from(`${ctx.username}:zulip-auth-check-not-a-key`).toString("base64");
       const exchange = await ctx.send(
@@ -41,28 +39,24 @@ export const serverSettingsCases: CheckCase[] = [
         });
       }
     },
-  },
-  {
+  }),
+  settingsCase([405], {
     id: "server-settings.post-not-allowed",
     title: "POST server_settings → 405 with Allow: GET, HEAD (Django's require_safe)",
-    operations: ["get-server-settings"],
-    provokes: { "get-server-settings": [405] },
     async run(ctx) {
       const exchange = await ctx.send(requestFor("get-server-settings", { method: "POST", body: { kind: "form", fields: [] }, label: "POST" }));
       if (!ctx.expectStatus(exchange, 405)) return;
       expectAllowedMethod(ctx, exchange, "GET", [...SETTINGS, "responses", "405"]);
     },
-  },
-  {
+  }),
+  settingsCase([200], {
     id: "server-settings.head",
     title: "HEAD server_settings → 200 without a body (Django's require_safe allows it)",
-    operations: ["get-server-settings"],
-    provokes: { "get-server-settings": [200] },
     async run(ctx) {
       const exchange = await ctx.transport(requestFor("get-server-settings", { method: "HEAD", label: "HEAD" }));
       // No body to judge: only the status is recorded against the contract.
       ctx.record(exchange, { statusOnly: true });
       ctx.expectStatus(exchange, 200, "HEAD is GET without the body");
     },
-  },
+  }),
 ];
