@@ -6,13 +6,13 @@ import type { Store } from "../store/store.ts";
 import { Admin } from "./admin.ts";
 
 /** The demo's password for every account but hamlet's; it is public, so never use it for anything real. */
-export const DEMO_PASSWORD = "abcd1234";
+const DEMO_PASSWORD = "abcd1234";
 
 /** The demo's root domain: curl (and browsers) resolve `*.localhost` to the loopback address. */
 export const DEMO_ROOT_DOMAIN = "localhost";
 
 /** The hash parameters prospero's password was stored with: older and weaker than the server's. */
-export const DEMO_OLD_HASH: HashParams = { memoryCost: 4096, timeCost: 1, parallelism: 1 };
+const DEMO_OLD_HASH: HashParams = { memoryCost: 4096, timeCost: 1, parallelism: 1 };
 
 /** One row of the scenario table: a login and the answer it gets. */
 export interface DemoScenario {

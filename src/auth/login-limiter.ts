@@ -31,7 +31,7 @@ const SWEEP_EVERY_MS = 60_000;
 export const usernameKey = emailKey;
 
 /** The three buckets of an attempt, by rule. */
-export function bucketsOf(who: Attempter): Record<RuleName, Bucket> {
+function bucketsOf(who: Attempter): Record<RuleName, Bucket> {
   const username = usernameKey(who.username);
   return {
     "user-address": { rule: "user-address", org: who.org, username, address: who.address },

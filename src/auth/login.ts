@@ -46,7 +46,7 @@ export interface LoginContext {
 }
 
 /** Seconds an address is asked to wait when it holds its whole share of the hash queue. */
-export const HASH_QUEUE_RETRY_AFTER_SECONDS = 1;
+const HASH_QUEUE_RETRY_AFTER_SECONDS = 1;
 
 /** Email-backend refusals after which Zulip goes on to the LDAP backend; any other is final. */
 const TRY_LDAP_AFTER = new Set<LoginFailure>(["AUTHENTICATION_FAILED", "NONEXISTENT_SUBDOMAIN"]);

@@ -13,7 +13,7 @@ export interface RedisLogOptions {
 }
 
 /** Keys are `<prefix>:<rule>:<org>:<username>:<address>` (parts URI-encoded), apart from anything else the Redis holds. */
-export const REDIS_KEY_PREFIX = "zulip-auth:limit";
+const REDIS_KEY_PREFIX = "zulip-auth:limit";
 
 // KEYS: the buckets. ARGV: now, the entry's member, then per bucket its attempts, window (ms) and since.
 // Prunes every bucket, records in all of them unless one is full, and returns each bucket's entries. The

@@ -40,7 +40,7 @@ export function requestFor(
 export const secret = (placeholder: string, value: string): Secret => ({ placeholder, value });
 
 /** The value as sent. */
-export const valueOf = (v: FieldValue): string => (typeof v === "string" ? v : v.value);
+const valueOf = (v: FieldValue): string => (typeof v === "string" ? v : v.value);
 
 /** The value as shown. */
 export const shownValue = (v: FieldValue): string => (typeof v === "string" ? v : v.placeholder);

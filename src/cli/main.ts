@@ -13,7 +13,7 @@ import { userCommand } from "./user.ts";
 // a command's own start-up load nothing they do not use.
 
 /** The `zulip-auth` program. Exit codes: 0 done, 1 failed (one line on stderr), 2 bad usage. */
-export function buildProgram(cases: readonly CheckCase[] = []): Command {
+function buildProgram(cases: readonly CheckCase[] = []): Command {
   const program = new Command("zulip-auth")
     .description("Zulip's password login API: server, client and conformance checker from one OpenAPI contract")
     .version("0.1.0")

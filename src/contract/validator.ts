@@ -134,7 +134,7 @@ const isNode = (value: unknown): value is Node => typeof value === "object" && v
  * At the Zulip level a strict header or schema is dropped; a strict media type, response or operation stays
  * declared, as a stricter answer is still a Zulip answer. At the strict level every Zulip-only node is dropped.
  */
-export function contractView(doc: object, level: ContractLevel, featureLevel: number): object {
+function contractView(doc: object, level: ContractLevel, featureLevel: number): object {
   const copy = structuredClone(doc) as Node;
   const drops = (child: unknown, container: "headers" | "allOf" | "other") =>
     isNode(child) && (level === "strict" ? child[ZULIP_ONLY_MARK] === true : child[STRICT_MARK] === true && container !== "other");

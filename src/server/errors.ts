@@ -58,7 +58,7 @@ export const payloadTooLarge = () => new ZulipError(413, { result: "error", msg:
 export const internalError = () => new ZulipError(500, { result: "error", msg: "Internal server error", code: "INTERNAL_SERVER_ERROR" });
 
 /** Seconds a client is asked to wait after a 503: long enough for a restart, short enough not to lose users. */
-export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
 const UNREACHABLE: Record<Dependency, string> = {
   database: "The server cannot reach its database; try again shortly",
@@ -78,7 +78,7 @@ export function serviceUnavailable(dependency: Dependency, headers: Record<strin
 export const notFound = () => jsonResponse(404, { result: "error", msg: "Not Found", code: "BAD_REQUEST" } satisfies Schema<"BadRequestError">);
 
 /** 503 when the hash queue is full: every core is busy and the queue holds all it may. */
-export const serverBusy = (headers: Record<string, string> = {}) =>
+const serverBusy = (headers: Record<string, string> = {}) =>
   new ZulipError(
     503,
     { result: "error", msg: "The server is busy; try again shortly", code: "SERVICE_UNAVAILABLE" },

@@ -37,11 +37,11 @@ export function wrongPassword(ctx: CaseContext): Promise<Exchange> {
 }
 
 /** Zulip's feature levels of what a login answer holds (the contract's x-zulip-feature-level). */
-export const USER_ID_SINCE = 171;
-export const IGNORED_PARAMETERS_SINCE = 167;
+const USER_ID_SINCE = 171;
+const IGNORED_PARAMETERS_SINCE = 167;
 
 /** The username with its letters' case swapped; undefined when it is not an email or has no letter. */
-export function otherCase(username: string): string | undefined {
+function otherCase(username: string): string | undefined {
   if (!username.includes("@")) return undefined;
   const swapped = [...username].map((c) => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase())).join("");
   return swapped === username ? undefined : swapped;
@@ -52,7 +52,7 @@ export function otherCase(username: string): string | undefined {
  * case), in the query string, with unused parameters in the body and the query string. Made once, after the
  * wrong password, so that a success clears the account's failed attempt on servers that count per string.
  */
-export function secondLogin(ctx: CaseContext): Promise<Exchange> {
+function secondLogin(ctx: CaseContext): Promise<Exchange> {
   return ctx.memo("second-login", () =>
     fetchSpec(
       [

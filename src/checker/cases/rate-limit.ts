@@ -6,7 +6,7 @@ import { FETCH, casesOf, type CheckCase } from "./case.ts";
 const fetchCase = casesOf("fetch-api-key");
 
 /** Zulip's rule: 5 counted attempts per username per 30 minutes. */
-export const ALLOWED_ATTEMPTS = 5;
+const ALLOWED_ATTEMPTS = 5;
 
 const RATE_LIMITED = [...FETCH, "responses", "429"];
 
