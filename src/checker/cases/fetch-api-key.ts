@@ -31,8 +31,12 @@ function missingVariable(name: string, title: string, variable: "username" | "pa
   });
 }
 
-/** A wrong password for the given account, once per run: the run's one counted failure on the real username. */
-export function wrongPassword(ctx: CaseContext): Promise<Exchange> {
+/**
+ * A wrong password for the given account, once per run: the run's one counted failure on the real username,
+ * sent after the login with the right password (so that a limit it trips cannot refuse that login).
+ */
+async function wrongPassword(ctx: CaseContext): Promise<Exchange> {
+  await ctx.successfulLogin();
   return ctx.memo("wrong-password", () => loginSpec(ctx.username, ctx.wrongPassword, "wrong password (the run's one failed attempt on this account)"));
 }
 
@@ -155,7 +159,6 @@ export const fetchApiKeyCases: CheckCase[] = [
     title: "a wrong password → 401 AUTHENTICATION_FAILED (the run's one failed attempt on the account)",
     usesPassword: true,
     async run(ctx) {
-      await ctx.successfulLogin();
       const exchange = await wrongPassword(ctx);
       if (ctx.expectStatus(exchange, 401)) ctx.expectField(exchange, "/code", "AUTHENTICATION_FAILED", example(401, "authentication-failed"));
     },
@@ -165,7 +168,6 @@ export const fetchApiKeyCases: CheckCase[] = [
     title: "an unknown user gets the same status, code and message as a wrong password",
     usesPassword: true,
     async run(ctx) {
-      await ctx.successfulLogin();
       const wrong = await wrongPassword(ctx);
       if (wrong.answer.status === 429) ctx.notChecked("the wrong-password attempt was refused by the rate limit, so there is nothing to compare with");
       const unknown = await ctx.send(loginSpec(ctx.throwawayEmail(), ctx.wrongPassword, "unknown user (a throwaway address)"));
