@@ -16,12 +16,24 @@ export class UnavailableError extends Error {
   }
 }
 
-/** Runs `action`, turning a failure that `isOutage` recognises into an UnavailableError for `dependency`. */
-export async function guard<T>(dependency: Dependency, isOutage: (error: unknown) => boolean, action: () => Promise<T>): Promise<T> {
+/** Every failure is an outage: for a service whose every error means it cannot serve (Redis, an LDAP search). */
+export const anyFailure = (): boolean => true;
+
+/**
+ * Runs `action`, turning a failure that `isOutage` recognises into an UnavailableError for `dependency`; the
+ * one wrapper every backend uses. `onOutage` sees the original failure first (to log it for operators).
+ */
+export async function guard<T>(
+  dependency: Dependency,
+  isOutage: (error: unknown) => boolean,
+  action: () => Promise<T>,
+  onOutage?: (error: unknown) => void,
+): Promise<T> {
   try {
     return await action();
   } catch (error) {
     if (error instanceof UnavailableError || !isOutage(error)) throw error;
+    onOutage?.(error);
     throw new UnavailableError(dependency, { cause: error });
   }
 }

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadContract, toPointer } from "../src/contract/spec.ts";
+import { toPointer } from "../src/contract/json-pointer.ts";
+import { loadContract } from "../src/contract/spec.ts";
 import { getContractValidator, type Answer } from "../src/contract/validator.ts";
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): Answer => ({

@@ -101,7 +101,7 @@ describe("LDAP settings that cannot work stop serve before it starts", () => {
     ],
   ] as const)("%s", async (message, args, env) => {
     const r = await serve([...args], env);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toBe(`zulip-auth: ${message}\n`);
   });
 

@@ -4,7 +4,8 @@ import { userForDirectoryLogin } from "../src/auth/ldap-user.ts";
 import { PasswordHasher } from "../src/auth/password-hasher.ts";
 import { DEFAULT_PASSWORD_POLICY } from "../src/auth/password-policy.ts";
 import { createPostgresStore } from "../src/store/postgres.ts";
-import { openStore, StoreOpenError } from "../src/store/open.ts";
+import { openStore } from "../src/store/open.ts";
+import { UserError as StoreOpenError } from "../src/user-error.ts";
 import type { NewLoginAttempt } from "../src/store/schema.ts";
 import { API_KEY_TAKEN, StoreError, type Store } from "../src/store/store.ts";
 import { UnavailableError } from "../src/unavailable.ts";
@@ -116,9 +117,9 @@ describe.each(DIALECTS)("the store on $name", ({ name, missing, open }) => {
       new StoreError("duplicate", "user IAGO@zulip.com exists already"),
     );
     await store.createUser({ ...user, organizationId: lear.id, apiKey: KEY("c") });
-    await expect(store.createUser({ ...user, email: "other@zulip.com" })).rejects.toEqual(new StoreError("duplicate", API_KEY_TAKEN));
+    await expect(store.createUser({ ...user, email: "other@zulip.com" })).rejects.toEqual(new StoreError("duplicate-api-key", API_KEY_TAKEN));
     const other = await store.createUser({ ...user, email: "other@zulip.com", apiKey: KEY("d") });
-    await expect(store.updateUser(other.id, { api_key: KEY("a") })).rejects.toEqual(new StoreError("duplicate", API_KEY_TAKEN));
+    await expect(store.updateUser(other.id, { api_key: KEY("a") })).rejects.toEqual(new StoreError("duplicate-api-key", API_KEY_TAKEN));
   });
 
   it("changes a user's password, key, state and name; a missing user is not-found", async () => {

@@ -1,15 +1,11 @@
-import { generateApiKey } from "../auth/api-key.ts";
+import { UserError } from "../user-error.ts";
+import { withNewKey } from "../auth/api-key.ts";
 import { isValidEmail } from "../auth/email.ts";
 import type { PasswordHasher } from "../auth/password-hasher.ts";
 import { passwordWeakness } from "../auth/password-policy.ts";
 import type { PasswordPolicy } from "../auth/password-rules.ts";
 import type { Organization, User } from "../store/schema.ts";
-import { API_KEY_TAKEN, StoreError, type Store } from "../store/store.ts";
-
-/** An operator action that cannot be done, with a one-line reason fit to show (never a secret). */
-export class AdminError extends Error {
-  override name = "AdminError";
-}
+import { StoreError, type Store } from "../store/store.ts";
 
 const SUBDOMAIN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -23,14 +19,14 @@ export class Admin {
 
   async addOrganization(subdomain: string, name?: string): Promise<Organization> {
     if (subdomain !== "" && (!SUBDOMAIN.test(subdomain) || subdomain === "www")) {
-      throw new AdminError(`invalid subdomain "${subdomain}": use lower-case letters, digits and inner hyphens (or "" for the root organization)`);
+      throw new UserError(`invalid subdomain "${subdomain}": use lower-case letters, digits and inner hyphens (or "" for the root organization)`);
     }
     return this.run(() => this.store.createOrganization(subdomain, name ?? (subdomain || "Zulip")));
   }
 
   async organization(subdomain: string): Promise<Organization> {
     const org = await this.store.findOrganization(subdomain);
-    if (!org) throw new AdminError(`no organization "${subdomain}"`);
+    if (!org) throw new UserError(`no organization "${subdomain}"`);
     return org;
   }
 
@@ -48,15 +44,15 @@ export class Admin {
   async createUser(subdomain: string, email: string, password: string | null, fullName = ""): Promise<User> {
     const org = await this.organization(subdomain);
     // A login is refused unless the username is an email address by Zulip's rules (LDAP users come from the directory).
-    if (!isValidEmail(email)) throw new AdminError(`"${email}" is not a valid email address`);
+    if (!isValidEmail(email)) throw new UserError(`"${email}" is not a valid email address`);
     const passwordHash = password === null ? null : await this.hasher.hash(password);
-    return this.withNewKey((apiKey) => this.store.createUser({ organizationId: org.id, email, fullName, passwordHash, apiKey }));
+    return this.run(() => withNewKey((apiKey) => this.store.createUser({ organizationId: org.id, email, fullName, passwordHash, apiKey })));
   }
 
   async user(subdomain: string, email: string): Promise<User> {
     const org = await this.organization(subdomain);
     const user = await this.store.findUser(org.id, email);
-    if (!user) throw new AdminError(`no user ${email} in organization "${subdomain}"`);
+    if (!user) throw new UserError(`no user ${email} in organization "${subdomain}"`);
     return user;
   }
 
@@ -74,7 +70,7 @@ export class Admin {
   /** Gives the user a new API key; the old one stops working. Returns nothing: keys are not printed. */
   async regenerateKey(subdomain: string, email: string): Promise<void> {
     const user = await this.user(subdomain, email);
-    await this.withNewKey((apiKey) => this.store.updateUser(user.id, { api_key: apiKey }));
+    await this.run(() => withNewKey((apiKey) => this.store.updateUser(user.id, { api_key: apiKey })));
   }
 
   /** Users with their organisation's subdomain, optionally of one organisation. */
@@ -87,26 +83,14 @@ export class Admin {
 
   private async checkPassword(password: string): Promise<void> {
     const weakness = await passwordWeakness(password, this.policy);
-    if (weakness) throw new AdminError(weakness);
-  }
-
-  /** Retries on the (astronomically rare) collision of two random keys. */
-  private async withNewKey<T>(write: (apiKey: string) => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await write(generateApiKey());
-      } catch (error) {
-        const keyTaken = error instanceof StoreError && error.kind === "duplicate" && error.message === API_KEY_TAKEN;
-        if (!keyTaken || attempt >= 3) return this.run(() => Promise.reject(error));
-      }
-    }
+    if (weakness) throw new UserError(weakness);
   }
 
   private async run<T>(action: () => Promise<T>): Promise<T> {
     try {
       return await action();
     } catch (error) {
-      if (error instanceof StoreError) throw new AdminError(error.message);
+      if (error instanceof StoreError) throw new UserError(error.message);
       throw error;
     }
   }

@@ -1,17 +1,8 @@
+import type { LoginAttempt } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
 
-/** One audit row as the `audit` command prints it. */
-export interface AuditEntry {
-  time: string;
-  organization: string;
-  endpoint: string;
-  username: string;
-  user_id: number | null;
-  ip: string;
-  client: string;
-  outcome: string;
-  request_id: string;
-}
+/** One audit row as the `audit` command prints it: the stored row without its id. */
+export type AuditEntry = Omit<LoginAttempt, "id">;
 
 /** Which attempts to list; every field given must match. */
 export interface AuditQuery {

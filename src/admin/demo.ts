@@ -1,3 +1,4 @@
+import { OPERATIONS } from "../contract/operations.ts";
 import { PasswordHasher, type HashParams } from "../auth/password-hasher.ts";
 import { DEFAULT_PASSWORD_POLICY } from "../auth/password-policy.ts";
 import type { LoginLimiter } from "../auth/login-limiter.ts";
@@ -5,13 +6,13 @@ import type { Store } from "../store/store.ts";
 import { Admin } from "./admin.ts";
 
 /** The demo's password for every account but hamlet's; it is public, so never use it for anything real. */
-export const DEMO_PASSWORD = "abcd1234";
+const DEMO_PASSWORD = "abcd1234";
 
 /** The demo's root domain: curl (and browsers) resolve `*.localhost` to the loopback address. */
 export const DEMO_ROOT_DOMAIN = "localhost";
 
 /** The hash parameters prospero's password was stored with: older and weaker than the server's. */
-export const DEMO_OLD_HASH: HashParams = { memoryCost: 4096, timeCost: 1, parallelism: 1 };
+const DEMO_OLD_HASH: HashParams = { memoryCost: 4096, timeCost: 1, parallelism: 1 };
 
 /** One row of the scenario table: a login and the answer it gets. */
 export interface DemoScenario {
@@ -126,7 +127,7 @@ export function demoSite(subdomain: string, port: number): string {
 
 /** The curl of one scenario row, against a demo listening on `port`. */
 export function demoCurl(row: Pick<DemoScenario, "subdomain" | "username" | "password">, port: number): string {
-  return `curl -sSX POST ${demoSite(row.subdomain, port)}/api/v1/fetch_api_key --data-urlencode username=${row.username} --data-urlencode password=${row.password}`;
+  return `curl -sSX POST ${demoSite(row.subdomain, port)}${OPERATIONS["fetch-api-key"].url} --data-urlencode username=${row.username} --data-urlencode password=${row.password}`;
 }
 
 /** How a row's answer is written in the table: "200 success" or "401 USER_DEACTIVATED". */

@@ -1,7 +1,7 @@
 import type { AttemptLog, BucketFilter, RuleName } from "../auth/attempt-log.ts";
 import { usernameKey } from "../auth/login-limiter.ts";
 import { addressGroup } from "../server/client-address.ts";
-import { AdminError } from "./admin.ts";
+import { UserError } from "../user-error.ts";
 
 /** One bucket as an operator sees it. */
 export interface LimitRow {
@@ -62,8 +62,8 @@ export async function showLimits(log: AttemptLog, target: LimitTarget, now = Dat
  */
 export async function clearLimits(log: AttemptLog, target: LimitTarget): Promise<number> {
   if ((target.user === undefined) === (target.address === undefined))
-    throw new AdminError("name either --user EMAIL (with --org SUB if need be) or --address IP");
-  if (target.org !== undefined && target.user === undefined) throw new AdminError("--org goes with --user");
+    throw new UserError("name either --user EMAIL (with --org SUB if need be) or --address IP");
+  if (target.org !== undefined && target.user === undefined) throw new UserError("--org goes with --user");
   const rules: RuleName[] = target.user !== undefined ? ["user-address", "user"] : ["user-address", "address"];
   return log.clearMatching({ ...filterOf(target), rules });
 }

@@ -1,6 +1,6 @@
 import type { Organization, User } from "../store/schema.ts";
-import { API_KEY_TAKEN, StoreError, type Store } from "../store/store.ts";
-import { generateApiKey } from "./api-key.ts";
+import { StoreError, type Store } from "../store/store.ts";
+import { withNewKey } from "./api-key.ts";
 
 /**
  * The local user for a directory login: found by the directory's email, or created on the first login with
@@ -18,11 +18,10 @@ export async function userForDirectoryLogin(store: Store, org: Organization, ema
       return existing;
     }
     try {
-      return await store.createUser({ organizationId: org.id, email, fullName, passwordHash: null, apiKey: generateApiKey() });
+      return await withNewKey((apiKey) => store.createUser({ organizationId: org.id, email, fullName, passwordHash: null, apiKey }));
     } catch (error) {
-      // Lost a race with another instance (the email), or two random keys collided: look again.
+      // Lost a race with another instance creating the same user: look again.
       if (!(error instanceof StoreError && error.kind === "duplicate") || attempt >= 3) throw error;
-      if (error.message === API_KEY_TAKEN) continue;
     }
   }
 }

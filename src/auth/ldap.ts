@@ -1,11 +1,11 @@
 import { BusyError, Client, DN, Filter, ResultCodeError, UnavailableError as LdapUnavailable, type Entry } from "ldapts";
 import type { Logger } from "pino";
 import { safeUrl } from "../safe-url.ts";
-import { UnavailableError } from "../unavailable.ts";
+import { anyFailure, guard } from "../unavailable.ts";
 import { isValidEmail } from "./email.ts";
 import { checkLdapConfig, USER_PLACEHOLDER, type LdapConfig } from "./ldap-config.ts";
 
-export { checkLdapConfig, LDAP_DEFAULTS, LdapConfigError, USER_PLACEHOLDER, type LdapConfig } from "./ldap-config.ts";
+export { checkLdapConfig, LDAP_DEFAULTS, USER_PLACEHOLDER, type LdapConfig } from "./ldap-config.ts";
 
 /** What the directory said about a username and password. Outages are thrown (UnavailableError "directory"). */
 export type LdapOutcome = { ok: true; email: string; fullName: string } | { ok: false; reason: "no-such-user" | "wrong-password" | "no-email" };
@@ -37,19 +37,12 @@ export function createLdapBackend(config: LdapConfig, logger?: Logger): LdapBack
   checkLdapConfig(config);
   const attributes = [config.emailAttribute, config.fullNameAttribute];
 
-  /** A failed directory step, logged for operators (a wrong service password is a misconfiguration to fix). */
-  function outage(what: string, error: unknown): UnavailableError {
-    logger?.error({ err: error, ldap: safeUrl(config.url) }, `LDAP ${what} failed`);
-    return new UnavailableError("directory", { cause: error });
-  }
-
-  /** Runs a directory step of the server's own (service bind, search): any failure is an outage. */
-  async function step<T>(what: string, action: () => Promise<T>): Promise<T> {
-    try {
-      return await action();
-    } catch (error) {
-      throw outage(what, error);
-    }
+  /**
+   * Runs a directory step: a failure `isOutage` recognises (by default any: the server's own binds and searches)
+   * is logged for operators (a wrong service password is a misconfiguration to fix) and becomes an outage.
+   */
+  function step<T>(what: string, action: () => Promise<T>, isOutage: (error: unknown) => boolean = anyFailure): Promise<T> {
+    return guard("directory", isOutage, action, (error) => logger?.error({ err: error, ldap: safeUrl(config.url) }, `LDAP ${what} failed`));
   }
 
   async function findEntry(client: Client, username: string): Promise<Entry | undefined> {
@@ -78,11 +71,15 @@ export function createLdapBackend(config: LdapConfig, logger?: Logger): LdapBack
           dn = config.userDnTemplate.replaceAll(USER_PLACEHOLDER, new DN({ v: username }).toString().slice(2));
         }
         try {
-          await client.bind(dn, password);
+          await step(
+            "bind as the user",
+            () => client.bind(dn, password),
+            (error) => !isRefusal(error),
+          );
         } catch (error) {
           // A DN that does not exist and a wrong password look the same from here, as they should.
           if (isRefusal(error)) return { ok: false, reason: "wrong-password" };
-          throw outage("bind as the user", error);
+          throw error;
         }
         if (!entry) {
           const { searchEntries } = await step("read of the user's entry", () => client.search(dn, { scope: "base", attributes }));

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { emailKey } from "../store/store.ts";
 import type { AttemptLog, Bucket, LogRequest, RuleName } from "./attempt-log.ts";
 import type { LimitRules, RateLimitDecision, RateLimitRule } from "./rate-limit.ts";
 
@@ -27,12 +28,10 @@ export interface Attempt {
 const SWEEP_EVERY_MS = 60_000;
 
 /** The username as counted: the spellings that log in as one user (case, surrounding spaces) share a count. */
-export function usernameKey(username: string): string {
-  return username.trim().toLowerCase();
-}
+export const usernameKey = emailKey;
 
 /** The three buckets of an attempt, by rule. */
-export function bucketsOf(who: Attempter): Record<RuleName, Bucket> {
+function bucketsOf(who: Attempter): Record<RuleName, Bucket> {
   const username = usernameKey(who.username);
   return {
     "user-address": { rule: "user-address", org: who.org, username, address: who.address },

@@ -1,3 +1,4 @@
+import type { ErrorCode, JsonBody } from "../contract/types.ts";
 import type { Store } from "../store/store.ts";
 import type { Organization, User } from "../store/schema.ts";
 import { UnavailableError } from "../unavailable.ts";
@@ -10,16 +11,14 @@ import { isOverlong, type PasswordHasher } from "./password-hasher.ts";
 import { passwordWeakness, type PasswordPolicy } from "./password-policy.ts";
 import type { RateLimitDecision } from "./rate-limit.ts";
 
-/** Why a login was refused, named by the Zulip error code the client will see (SERVER_BUSY: a 503). */
+/**
+ * Why a login was refused, named by the Zulip error code the client will see: the codes the contract declares
+ * for fetch_api_key's refusals (401, 404, 429) and for an unreachable directory; SERVER_BUSY is a 503
+ * SERVICE_UNAVAILABLE from the full hash queue.
+ */
 export type LoginFailure =
-  | "RATE_LIMIT_HIT"
-  | "PASSWORD_AUTH_DISABLED"
-  | "AUTHENTICATION_FAILED"
-  | "NONEXISTENT_SUBDOMAIN"
-  | "REALM_DEACTIVATED"
-  | "USER_DEACTIVATED"
-  | "PASSWORD_RESET_REQUIRED"
-  | "LDAP_UNAVAILABLE"
+  | Extract<JsonBody<"fetch-api-key", 401 | 404 | 429>, { code: string }>["code"]
+  | Extract<ErrorCode<"fetch-api-key">, "LDAP_UNAVAILABLE">
   | "SERVER_BUSY";
 
 /** The outcome of a login, with the rate-limit state when the attempt was counted; a refusal names the user when known. */
@@ -47,7 +46,7 @@ export interface LoginContext {
 }
 
 /** Seconds an address is asked to wait when it holds its whole share of the hash queue. */
-export const HASH_QUEUE_RETRY_AFTER_SECONDS = 1;
+const HASH_QUEUE_RETRY_AFTER_SECONDS = 1;
 
 /** Email-backend refusals after which Zulip goes on to the LDAP backend; any other is final. */
 const TRY_LDAP_AFTER = new Set<LoginFailure>(["AUTHENTICATION_FAILED", "NONEXISTENT_SUBDOMAIN"]);

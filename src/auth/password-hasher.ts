@@ -7,7 +7,7 @@ import { OWASP_MINIMUM, type HashParams } from "./hash-params.ts";
 export { OWASP_MINIMUM, parseHashParams, type HashParams } from "./hash-params.ts";
 
 /** Longer passwords are refused as wrong without being hashed: their hashing costs more, and no one types them. */
-export const MAX_PASSWORD_BYTES = 1024;
+const MAX_PASSWORD_BYTES = 1024;
 
 /** Whether a password is over MAX_PASSWORD_BYTES. */
 export function isOverlong(password: string): boolean {

@@ -28,9 +28,6 @@ export const USER_RATE_LIMIT: RateLimitRule = { attempts: 100, windowSeconds: 18
 /** The defaults of `serve`. */
 export const DEFAULT_LIMIT_RULES: LimitRules = { userAddress: ZULIP_AUTH_RATE_LIMIT, address: ADDRESS_RATE_LIMIT, user: USER_RATE_LIMIT };
 
-/** Every rule off (development). */
-export const NO_LIMITS: LimitRules = { userAddress: null, address: null, user: null };
-
 /** The state of the caller's bucket (a) after an attempt was counted, or why it was refused. */
 export interface RateLimitDecision {
   allowed: boolean;

@@ -1,6 +1,7 @@
+import { UserError } from "../user-error.ts";
 import { Redis } from "ioredis";
 import { safeUrl } from "../safe-url.ts";
-import { UnavailableError } from "../unavailable.ts";
+import { anyFailure, guard } from "../unavailable.ts";
 import { matches, type AttemptLog, type Bucket, type BucketEntries, type BucketFilter, type LogRequest, type RuleName } from "./attempt-log.ts";
 
 /** How the Redis log bounds its waits and reports its connection's state. */
@@ -12,12 +13,7 @@ export interface RedisLogOptions {
 }
 
 /** Keys are `<prefix>:<rule>:<org>:<username>:<address>` (parts URI-encoded), apart from anything else the Redis holds. */
-export const REDIS_KEY_PREFIX = "zulip-auth:limit";
-
-/** Why the rate-limit store could not be reached at start, in one line fit to show an operator (no password). */
-export class RedisConnectError extends Error {
-  override name = "RedisConnectError";
-}
+const REDIS_KEY_PREFIX = "zulip-auth:limit";
 
 // KEYS: the buckets. ARGV: now, the entry's member, then per bucket its attempts, window (ms) and since.
 // Prunes every bucket, records in all of them unless one is full, and returns each bucket's entries. The
@@ -67,7 +63,7 @@ function bucketOf(key: string): Bucket | undefined {
 
 /**
  * Connects to Redis as the server uses it: no offline queue (a command while disconnected fails at once: a
- * 503), bounded waits, reconnecting for ever. Fails with a RedisConnectError when Redis does not answer in time.
+ * 503), bounded waits, reconnecting for ever. Fails with a UserError when Redis does not answer in time.
  */
 export async function connectRedisLog(url: string, options: RedisLogOptions): Promise<RedisAttemptLog> {
   let lost = false;
@@ -103,7 +99,7 @@ export async function connectRedisLog(url: string, options: RedisLogOptions): Pr
     });
   } catch (error) {
     redis.disconnect();
-    throw new RedisConnectError(`cannot reach the rate-limit store at ${safeUrl(url)}: ${(error as Error).message}`, { cause: error });
+    throw new UserError(`cannot reach the rate-limit store at ${safeUrl(url)}: ${(error as Error).message}`, 1, { cause: error });
   }
   return new RedisAttemptLog(redis);
 }
@@ -179,12 +175,8 @@ export class RedisAttemptLog implements AttemptLog {
     return keys;
   }
 
-  private async call<T>(command: () => Promise<T>): Promise<T> {
-    try {
-      return await command();
-    } catch (error) {
-      throw new UnavailableError("rate-limit store", { cause: error });
-    }
+  private call<T>(command: () => Promise<T>): Promise<T> {
+    return guard("rate-limit store", anyFailure, command);
   }
 }
 

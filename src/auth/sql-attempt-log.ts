@@ -104,7 +104,7 @@ export class SqlAttemptLog implements AttemptLog {
 }
 
 /** One string naming a bucket (for locks and grouping). */
-export function bucketKey(b: Bucket): string {
+function bucketKey(b: Bucket): string {
   return JSON.stringify([b.rule, b.org, b.username, b.address]);
 }
 

@@ -2,8 +2,8 @@ import type { Exchange } from "./exchange.ts";
 import type { CaseResult, ClientCompatibility } from "./report.ts";
 
 /** zulip-flutter refuses servers below this feature level (Zulip 9.0) and warns below the next (Zulip 10.0). */
-export const FLUTTER_MIN_FEATURE_LEVEL = 277;
-export const FLUTTER_WARN_FEATURE_LEVEL = 371;
+const FLUTTER_MIN_FEATURE_LEVEL = 277;
+const FLUTTER_WARN_FEATURE_LEVEL = 371;
 
 /** The server_settings fields zulip-flutter requires, non-null, with their JSON types. */
 const FLUTTER_FIELDS: Record<string, "object" | "array" | "integer" | "string" | "boolean"> = {
@@ -111,7 +111,7 @@ export function clientCompatibility({ settings, login, results }: ClientEvidence
 }
 
 /** A note for the report when zulip-flutter will warn about the server's version. */
-export function flutterWarning(featureLevel: number | undefined): string | undefined {
+function flutterWarning(featureLevel: number | undefined): string | undefined {
   return featureLevel !== undefined && featureLevel >= FLUTTER_MIN_FEATURE_LEVEL && featureLevel < FLUTTER_WARN_FEATURE_LEVEL
     ? `zulip-flutter logs in but warns that the server is old (feature level below ${FLUTTER_WARN_FEATURE_LEVEL}, Zulip 10.0)`
     : undefined;

@@ -1,14 +1,15 @@
-import { toPointer } from "../contract/spec.ts";
+import { toPointer, valueAt } from "../contract/json-pointer.ts";
+import { operationPointer } from "../contract/operations.ts";
+import type { OperationId } from "../contract/types.ts";
+import { truncate } from "../text.ts";
 import { EXPECTATION_KINDS, type ExpectationId, type Finding } from "./finding.ts";
-import { field, send, TransportError, type Exchange } from "./exchange.ts";
+import { field, NoAnswerError, send, type Exchange } from "./exchange.ts";
 import { reproCurl } from "./repro-curl.ts";
 import { RunStopped, ServerUnreachable, type RunState } from "./run-state.ts";
 import { throwawayEmail } from "./throwaway.ts";
-import { requestPath, type RequestSpec, type Secret } from "./request.ts";
+import { requestFor, requestPath, type RequestSpec, type Secret } from "./request.ts";
 import { PASSWORD_PLACEHOLDER } from "../redact.ts";
 import type { ExchangeRecord } from "./report.ts";
-
-const TRUNCATE = 200;
 
 /** Thrown by a case that cannot run here; the case is reported "not checked because <reason>". */
 export class NotChecked extends Error {
@@ -70,7 +71,7 @@ export class CaseContext {
       if (!carriesPassword(spec)) this.run.masker.addBaseline(answerText(exchange));
       return exchange;
     } catch (error) {
-      if (!(error instanceof TransportError)) throw error;
+      if (!(error instanceof NoAnswerError)) throw error;
       if (!this.run.answered) throw new ServerUnreachable(`${this.run.baseUrl}: ${error.message}`);
       const path = requestPath(spec);
       const repro = reproCurl(this.run.baseUrl, spec);
@@ -211,7 +212,7 @@ export class CaseContext {
 
   /** Records `unexpected-value` unless the body's field at `pointer` equals `expected`; true when it does. */
   expectField(exchange: Exchange, pointer: string, expected: unknown, spec: readonly (string | number)[]): boolean {
-    const actual = fieldAt(exchange.json, pointer);
+    const actual = valueAt(exchange.json, pointer);
     if (JSON.stringify(actual) === JSON.stringify(expected)) return true;
     this.fail(exchange, "unexpected-value", `${pointer} should be ${JSON.stringify(expected)}`, {
       spec,
@@ -228,9 +229,8 @@ export class CaseContext {
   }
 
   /** Pointer segments of an operation in the contract (its declared path and method, whatever a case sent). */
-  operationSpec(operationId: string): string[] {
-    const op = this.run.validator.operation(operationId);
-    return ["paths", op.path, op.method.toLowerCase()];
+  operationSpec(operationId: OperationId): string[] {
+    return [...operationPointer(operationId)];
   }
 
   /** Shown under the case even when it passes. */
@@ -326,10 +326,7 @@ function retryAfter(exchange: Exchange): number | undefined {
 
 /** A urlencoded fetch_api_key request. */
 export function loginSpec(username: string, password: string | Secret, label: string): RequestSpec {
-  return {
-    operationId: "fetch-api-key",
-    method: "POST",
-    path: "/fetch_api_key",
+  return requestFor("fetch-api-key", {
     body: {
       kind: "form",
       fields: [
@@ -338,20 +335,5 @@ export function loginSpec(username: string, password: string | Secret, label: st
       ],
     },
     label,
-  };
-}
-
-/** The value at a JSON pointer of a parsed body. */
-export function fieldAt(body: unknown, pointer: string): unknown {
-  if (pointer === "") return body;
-  return pointer
-    .slice(1)
-    .split("/")
-    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
-    .reduce<unknown>((n, s) => (n !== null && typeof n === "object" ? (n as Record<string, unknown>)[s] : undefined), body);
-}
-
-/** Cuts long text for a report. */
-export function truncate(text: string): string {
-  return text.length > TRUNCATE ? `${text.slice(0, TRUNCATE)}…` : text;
+  });
 }

@@ -1,4 +1,5 @@
 import { answerFromResponse, type Answer } from "../contract/validator.ts";
+import { parseJson } from "../text.ts";
 import { reproCurl } from "./repro-curl.ts";
 import { requestPath, toRequest, type RequestSpec } from "./request.ts";
 
@@ -18,8 +19,8 @@ export interface Exchange {
 }
 
 /** Why a request got no answer: refused connection, unknown host, reset, or no answer in time. */
-export class TransportError extends Error {
-  override name = "TransportError";
+export class NoAnswerError extends Error {
+  override name = "NoAnswerError";
 }
 
 /** Sends a request and reads the whole answer, both within `timeoutMs`. */
@@ -29,7 +30,7 @@ export async function send(fetch: FetchLike, baseUrl: string, spec: RequestSpec,
   // An in-process fetch ignores the signal: the race is what bounds it.
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const error = new TransportError(`no answer within ${timeoutMs} ms`);
+      const error = new NoAnswerError(`no answer within ${timeoutMs} ms`);
       controller.abort(error);
       reject(error);
     }, timeoutMs);
@@ -51,17 +52,9 @@ export async function send(fetch: FetchLike, baseUrl: string, spec: RequestSpec,
       durationMs: Math.round(performance.now() - started),
     };
   } catch (error) {
-    throw error instanceof TransportError ? error : new TransportError(describeFailure(error));
+    throw error instanceof NoAnswerError ? error : new NoAnswerError(describeFailure(error));
   } finally {
     clearTimeout(timer);
-  }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
   }
 }
 

@@ -1,5 +1,7 @@
 // The checker as a library: run it with any fetch-compatible function, then format the report.
-export { checkServer, CheckOptionsError, DEFAULT_TIMEOUT_MS, type CheckOptions, type ProgressEvent } from "./run.ts";
+export { UserError as CheckOptionsError } from "../user-error.ts";
+export { CHECK_TIMEOUT_MS } from "./defaults.ts";
+export { checkServer, type CheckOptions, type ProgressEvent } from "./run.ts";
 export { CASES, CASE_IDS } from "./cases/index.ts";
 export type { CheckCase } from "./cases/case.ts";
 export type { FetchLike } from "./exchange.ts";

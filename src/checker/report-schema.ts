@@ -9,6 +9,22 @@ function counts<const N extends string>(...names: N[]) {
   } as const;
 }
 
+/** What a finding and an advisory's evidence say about the answer behind them. */
+const EVIDENCE_PROPERTIES = {
+  operationId: { type: "string" },
+  method: { type: "string" },
+  path: { type: "string" },
+  status: { type: ["integer", "null"] },
+  message: { type: "string" },
+  responsePointer: { type: "string" },
+  specPointer: { type: "string", pattern: "^#" },
+  specFile: { type: "string" },
+  specLine: { type: "integer", minimum: 1 },
+  expected: { type: "string" },
+  actual: { type: "string" },
+  repro: { type: "string", pattern: "^curl " },
+} as const;
+
 /**
  * The JSON Schema (2020-12) of the document `zulip-auth check --json` prints (a CheckReport). Closed objects:
  * a field added to the report must be added here, and the tests validate real reports against it.
@@ -130,18 +146,8 @@ export const CHECK_REPORT_SCHEMA = {
         id: { $ref: "#/$defs/findingId" },
         kind: { enum: ["contract", "expectation", "security"] },
         caseId: { type: "string" },
-        operationId: { type: "string" },
-        method: { type: "string" },
-        path: { type: "string" },
-        status: { type: ["integer", "null"] },
-        message: { type: "string" },
+        ...EVIDENCE_PROPERTIES,
         responsePointer: { type: "string", description: "JSON pointer into the body, or header:<Name>" },
-        specPointer: { type: "string", pattern: "^#" },
-        specFile: { type: "string" },
-        specLine: { type: "integer", minimum: 1 },
-        expected: { type: "string" },
-        actual: { type: "string" },
-        repro: { type: "string", pattern: "^curl " },
       },
     },
     advisory: {
@@ -158,20 +164,7 @@ export const CHECK_REPORT_SCHEMA = {
           type: "object",
           additionalProperties: false,
           required: ["operationId", "method", "path", "status", "message", "responsePointer", "specPointer", "specFile", "repro"],
-          properties: {
-            operationId: { type: "string" },
-            method: { type: "string" },
-            path: { type: "string" },
-            status: { type: ["integer", "null"] },
-            message: { type: "string" },
-            responsePointer: { type: "string" },
-            specPointer: { type: "string", pattern: "^#" },
-            specFile: { type: "string" },
-            specLine: { type: "integer", minimum: 1 },
-            expected: { type: "string" },
-            actual: { type: "string" },
-            repro: { type: "string", pattern: "^curl " },
-          },
+          properties: EVIDENCE_PROPERTIES,
         },
       },
     },

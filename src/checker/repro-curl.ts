@@ -1,7 +1,7 @@
 import { requestUrl, shownValue, type RequestSpec } from "./request.ts";
 
 /** Quotes a word for a POSIX shell. */
-export function shellQuote(word: string): string {
+function shellQuote(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 

@@ -1,4 +1,5 @@
 import { API_BASE_PATH } from "../contract/spec.ts";
+import { operation } from "../contract/operations.ts";
 import type { OperationId } from "../contract/types.ts";
 
 /** A value that is sent as is but written as its placeholder (e.g. `<password>`) everywhere it is shown. */
@@ -26,11 +27,20 @@ export interface RequestSpec {
   label?: string;
 }
 
+/** A request for an operation, at the contract's method and path unless a negative case overrides either. */
+export function requestFor(
+  operationId: OperationId,
+  rest: Omit<RequestSpec, "operationId" | "method" | "path"> & Partial<Pick<RequestSpec, "method" | "path">> = {},
+): RequestSpec {
+  const op = operation(operationId);
+  return { operationId, method: op.method, path: op.path, ...rest };
+}
+
 /** A secret value with its placeholder. */
 export const secret = (placeholder: string, value: string): Secret => ({ placeholder, value });
 
 /** The value as sent. */
-export const valueOf = (v: FieldValue): string => (typeof v === "string" ? v : v.value);
+const valueOf = (v: FieldValue): string => (typeof v === "string" ? v : v.value);
 
 /** The value as shown. */
 export const shownValue = (v: FieldValue): string => (typeof v === "string" ? v : v.placeholder);

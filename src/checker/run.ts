@@ -1,5 +1,8 @@
+import { UserError } from "../user-error.ts";
+import { OPERATIONS } from "../contract/operations.ts";
+import { isHttp, parseUrl } from "../http-url.ts";
+import { CHECK_TIMEOUT_MS } from "./defaults.ts";
 import { getContractValidator } from "../contract/validator.ts";
-import { DEFAULT_TIMEOUT_MS } from "./defaults.ts";
 import { API_BASE_PATH, CONTRACT_FILE } from "../contract/spec.ts";
 import { CASES, type CheckCase } from "./cases/index.ts";
 import { clientCompatibility } from "./clients.ts";
@@ -11,7 +14,7 @@ import type { Finding, FindingId } from "./finding.ts";
 import { Masker } from "./mask.ts";
 import { PASSWORD_PLACEHOLDER } from "../redact.ts";
 import type { CaseResult, CheckReport, CheckStatus, CheckSummary, CoverageRow, StopReason } from "./report.ts";
-import { normalizeBaseUrl, secret, type RequestSpec } from "./request.ts";
+import { normalizeBaseUrl, requestFor, secret, type RequestSpec } from "./request.ts";
 
 /** What `checkServer` needs. */
 export interface CheckOptions {
@@ -39,13 +42,6 @@ export type ProgressEvent =
   | { type: "request"; caseId: string; method: string; path: string; label?: string }
   | { type: "case-end"; result: CaseResult; index: number; total: number };
 
-/** Options that make no sense (a programming or usage error, not a finding about the server). */
-export class CheckOptionsError extends Error {
-  override name = "CheckOptionsError";
-}
-
-export { DEFAULT_TIMEOUT_MS } from "./defaults.ts";
-
 /**
  * Runs the checker's cases against a Zulip server and returns the report: every response checked against the
  * contract at the Zulip level (or strict), each case's expectations, the coverage of declared statuses, the
@@ -67,7 +63,7 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
     baseUrl,
     options.username,
     secret(PASSWORD_PLACEHOLDER, options.password),
-    options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    options.timeoutMs ?? CHECK_TIMEOUT_MS,
     validator,
     level,
     masker,
@@ -88,12 +84,15 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
   const preflight = new CaseContext("preflight", run);
   const loginCase = cases.find((c) => c.selected && c.check.usesPassword);
   try {
-    run.settings = await preflight.transport({ operationId: "get-server-settings", method: "GET", path: "/server_settings", label: "server settings" });
+    run.settings = await preflight.transport(requestFor("get-server-settings", { label: "server settings" }));
     const notZulip = whyNotZulip(run.settings);
     if (notZulip)
       stop = {
         status: "not-zulip",
-        reason: { message: `${baseUrl} is not a Zulip server: GET ${API_BASE_PATH}/server_settings ${notZulip}`, answered: String(run.settings.answer.status) },
+        reason: {
+          message: `${baseUrl} is not a Zulip server: GET ${OPERATIONS["get-server-settings"].url} ${notZulip}`,
+          answered: String(run.settings.answer.status),
+        },
       };
     else {
       const level = field(run.settings, "zulip_feature_level");
@@ -199,25 +198,21 @@ function maskEvidence<T extends Pick<Finding, "expected" | "actual" | "message">
 }
 
 function validateOptions(options: CheckOptions) {
-  let url: URL;
-  try {
-    url = new URL(options.baseUrl);
-  } catch {
-    throw new CheckOptionsError(`not a URL: ${options.baseUrl}`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new CheckOptionsError(`the base URL must be http or https, not ${url.protocol}`);
-  if (url.search || url.hash) throw new CheckOptionsError("the base URL is the site's URL, without a query string or fragment");
+  const url = parseUrl(options.baseUrl);
+  if (!url) throw new UserError(`not a URL: ${options.baseUrl}`, 2);
+  if (!isHttp(url)) throw new UserError(`the base URL must be http or https, not ${url.protocol}`, 2);
+  if (url.search || url.hash) throw new UserError("the base URL is the site's URL, without a query string or fragment", 2);
   if (url.pathname.replace(/\/+$/, "").endsWith(API_BASE_PATH)) {
-    throw new CheckOptionsError(`give the site's URL, without ${API_BASE_PATH} (the checker adds it)`);
+    throw new UserError(`give the site's URL, without ${API_BASE_PATH} (the checker adds it)`, 2);
   }
-  if (options.username.trim() === "") throw new CheckOptionsError("the username is empty");
-  if (options.password === "") throw new CheckOptionsError("the password is empty");
+  if (options.username.trim() === "") throw new UserError("the username is empty", 2);
+  if (options.password === "") throw new UserError("the password is empty", 2);
   if (options.timeoutMs !== undefined && !(Number.isInteger(options.timeoutMs) && options.timeoutMs > 0)) {
-    throw new CheckOptionsError("the timeout must be a whole number of milliseconds above 0");
+    throw new UserError("the timeout must be a whole number of milliseconds above 0", 2);
   }
   const known = new Set(CASES.map((c) => c.id));
   for (const id of [...(options.only ?? []), ...(options.skip ?? [])]) {
-    if (!known.has(id)) throw new CheckOptionsError(`no case ${id}; the cases are: ${[...known].join(", ")}`);
+    if (!known.has(id)) throw new UserError(`no case ${id}; the cases are: ${[...known].join(", ")}`, 2);
   }
   const only = options.only && options.only.length > 0 ? new Set(options.only) : undefined;
   const skip = new Set(options.skip ?? []);
@@ -226,7 +221,7 @@ function validateOptions(options: CheckOptions) {
     if (only && !only.has(check.id)) return { check, selected: false, reason: "not checked because it was not named in --only" };
     return { check, selected: true, reason: "" };
   });
-  if (!cases.some((c) => c.selected)) throw new CheckOptionsError("--only and --skip leave no case to run");
+  if (!cases.some((c) => c.selected)) throw new UserError("--only and --skip leave no case to run", 2);
   return { baseUrl: normalizeBaseUrl(url.href), cases };
 }
 

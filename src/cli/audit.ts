@@ -1,23 +1,12 @@
-import { Command, InvalidArgumentError, Option } from "commander";
-import { DEFAULT_AUDIT_LIMIT, parseSince } from "../admin/audit.ts";
+import { Command, Option } from "commander";
+import { DEFAULT_AUDIT_LIMIT, parseSince, type AuditQuery } from "../admin/audit.ts";
 import { argument } from "./arguments.ts";
 import { databaseUrlOption, dbOption, type DatabaseOptions } from "./options.ts";
+import { positiveWholeNumber } from "./values.ts";
 
-interface AuditOptions extends DatabaseOptions {
-  user?: string;
-  org?: string;
-  address?: string;
-  outcome?: string;
-  since?: string;
-  limit: number;
+interface AuditOptions extends DatabaseOptions, AuditQuery {
   json?: boolean;
 }
-
-const limit = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number above 0");
-  return n;
-};
 
 /** `zulip-auth audit`: the login audit trail, newest first. */
 export function auditCommand(): Command {
@@ -30,7 +19,7 @@ export function auditCommand(): Command {
     .addOption(
       new Option("--since <when>", "only attempts since a duration ago (30m, 1h, 7d) or a date (2026-11-01)").argParser(argument((v) => parseSince(v))),
     )
-    .addOption(new Option("--limit <n>", "print at most n attempts").default(DEFAULT_AUDIT_LIMIT).argParser(limit))
+    .addOption(new Option("--limit <n>", "print at most n attempts").default(DEFAULT_AUDIT_LIMIT).argParser(positiveWholeNumber()))
     .option("--json", "print a JSON array")
     .addOption(dbOption())
     .addOption(databaseUrlOption())

@@ -1,22 +1,12 @@
 import { writeFileSync } from "node:fs";
-import {
-  checkServer,
-  CheckOptionsError,
-  exitCodeOf,
-  formatCase,
-  formatFooter,
-  formatHeader,
-  formatJunit,
-  type CheckReport,
-  type ProgressEvent,
-} from "../checker/index.ts";
+import { checkServer, exitCodeOf, formatCase, formatFooter, formatHeader, formatJunit, type CheckReport, type ProgressEvent } from "../checker/index.ts";
 import type { CheckCliOptions } from "./check.ts";
-import { CommandExit } from "./exit.ts";
+import { UserError } from "../user-error.ts";
 import { readPassword } from "./password-input.ts";
 
 // What `check` runs: loaded by its action only.
 
-/** Runs the checker and prints its report; throws CommandExit with the exit code. */
+/** Runs the checker and prints its report; throws a UserError with the exit code. */
 export async function check(baseUrl: string, o: CheckCliOptions): Promise<void> {
   const password = await passwordFrom(o);
   const progress = progressPrinter(o.json === true);
@@ -32,9 +22,6 @@ export async function check(baseUrl: string, o: CheckCliOptions): Promise<void> 
       ...(o.skip ? { skip: o.skip } : {}),
       onProgress: progress.event,
     });
-  } catch (error) {
-    if (error instanceof CheckOptionsError) throw new CommandExit(2, error.message);
-    throw error;
   } finally {
     progress.done();
   }
@@ -44,26 +31,26 @@ export async function check(baseUrl: string, o: CheckCliOptions): Promise<void> 
     try {
       writeFileSync(o.junit, formatJunit(report));
     } catch (error) {
-      throw new CommandExit(2, `cannot write the JUnit file: ${(error as Error).message}`);
+      throw new UserError(`cannot write the JUnit file: ${(error as Error).message}`, 2);
     }
   }
   const code = exitCodeOf(report);
-  if (code !== 0) throw new CommandExit(code, report.status === "unreachable" ? `cannot reach the server: ${report.unreachable}` : "");
+  if (code !== 0) throw new UserError(report.status === "unreachable" ? `cannot reach the server: ${report.unreachable}` : "", code);
 }
 
 async function passwordFrom(o: CheckCliOptions): Promise<string> {
-  if (o.passwordStdin && o.passwordEnv) throw new CommandExit(2, "give the password one way: --password-stdin or --password-env, not both");
+  if (o.passwordStdin && o.passwordEnv) throw new UserError("give the password one way: --password-stdin or --password-env, not both", 2);
   if (o.passwordEnv) {
     const value = process.env[o.passwordEnv];
-    if (value === undefined || value === "") throw new CommandExit(2, `the environment variable ${o.passwordEnv} is not set or empty`);
+    if (value === undefined || value === "") throw new UserError(`the environment variable ${o.passwordEnv} is not set or empty`, 2);
     return value;
   }
   if (o.passwordStdin) {
     const value = await readPassword(true);
-    if (value === "") throw new CommandExit(2, "standard input held no password");
+    if (value === "") throw new UserError("standard input held no password", 2);
     return value;
   }
-  throw new CommandExit(2, "give the account's password with --password-stdin or --password-env VAR (never as an argument)");
+  throw new UserError("give the account's password with --password-stdin or --password-env VAR (never as an argument)", 2);
 }
 
 /**

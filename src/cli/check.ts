@@ -1,7 +1,8 @@
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import type { CheckCase } from "../checker/cases/case.ts";
-import { DEFAULT_TIMEOUT_MS } from "../checker/defaults.ts";
+import { CHECK_TIMEOUT_MS } from "../checker/defaults.ts";
 import { CONTRACT_FILE } from "../contract/contract-file.ts";
+import { positiveWholeNumber } from "./values.ts";
 
 /** What commander parsed for `check`. */
 export interface CheckCliOptions {
@@ -23,12 +24,6 @@ const list = (value: string, previous: string[] = []) => [
     .map((s) => s.trim())
     .filter(Boolean),
 ];
-const positiveInt = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("expected a whole number of milliseconds above 0");
-  return n;
-};
-
 /**
  * `zulip-auth check <base-url>`: checks any Zulip server against the contract; exit codes in its --help. The
  * help lists the cases when main.ts passes them (loaded for `check` only).
@@ -49,7 +44,9 @@ export function checkCommand(cases: readonly CheckCase[] = []): Command {
       .option("--junit <file>", "also write the result as JUnit XML to this file")
       .option("--only <ids>", "run only these cases (comma-separated ids; repeatable)", list)
       .option("--skip <ids>", "leave out these cases (comma-separated ids; repeatable)", list)
-      .addOption(new Option("--timeout <ms>", "longest wait for one answer, in milliseconds").default(DEFAULT_TIMEOUT_MS).argParser(positiveInt))
+      .addOption(
+        new Option("--timeout <ms>", "longest wait for one answer, in milliseconds").default(CHECK_TIMEOUT_MS).argParser(positiveWholeNumber("milliseconds")),
+      )
       .addHelpText(
         "after",
         `\nCases:\n${cases.map((c) => `  ${c.id.padEnd(38)} ${c.title}`).join("\n")}\n\n` +

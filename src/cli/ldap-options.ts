@@ -1,9 +1,10 @@
+import { UserError } from "../user-error.ts";
 import { readFileSync } from "node:fs";
 import { Option } from "commander";
-import { checkLdapConfig, LDAP_DEFAULTS, LdapConfigError, type LdapConfig } from "../auth/ldap-config.ts";
+import { checkLdapConfig, LDAP_DEFAULTS, type LdapConfig } from "../auth/ldap-config.ts";
 
 /** The environment variable holding the LDAP bind password (never an argument: arguments show in `ps`). */
-export const LDAP_BIND_PASSWORD_ENV = "ZULIP_AUTH_LDAP_BIND_PASSWORD";
+const LDAP_BIND_PASSWORD_ENV = "ZULIP_AUTH_LDAP_BIND_PASSWORD";
 
 /** `serve`'s LDAP options, each also an environment variable. */
 export function ldapOptions(): Option[] {
@@ -42,16 +43,16 @@ export interface LdapOptionValues {
   ldapFullNameAttribute: string;
 }
 
-/** The server's LDAP settings, or undefined without --ldap-url; throws an LdapConfigError for settings that cannot work. */
+/** The server's LDAP settings, or undefined without --ldap-url; throws a UserError (exit code 2, bad usage) for settings that cannot work. */
 export function ldapConfigFrom(o: LdapOptionValues, timeoutMs: number, env: NodeJS.ProcessEnv = process.env): LdapConfig | undefined {
   const envPassword = env[LDAP_BIND_PASSWORD_ENV];
   if (!o.ldapUrl) {
     const stray = [o.ldapBindDn, o.ldapBindPasswordFile, o.ldapUserSearchBase, o.ldapUserDnTemplate, envPassword].some((v) => v !== undefined);
-    if (stray) throw new LdapConfigError("LDAP settings were given without --ldap-url (ZULIP_AUTH_LDAP_URL)");
+    if (stray) throw new UserError("LDAP settings were given without --ldap-url (ZULIP_AUTH_LDAP_URL)", 2);
     return undefined;
   }
   if (envPassword !== undefined && o.ldapBindPasswordFile !== undefined) {
-    throw new LdapConfigError(`give the LDAP bind password once: ${LDAP_BIND_PASSWORD_ENV} or --ldap-bind-password-file, not both`);
+    throw new UserError(`give the LDAP bind password once: ${LDAP_BIND_PASSWORD_ENV} or --ldap-bind-password-file, not both`, 2);
   }
   const config: LdapConfig = {
     url: o.ldapUrl,
@@ -72,6 +73,6 @@ function readPasswordFile(path: string): string {
   try {
     return readFileSync(path, "utf8").replace(/\r?\n$/, "");
   } catch (error) {
-    throw new LdapConfigError(`cannot read the LDAP bind password file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new UserError(`cannot read the LDAP bind password file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 2);
   }
 }

@@ -1,12 +1,13 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { createZulipAuthClient } from "../client/client.ts";
-import { checkSite } from "../client/login.ts";
-import { loginErrorMessage, siteErrorMessage } from "../client/messages.ts";
-import { writeZuliprc } from "../client/zuliprc.ts";
+import { checkSite } from "./login-site.ts";
+import { loginErrorMessage, siteErrorMessage } from "./login-messages.ts";
+import { writeZuliprc } from "./zuliprc.ts";
 import { PASSWORD_PLACEHOLDER, redact } from "../redact.ts";
 import type { LoginOptions } from "./login.ts";
-import { PasswordInputError, readPassword } from "./password-input.ts";
+import { UserError } from "../user-error.ts";
+import { readPassword } from "./password-input.ts";
 
 // What `login` runs: loaded by its action only.
 
@@ -25,7 +26,7 @@ export async function login(siteUrl: string, o: LoginOptions): Promise<void> {
   process.stderr.write(`Logging in to ${org.data.name} (${siteUrl}, Zulip ${org.data.zulipVersion}) as ${o.username}\n`);
 
   const password = await readPassword(o.passwordStdin === true, `Password for ${o.username}: `);
-  if (password === "") throw new PasswordInputError("no password given");
+  if (password === "") throw new UserError("no password given", 2);
   const { data, error } = await client.fetchApiKey({ username: o.username, password });
   // A server's own words are quoted in the message: a broken or hostile one may echo the password back.
   if (error) throw new Error(redact(loginErrorMessage(error, ctx), [{ value: password, placeholder: PASSWORD_PLACEHOLDER }]));

@@ -1,7 +1,8 @@
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { normalizeSite } from "../client/site.ts";
-import { defaultZuliprcPath } from "../client/zuliprc.ts";
+import { defaultZuliprcPath } from "./zuliprc.ts";
 import { argument } from "./arguments.ts";
+import { seconds } from "./values.ts";
 
 /** What commander parsed for `login`. */
 export interface LoginOptions {
@@ -14,12 +15,6 @@ export interface LoginOptions {
 
 // People type "chat.example.com"; Zulip sites are https unless a scheme says otherwise.
 const site = argument((value: string) => normalizeSite(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`));
-
-const seconds = (value: string) => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a positive number of seconds");
-  return n;
-};
 
 /** `zulip-auth login <site>`: logs in with a password and writes a zuliprc for Zulip's clients. */
 export function loginCommand(): Command {

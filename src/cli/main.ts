@@ -1,12 +1,11 @@
 import { Command, CommanderError } from "commander";
+import { UserError } from "../user-error.ts";
 import type { CheckCase } from "../checker/cases/case.ts";
 import { auditCommand } from "./audit.ts";
 import { checkCommand } from "./check.ts";
-import { CommandExit } from "./exit.ts";
 import { limitsCommand } from "./limits.ts";
 import { loginCommand } from "./login.ts";
 import { orgCommand } from "./org.ts";
-import { PasswordInputError } from "./password-input.ts";
 import { demoCommand, serveCommand } from "./serve.ts";
 import { userCommand } from "./user.ts";
 
@@ -14,7 +13,7 @@ import { userCommand } from "./user.ts";
 // a command's own start-up load nothing they do not use.
 
 /** The `zulip-auth` program. Exit codes: 0 done, 1 failed (one line on stderr), 2 bad usage. */
-export function buildProgram(cases: readonly CheckCase[] = []): Command {
+function buildProgram(cases: readonly CheckCase[] = []): Command {
   const program = new Command("zulip-auth")
     .description("Zulip's password login API: server, client and conformance checker from one OpenAPI contract")
     .version("0.1.0")
@@ -46,13 +45,9 @@ export async function run(argv: string[]): Promise<number> {
       if (error.code === "commander.help") return error.exitCode === 0 ? 0 : 2;
       return 2;
     }
-    if (error instanceof CommandExit) {
-      if (error.message) process.stderr.write(`zulip-auth: ${error.message}\n`);
-      return error.code;
-    }
-    // A password that could not be read is a usage problem; anything else (AdminError, StoreOpenError, a
-    // failed login…) is a failure with a one-line reason.
-    process.stderr.write(`zulip-auth: ${(error as Error).message ?? String(error)}\n`);
-    return error instanceof PasswordInputError ? 2 : 1;
+    // A UserError carries its exit code; anything else is a failure with a one-line reason.
+    const message = error instanceof Error ? error.message : String(error);
+    if (message) process.stderr.write(`zulip-auth: ${message}\n`);
+    return error instanceof UserError ? error.exitCode : 1;
   }
 }

@@ -29,10 +29,3 @@ export const argon2Option = () =>
     .env("ZULIP_AUTH_ARGON2")
     .default(OWASP_MINIMUM, `m=${m},t=${t},p=${p} (OWASP's minimum)`)
     .argParser(argument(parseHashParams));
-
-/** Parses on/off. */
-export function onOff(value: string): boolean {
-  if (value === "on") return true;
-  if (value === "off") return false;
-  throw new Error(`expected on or off, not "${value}"`);
-}

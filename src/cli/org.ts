@@ -1,23 +1,19 @@
 import { Command } from "commander";
+import { isHttp, parseUrl } from "../http-url.ts";
 import { argument } from "./arguments.ts";
-import { databaseUrlOption, dbOption, onOff, type DatabaseOptions } from "./options.ts";
+import { databaseUrlOption, dbOption, type DatabaseOptions } from "./options.ts";
+import { onOff } from "./values.ts";
 
 // The actions import what they run when they run (a dynamic import), so --help loads only commander.
 const admin = () => import("./context.ts");
-
-const onOffArg = argument(onOff);
 
 /** An icon URL clients can load: absolute http(s), or a path under the server; "default" ("") for the server's own. */
 const iconArg = argument((value: string): string => {
   if (value === "default") return "";
   if (/^\/(?!\/)\S*$/.test(value)) return value;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new Error(`not a URL nor a path starting with /: ${value}`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error(`the icon URL must be http or https, not ${url.protocol}`);
+  const url = parseUrl(value);
+  if (!url) throw new Error(`not a URL nor a path starting with /: ${value}`);
+  if (!isHttp(url)) throw new Error(`the icon URL must be http or https, not ${url.protocol}`);
   return url.href;
 });
 
@@ -74,8 +70,8 @@ export function orgCommand(): Command {
   org
     .command("set <subdomain>")
     .description("change an organization's settings (at least one of them)")
-    .option("--password-auth <on|off>", "email and password login", onOffArg)
-    .option("--ldap-auth <on|off>", "LDAP username and password login (needs the server's LDAP settings)", onOffArg)
+    .option("--password-auth <on|off>", "email and password login", onOff)
+    .option("--ldap-auth <on|off>", "LDAP username and password login (needs the server's LDAP settings)", onOff)
     .option(
       "--icon-url <url>",
       "the icon clients show (server_settings' realm_icon): an http(s) URL, a path under the server such as /static/org.png, or \"default\" for the server's own",

@@ -1,9 +1,8 @@
+import { UserError } from "../user-error.ts";
 import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
 
 /** Why a password could not be read; a usage problem (exit 2). */
-export class PasswordInputError extends Error {}
-
 /** The password from standard input (one trailing newline dropped) or, on a terminal, a prompt without echo. */
 export async function readPassword(fromStdin: boolean, prompt = "Password: "): Promise<string> {
   if (fromStdin) {
@@ -11,15 +10,15 @@ export async function readPassword(fromStdin: boolean, prompt = "Password: "): P
     for await (const chunk of process.stdin) text += chunk;
     return text.replace(/\r?\n$/, "");
   }
-  if (!process.stdin.isTTY) throw new PasswordInputError("no terminal to prompt for the password on: pass it with --password-stdin");
+  if (!process.stdin.isTTY) throw new UserError("no terminal to prompt for the password on: pass it with --password-stdin", 2);
   process.stderr.write(prompt);
   const muted = new Writable({ write: (_chunk, _encoding, done) => done() });
   const rl = createInterface({ input: process.stdin, output: muted, terminal: true });
   try {
     return await new Promise<string>((resolve, reject) => {
       rl.once("line", resolve);
-      rl.once("SIGINT", () => reject(new PasswordInputError("cancelled")));
-      rl.once("close", () => reject(new PasswordInputError("no password given")));
+      rl.once("SIGINT", () => reject(new UserError("cancelled", 2)));
+      rl.once("close", () => reject(new UserError("no password given", 2)));
     });
   } finally {
     rl.close();

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import type { HashParams } from "../auth/hash-params.ts";
 import { ADDRESS_RATE_LIMIT, parseRateLimit, USER_RATE_LIMIT, ZULIP_AUTH_RATE_LIMIT, type RateLimitRule } from "../auth/rate-limit.ts";
 import { parseTrustedProxies } from "../server/client-address.ts";
@@ -8,57 +8,19 @@ import { DEFAULT_SERVICE_TIMEOUT_MS } from "../store/service-timeout.ts";
 import { argument } from "./arguments.ts";
 import { ldapOptions, type LdapOptionValues } from "./ldap-options.ts";
 import { argon2Option, databaseUrlOption, dbOption } from "./options.ts";
-
-/** An http(s) origin: realm_url is `scheme://host[:port]`, so a path or query would be silently lost. */
-const externalUrl = (value: string) => {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidArgumentError("expected an absolute URL such as https://chat.example.com");
-  }
-  if (!/^https?:$/.test(url.protocol) || url.pathname !== "/" || url.search || url.hash || url.username || url.password) {
-    throw new InvalidArgumentError("expected http(s)://host[:port] with no path, query or credentials");
-  }
-  return url.origin;
-};
-
-const int = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number");
-  return n;
-};
-
-const positive = (value: string) => {
-  const n = int(value);
-  if (n === 0) throw new InvalidArgumentError("expected a whole number above 0");
-  return n;
-};
+import { httpOrigin, onOff, port, positiveWholeNumber, wholeNumber } from "./values.ts";
 
 const rule = argument(parseRateLimit);
 
-const port = (value: string) => {
-  const n = int(value);
-  if (n > 65535) throw new InvalidArgumentError("expected a port from 0 to 65535");
-  return n;
-};
-
 const portOption = () => new Option("--port <port>", "TCP port").env("ZULIP_AUTH_PORT").default(9991).argParser(port);
 const hostOption = () => new Option("--host <address>", "address to listen on").env("ZULIP_AUTH_HOST").default("127.0.0.1");
-
-/** Parses a yes/no value strictly: commander's boolean `.env()` would take ZULIP_AUTH_DEV=0 as on. */
-const flag = (value: string) => {
-  if (/^(1|true|yes|on)$/i.test(value)) return true;
-  if (/^(0|false|no|off)?$/i.test(value)) return false;
-  throw new InvalidArgumentError("expected 1, true, yes, on, 0, false, no or off");
-};
 
 const docsOption = () =>
   new Option("--docs [on|off]", "serve the contract (/openapi.yaml, /openapi.json) and its interactive reference (/docs)")
     .env("ZULIP_AUTH_DOCS")
     .default(false)
     .preset("on")
-    .argParser(flag);
+    .argParser(onOff);
 
 /** What commander parsed for `serve`. */
 export interface ServeOptions extends LdapOptionValues {
@@ -104,19 +66,21 @@ export function serveCommand(): Command {
       new Option("--service-timeout <ms>", "longest wait for PostgreSQL, Redis or LDAP before answering 503")
         .env("ZULIP_AUTH_SERVICE_TIMEOUT")
         .default(DEFAULT_SERVICE_TIMEOUT_MS)
-        .argParser(positive),
+        .argParser(positiveWholeNumber()),
     )
     .addOption(
       new Option("--root-domain <host>", "hosts <sub>.<root-domain> name organization <sub>").env("ZULIP_AUTH_ROOT_DOMAIN").default(DEFAULT_CONFIG.rootDomain),
     )
-    .addOption(new Option("--external-url <url>", "public URL behind a proxy (for realm_url)").env("ZULIP_AUTH_EXTERNAL_URL").argParser(externalUrl))
-    .addOption(new Option("--body-limit <bytes>", "largest request body read").env("ZULIP_AUTH_BODY_LIMIT").default(DEFAULT_CONFIG.bodyLimit).argParser(int))
+    .addOption(new Option("--external-url <url>", "public URL behind a proxy (for realm_url)").env("ZULIP_AUTH_EXTERNAL_URL").argParser(httpOrigin))
+    .addOption(
+      new Option("--body-limit <bytes>", "largest request body read").env("ZULIP_AUTH_BODY_LIMIT").default(DEFAULT_CONFIG.bodyLimit).argParser(wholeNumber),
+    )
     .addOption(
       new Option("--dev [on|off]", "enable dev_fetch_api_key (keys without a password: never in production)")
         .env("ZULIP_AUTH_DEV")
         .default(false)
         .preset("on")
-        .argParser(flag),
+        .argParser(onOff),
     )
     .addOption(
       new Option("--rate-limit <attempts/seconds|off>", "(a) login attempts per organization, username and client address (Zulip's rule)")
@@ -152,24 +116,24 @@ export function serveCommand(): Command {
         .env("ZULIP_AUTH_UNIFORM_ERRORS")
         .default(false)
         .preset("on")
-        .argParser(flag),
+        .argParser(onOff),
     )
     .addOption(argon2Option())
     .addOption(
       new Option("--headers-timeout <ms>", "cut off a client that has not sent its headers by then")
         .env("ZULIP_AUTH_HEADERS_TIMEOUT")
         .default(DEFAULT_CONFIG.headersTimeoutMs)
-        .argParser(int),
+        .argParser(wholeNumber),
     )
     .addOption(
       new Option("--request-timeout <ms>", "cut off a client that has not sent its whole request by then")
         .env("ZULIP_AUTH_REQUEST_TIMEOUT")
         .default(DEFAULT_CONFIG.requestTimeoutMs)
-        .argParser(int),
+        .argParser(wholeNumber),
     )
     .addOption(docsOption())
     .addOption(
-      new Option("--metrics [on|off]", "serve Prometheus metrics at GET /metrics").env("ZULIP_AUTH_METRICS").default(false).preset("on").argParser(flag),
+      new Option("--metrics [on|off]", "serve Prometheus metrics at GET /metrics").env("ZULIP_AUTH_METRICS").default(false).preset("on").argParser(onOff),
     )
     .addOption(
       new Option("--metrics-port <port>", "serve /metrics on this port of --host instead (implies --metrics), so it need not be public")
@@ -180,7 +144,7 @@ export function serveCommand(): Command {
       new Option("--audit-retention <days>", "days the login audit trail is kept (older rows are pruned hourly)")
         .env("ZULIP_AUTH_AUDIT_RETENTION")
         .default(DEFAULT_AUDIT_RETENTION_DAYS)
-        .argParser(positive),
+        .argParser(positiveWholeNumber()),
     );
   for (const option of ldapOptions()) command.addOption(option);
   // The server's modules (database drivers, argon2, LDAP, Redis) load only when it runs.

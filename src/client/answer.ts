@@ -70,16 +70,6 @@ function isApiKeySuccess(b: JsonObject): boolean {
   return typeof b.api_key === "string" && b.api_key !== "" && typeof b.email === "string" && Number.isInteger(b.user_id);
 }
 
-/** The JSON value of a body, or undefined when it is not JSON. */
-export function parseJson(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
 function isObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

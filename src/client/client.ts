@@ -1,7 +1,9 @@
 import createClient from "openapi-fetch";
 import type { paths } from "../../generated/zulip-auth.ts";
+import { OPERATIONS } from "../contract/operations.ts";
 import type { RequestForm } from "../contract/types.ts";
-import { classifyAnswer, parseJson, type SuccessBody } from "./answer.ts";
+import { parseJson } from "../text.ts";
+import { classifyAnswer, type SuccessBody } from "./answer.ts";
 import type { ClientError, ClientOperation } from "./errors.ts";
 import { aborted, attemptSignal, sleep } from "./signals.ts";
 import { apiRoot } from "./site.ts";
@@ -107,14 +109,16 @@ export function createZulipAuthClient(options: ZulipAuthClientOptions): ZulipAut
     apiUrl,
     async fetchApiKey(params, callOptions) {
       const body = { username: stringParam(params, "username"), password: stringParam(params, "password") };
-      return call("fetch-api-key", callOptions, (signal) => api.POST("/fetch_api_key", { body, headers: FORM, parseAs: "text", signal }));
+      return call("fetch-api-key", callOptions, (signal) => api.POST(OPERATIONS["fetch-api-key"].path, { body, headers: FORM, parseAs: "text", signal }));
     },
     async devFetchApiKey(params, callOptions) {
       const body = { username: stringParam(params, "username") };
-      return call("dev-fetch-api-key", callOptions, (signal) => api.POST("/dev_fetch_api_key", { body, headers: FORM, parseAs: "text", signal }));
+      return call("dev-fetch-api-key", callOptions, (signal) =>
+        api.POST(OPERATIONS["dev-fetch-api-key"].path, { body, headers: FORM, parseAs: "text", signal }),
+      );
     },
     async serverSettings(callOptions) {
-      return call("get-server-settings", callOptions, (signal) => api.GET("/server_settings", { parseAs: "text", signal }));
+      return call("get-server-settings", callOptions, (signal) => api.GET(OPERATIONS["get-server-settings"].path, { parseAs: "text", signal }));
     },
   };
 }

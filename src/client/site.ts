@@ -1,4 +1,5 @@
 import { API_BASE_PATH } from "../contract/base-path.ts";
+import { isHttp, parseUrl } from "../http-url.ts";
 
 /**
  * A Zulip site URL as people write it ("https://chat.example.com", with or without a trailing slash),
@@ -6,13 +7,9 @@ import { API_BASE_PATH } from "../contract/base-path.ts";
  * can have: that is a programming or usage error, not an answer from a server.
  */
 export function normalizeSite(site: string | URL): string {
-  let url: URL;
-  try {
-    url = new URL(site);
-  } catch {
-    throw new TypeError(`not a URL: ${JSON.stringify(String(site))}`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new TypeError(`not an http(s) URL: ${url.protocol}//…`);
+  const url = parseUrl(site);
+  if (!url) throw new TypeError(`not a URL: ${JSON.stringify(String(site))}`);
+  if (!isHttp(url)) throw new TypeError(`not an http(s) URL: ${url.protocol}//…`);
   // Credentials in the URL would be sent nowhere (fetch refuses them) and end up in messages: refuse them.
   if (url.username || url.password) throw new TypeError("the site URL must not contain a user name or password");
   if (url.search || url.hash) throw new TypeError("the site URL must not have a query string or fragment");

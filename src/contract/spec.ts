@@ -5,6 +5,7 @@ import SwaggerParser from "@apidevtools/swagger-parser";
 import { LineCounter, parseDocument } from "yaml";
 import type { OpenAPIV3_1 } from "openapi-types";
 import { CONTRACT_FILE } from "./contract-file.ts";
+import { parsePointer, toPointer } from "./json-pointer.ts";
 
 export { CONTRACT_FILE } from "./contract-file.ts";
 
@@ -60,21 +61,6 @@ async function load(): Promise<LoadedContract> {
     return { pointer: toPointer(segments), file: CONTRACT_FILE, ...(line === undefined ? {} : { line }) };
   };
   return { raw, dereferenced, locate };
-}
-
-/** Splits a JSON pointer ("#/a/b~1c") into its unescaped segments. */
-export function parsePointer(pointer: string): string[] {
-  const body = pointer.replace(/^#/, "");
-  if (body === "" || body === "/") return [];
-  return body
-    .slice(1)
-    .split("/")
-    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
-}
-
-/** Joins segments into a "#/…" JSON pointer. */
-export function toPointer(segments: readonly (string | number)[]): string {
-  return "#" + segments.map((s) => "/" + String(s).replace(/~/g, "~0").replace(/\//g, "~1")).join("");
 }
 
 /** Walks `pointer` through `doc`, jumping through local `$ref`s, and returns the final segments. */

@@ -1,7 +1,10 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import type { OpenAPIV3_1 } from "openapi-types";
-import { loadContract, parsePointer, toPointer, type LoadedContract } from "./spec.ts";
+import { truncate } from "../text.ts";
+import { OPERATIONS } from "./operations.ts";
+import { escapeSegment, parsePointer, toPointer, valueAt } from "./json-pointer.ts";
+import { loadContract, type LoadedContract } from "./spec.ts";
 
 // ajv-formats is CommonJS; under NodeNext its function sits on `.default`.
 const addFormats = addFormatsModule.default;
@@ -107,7 +110,6 @@ export function getContractValidator(): Promise<ContractValidator> {
 }
 
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const;
-const TRUNCATE = 200;
 
 function newAjv(coerceTypes: boolean) {
   const ajv = new Ajv2020({ allErrors: true, strict: true, coerceTypes });
@@ -132,7 +134,7 @@ const isNode = (value: unknown): value is Node => typeof value === "object" && v
  * At the Zulip level a strict header or schema is dropped; a strict media type, response or operation stays
  * declared, as a stricter answer is still a Zulip answer. At the strict level every Zulip-only node is dropped.
  */
-export function contractView(doc: object, level: ContractLevel, featureLevel: number): object {
+function contractView(doc: object, level: ContractLevel, featureLevel: number): object {
   const copy = structuredClone(doc) as Node;
   const drops = (child: unknown, container: "headers" | "allOf" | "other") =>
     isNode(child) && (level === "strict" ? child[ZULIP_ONLY_MARK] === true : child[STRICT_MARK] === true && container !== "other");
@@ -214,6 +216,13 @@ function buildValidator(contract: LoadedContract): ContractValidator {
       operations.push(info);
       byId.set(op.operationId, { info, op });
     }
+  }
+
+  // The operations table (what the server, the client and the checker use) must be the contract's.
+  const table = Object.values(OPERATIONS);
+  const mismatch = table.find((t) => byId.get(t.operationId)?.info.path !== t.path || byId.get(t.operationId)?.info.method !== t.method);
+  if (mismatch || table.length !== operations.length) {
+    throw new Error(`src/contract/operations.ts does not match the contract${mismatch ? ` at ${mismatch.operationId}` : ""}`);
   }
 
   const operation = (operationId: string) => {
@@ -400,11 +409,7 @@ function buildValidator(contract: LoadedContract): ContractValidator {
   }
 
   function validateValue(schemaPointer: string, value: unknown): string[] {
-    const segments = schemaPointer
-      .replace(/^#\//, "")
-      .split("/")
-      .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
-    const schema = segments.reduce<unknown>((n, s) => (n as Record<string, unknown> | undefined)?.[s], doc);
+    const schema = valueAt(doc, schemaPointer);
     if (typeof schema !== "object" || schema === null) throw new Error(`no schema at ${schemaPointer}`);
     return schemaErrors(schema, value).map((e) => `${e.responsePointer || "/"}: ${e.message}`);
   }
@@ -428,14 +433,10 @@ interface SchemaError {
 }
 
 function toSchemaError(e: ErrorObject, body: unknown): SchemaError {
-  const schemaSegments = e.schemaPath
-    .replace(/^#\/?/, "")
-    .split("/")
-    .filter(Boolean)
-    .map((s) => decodeURIComponent(s).replace(/~1/g, "/").replace(/~0/g, "~"));
+  const schemaSegments = parsePointer(e.schemaPath).map(decodeURIComponent);
   if (e.keyword === "additionalProperties") {
     const prop = String((e.params as { additionalProperty: string }).additionalProperty);
-    const pointer = `${e.instancePath}/${prop.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+    const pointer = `${e.instancePath}/${escapeSegment(prop)}`;
     return {
       id: "body-unexpected-property",
       message: `unexpected property "${prop}" (the schema is closed)`,
@@ -455,19 +456,6 @@ function toSchemaError(e: ErrorObject, body: unknown): SchemaError {
   };
 }
 
-function valueAt(body: unknown, pointer: string): unknown {
-  if (!pointer) return body;
-  return pointer
-    .slice(1)
-    .split("/")
-    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
-    .reduce<unknown>((n, s) => (n as Record<string, unknown> | undefined)?.[s], body);
-}
-
 function describeSchema(schema: unknown): string {
   return truncate(JSON.stringify(schema) ?? "any");
-}
-
-function truncate(text: string): string {
-  return text.length > TRUNCATE ? `${text.slice(0, TRUNCATE)}…` : text;
 }

@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { IncomingMessage } from "node:http";
 import { routePath } from "hono/route";
 import { API_BASE_PATH } from "../contract/base-path.ts";
+import { OPERATIONS } from "../contract/operations.ts";
 import { UnavailableError } from "../unavailable.ts";
 import { addressGroup, proxyTrust, resolveClientAddress } from "./client-address.ts";
 import type { AppDeps, AppEnv } from "./deps.ts";
@@ -45,7 +46,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
     // RFC 9112 §3.2: a request with more than one Host header gets a 400.
     if (incoming && hostHeaders(incoming) > 1) {
-      c.res = badRequest("Bad Request: more than one Host header").toResponse();
+      c.res = badRequest("Bad Request: more than one Host header").getResponse();
     } else {
       await next();
     }
@@ -61,7 +62,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     // The path only: a query string may hold a password.
     // Load balancers ask for /healthz, and Prometheus for /metrics, every few seconds: their successes would
     // drown the access log.
-    const level = (c.req.path === "/healthz" || c.req.path === "/metrics") && c.res.status === 200 ? "debug" : "info";
+    const level = (c.req.path === OPERATIONS["get-health"].url || c.req.path === "/metrics") && c.res.status === 200 ? "debug" : "info";
     const clientReqId = requestHeader(c, "x-request-id");
     accessLog(level, {
       reqId: c.get("requestId"),
@@ -75,23 +76,24 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     });
   });
   // Only the two POST endpoints read a body; every other answer is given without reading one.
-  const limit = bodyLimit({ maxSize: deps.config.bodyLimit, onError: () => payloadTooLarge().toResponse() });
+  const limit = bodyLimit({ maxSize: deps.config.bodyLimit, onError: () => payloadTooLarge().getResponse() });
 
   const api = new Hono<AppEnv>();
-  api.post("/fetch_api_key", loginAttempt(deps, "fetch_api_key"), limit, fetchApiKey(deps));
-  api.all("/fetch_api_key", () => methodNotAllowed(["POST"]).toResponse());
-  api.post("/dev_fetch_api_key", loginAttempt(deps, "dev_fetch_api_key"), limit, devFetchApiKey(deps));
-  api.all("/dev_fetch_api_key", () => methodNotAllowed(["POST"]).toResponse());
-  api.get("/server_settings", serverSettings(deps));
+  const { "fetch-api-key": fetch, "dev-fetch-api-key": devFetch, "get-server-settings": settings, "get-health": healthz } = OPERATIONS;
+  api.post(fetch.path, loginAttempt(deps, fetch), limit, fetchApiKey(deps));
+  api.all(fetch.path, () => methodNotAllowed([fetch.method]).getResponse());
+  api.post(devFetch.path, loginAttempt(deps, devFetch), limit, devFetchApiKey(deps));
+  api.all(devFetch.path, () => methodNotAllowed([devFetch.method]).getResponse());
+  api.get(settings.path, serverSettings(deps));
   // Django's require_safe, as Zulip routes server_settings: GET and HEAD (Hono answers HEAD with the GET handler).
-  api.all("/server_settings", () => methodNotAllowed(["GET", "HEAD"]).toResponse());
+  api.all(settings.path, () => methodNotAllowed([settings.method, "HEAD"]).getResponse());
   app.route(API_BASE_PATH, api);
   app.get(DEFAULT_REALM_ICON_PATH, realmIcon());
-  app.get("/healthz", health(deps));
-  app.all("/healthz", () => methodNotAllowed(["GET"]).toResponse());
+  app.get(healthz.url, health(deps));
+  app.all(healthz.url, () => methodNotAllowed([healthz.method]).getResponse());
   if (deps.metrics && deps.config.metrics) {
     app.get("/metrics", metricsHandler(deps.metrics));
-    app.all("/metrics", () => methodNotAllowed(["GET"]).toResponse());
+    app.all("/metrics", () => methodNotAllowed(["GET"]).getResponse());
   }
   if (deps.config.docs) {
     // The contract's YAML, Swagger UI's files and their middleware are loaded by the first request for them:
@@ -106,13 +108,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.notFound(() => notFound());
   app.onError((error, c) => {
-    if (error instanceof ZulipError) return error.toResponse();
+    if (error instanceof ZulipError) return error.getResponse();
     if (error instanceof UnavailableError) {
       deps.logger.warn({ reqId: c.get("requestId"), err: error.cause }, error.message);
-      return serviceUnavailable(error.dependency).toResponse();
+      return serviceUnavailable(error.dependency).getResponse();
     }
     deps.logger.error({ reqId: c.get("requestId"), err: error }, "unhandled error");
-    return internalError().toResponse();
+    return internalError().getResponse();
   });
   return app;
 }

@@ -19,9 +19,6 @@ export interface DocsAsset {
   contentType: string;
 }
 
-/** The version of swagger-ui-dist that is installed (and served). */
-export const SWAGGER_UI_VERSION = (require("swagger-ui-dist/package.json") as { version: string }).version;
-
 const cache = new Map<string, DocsAsset>();
 
 /** The asset called `name`, or undefined for a name that is not on the list. */
@@ -36,6 +33,3 @@ export function docsAsset(name: string): DocsAsset | undefined {
   }
   return asset;
 }
-
-/** The names of every asset served under /docs/. */
-export const DOCS_ASSET_NAMES: readonly string[] = Object.keys(FILES);

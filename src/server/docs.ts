@@ -61,6 +61,6 @@ export function docsRoutes(deps: AppDeps): Hono<AppEnv> {
     return c.body(asset.body, 200, { "content-type": asset.contentType, ...REVALIDATE });
   });
 
-  for (const path of PATHS) routes.all(path, () => methodNotAllowed(["GET"]).toResponse());
+  for (const path of PATHS) routes.all(path, () => methodNotAllowed(["GET"]).getResponse());
   return routes;
 }

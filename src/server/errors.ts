@@ -1,3 +1,4 @@
+import { HTTPException } from "hono/http-exception";
 import type { DeclaredStatus, JsonBody, OperationId, Schema } from "../contract/types.ts";
 import type { LoginFailure } from "../auth/login.ts";
 import type { RateLimitDecision } from "../auth/rate-limit.ts";
@@ -11,21 +12,25 @@ export type ErrorStatus = Exclude<{ [Op in OperationId]: DeclaredStatus<Op> }[Op
 export type ErrorBody<S extends ErrorStatus> = { [Op in OperationId]: S extends DeclaredStatus<Op> ? JsonBody<Op, S> : never }[OperationId];
 
 /**
- * A Zulip error answer, thrown by handlers and turned into its response by the app's error handler. Its body
- * is typed by its status from the contract: a status no operation declares, or a body no operation allows
- * with that status, does not compile.
+ * A Zulip error answer, the server's one HTTP error: an HTTPException, so Hono renders it wherever it is
+ * thrown. Its body is typed by its status from the contract: a status no operation declares, or a body no
+ * operation allows with that status, does not compile.
  */
-export class ZulipError<S extends ErrorStatus = ErrorStatus> extends Error {
+export class ZulipError<S extends ErrorStatus = ErrorStatus> extends HTTPException {
+  override readonly status: S;
+
   constructor(
-    readonly status: S,
+    status: S,
     readonly body: ErrorBody<S>,
     readonly headers: Record<string, string> = {},
   ) {
-    super(body.msg);
+    super(status, { message: body.msg });
+    this.status = status;
     this.name = "ZulipError";
   }
 
-  toResponse(): Response {
+  /** The answer as Zulip sends it; Hono's own error path calls this for any HTTPException. */
+  override getResponse(): Response {
     return jsonResponse(this.status, this.body, this.headers);
   }
 }
@@ -53,7 +58,7 @@ export const payloadTooLarge = () => new ZulipError(413, { result: "error", msg:
 export const internalError = () => new ZulipError(500, { result: "error", msg: "Internal server error", code: "INTERNAL_SERVER_ERROR" });
 
 /** Seconds a client is asked to wait after a 503: long enough for a restart, short enough not to lose users. */
-export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
 const UNREACHABLE: Record<Dependency, string> = {
   database: "The server cannot reach its database; try again shortly",
@@ -73,7 +78,7 @@ export function serviceUnavailable(dependency: Dependency, headers: Record<strin
 export const notFound = () => jsonResponse(404, { result: "error", msg: "Not Found", code: "BAD_REQUEST" } satisfies Schema<"BadRequestError">);
 
 /** 503 when the hash queue is full: every core is busy and the queue holds all it may. */
-export const serverBusy = (headers: Record<string, string> = {}) =>
+const serverBusy = (headers: Record<string, string> = {}) =>
   new ZulipError(
     503,
     { result: "error", msg: "The server is busy; try again shortly", code: "SERVICE_UNAVAILABLE" },

@@ -27,7 +27,7 @@ export function createLogger(destination?: DestinationStream, level = process.en
 }
 
 /** The longest a log line waits in memory before it is written. */
-export const LOG_FLUSH_MS = 100;
+const LOG_FLUSH_MS = 100;
 export type { Logger };
 
 /** One access log line: fixed fields, none of which can hold a secret (the path is logged without its query). */

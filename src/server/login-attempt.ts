@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
+import type { Operation } from "../contract/operations.ts";
 import { emailKey } from "../store/store.ts";
 import { UnavailableError } from "../unavailable.ts";
 import { clientAddress } from "./client-address.ts";
@@ -17,7 +18,9 @@ const MAX_CLIENT = 64;
  * batching writer, never awaited) and the login-outcome metric. Nothing secret is read: the username and user
  * id come from what the handler noted on the context, the outcome from the answer's code.
  */
-export function loginAttempt(deps: AppDeps, endpoint: "fetch_api_key" | "dev_fetch_api_key"): MiddlewareHandler<AppEnv> {
+export function loginAttempt(deps: AppDeps, operation: Operation<"fetch-api-key" | "dev-fetch-api-key">): MiddlewareHandler<AppEnv> {
+  // The audit trail and the metric name the endpoint as Zulip's URL does: "fetch_api_key".
+  const endpoint = operation.path.slice(1);
   return async (c, next) => {
     await next();
     if (!deps.audit && !deps.metrics) return;

@@ -170,7 +170,7 @@ export async function listen(
     // A request Node accepted but no URL can be built from (absurd Host, backslash in the path) never
     // reaches the app: answer it in Zulip's JSON error shape instead of an empty 400.
     errorHandler: (error) => {
-      const response = error instanceof RequestError ? badRequest(`Malformed request: ${error.message}`).toResponse() : internalError().toResponse();
+      const response = error instanceof RequestError ? badRequest(`Malformed request: ${error.message}`).getResponse() : internalError().getResponse();
       if (!(error instanceof RequestError)) options.logger.error({ err: error }, "unhandled error");
       // The app's middleware never saw this request: its headers are added here.
       response.headers.set("X-Request-Id", randomUUID());

@@ -1,7 +1,7 @@
 import { safeUrl } from "../safe-url.ts";
 import { UnavailableError } from "../unavailable.ts";
 import { isPostgresUrl } from "./postgres-url.ts";
-import { StoreOpenError } from "./open-error.ts";
+import { UserError } from "../user-error.ts";
 import { DEFAULT_SERVICE_TIMEOUT_MS } from "./service-timeout.ts";
 import type { Store } from "./store.ts";
 
@@ -21,8 +21,6 @@ export interface StoreLocation {
   onWatchStateChange?: (state: "listening" | "lost", error?: Error) => void;
 }
 
-export { StoreOpenError } from "./open-error.ts";
-
 export { DEFAULT_SERVICE_TIMEOUT_MS } from "./service-timeout.ts";
 
 /** Opens the store the location names, with its schema up to date. */
@@ -30,7 +28,7 @@ export async function openStore(location: StoreLocation): Promise<Store> {
   const url = location.databaseUrl;
   // Only the driver in use is loaded (and held in memory).
   if (url === undefined || url === "") return (await import("./sqlite.ts")).openSqliteStore(location.sqlitePath, { cache: location.cache ?? false });
-  if (!isPostgresUrl(url)) throw new StoreOpenError(`unsupported database URL ${safeUrl(url)}: use postgres://user@host:port/database`);
+  if (!isPostgresUrl(url)) throw new UserError(`unsupported database URL ${safeUrl(url)}: use postgres://user@host:port/database`);
   try {
     // The PostgreSQL driver loads only for a PostgreSQL URL: the SQLite default (and the CLI) never pay for it.
     const { openPostgresStore } = await import("./postgres.ts");
@@ -42,6 +40,6 @@ export async function openStore(location: StoreLocation): Promise<Store> {
     });
   } catch (error) {
     const cause = error instanceof UnavailableError ? error.cause : error;
-    throw new StoreOpenError(`cannot use the database at ${safeUrl(url)}: ${(cause as Error).message ?? String(cause)}`, { cause: error });
+    throw new UserError(`cannot use the database at ${safeUrl(url)}: ${(cause as Error).message ?? String(cause)}`, 1, { cause: error });
   }
 }

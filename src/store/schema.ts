@@ -81,6 +81,5 @@ export interface Database {
 
 export type Organization = Selectable<OrganizationsTable>;
 export type User = Selectable<UsersTable>;
-export type NewUser = Insertable<UsersTable>;
 export type LoginAttempt = Selectable<LoginAttemptsTable>;
 export type NewLoginAttempt = Insertable<LoginAttemptsTable>;

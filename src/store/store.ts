@@ -6,10 +6,16 @@ import { OrganizationCache } from "./organization-cache.ts";
 import { isDatabaseOutage } from "./outage.ts";
 import type { Database, LoginAttempt, NewLoginAttempt, Organization, User } from "./schema.ts";
 
-/** A store failure the caller can act on: a unique value taken, or a row that is not there. */
+/**
+ * What went wrong, for a caller to act on: a unique value taken (`duplicate-api-key` when it is the API key,
+ * which callers retry with a new key), or a row that is not there.
+ */
+export type StoreErrorKind = "duplicate" | "duplicate-api-key" | "not-found";
+
+/** A store failure the caller can act on; the message is for people, the kind for code. */
 export class StoreError extends Error {
   constructor(
-    readonly kind: "duplicate" | "not-found",
+    readonly kind: StoreErrorKind,
     message: string,
   ) {
     super(message);
@@ -17,7 +23,7 @@ export class StoreError extends Error {
   }
 }
 
-/** The message of a duplicate-key failure on the API key column, which callers retry with a new key. */
+/** The message of a `duplicate-api-key` failure. */
 export const API_KEY_TAKEN = "that API key is taken";
 
 /** Fields of an organisation that can change after it is created. */
@@ -195,7 +201,7 @@ export class Store {
       if (code === "SQLITE_CONSTRAINT_UNIQUE" || code === "23505") {
         // SQLite names the column in its message, PostgreSQL in the constraint name.
         const where = `${(error as Error).message} ${(error as { constraint?: string }).constraint ?? ""}`;
-        throw new StoreError("duplicate", where.includes("api_key") ? API_KEY_TAKEN : message);
+        throw where.includes("api_key") ? new StoreError("duplicate-api-key", API_KEY_TAKEN) : new StoreError("duplicate", message);
       }
       throw error;
     }

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { getContractValidator, type Violation } from "../../src/contract/validator.ts";
+import { OPERATIONS } from "../../src/contract/operations.ts";
 import type { OperationId } from "../../src/contract/types.ts";
 
 /** One generated HTTP request, kept as data so a failure can be printed and replayed. */
@@ -12,12 +13,7 @@ export interface FuzzRequest {
   body?: string | Uint8Array;
 }
 
-const OPERATION_BY_PATH: Record<string, OperationId> = {
-  "/api/v1/fetch_api_key": "fetch-api-key",
-  "/api/v1/dev_fetch_api_key": "dev-fetch-api-key",
-  "/api/v1/server_settings": "get-server-settings",
-  "/healthz": "get-health",
-};
+const OPERATION_BY_PATH: Record<string, OperationId> = Object.fromEntries(Object.values(OPERATIONS).map((op) => [op.url, op.operationId]));
 
 const nastyKey = fc.oneof(
   fc.constantFrom("username", "password", "client", "__proto__", "constructor", "prototype", "toString", "hasOwnProperty", ""),

@@ -2,6 +2,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import { answerFromResponse, getContractValidator, type Violation } from "../../src/contract/validator.ts";
+import { operationAt } from "../../src/contract/operations.ts";
 import type { OperationId } from "../../src/contract/types.ts";
 
 type FetchHandler = (request: Request, env?: unknown) => Response | Promise<Response>;
@@ -22,13 +23,6 @@ export interface CheckedAnswer {
   violations: Violation[];
 }
 
-const OPERATIONS: Record<string, OperationId> = {
-  "/api/v1/fetch_api_key": "fetch-api-key",
-  "/api/v1/dev_fetch_api_key": "dev-fetch-api-key",
-  "/api/v1/server_settings": "get-server-settings",
-  "/healthz": "get-health",
-};
-
 /**
  * Serves a fetch handler (an in-process app's `fetch`) over real HTTP, validating every answer against the
  * contract as it leaves. `host` rewrites the Host header the app sees, as a reverse proxy does: the API's
@@ -45,7 +39,7 @@ export async function serveOverHttp(handler: FetchHandler, options: { host?: str
     // The app reads some headers (Host, User-Agent) from Node's raw headers: they must say what the rewritten
     // request says, as they would had the client sent it so.
     const response = await handler(request, request === incoming ? env : withRawHeaders(env, request.headers));
-    const operationId = OPERATIONS[new URL(request.url).pathname];
+    const operationId = operationAt(new URL(request.url).pathname)?.operationId;
     if (operationId) {
       const answer = await answerFromResponse(response.clone());
       answers.push({

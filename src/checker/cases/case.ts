@@ -1,3 +1,4 @@
+import { operationPointer } from "../../contract/operations.ts";
 import type { OperationId } from "../../contract/types.ts";
 import type { CaseContext } from "../context.ts";
 
@@ -14,7 +15,14 @@ export interface CheckCase {
   run(ctx: CaseContext): Promise<void>;
 }
 
-/** The path of an operation's pointers in the contract. */
-export const FETCH = ["paths", "/fetch_api_key", "post"] as const;
-export const DEV_FETCH = ["paths", "/dev_fetch_api_key", "post"] as const;
-export const SETTINGS = ["paths", "/server_settings", "get"] as const;
+export const FETCH = operationPointer("fetch-api-key");
+export const DEV_FETCH = operationPointer("dev-fetch-api-key");
+export const SETTINGS = operationPointer("get-server-settings");
+
+/** The maker of the cases about one operation: each names the statuses of it that it expects (the common shape of the cases). */
+export function casesOf(operationId: OperationId): (statuses: number[], check: Omit<CheckCase, "operations" | "provokes">) => CheckCase {
+  return (statuses, check) => {
+    const { id, title, ...rest } = check;
+    return { id, title, operations: [operationId], provokes: { [operationId]: statuses }, ...rest };
+  };
+}

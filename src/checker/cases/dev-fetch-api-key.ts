@@ -1,16 +1,13 @@
 import type { CaseContext } from "../context.ts";
 import { field, type Exchange } from "../exchange.ts";
-import type { RequestSpec } from "../request.ts";
-import { DEV_FETCH, type CheckCase } from "./case.ts";
-import { expectAllowedMethod, settingsBody } from "./server-settings.ts";
+import { requestFor, type RequestSpec } from "../request.ts";
+import { DEV_FETCH, casesOf, type CheckCase } from "./case.ts";
+import { expectAllowedMethod, settingsBody } from "../case-helpers.ts";
 
-const devSpec = (username: string, label: string): RequestSpec => ({
-  operationId: "dev-fetch-api-key",
-  method: "POST",
-  path: "/dev_fetch_api_key",
-  body: { kind: "form", fields: [["username", username]] },
-  label,
-});
+const devCase = casesOf("dev-fetch-api-key");
+
+const devSpec = (username: string, label: string): RequestSpec =>
+  requestFor("dev-fetch-api-key", { body: { kind: "form", fields: [["username", username]] }, label });
 
 const example = (status: number, name: string) => [...DEV_FETCH, "responses", String(status), "content", "application/json", "examples", name];
 
@@ -41,11 +38,9 @@ function noSuchRoute(ctx: CaseContext, exchange: Exchange): boolean {
 }
 
 export const devFetchApiKeyCases: CheckCase[] = [
-  {
+  devCase([200, 400, 401, 404], {
     id: "dev-fetch-api-key.production-refuses",
     title: "dev_fetch_api_key refuses (400, or no such route) unless server_settings advertises development login",
-    operations: ["dev-fetch-api-key"],
-    provokes: { "dev-fetch-api-key": [200, 400, 401, 404] },
     async run(ctx) {
       const settings = await settingsBody(ctx);
       const methods = settings?.authentication_methods as { dev?: unknown } | undefined;
@@ -71,17 +66,15 @@ export const devFetchApiKeyCases: CheckCase[] = [
       ctx.expectField(exchange, "/code", "BAD_REQUEST", example(400, "dev-auth-disabled"));
       if (advertised) ctx.note("server_settings advertises development login (authentication_methods.dev) but dev_fetch_api_key refuses it");
     },
-  },
-  {
+  }),
+  devCase([404, 405], {
     id: "dev-fetch-api-key.get-not-allowed",
     title: "GET dev_fetch_api_key → 405 with Allow: POST (or no such route on a production server)",
-    operations: ["dev-fetch-api-key"],
-    provokes: { "dev-fetch-api-key": [404, 405] },
     async run(ctx) {
       const { body: _body, ...get } = devSpec(ctx.username, "GET");
       const exchange = await ctx.send({ ...get, method: "GET" });
       if (noSuchRoute(ctx, exchange)) return;
       if (ctx.expectStatus(exchange, 405)) expectAllowedMethod(ctx, exchange, "POST", [...DEV_FETCH, "responses", "405"]);
     },
-  },
+  }),
 ];

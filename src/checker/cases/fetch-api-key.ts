@@ -2,32 +2,50 @@ import { isDeepStrictEqual } from "node:util";
 import { loginSpec, type CaseContext } from "../context.ts";
 import { throwawayPassword } from "../throwaway.ts";
 import { field, type Exchange } from "../exchange.ts";
-import type { FieldValue, RequestSpec } from "../request.ts";
-import { FETCH, type CheckCase } from "./case.ts";
-import { expectAllowedMethod, settingsBody } from "./server-settings.ts";
+import { requestFor, type FieldValue, type RequestSpec } from "../request.ts";
+import { FETCH, casesOf, type CheckCase } from "./case.ts";
+import { expectAllowedMethod, settingsBody } from "../case-helpers.ts";
+
+const fetchCase = casesOf("fetch-api-key");
 
 const SUCCESS = ["components", "schemas", "ApiKeySuccess", "properties"] as const;
 const example = (status: number, name: string) => [...FETCH, "responses", String(status), "content", "application/json", "examples", name];
 
 const fetchSpec = (fields: [string, FieldValue][], extra: Partial<RequestSpec> = {}): RequestSpec => ({
-  operationId: "fetch-api-key",
-  method: "POST",
-  path: "/fetch_api_key",
-  body: { kind: "form", fields },
+  ...requestFor("fetch-api-key", { body: { kind: "form", fields } }),
   ...extra,
 });
 
-/** A wrong password for the given account, once per run: the run's one counted failure on the real username. */
-export function wrongPassword(ctx: CaseContext): Promise<Exchange> {
+/** A case whose request lacks one variable: 400 REQUEST_VARIABLE_MISSING naming it, as the contract's example. */
+function missingVariable(name: string, title: string, variable: "username" | "password", request: (ctx: CaseContext) => RequestSpec, why = ""): CheckCase {
+  return fetchCase([400], {
+    id: `fetch-api-key.${name}`,
+    title,
+    async run(ctx) {
+      const exchange = await ctx.send(request(ctx));
+      if (!ctx.expectStatus(exchange, 400, why)) return;
+      const shown = example(400, `missing-${variable}`);
+      ctx.expectField(exchange, "/code", "REQUEST_VARIABLE_MISSING", shown);
+      ctx.expectField(exchange, "/var_name", variable, shown);
+    },
+  });
+}
+
+/**
+ * A wrong password for the given account, once per run: the run's one counted failure on the real username,
+ * sent after the login with the right password (so that a limit it trips cannot refuse that login).
+ */
+async function wrongPassword(ctx: CaseContext): Promise<Exchange> {
+  await ctx.successfulLogin();
   return ctx.memo("wrong-password", () => loginSpec(ctx.username, ctx.wrongPassword, "wrong password (the run's one failed attempt on this account)"));
 }
 
 /** Zulip's feature levels of what a login answer holds (the contract's x-zulip-feature-level). */
-export const USER_ID_SINCE = 171;
-export const IGNORED_PARAMETERS_SINCE = 167;
+const USER_ID_SINCE = 171;
+const IGNORED_PARAMETERS_SINCE = 167;
 
 /** The username with its letters' case swapped; undefined when it is not an email or has no letter. */
-export function otherCase(username: string): string | undefined {
+function otherCase(username: string): string | undefined {
   if (!username.includes("@")) return undefined;
   const swapped = [...username].map((c) => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase())).join("");
   return swapped === username ? undefined : swapped;
@@ -38,7 +56,7 @@ export function otherCase(username: string): string | undefined {
  * case), in the query string, with unused parameters in the body and the query string. Made once, after the
  * wrong password, so that a success clears the account's failed attempt on servers that count per string.
  */
-export function secondLogin(ctx: CaseContext): Promise<Exchange> {
+function secondLogin(ctx: CaseContext): Promise<Exchange> {
   return ctx.memo("second-login", () =>
     fetchSpec(
       [
@@ -90,21 +108,17 @@ async function expectParametersRead(ctx: CaseContext, spec: RequestSpec, how: st
 }
 
 export const fetchApiKeyCases: CheckCase[] = [
-  {
+  fetchCase([200], {
     id: "fetch-api-key.success",
     title: "the given credentials log in: 200 with the user's key",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [200] },
     usesPassword: true,
     async run(ctx) {
       ctx.expectStatus(await ctx.login(), 200, "the given credentials");
     },
-  },
-  {
+  }),
+  fetchCase([200], {
     id: "fetch-api-key.identity",
     title: "email and user_id have their types, and the email is the account's",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [200] },
     usesPassword: true,
     async run(ctx) {
       const login = await ctx.successfulLogin();
@@ -139,27 +153,21 @@ export const fetchApiKeyCases: CheckCase[] = [
         });
       }
     },
-  },
-  {
+  }),
+  fetchCase([401], {
     id: "fetch-api-key.wrong-password",
     title: "a wrong password → 401 AUTHENTICATION_FAILED (the run's one failed attempt on the account)",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [401] },
     usesPassword: true,
     async run(ctx) {
-      await ctx.successfulLogin();
       const exchange = await wrongPassword(ctx);
       if (ctx.expectStatus(exchange, 401)) ctx.expectField(exchange, "/code", "AUTHENTICATION_FAILED", example(401, "authentication-failed"));
     },
-  },
-  {
+  }),
+  fetchCase([401], {
     id: "fetch-api-key.unknown-user",
     title: "an unknown user gets the same status, code and message as a wrong password",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [401] },
     usesPassword: true,
     async run(ctx) {
-      await ctx.successfulLogin();
       const wrong = await wrongPassword(ctx);
       if (wrong.answer.status === 429) ctx.notChecked("the wrong-password attempt was refused by the rate limit, so there is nothing to compare with");
       const unknown = await ctx.send(loginSpec(ctx.throwawayEmail(), ctx.wrongPassword, "unknown user (a throwaway address)"));
@@ -182,12 +190,10 @@ export const fetchApiKeyCases: CheckCase[] = [
         },
       );
     },
-  },
-  {
+  }),
+  fetchCase([200], {
     id: "fetch-api-key.case-insensitive",
     title: "the email is compared without case: the username in another case logs in, answered with the stored email",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [200] },
     usesPassword: true,
     async run(ctx) {
       const first = await ctx.successfulLogin();
@@ -197,23 +203,19 @@ export const fetchApiKeyCases: CheckCase[] = [
       if (!ctx.expectStatus(second, 200, `Zulip finds ${variant} as ${ctx.username}: emails are compared without case`)) return;
       ctx.expectField(second, "/email", first.json.email, [...SUCCESS, "email", "description"]);
     },
-  },
-  {
+  }),
+  fetchCase([200], {
     id: "fetch-api-key.same-key",
     title: "a second login returns the same key",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [200] },
     usesPassword: true,
     async run(ctx) {
       const key = await loginKey(ctx);
       expectSameKey(ctx, await successfulSecondLogin(ctx), key, "a second login");
     },
-  },
-  {
+  }),
+  fetchCase([200], {
     id: "fetch-api-key.ignored-parameters",
     title: "unused parameters (body and query string, never `client`) are listed sorted in ignored_parameters_unsupported",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [200] },
     usesPassword: true,
     async run(ctx) {
       await ctx.successfulLogin();
@@ -227,12 +229,10 @@ export const fetchApiKeyCases: CheckCase[] = [
         [...SUCCESS, "ignored_parameters_unsupported", "description"],
       );
     },
-  },
-  {
+  }),
+  fetchCase([401], {
     id: "fetch-api-key.multipart",
     title: "a multipart/form-data body is read (zulip-js sends one): a throwaway login → 401, not 400",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [401] },
     async run(ctx) {
       const fields: [string, FieldValue][] = [
         ["username", ctx.throwawayEmail()],
@@ -244,12 +244,10 @@ export const fetchApiKeyCases: CheckCase[] = [
         "multipart/form-data is declared",
       );
     },
-  },
-  {
+  }),
+  fetchCase([401], {
     id: "fetch-api-key.query-string",
     title: "parameters in the query string are read: a throwaway username there → 401, not 400",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [401] },
     async run(ctx) {
       await expectParametersRead(
         ctx,
@@ -261,58 +259,33 @@ export const fetchApiKeyCases: CheckCase[] = [
         "parameters are read from the query string too",
       );
     },
-  },
-  {
-    id: "fetch-api-key.missing-username",
-    title: "no username → 400 REQUEST_VARIABLE_MISSING with var_name username",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [400] },
-    async run(ctx) {
-      const exchange = await ctx.send(fetchSpec([["password", throwawayPassword()]], { label: "password only" }));
-      if (!ctx.expectStatus(exchange, 400)) return;
-      ctx.expectField(exchange, "/code", "REQUEST_VARIABLE_MISSING", example(400, "missing-username"));
-      ctx.expectField(exchange, "/var_name", "username", example(400, "missing-username"));
-    },
-  },
-  {
-    id: "fetch-api-key.missing-password",
-    title: "no password → 400 REQUEST_VARIABLE_MISSING with var_name password",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [400] },
-    async run(ctx) {
-      const exchange = await ctx.send(fetchSpec([["username", ctx.throwawayEmail()]], { label: "username only (a throwaway address)" }));
-      if (!ctx.expectStatus(exchange, 400)) return;
-      ctx.expectField(exchange, "/code", "REQUEST_VARIABLE_MISSING", example(400, "missing-password"));
-      ctx.expectField(exchange, "/var_name", "password", example(400, "missing-password"));
-    },
-  },
-  {
-    id: "fetch-api-key.json-body",
-    title: "a JSON body is not read → 400 missing username",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [400] },
-    async run(ctx) {
-      const exchange = await ctx.send({
-        ...fetchSpec([]),
-        body: {
-          kind: "json",
-          fields: [
-            ["username", ctx.throwawayEmail()],
-            ["password", throwawayPassword()],
-          ],
-        },
-        label: "JSON body, a throwaway address",
-      });
-      if (!ctx.expectStatus(exchange, 400, "a JSON body is not read at all")) return;
-      ctx.expectField(exchange, "/code", "REQUEST_VARIABLE_MISSING", example(400, "missing-username"));
-      ctx.expectField(exchange, "/var_name", "username", example(400, "missing-username"));
-    },
-  },
-  {
+  }),
+  missingVariable("missing-username", "no username → 400 REQUEST_VARIABLE_MISSING with var_name username", "username", () =>
+    fetchSpec([["password", throwawayPassword()]], { label: "password only" }),
+  ),
+  missingVariable("missing-password", "no password → 400 REQUEST_VARIABLE_MISSING with var_name password", "password", (ctx) =>
+    fetchSpec([["username", ctx.throwawayEmail()]], { label: "username only (a throwaway address)" }),
+  ),
+  missingVariable(
+    "json-body",
+    "a JSON body is not read → 400 missing username",
+    "username",
+    (ctx) => ({
+      ...fetchSpec([]),
+      body: {
+        kind: "json",
+        fields: [
+          ["username", ctx.throwawayEmail()],
+          ["password", throwawayPassword()],
+        ],
+      },
+      label: "JSON body, a throwaway address",
+    }),
+    "a JSON body is not read at all",
+  ),
+  fetchCase([400], {
     id: "fetch-api-key.invalid-email",
     title: "a username that is not an email address → 400 BAD_REQUEST (unless usernames need not be emails)",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [400] },
     async run(ctx) {
       const settings = await settingsBody(ctx);
       const required = settings?.require_email_format_usernames;
@@ -333,16 +306,14 @@ export const fetchApiKeyCases: CheckCase[] = [
       if (ctx.expectStatus(exchange, 400, "the username is not an email address"))
         ctx.expectField(exchange, "/code", "BAD_REQUEST", example(400, "invalid-email"));
     },
-  },
-  {
+  }),
+  fetchCase([405], {
     id: "fetch-api-key.get-not-allowed",
     title: "GET fetch_api_key → 405 with Allow: POST",
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [405] },
     async run(ctx) {
       const { body: _body, ...get } = fetchSpec([]);
       const exchange = await ctx.send({ ...get, method: "GET", label: "GET" });
       if (ctx.expectStatus(exchange, 405)) expectAllowedMethod(ctx, exchange, "POST", [...FETCH, "responses", "405"]);
     },
-  },
+  }),
 ];

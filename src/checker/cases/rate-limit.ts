@@ -1,19 +1,19 @@
 import { loginSpec } from "../context.ts";
 import { throwawayPassword } from "../throwaway.ts";
 import { field } from "../exchange.ts";
-import { FETCH, type CheckCase } from "./case.ts";
+import { FETCH, casesOf, type CheckCase } from "./case.ts";
+
+const fetchCase = casesOf("fetch-api-key");
 
 /** Zulip's rule: 5 counted attempts per username per 30 minutes. */
-export const ALLOWED_ATTEMPTS = 5;
+const ALLOWED_ATTEMPTS = 5;
 
 const RATE_LIMITED = [...FETCH, "responses", "429"];
 
 export const rateLimitCases: CheckCase[] = [
-  {
+  fetchCase([401, 429], {
     id: "fetch-api-key.rate-limit",
     title: `${ALLOWED_ATTEMPTS} failed logins of one (throwaway) username, then 429 with Retry-After, retry-after and X-RateLimit-*`,
-    operations: ["fetch-api-key"],
-    provokes: { "fetch-api-key": [401, 429] },
     async run(ctx) {
       // A fresh, valid address no account has: Zulip rejects malformed usernames before the rate limit, and
       // the real account is never locked.
@@ -71,5 +71,5 @@ export const rateLimitCases: CheckCase[] = [
         });
       }
     },
-  },
+  }),
 ];

@@ -1,26 +1,15 @@
 import { isDeepStrictEqual } from "node:util";
-import type { CaseContext } from "../context.ts";
-import { field, type Exchange } from "../exchange.ts";
-import { SETTINGS, type CheckCase } from "./case.ts";
+import { field } from "../exchange.ts";
+import { requestFor } from "../request.ts";
+import { SETTINGS, casesOf, type CheckCase } from "./case.ts";
+import { expectAllowedMethod, serverSettings } from "../case-helpers.ts";
 
-/** The run's one unauthenticated server_settings request (made before any case, to tell a Zulip server and its version). */
-export async function serverSettings(ctx: CaseContext): Promise<Exchange> {
-  return ctx.settings();
-}
-
-/** The settings' body when server_settings answered 200 with an object. */
-export async function settingsBody(ctx: CaseContext): Promise<Record<string, unknown> | undefined> {
-  const exchange = await serverSettings(ctx);
-  const body = exchange.json;
-  return exchange.answer.status === 200 && typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
-}
+const settingsCase = casesOf("get-server-settings");
 
 export const serverSettingsCases: CheckCase[] = [
-  {
+  settingsCase([200], {
     id: "server-settings.conforms",
     title: "server_settings answers 200 with the settings a client needs before its login form",
-    operations: ["get-server-settings"],
-    provokes: { "get-server-settings": [200] },
     async run(ctx) {
       const exchange = ctx.record(await serverSettings(ctx));
       if (!ctx.expectStatus(exchange, 200)) return;
@@ -31,21 +20,15 @@ export const serverSettingsCases: CheckCase[] = [
         ctx.note("no organisation fields (realm_url…): the base URL is the root domain of a server without a root organisation");
       }
     },
-  },
-  {
+  }),
+  settingsCase([200], {
     id: "server-settings.with-authorization",
     title: "server_settings answers the same when an Authorization header is sent (python-zulip-api sends one)",
-    operations: ["get-server-settings"],
-    provokes: { "get-server-settings": [200] },
     async run(ctx) {
       const basic = Buffer.from(`${ctx.username}:zulip-auth-check-not-a-key`).toString("base64");
-      const exchange = await ctx.send({
-        operationId: "get-server-settings",
-        method: "GET",
-        path: "/server_settings",
-        headers: { Authorization: `Basic ${basic}` },
-        label: "with Authorization: Basic (a made-up key)",
-      });
+      const exchange = await ctx.send(
+        requestFor("get-server-settings", { headers: { Authorization: `Basic ${basic}` }, label: "with Authorization: Basic (a made-up key)" }),
+      );
       if (!ctx.expectStatus(exchange, 200, "the endpoint needs no authentication and ignores credentials")) return;
       const plain = await serverSettings(ctx);
       if (plain.answer.status === 200 && !isDeepStrictEqual(plain.json, exchange.json)) {
@@ -56,51 +39,24 @@ export const serverSettingsCases: CheckCase[] = [
         });
       }
     },
-  },
-  {
+  }),
+  settingsCase([405], {
     id: "server-settings.post-not-allowed",
     title: "POST server_settings → 405 with Allow: GET, HEAD (Django's require_safe)",
-    operations: ["get-server-settings"],
-    provokes: { "get-server-settings": [405] },
     async run(ctx) {
-      const exchange = await ctx.send({
-        operationId: "get-server-settings",
-        method: "POST",
-        path: "/server_settings",
-        body: { kind: "form", fields: [] },
-        label: "POST",
-      });
+      const exchange = await ctx.send(requestFor("get-server-settings", { method: "POST", body: { kind: "form", fields: [] }, label: "POST" }));
       if (!ctx.expectStatus(exchange, 405)) return;
       expectAllowedMethod(ctx, exchange, "GET", [...SETTINGS, "responses", "405"]);
     },
-  },
-  {
+  }),
+  settingsCase([200], {
     id: "server-settings.head",
     title: "HEAD server_settings → 200 without a body (Django's require_safe allows it)",
-    operations: ["get-server-settings"],
-    provokes: { "get-server-settings": [200] },
     async run(ctx) {
-      const exchange = await ctx.transport({ operationId: "get-server-settings", method: "HEAD", path: "/server_settings", label: "HEAD" });
+      const exchange = await ctx.transport(requestFor("get-server-settings", { method: "HEAD", label: "HEAD" }));
       // No body to judge: only the status is recorded against the contract.
       ctx.record(exchange, { statusOnly: true });
       ctx.expectStatus(exchange, 200, "HEAD is GET without the body");
     },
-  },
+  }),
 ];
-
-/**
- * A 405's allowed methods must name the method the path takes. A JSON body says it in allowed_methods; Zulip's
- * text/html 405s may have no body (server_settings), and then the Allow header, which the contract checks, says it.
- */
-export function expectAllowedMethod(ctx: CaseContext, exchange: Exchange, method: string, spec: (string | number)[]): void {
-  const allowed = field(exchange, "allowed_methods");
-  const labelledJson = /^application\/json\b/i.test(exchange.answer.headers.get("content-type") ?? "");
-  if (!labelledJson && allowed === undefined) return;
-  if (Array.isArray(allowed) && allowed.includes(method)) return;
-  ctx.fail(exchange, "unexpected-value", `allowed_methods should list ${method}`, {
-    spec,
-    pointer: "/allowed_methods",
-    expected: `a list with "${method}"`,
-    actual: allowed === undefined ? "(absent)" : JSON.stringify(allowed),
-  });
-}

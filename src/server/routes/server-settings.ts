@@ -15,8 +15,8 @@ import { DEFAULT_REALM_ICON_PATH } from "./realm-icon.ts";
  * The Zulip release whose fetch_api_key behaviour this server reproduces. zulip-flutter refuses servers below
  * feature level 277 and warns below 371; the legacy app needs a version that starts with a number.
  */
-export const ZULIP_VERSION = "10.0";
-export const ZULIP_FEATURE_LEVEL = 371;
+const ZULIP_VERSION = "10.0";
+const ZULIP_FEATURE_LEVEL = 371;
 
 /** The answer's text around each place the realm URL stands (realm_url, realm_uri, a realm_icon under it). */
 type Template = string[];

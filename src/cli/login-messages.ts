@@ -1,5 +1,5 @@
-import type { ClientError, TransportError, UnexpectedResponseError } from "./errors.ts";
-import type { SiteCheckError } from "./login.ts";
+import type { ClientError, TransportError, UnexpectedResponseError } from "../client/errors.ts";
+import type { SiteCheckError } from "./login-site.ts";
 
 /** What a message may name: the site, and the user and organisation once known. */
 export interface MessageContext {
@@ -10,6 +10,7 @@ export interface MessageContext {
 
 /** A sentence for a person about why the site cannot be logged in to. Never names a password or key. */
 export function siteErrorMessage(error: SiteCheckError, ctx: MessageContext): string {
+  if (isCommon(error)) return commonMessage(error, ctx);
   switch (error.code) {
     case "NOT_AN_ORGANIZATION":
       return `${ctx.site} hosts several organizations: log in with your organization's own address (e.g. https://<your-org>.${hostOf(ctx.site)})`;
@@ -17,17 +18,9 @@ export function siteErrorMessage(error: SiteCheckError, ctx: MessageContext): st
       return `password login is disabled in ${error.organization}: log in through the web app with one of its other methods`;
     case "BAD_REQUEST":
       return `there is no organization at ${ctx.site} (${error.msg})`;
-    case "INTERNAL_SERVER_ERROR":
-      return `${ctx.site} had an internal error: try again later, or tell its administrators`;
-    case "SERVICE_UNAVAILABLE":
-      return unavailableMessage(ctx);
     case "UNEXPECTED_RESPONSE":
       if (error.location) return `${ctx.site} redirects to ${siteFromLocation(error.location)}: use that address`;
       return `${ctx.site} is not a Zulip server: ${error.message}`;
-    case "NETWORK_ERROR":
-    case "TIMEOUT":
-    case "ABORTED":
-      return transportMessage(error, ctx);
     default:
       return unreachable(error);
   }
@@ -37,6 +30,7 @@ export function siteErrorMessage(error: SiteCheckError, ctx: MessageContext): st
 export function loginErrorMessage(error: ClientError<"fetch-api-key">, ctx: MessageContext): string {
   const user = ctx.username ?? "this user";
   const org = ctx.organization ?? ctx.site;
+  if (isCommon(error)) return commonMessage(error, ctx);
   switch (error.code) {
     case "AUTHENTICATION_FAILED":
       return `wrong username or password for ${org}`;
@@ -58,29 +52,29 @@ export function loginErrorMessage(error: ClientError<"fetch-api-key">, ctx: Mess
       return `too many login attempts for ${user}: try again in ${duration(error.retryAfter)}`;
     case "REQUEST_TOO_LARGE":
       return "the server refused the request as too large: the username or password is far too long";
-    case "INTERNAL_SERVER_ERROR":
-      return `${ctx.site} had an internal error: try again later, or tell its administrators`;
-    case "SERVICE_UNAVAILABLE":
-      return unavailableMessage(ctx);
     case "LDAP_UNAVAILABLE":
       return `${org} cannot reach its LDAP directory to check your password: try again in a few minutes`;
     case "UNEXPECTED_RESPONSE":
       return unexpectedLoginMessage(error, ctx);
-    case "NETWORK_ERROR":
-    case "TIMEOUT":
-    case "ABORTED":
-      return transportMessage(error, ctx);
     default:
       return unreachable(error);
   }
 }
 
-function unavailableMessage(ctx: MessageContext): string {
-  return `${ctx.site} is temporarily unavailable (a service it depends on does not answer): try again in a few minutes`;
+/** The failures every operation can meet, worded alike for each. */
+type CommonError = TransportError | Extract<ClientError<"get-server-settings">, { code: "INTERNAL_SERVER_ERROR" | "SERVICE_UNAVAILABLE" }>;
+const COMMON_CODES: ReadonlySet<string> = new Set<CommonError["code"]>(["INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE", "NETWORK_ERROR", "TIMEOUT", "ABORTED"]);
+
+function isCommon<E extends { code: string }>(error: E): error is Extract<E, { code: CommonError["code"] }> {
+  return COMMON_CODES.has(error.code);
 }
 
-function transportMessage(error: TransportError, ctx: MessageContext): string {
+function commonMessage(error: CommonError, ctx: MessageContext): string {
   switch (error.code) {
+    case "INTERNAL_SERVER_ERROR":
+      return `${ctx.site} had an internal error: try again later, or tell its administrators`;
+    case "SERVICE_UNAVAILABLE":
+      return `${ctx.site} is temporarily unavailable (a service it depends on does not answer): try again in a few minutes`;
     case "NETWORK_ERROR":
       return `could not reach ${ctx.site}: ${error.message}`;
     case "TIMEOUT":

@@ -27,7 +27,7 @@ export function defaultZuliprcPath(): string {
  * The zuliprc text. Python's configparser (python-zulip-api) reads values verbatim while `ini` unquotes and
  * unescapes them, so a value that `ini` would have to quote or escape cannot mean the same to both: refused.
  */
-export function zuliprcText(api: ZuliprcApi): { data: string } | { error: ZuliprcError } {
+function zuliprcText(api: ZuliprcApi): { data: string } | { error: ZuliprcError } {
   for (const [name, value] of Object.entries(api)) {
     if (ini.safe(value) !== value) {
       return {

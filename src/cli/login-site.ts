@@ -1,6 +1,6 @@
-import type { SuccessBody } from "./answer.ts";
-import type { CallOptions, ZulipAuthClient } from "./client.ts";
-import type { ClientError } from "./errors.ts";
+import type { SuccessBody } from "../client/answer.ts";
+import type { CallOptions, ZulipAuthClient } from "../client/client.ts";
+import type { ClientError } from "../client/errors.ts";
 
 /** What a login needs to know about the organisation before it asks for a password. */
 export interface OrganizationInfo {
@@ -27,7 +27,7 @@ export async function checkSite(client: ZulipAuthClient, options?: CallOptions):
 }
 
 /** The organisation described by server_settings, or why a password login cannot happen there. */
-export function organizationOf(settings: SuccessBody<"get-server-settings">): { data: OrganizationInfo } | { error: SiteProblem } {
+function organizationOf(settings: SuccessBody<"get-server-settings">): { data: OrganizationInfo } | { error: SiteProblem } {
   // The root domain of a server hosting several organisations leaves the organisation's fields out.
   if (settings.realm_name === undefined) return { error: { kind: "site", code: "NOT_AN_ORGANIZATION" } };
   const methods = settings.authentication_methods;

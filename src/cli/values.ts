@@ -1,0 +1,56 @@
+import { InvalidArgumentError } from "commander";
+import { isHttp, parseUrl } from "../http-url.ts";
+
+// Every parser of an option's or argument's value: a bad value is a usage error (commander prints the message
+// and the command exits 2).
+
+/**
+ * The one on/off vocabulary of every option and environment variable that turns something on or off:
+ * on, yes, true, 1 / off, no, false, 0 (any case); an empty value (an empty environment variable) is off.
+ * Stricter than commander's boolean `.env()`, which would take ZULIP_AUTH_DEV=0 as on.
+ */
+export function onOff(value: string): boolean {
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)?$/i.test(value)) return false;
+  throw new InvalidArgumentError("expected 1, true, yes, on, 0, false, no or off");
+}
+
+/** A whole number, 0 or more. */
+export function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number");
+  return n;
+}
+
+/** A whole number above 0, of `unit` when given ("milliseconds"). */
+export const positiveWholeNumber =
+  (unit?: string) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a whole number ${unit ? `of ${unit} ` : ""}above 0`);
+    return n;
+  };
+
+/** A TCP port, 0 (any free port) to 65535. */
+export function port(value: string): number {
+  const n = wholeNumber(value);
+  if (n > 65535) throw new InvalidArgumentError("expected a port from 0 to 65535");
+  return n;
+}
+
+/** A number of seconds above 0, fractions allowed. */
+export function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a positive number of seconds");
+  return n;
+}
+
+/** An http(s) origin: realm_url is `scheme://host[:port]`, so a path or query would be silently lost. */
+export function httpOrigin(value: string): string {
+  const url = parseUrl(value);
+  if (!url) throw new InvalidArgumentError("expected an absolute URL such as https://chat.example.com");
+  if (!isHttp(url) || url.pathname !== "/" || url.search || url.hash || url.username || url.password) {
+    throw new InvalidArgumentError("expected http(s)://host[:port] with no path, query or credentials");
+  }
+  return url.origin;
+}
