@@ -44,7 +44,7 @@ afterAll(async () => {
 describe("the packed tarball, installed with --omit=dev", () => {
   it("holds the build, the contract and no tests", () => {
     const installed = join(project, "node_modules/zulip-auth");
-    expect(readdirSync(installed).sort()).toEqual(["README.md", "dist", "generated", "openapi", "package.json", "src"]);
+    expect(readdirSync(installed).sort()).toEqual(["LICENSE", "README.md", "dist", "generated", "openapi", "package.json", "src"]);
     expect(readdirSync(join(installed, "openapi"))).toEqual(["zulip-auth.yaml"]);
     const pkg = JSON.parse(readFileSync(join(installed, "package.json"), "utf8"));
     expect(pkg.dependencies.tsx).toBeUndefined();
