@@ -20,6 +20,19 @@ const withHeaders = (init: RequestInit, headers: Record<string, string> = {}): R
 });
 
 describe("the login audit trail", () => {
+  it("keeps what a client chooses short: the organisation to one DNS label", async () => {
+    const s = await createTestServer({ audit: true });
+    const long = "a".repeat(5000);
+    const answer = await conformant(
+      "fetch-api-key",
+      await s.request("/api/v1/fetch_api_key", { ...form({ username: USERS.iago.email, password: "x-1" }), host: `${long}.zulip.test` }),
+    );
+    expect(answer.status).toBe(404);
+    await s.audit!.flush();
+    const [row] = await s.store.listLoginAttempts({ limit: 1 });
+    expect(row).toMatchObject({ organization: "a".repeat(63), outcome: "NONEXISTENT_SUBDOMAIN" });
+  });
+
   it("records every attempt on both login endpoints: organisation, normalised username, user id, address, client, outcome, request id", async () => {
     const s = await createTestServer({ audit: true, limits: {}, config: { devMode: true } });
     const ids: string[] = [];

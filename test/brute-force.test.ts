@@ -328,9 +328,29 @@ describe("the client address behind trusted proxies", () => {
     // Another client behind the same proxy, and a client that is not a proxy but claims the blocked address.
     expect(await via("127.0.0.1", { "x-forwarded-for": "203.0.113.6" }, USERS.iago.password)).toBe(200);
     expect(await via("127.0.0.41", { "x-forwarded-for": "203.0.113.5" }, USERS.iago.password)).toBe(200);
-    for (let i = 0; i < 5; i++) expect(await via("127.0.0.1", { forwarded: `for="[2001:db8:5:6::${i + 1}]:4711"` }, "wrong-password")).toBe(401);
-    expect(await via("127.0.0.1", { forwarded: 'for="[2001:db8:5:6:abcd::9]"' }, USERS.iago.password)).toBe(429);
-    expect(await via("127.0.0.1", { forwarded: 'for="[2001:db8:5:7::1]"' }, USERS.iago.password)).toBe(200);
+    // A Forwarded header the client sent, passed through by the proxy, is never read: it cannot choose an address.
+    expect(await via("127.0.0.1", { "x-forwarded-for": "203.0.113.5", forwarded: "for=198.51.100.9" }, USERS.iago.password)).toBe(429);
+    expect(await via("127.0.0.1", { forwarded: "for=198.51.100.9" }, USERS.iago.password)).toBe(200); // the proxy itself
+  });
+
+  it("with --proxy-header forwarded, believes Forwarded only, grouping IPv6 by /64", async () => {
+    const where = sqlite();
+    await seed(where);
+    const forwarded = await start(where, { config: { trustedProxies: ["127.0.0.1"], proxyHeader: "forwarded" } });
+    const viaForwarded = async (headers: Record<string, string>, password: string) =>
+      (
+        await conformant(
+          "fetch-api-key",
+          (
+            await fromAddress(forwarded.url, "127.0.0.1", { path: PATH, host: "zulip.test", headers, form: { username: USERS.iago.email, password } })
+          ).response,
+        )
+      ).status;
+    for (let i = 0; i < 5; i++) expect(await viaForwarded({ forwarded: `for="[2001:db8:5:6::${i + 1}]:4711"` }, "wrong-password")).toBe(401);
+    expect(await viaForwarded({ forwarded: 'for="[2001:db8:5:6:abcd::9]"' }, USERS.iago.password)).toBe(429);
+    expect(await viaForwarded({ forwarded: 'for="[2001:db8:5:7::1]"' }, USERS.iago.password)).toBe(200);
+    // An X-Forwarded-For the client sent is not read here.
+    expect(await viaForwarded({ forwarded: 'for="[2001:db8:5:6::1]"', "x-forwarded-for": "203.0.113.77" }, USERS.iago.password)).toBe(429);
   });
 
   it("refuses a --trusted-proxies list it cannot read", async () => {

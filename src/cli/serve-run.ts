@@ -59,6 +59,7 @@ export async function serve(o: ServeOptions): Promise<void> {
       // commander hands back "" for a parser that returned null ("off").
       limits: { userAddress: o.rateLimit || null, address: o.addressRateLimit || null, user: o.userRateLimit || null },
       trustedProxies: o.trustedProxies ?? [],
+      proxyHeader: o.proxyHeader,
       uniformErrors: o.uniformErrors,
       headersTimeoutMs: o.headersTimeout,
       requestTimeoutMs: o.requestTimeout,

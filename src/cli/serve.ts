@@ -38,6 +38,7 @@ export interface ServeOptions extends LdapOptionValues {
   addressRateLimit: RateLimitRule | null;
   userRateLimit: RateLimitRule | null;
   trustedProxies?: string[];
+  proxyHeader: "x-forwarded-for" | "forwarded";
   uniformErrors: boolean;
   argon2: HashParams;
   headersTimeout: number;
@@ -101,12 +102,15 @@ export function serveCommand(): Command {
         .argParser(rule),
     )
     .addOption(
-      new Option(
-        "--trusted-proxies <cidr,...>",
-        "proxies whose Forwarded / X-Forwarded-For header names the client (default: none, the socket's address is the client)",
-      )
+      new Option("--trusted-proxies <cidr,...>", "proxies whose --proxy-header names the client (default: none, the socket's address is the client)")
         .env("ZULIP_AUTH_TRUSTED_PROXIES")
         .argParser(argument(parseTrustedProxies)),
+    )
+    .addOption(
+      new Option("--proxy-header <name>", "the header the trusted proxies write the client's address in; the other is never read")
+        .env("ZULIP_AUTH_PROXY_HEADER")
+        .choices(["x-forwarded-for", "forwarded"])
+        .default("x-forwarded-for"),
     )
     .addOption(
       new Option(

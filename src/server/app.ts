@@ -40,7 +40,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const trust = proxyTrust(deps.config.trustedProxies);
   app.use(async (c, next) => {
     const started = performance.now();
-    const address = resolveClientAddress(c, trust);
+    const address = resolveClientAddress(c, trust, deps.config.proxyHeader);
     c.set("clientAddress", address);
     c.set("addressGroup", addressGroup(address));
     const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
@@ -71,8 +71,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       path: c.req.path,
       status: c.res.status,
       durationMs: Math.round(durationMs * 10) / 10,
-      organization: c.get("organization"),
-      address,
+      // A client chooses both: cut to a DNS label and the longest IPv6 text.
+      organization: c.get("organization")?.slice(0, 63),
+      address: address.slice(0, 45),
     });
   });
   // Only the two POST endpoints read a body; every other answer is given without reading one.

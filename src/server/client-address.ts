@@ -32,8 +32,14 @@ export interface ClientAddressVariables {
 }
 
 /**
- * The client's IP address: the socket's peer, unless that peer is a trusted proxy, in which case the
- * `Forwarded` (RFC 7239) header if present, else `X-Forwarded-For`, is followed back past trusted proxies
+ * Which header trusted proxies write the client's address in. Only that one is read: proxies pass the other
+ * through as the client sent it, so falling back from one to the other would let a client choose its address.
+ */
+export type ProxyHeader = "x-forwarded-for" | "forwarded";
+
+/**
+ * The client's IP address: the socket's peer, unless that peer is a trusted proxy, in which case the proxy
+ * header (`X-Forwarded-For` by default, or `Forwarded`, RFC 7239) is followed back past trusted proxies
  * (Express's rule, by proxy-addr). Without a socket (an in-process request) "unknown".
  */
 export function clientAddress(c: Context): string {
@@ -41,7 +47,7 @@ export function clientAddress(c: Context): string {
 }
 
 /** Works the address out for clientAddress; the app calls it once per request with its trust. */
-export function resolveClientAddress(c: Context, trust: ProxyTrust): string {
+export function resolveClientAddress(c: Context, trust: ProxyTrust, header: ProxyHeader = "x-forwarded-for"): string {
   let socketAddress: string | undefined;
   try {
     socketAddress = getConnInfo(c).remote.address;
@@ -50,7 +56,7 @@ export function resolveClientAddress(c: Context, trust: ProxyTrust): string {
   }
   if (!socketAddress) return "unknown";
   if (trust === TRUST_NONE) return normalise(socketAddress);
-  const forwardedFor = forwardedChain(c.req.header("forwarded")) ?? c.req.header("x-forwarded-for") ?? "";
+  const forwardedFor = (header === "forwarded" ? forwardedChain(c.req.header("forwarded")) : c.req.header("x-forwarded-for")) ?? "";
   const req = { socket: { remoteAddress: socketAddress }, connection: { remoteAddress: socketAddress }, headers: { "x-forwarded-for": forwardedFor } };
   return normalise(proxyaddr(req as never, trust));
 }

@@ -1,3 +1,4 @@
+import type { ProxyHeader } from "./client-address.ts";
 import { DEFAULT_LIMIT_RULES, type LimitRules } from "../auth/rate-limit.ts";
 
 /** How one server instance behaves; each field is also a `serve` option and an environment variable. */
@@ -14,6 +15,8 @@ export interface ServerConfig {
   limits: LimitRules;
   /** Proxies whose Forwarded / X-Forwarded-For name the client (addresses, CIDRs); none by default. */
   trustedProxies: string[];
+  /** The header the trusted proxies write the client's address in; the other is never read. */
+  proxyHeader: ProxyHeader;
   /** Deactivated users and organisations, and users of other organisations, answer as a wrong password. */
   uniformErrors: boolean;
   /** A client must send its headers within this time, and the whole request within requestTimeoutMs. */
@@ -32,6 +35,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   bodyLimit: 64 * 1024,
   limits: DEFAULT_LIMIT_RULES,
   trustedProxies: [],
+  proxyHeader: "x-forwarded-for",
   uniformErrors: false,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,

@@ -12,6 +12,9 @@ import { userAgentName } from "./user-agent.ts";
 // email address is longer than 254 characters; client names are short words (ZulipMobile, ZulipFlutter).
 const MAX_USERNAME = 254;
 const MAX_CLIENT = 64;
+/** A subdomain is one DNS label; an IPv6 address with its IPv4 tail fits in 45 characters. */
+const MAX_ORGANIZATION = 63;
+const MAX_ADDRESS = 45;
 
 /**
  * Records every attempt on a login endpoint once it is answered: a row for the audit trail (handed to the
@@ -29,11 +32,11 @@ export function loginAttempt(deps: AppDeps, operation: Operation<"fetch-api-key"
     const login = c.get("login");
     deps.audit?.record({
       time: new Date().toISOString(),
-      organization: c.get("organization") ?? subdomainFromHost(c.req.header("host"), deps.config.rootDomain),
+      organization: (c.get("organization") ?? subdomainFromHost(c.req.header("host"), deps.config.rootDomain)).slice(0, MAX_ORGANIZATION),
       endpoint,
       username: login ? emailKey(login.username).slice(0, MAX_USERNAME) : "",
       user_id: login?.userId ?? null,
-      ip: clientAddress(c),
+      ip: clientAddress(c).slice(0, MAX_ADDRESS),
       client: userAgentName(c.req.header("user-agent")).slice(0, MAX_CLIENT),
       outcome,
       request_id: c.get("requestId"),
