@@ -19,6 +19,19 @@ const withHeaders = (init: RequestInit, headers: Record<string, string> = {}): R
   headers: { ...(init.headers as Record<string, string>), ...headers },
 });
 
+/** A successful attempt by user `n` at `time` (ms), as the routes record one. */
+const attemptRow = (n: number, time: number): NewLoginAttempt => ({
+  time: new Date(time).toISOString(),
+  organization: "",
+  endpoint: "fetch_api_key",
+  username: `u${n}@zulip.com`,
+  user_id: null,
+  ip: "192.0.2.1",
+  client: "",
+  outcome: "success",
+  request_id: `r${n}`,
+});
+
 describe("the login audit trail", () => {
   it("keeps what a client chooses short: the organisation to one DNS label", async () => {
     const s = await createTestServer({ audit: true });
@@ -215,17 +228,7 @@ describe("the login audit trail", () => {
     const writer = new AuditWriter(store, { logger, retentionDays: 90, batchSize: 2, maxBuffered: 3 });
     const real = store.recordLoginAttempts.bind(store);
     store.recordLoginAttempts = () => Promise.reject(new Error("disk I/O error"));
-    const row = (n: number): NewLoginAttempt => ({
-      time: new Date(Date.now() + n).toISOString(),
-      organization: "",
-      endpoint: "fetch_api_key",
-      username: `u${n}@zulip.com`,
-      user_id: null,
-      ip: "192.0.2.1",
-      client: "",
-      outcome: "success",
-      request_id: `r${n}`,
-    });
+    const row = (n: number) => attemptRow(n, Date.now() + n);
     for (let n = 0; n < 5; n++) writer.record(row(n));
     await writer.flush();
     expect(writer.pending).toBe(3);
@@ -258,17 +261,7 @@ describe("the login audit trail", () => {
       [2, 29],
       [3, 0],
     ] as const) {
-      writer.record({
-        time: new Date(now - age * day).toISOString(),
-        organization: "",
-        endpoint: "fetch_api_key",
-        username: `u${n}@zulip.com`,
-        user_id: null,
-        ip: "192.0.2.1",
-        client: "",
-        outcome: "success",
-        request_id: `r${n}`,
-      });
+      writer.record(attemptRow(n, now - age * day));
     }
     await writer.flush();
     expect(await writer.prune(now)).toBe(1);

@@ -25,23 +25,13 @@ async function seed(n: number): Promise<{ db: string; users: { email: string; pa
   return { db, users };
 }
 
+/** Every login rule off: these tests count what is kept, not what is refused. */
+const NO_LIMITS = ["--rate-limit", "off", "--address-rate-limit", "off", "--user-rate-limit", "off"];
+
 describe("nothing lost on a crash", () => {
   it("after SIGKILL mid-burst, every user and key confirmed before the kill is there, unchanged", async () => {
     const { db, users } = await seed(12);
-    const server = await startServerProcess([
-      "serve",
-      "--port",
-      "0",
-      "--db",
-      db,
-      "--rate-limit",
-      "off",
-      "--address-rate-limit",
-      "off",
-      "--user-rate-limit",
-      "off",
-      ...CHEAP,
-    ]);
+    const server = await startServerProcess(["serve", "--port", "0", "--db", db, ...NO_LIMITS, ...CHEAP]);
     const confirmedKeys = new Map<string, string>();
     const confirmedAdds: string[] = [];
     let killed = false;
@@ -73,20 +63,7 @@ describe("nothing lost on a crash", () => {
     expect(confirmedKeys.size).toBeGreaterThan(0);
     expect(confirmedAdds.length).toBeGreaterThan(0);
 
-    const restarted = await startServerProcess([
-      "serve",
-      "--port",
-      "0",
-      "--db",
-      db,
-      "--rate-limit",
-      "off",
-      "--address-rate-limit",
-      "off",
-      "--user-rate-limit",
-      "off",
-      ...CHEAP,
-    ]);
+    const restarted = await startServerProcess(["serve", "--port", "0", "--db", db, ...NO_LIMITS, ...CHEAP]);
     try {
       for (const [email, key] of confirmedKeys) {
         const u = users.find((x) => x.email === email)!;
@@ -108,21 +85,7 @@ describe("SIGTERM", () => {
     const { db, users } = await seed(1);
     // Expensive hashes (about a second each here) so that the requests are surely received, and still in
     // flight, when the signal arrives half a second later.
-    const server = await startServerProcess([
-      "serve",
-      "--port",
-      "0",
-      "--db",
-      db,
-      "--rate-limit",
-      "off",
-      "--address-rate-limit",
-      "off",
-      "--user-rate-limit",
-      "off",
-      "--argon2",
-      "m=65536,t=12,p=1",
-    ]);
+    const server = await startServerProcess(["serve", "--port", "0", "--db", db, ...NO_LIMITS, "--argon2", "m=65536,t=12,p=1"]);
     const u = users[0]!;
     const inFlight = Array.from({ length: 4 }, () => fetch(`${server.url}/api/v1/fetch_api_key`, form({ username: u.email, password: u.password })));
     await new Promise((r) => setTimeout(r, 500));
