@@ -1,5 +1,5 @@
 import { toPointer, valueAt } from "../contract/json-pointer.ts";
-import { operationPointer } from "../contract/operations.ts";
+import { OPERATIONS, operationById, operationPointer } from "../contract/operations.ts";
 import type { OperationId } from "../contract/types.ts";
 import { truncate } from "../text.ts";
 import { EXPECTATION_KINDS, type ExpectationId, type Finding } from "./finding.ts";
@@ -230,7 +230,7 @@ export class CaseContext {
 
   /** Pointer segments of an operation in the contract (its declared path and method, whatever a case sent). */
   operationSpec(operationId: OperationId): string[] {
-    return [...operationPointer(operationId)];
+    return [...operationPointer(operationById(operationId))];
   }
 
   /** Shown under the case even when it passes. */
@@ -326,7 +326,7 @@ function retryAfter(exchange: Exchange): number | undefined {
 
 /** A urlencoded fetch_api_key request. */
 export function loginSpec(username: string, password: string | Secret, label: string): RequestSpec {
-  return requestFor("fetch-api-key", {
+  return requestFor(OPERATIONS.fetchApiKey, {
     body: {
       kind: "form",
       fields: [

@@ -1,3 +1,4 @@
+import { OPERATIONS } from "../contract/operations.ts";
 import type { OperationInfo } from "../contract/validator.ts";
 import { API_BASE_PATH } from "../contract/spec.ts";
 import type { CheckCase } from "./cases/case.ts";
@@ -7,13 +8,13 @@ const HOST_REASON = "it needs a Host that names no organisation (the checker onl
 
 /** Why no case provokes a declared status. */
 const NOT_PROVOKED: Record<string, Record<number, string>> = {
-  "fetch-api-key": {
+  [OPERATIONS.fetchApiKey.operationId]: {
     404: `${HOST_REASON}, or an account of another organisation`,
   },
-  "dev-fetch-api-key": {
+  [OPERATIONS.devFetchApiKey.operationId]: {
     404: HOST_REASON,
   },
-  "get-server-settings": {
+  [OPERATIONS.getServerSettings.operationId]: {
     400: HOST_REASON,
   },
 };

@@ -84,13 +84,13 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
   const preflight = new CaseContext("preflight", run);
   const loginCase = cases.find((c) => c.selected && c.check.usesPassword);
   try {
-    run.settings = await preflight.transport(requestFor("get-server-settings", { label: "server settings" }));
+    run.settings = await preflight.transport(requestFor(OPERATIONS.getServerSettings, { label: "server settings" }));
     const notZulip = whyNotZulip(run.settings);
     if (notZulip)
       stop = {
         status: "not-zulip",
         reason: {
-          message: `${baseUrl} is not a Zulip server: GET ${OPERATIONS["get-server-settings"].url} ${notZulip}`,
+          message: `${baseUrl} is not a Zulip server: GET ${OPERATIONS.getServerSettings.url} ${notZulip}`,
           answered: String(run.settings.answer.status),
         },
       };

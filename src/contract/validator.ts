@@ -1,8 +1,9 @@
+import { isDeepStrictEqual } from "node:util";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import type { OpenAPIV3_1 } from "openapi-types";
 import { truncate } from "../text.ts";
-import { OPERATIONS } from "./operations.ts";
+import { ALL_OPERATIONS } from "./operations.ts";
 import { escapeSegment, parsePointer, toPointer, valueAt } from "./json-pointer.ts";
 import { loadContract, type LoadedContract } from "./spec.ts";
 
@@ -53,6 +54,8 @@ export interface OperationInfo {
   path: string;
   /** Declared statuses, ascending. */
   statuses: number[];
+  /** Each error code a JSON answer may carry, with its status. */
+  codes: Record<string, number>;
 }
 
 /**
@@ -212,16 +215,24 @@ function buildValidator(contract: LoadedContract): ContractValidator {
       const statuses = Object.keys(op.responses ?? {})
         .map(Number)
         .sort((a, b) => a - b);
-      const info = { operationId: op.operationId, method: method.toUpperCase(), path, statuses };
+      const codes: Record<string, number> = {};
+      for (const status of statuses) {
+        const schema = (op.responses?.[String(status)] as OpenAPIV3_1.ResponseObject | undefined)?.content?.["application/json"]?.schema;
+        for (const code of codesOf(schema)) codes[code] = status;
+      }
+      const info = { operationId: op.operationId, method: method.toUpperCase(), path, statuses, codes };
       operations.push(info);
       byId.set(op.operationId, { info, op });
     }
   }
 
-  // The operations table (what the server, the client and the checker use) must be the contract's.
-  const table = Object.values(OPERATIONS);
-  const mismatch = table.find((t) => byId.get(t.operationId)?.info.path !== t.path || byId.get(t.operationId)?.info.method !== t.method);
-  if (mismatch || table.length !== operations.length) {
+  // The operations table (what the server, the client and the checker use) must be the contract's: the
+  // generated types check it at compile time, this checks that they were generated from this contract.
+  const mismatch = ALL_OPERATIONS.find((t) => {
+    const info = byId.get(t.operationId)?.info;
+    return !info || !isDeepStrictEqual(info, { operationId: t.operationId, method: t.method, path: t.path, statuses: [...t.statuses], codes: { ...t.codes } });
+  });
+  if (mismatch || ALL_OPERATIONS.length !== operations.length) {
     throw new Error(`src/contract/operations.ts does not match the contract${mismatch ? ` at ${mismatch.operationId}` : ""}`);
   }
 
@@ -415,6 +426,15 @@ function buildValidator(contract: LoadedContract): ContractValidator {
   }
 
   return { contract, operations, operation: (id) => operation(id).info, validateResponse, adviseResponse, validateValue };
+}
+
+/** The error codes a response schema allows: its `code` property's const or enum, through oneOf, anyOf and allOf. */
+function codesOf(schema: unknown): string[] {
+  if (!isNode(schema)) return [];
+  const code = isNode(schema.properties) ? schema.properties.code : undefined;
+  const own = !isNode(code) ? [] : code.const !== undefined ? [code.const] : Array.isArray(code.enum) ? code.enum : [];
+  const nested = ["oneOf", "anyOf", "allOf"].flatMap((k) => (Array.isArray(schema[k]) ? schema[k].flatMap(codesOf) : []));
+  return [...own, ...nested].map(String);
 }
 
 function readAdvisory(value: unknown): Omit<Advisory, "violation"> | undefined {

@@ -1,13 +1,14 @@
+import { OPERATIONS } from "../../contract/operations.ts";
 import type { CaseContext } from "../context.ts";
 import { field, type Exchange } from "../exchange.ts";
 import { requestFor, type RequestSpec } from "../request.ts";
 import { DEV_FETCH, casesOf, type CheckCase } from "./case.ts";
 import { expectAllowedMethod, settingsBody } from "../case-helpers.ts";
 
-const devCase = casesOf("dev-fetch-api-key");
+const devCase = casesOf(OPERATIONS.devFetchApiKey);
 
 const devSpec = (username: string, label: string): RequestSpec =>
-  requestFor("dev-fetch-api-key", { body: { kind: "form", fields: [["username", username]] }, label });
+  requestFor(OPERATIONS.devFetchApiKey, { body: { kind: "form", fields: [["username", username]] }, label });
 
 const example = (status: number, name: string) => [...DEV_FETCH, "responses", String(status), "content", "application/json", "examples", name];
 

@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
+import { OPERATIONS } from "../../contract/operations.ts";
 import { loginSpec, type CaseContext } from "../context.ts";
 import { throwawayPassword } from "../throwaway.ts";
 import { field, type Exchange } from "../exchange.ts";
@@ -6,13 +7,13 @@ import { requestFor, type FieldValue, type RequestSpec } from "../request.ts";
 import { FETCH, casesOf, type CheckCase } from "./case.ts";
 import { expectAllowedMethod, settingsBody } from "../case-helpers.ts";
 
-const fetchCase = casesOf("fetch-api-key");
+const fetchCase = casesOf(OPERATIONS.fetchApiKey);
 
 const SUCCESS = ["components", "schemas", "ApiKeySuccess", "properties"] as const;
 const example = (status: number, name: string) => [...FETCH, "responses", String(status), "content", "application/json", "examples", name];
 
 const fetchSpec = (fields: [string, FieldValue][], extra: Partial<RequestSpec> = {}): RequestSpec => ({
-  ...requestFor("fetch-api-key", { body: { kind: "form", fields } }),
+  ...requestFor(OPERATIONS.fetchApiKey, { body: { kind: "form", fields } }),
   ...extra,
 });
 

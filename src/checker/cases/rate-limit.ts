@@ -1,9 +1,10 @@
+import { OPERATIONS } from "../../contract/operations.ts";
 import { loginSpec } from "../context.ts";
 import { throwawayPassword } from "../throwaway.ts";
 import { field } from "../exchange.ts";
 import { FETCH, casesOf, type CheckCase } from "./case.ts";
 
-const fetchCase = casesOf("fetch-api-key");
+const fetchCase = casesOf(OPERATIONS.fetchApiKey);
 
 /** Zulip's rule: 5 counted attempts per username per 30 minutes. */
 const ALLOWED_ATTEMPTS = 5;
