@@ -223,6 +223,11 @@ export class CaseContext {
     return false;
   }
 
+  /** Whether a value conforms to the schema at these pointer segments of the contract. */
+  conforms(schema: readonly (string | number)[], value: unknown): boolean {
+    return this.run.validator.validateValue(toPointer(schema), value).length === 0;
+  }
+
   /** Pointer segments of a declared response of the exchange's operation. */
   responseSpec(exchange: Exchange, status: number, ...more: (string | number)[]): (string | number)[] {
     return [...this.operationSpec(exchange.spec.operationId), "responses", String(status), ...more];
@@ -256,14 +261,14 @@ export class CaseContext {
     });
   }
 
-  /** The login's answer, or "not checked" when it was not a 200 with a key. */
-  async successfulLogin(): Promise<Exchange & { json: { api_key: string; email?: unknown; user_id?: unknown } }> {
+  /** The login's answer and key, or "not checked" when it was not a 200 with a key. */
+  async successfulLogin(): Promise<{ login: Exchange; apiKey: string }> {
     const login = await this.login();
-    const key = field(login, "api_key");
-    if (login.answer.status !== 200 || typeof key !== "string") {
+    const apiKey = field(login, "api_key");
+    if (login.answer.status !== 200 || typeof apiKey !== "string") {
       this.notChecked(`the login with the given credentials did not succeed (it was answered ${login.answer.status}; see fetch-api-key.success)`);
     }
-    return login as Exchange & { json: { api_key: string } };
+    return { login, apiKey };
   }
 
   /** A fresh throwaway email address. */

@@ -13,6 +13,7 @@ import { field, type Exchange, type FetchLike } from "./exchange.ts";
 import type { Finding, FindingId } from "./finding.ts";
 import { Masker } from "./mask.ts";
 import { PASSWORD_PLACEHOLDER } from "../redact.ts";
+import { isJsonObject } from "../text.ts";
 import type { CaseResult, CheckReport, CheckStatus, CheckSummary, CoverageRow, StopReason } from "./report.ts";
 import { normalizeBaseUrl, requestFor, secret, type RequestSpec } from "./request.ts";
 
@@ -96,8 +97,10 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
       };
     else {
       const level = field(run.settings, "zulip_feature_level");
-      if (Number.isInteger(level)) run.featureLevel = level as number;
-      run.zulipVersion = field(run.settings, "zulip_version") as string;
+      if (typeof level === "number" && Number.isInteger(level)) run.featureLevel = level;
+      // whyNotZulip made sure it is a string.
+      const version = field(run.settings, "zulip_version");
+      if (typeof version === "string") run.zulipVersion = version;
       emit({ type: "start", target, contract, judgedAgainst: judged(), total: cases.length });
       if (loginCase) await contexts.get(loginCase.check.id)!.login();
     }
@@ -158,7 +161,7 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
     advisories: halted ? [] : [...run.advisories.values()].map((a) => ({ ...a, evidence: maskEvidence(a.evidence, masker) })),
     clients: halted
       ? []
-      : clientCompatibility({ settings: isObject(settings) ? settings : undefined, login, results }).map((c) => ({
+      : clientCompatibility({ settings: isJsonObject(settings) ? settings : undefined, login, results }).map((c) => ({
           ...c,
           problems: c.problems.map((p) => masker.server(p)),
         })),
@@ -171,12 +174,10 @@ function whyNotZulip(exchange: Exchange): string | undefined {
   const { status, headers } = exchange.answer;
   const type = headers.get("content-type") ?? "no Content-Type";
   if (status !== 200) return `answered ${status} (${type}), where a Zulip server answers 200 with its settings`;
-  if (!isObject(exchange.json)) return `answered ${type} that is not a JSON object`;
+  if (!isJsonObject(exchange.json)) return `answered ${type} that is not a JSON object`;
   if (typeof field(exchange, "zulip_version") !== "string") return "answered JSON without a zulip_version";
   return undefined;
 }
-
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** The run's login, when one was made and answered. */
 async function loginIfMade(run: RunState): Promise<Exchange | undefined> {

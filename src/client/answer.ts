@@ -1,5 +1,6 @@
 import { OPERATIONS, type Operation } from "../contract/operations.ts";
 import type { JsonBody } from "../contract/types.ts";
+import { isJsonObject as isObject, type JsonObject } from "../text.ts";
 import type { ClientError, ClientOperation, UnexpectedResponseError, ZulipApiError } from "./errors.ts";
 
 /** The body of a successful answer, as the contract declares it. */
@@ -7,8 +8,6 @@ export type SuccessBody<Op extends ClientOperation> = JsonBody<Op, 200>;
 
 /** A classified answer: the success body, or an error value. */
 export type Classified<Op extends ClientOperation> = { data: SuccessBody<Op> } | { error: ClientError<Op> };
-
-type JsonObject = Record<string, unknown>;
 
 /**
  * Sorts a received answer into success, a Zulip error the contract declares for this operation, or an
@@ -69,10 +68,6 @@ const SUCCESS_SHAPE: { [Op in ClientOperation]: (body: JsonObject) => boolean } 
 
 function isApiKeySuccess(b: JsonObject): boolean {
   return typeof b.api_key === "string" && b.api_key !== "" && typeof b.email === "string" && Number.isInteger(b.user_id);
-}
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function numberOrUndefined(value: unknown): number | undefined {

@@ -3,7 +3,7 @@ import type { CaseContext } from "../context.ts";
 import { field, type Exchange } from "../exchange.ts";
 import { requestFor, type RequestSpec } from "../request.ts";
 import { DEV_FETCH, casesOf, type CheckCase } from "./case.ts";
-import { expectAllowedMethod, settingsBody } from "../case-helpers.ts";
+import { expectAllowedMethod, setting } from "../case-helpers.ts";
 
 const devCase = casesOf(OPERATIONS.devFetchApiKey);
 
@@ -43,9 +43,7 @@ export const devFetchApiKeyCases: CheckCase[] = [
     id: "dev-fetch-api-key.production-refuses",
     title: "dev_fetch_api_key refuses (400, or no such route) unless server_settings advertises development login",
     async run(ctx) {
-      const settings = await settingsBody(ctx);
-      const methods = settings?.authentication_methods as { dev?: unknown } | undefined;
-      const advertised = methods?.dev === true;
+      const advertised = setting(ctx, "authentication_methods", "dev") === true;
       const exchange = await ctx.send(devSpec(ctx.username, "the given username, no password"));
       const status = exchange.answer.status;
       if (status === 200 && typeof field(exchange, "api_key") === "string") {
