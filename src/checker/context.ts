@@ -5,19 +5,12 @@ import { truncate } from "../text.ts";
 import { EXPECTATION_KINDS, type ExpectationId, type Finding } from "./finding.ts";
 import { field, NoAnswerError, send, type Exchange } from "./exchange.ts";
 import { reproCurl } from "./repro-curl.ts";
-import { RunStopped, ServerUnreachable, type RunState } from "./run-state.ts";
+import { EarlyEnd } from "./early-end.ts";
+import type { RunState } from "./run-state.ts";
 import { throwawayEmail } from "./throwaway.ts";
 import { requestFor, requestPath, type RequestSpec, type Secret } from "./request.ts";
 import { PASSWORD_PLACEHOLDER } from "../redact.ts";
 import type { ExchangeRecord } from "./report.ts";
-
-/** Thrown by a case that cannot run here; the case is reported "not checked because <reason>". */
-export class NotChecked extends Error {
-  override name = "NotChecked";
-}
-
-/** Ends a case after a request got no answer (the finding is already recorded). */
-class CaseAborted extends Error {}
 
 /** What a case sees: a way to send requests (each checked against the contract) and to record findings. */
 export class CaseContext {
@@ -72,7 +65,7 @@ export class CaseContext {
       return exchange;
     } catch (error) {
       if (!(error instanceof NoAnswerError)) throw error;
-      if (!this.run.answered) throw new ServerUnreachable(`${this.run.baseUrl}: ${error.message}`);
+      if (!this.run.answered) throw new EarlyEnd({ kind: "unreachable", message: `${this.run.baseUrl}: ${error.message}` });
       const path = requestPath(spec);
       const repro = reproCurl(this.run.baseUrl, spec);
       this.exchanges.push({
@@ -99,7 +92,7 @@ export class CaseContext {
         actual: error.message,
         repro,
       });
-      throw new CaseAborted();
+      throw new EarlyEnd({ kind: "aborted" });
     }
   }
 
@@ -245,7 +238,7 @@ export class CaseContext {
 
   /** Ends the case as "not checked because <reason>". */
   notChecked(reason: string): never {
-    throw new NotChecked(reason);
+    throw new EarlyEnd({ kind: "not-checked", reason });
   }
 
   /**
@@ -275,11 +268,6 @@ export class CaseContext {
   throwawayEmail(): string {
     return throwawayEmail(this.username);
   }
-
-  /** Whether the case ended early because a request got no answer. */
-  static isAborted(error: unknown): boolean {
-    return error instanceof CaseAborted;
-  }
 }
 
 /** Whether a request sends the account's password (a secret). */
@@ -296,7 +284,7 @@ function codeOf(exchange: Exchange): string {
 }
 
 /** Why a refused first login stops the run, in one line that names the problem. */
-function stopFor(exchange: Exchange, username: string, mask: (text: string) => string): RunStopped {
+function stopFor(exchange: Exchange, username: string, mask: (text: string) => string): EarlyEnd {
   const status = exchange.answer.status;
   const answered = `${status}${codeOf(exchange)}`;
   const msg = field(exchange, "msg");
@@ -307,18 +295,26 @@ function stopFor(exchange: Exchange, username: string, mask: (text: string) => s
       code === "AUTHENTICATION_FAILED" || code === undefined
         ? `the password for ${username} was refused; check it (and the username) and run again`
         : `the login for ${username} was refused (${String(code)}), so the password cannot be checked`;
-    return new RunStopped("password-refused", {
-      message: `${problem}. Nothing else was checked, to spare the account's attempts (server answered ${answered}${said})`,
-      answered,
+    return new EarlyEnd({
+      kind: "stopped",
+      status: "password-refused",
+      reason: {
+        message: `${problem}. Nothing else was checked, to spare the account's attempts (server answered ${answered}${said})`,
+        answered,
+      },
     });
   }
   const seconds = retryAfter(exchange);
   const when =
     seconds === undefined ? "" : ` Retry after ${new Date(Date.now() + seconds * 1000).toISOString().slice(11, 16)} UTC (in ${Math.ceil(seconds / 60)} min).`;
-  return new RunStopped("rate-limited", {
-    message: `the server is refusing logins for ${username} for now: too many attempts (the rate limit, not necessarily the password).${when} Nothing was checked (server answered ${answered}${said})`,
-    answered,
-    ...(seconds === undefined ? {} : { retryAfterSeconds: seconds, retryAt: new Date(Date.now() + seconds * 1000).toISOString() }),
+  return new EarlyEnd({
+    kind: "stopped",
+    status: "rate-limited",
+    reason: {
+      message: `the server is refusing logins for ${username} for now: too many attempts (the rate limit, not necessarily the password).${when} Nothing was checked (server answered ${answered}${said})`,
+      answered,
+      ...(seconds === undefined ? {} : { retryAfterSeconds: seconds, retryAt: new Date(Date.now() + seconds * 1000).toISOString() }),
+    },
   });
 }
 

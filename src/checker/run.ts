@@ -6,8 +6,9 @@ import { getContractValidator } from "../contract/validator.ts";
 import { API_BASE_PATH, CONTRACT_FILE } from "../contract/spec.ts";
 import { CASES, type CheckCase } from "./cases/index.ts";
 import { clientCompatibility } from "./clients.ts";
-import { CaseContext, NotChecked } from "./context.ts";
-import { RunState, RunStopped, ServerUnreachable } from "./run-state.ts";
+import { CaseContext } from "./context.ts";
+import { EarlyEnd, type EndReason } from "./early-end.ts";
+import { RunState } from "./run-state.ts";
 import { buildCoverage } from "./coverage.ts";
 import { field, type Exchange, type FetchLike } from "./exchange.ts";
 import type { Finding, FindingId } from "./finding.ts";
@@ -105,9 +106,11 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
       if (loginCase) await contexts.get(loginCase.check.id)!.login();
     }
   } catch (error) {
-    if (error instanceof ServerUnreachable) unreachable = error.message;
-    else if (error instanceof RunStopped) stop = { status: error.status, reason: error.reason };
-    else if (!CaseContext.isAborted(error)) throw error;
+    if (!(error instanceof EarlyEnd)) throw error;
+    const { end } = error;
+    if (end.kind === "unreachable") unreachable = end.message;
+    else if (end.kind === "stopped") stop = { status: end.status, reason: end.reason };
+    else if (end.kind !== "aborted") throw error;
   }
 
   for (const [i, { check, selected, reason }] of cases.entries()) {
@@ -121,8 +124,8 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
       if (outcome === "unreachable") {
         unreachable = run.unreachable;
         result = notRun(check, "not checked because the server could not be reached");
-      } else if (outcome instanceof RunStopped) {
-        stop = { status: outcome.status, reason: outcome.reason };
+      } else if ("stop" in outcome) {
+        stop = outcome.stop;
         result = notRun(check, `not checked because the run stopped: ${stop.status}`);
       } else {
         result = outcome;
@@ -226,19 +229,22 @@ function validateOptions(options: CheckOptions) {
   return { baseUrl: normalizeBaseUrl(url.href), cases };
 }
 
-async function runCase(check: CheckCase, run: RunState, ctx: CaseContext): Promise<CaseResult | "unreachable" | RunStopped> {
+type RunStop = Extract<EndReason, { kind: "stopped" }>;
+
+async function runCase(check: CheckCase, run: RunState, ctx: CaseContext): Promise<CaseResult | "unreachable" | { stop: Pick<RunStop, "status" | "reason"> }> {
   const started = performance.now();
   let reason: string | undefined;
   try {
     await check.run(ctx);
   } catch (error) {
-    if (error instanceof ServerUnreachable) {
-      run.unreachable = error.message;
+    if (!(error instanceof EarlyEnd)) throw error;
+    const { end } = error;
+    if (end.kind === "unreachable") {
+      run.unreachable = end.message;
       return "unreachable";
     }
-    if (error instanceof RunStopped) return error;
-    if (error instanceof NotChecked) reason = `not checked because ${error.message}`;
-    else if (!CaseContext.isAborted(error)) throw error;
+    if (end.kind === "stopped") return { stop: { status: end.status, reason: end.reason } };
+    if (end.kind === "not-checked") reason = `not checked because ${end.reason}`;
   }
   const failed = ctx.findings.length > 0;
   return {
