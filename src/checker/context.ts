@@ -1,6 +1,6 @@
 import { toPointer, valueAt } from "../contract/json-pointer.ts";
-import { OPERATIONS, operationById, operationPointer } from "../contract/operations.ts";
-import type { OperationId } from "../contract/types.ts";
+import { OPERATIONS, operationById, operationPointer, type Operation } from "../contract/operations.ts";
+import type { CodeOfStatus, ErrorStatus, OperationId } from "../contract/types.ts";
 import { truncate } from "../text.ts";
 import { EXPECTATION_KINDS, type ExpectationId, type Finding } from "./finding.ts";
 import { field, NoAnswerError, send, type Exchange } from "./exchange.ts";
@@ -219,6 +219,25 @@ export class CaseContext {
   /** Whether a value conforms to the schema at these pointer segments of the contract. */
   conforms(schema: readonly (string | number)[], value: unknown): boolean {
     return this.run.validator.validateValue(toPointer(schema), value).length === 0;
+  }
+
+  /**
+   * Records `unexpected-value` unless the answer's `code` is `code`, one the contract pairs with `status` for
+   * the operation (else it does not compile); the finding points at the contract's example of that answer.
+   */
+  expectCode<Op extends OperationId, S extends ErrorStatus<Op>>(
+    exchange: Exchange,
+    operation: Operation<Op>,
+    status: S,
+    code: CodeOfStatus<Op, S>,
+    example: string,
+  ): boolean {
+    return this.expectField(exchange, "/code", code, this.exampleSpec(operation, status, example));
+  }
+
+  /** Pointer segments of a named example of an operation's JSON answer with this status. */
+  exampleSpec(operation: Operation, status: number, name: string): (string | number)[] {
+    return [...operationPointer(operation), "responses", String(status), "content", "application/json", "examples", name];
   }
 
   /** Pointer segments of a declared response of the exchange's operation. */

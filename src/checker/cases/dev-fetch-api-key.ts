@@ -10,8 +10,6 @@ const devCase = casesOf(OPERATIONS.devFetchApiKey);
 const devSpec = (username: string, label: string): RequestSpec =>
   requestFor(OPERATIONS.devFetchApiKey, { body: { kind: "form", fields: [["username", username]] }, label });
 
-const example = (status: number, name: string) => [...DEV_FETCH, "responses", String(status), "content", "application/json", "examples", name];
-
 /** On a development server: the key is the user's, and an unknown user is refused. */
 async function checkDevelopmentLogin(ctx: CaseContext, exchange: Exchange): Promise<void> {
   ctx.note(
@@ -28,7 +26,7 @@ async function checkDevelopmentLogin(ctx: CaseContext, exchange: Exchange): Prom
     });
   }
   const unknown = await ctx.send(devSpec(ctx.throwawayEmail(), "unknown user (a throwaway address)"));
-  if (ctx.expectStatus(unknown, 401, "no such user")) ctx.expectField(unknown, "/code", "AUTHENTICATION_FAILED", example(401, "authentication-failed"));
+  if (ctx.expectStatus(unknown, 401, "no such user")) ctx.expectCode(unknown, OPERATIONS.devFetchApiKey, 401, "AUTHENTICATION_FAILED", "authentication-failed");
 }
 
 /** A production Zulip has no dev_fetch_api_key route: Django's HTML 404, for every method. */
@@ -62,7 +60,7 @@ export const devFetchApiKeyCases: CheckCase[] = [
       }
       if (noSuchRoute(ctx, exchange)) return;
       if (!ctx.expectStatus(exchange, 400, "development login is off")) return;
-      ctx.expectField(exchange, "/code", "BAD_REQUEST", example(400, "dev-auth-disabled"));
+      ctx.expectCode(exchange, OPERATIONS.devFetchApiKey, 400, "BAD_REQUEST", "dev-auth-disabled");
       if (advertised) ctx.note("server_settings advertises development login (authentication_methods.dev) but dev_fetch_api_key refuses it");
     },
   }),

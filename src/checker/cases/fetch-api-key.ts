@@ -11,7 +11,6 @@ import { expectAllowedMethod, setting } from "../case-helpers.ts";
 const fetchCase = casesOf(OPERATIONS.fetchApiKey);
 
 const SUCCESS = ["components", "schemas", "ApiKeySuccess", "properties"] as const;
-const example = (status: number, name: string) => [...FETCH, "responses", String(status), "content", "application/json", "examples", name];
 
 const fetchSpec = (fields: [string, FieldValue][], extra: Partial<RequestSpec> = {}): RequestSpec => ({
   ...requestFor(OPERATIONS.fetchApiKey, { body: { kind: "form", fields } }),
@@ -26,9 +25,9 @@ function missingVariable(name: string, title: string, variable: "username" | "pa
     async run(ctx) {
       const exchange = await ctx.send(request(ctx));
       if (!ctx.expectStatus(exchange, 400, why)) return;
-      const shown = example(400, `missing-${variable}`);
-      ctx.expectField(exchange, "/code", "REQUEST_VARIABLE_MISSING", shown);
-      ctx.expectField(exchange, "/var_name", variable, shown);
+      const example = `missing-${variable}`;
+      ctx.expectCode(exchange, OPERATIONS.fetchApiKey, 400, "REQUEST_VARIABLE_MISSING", example);
+      ctx.expectField(exchange, "/var_name", variable, ctx.exampleSpec(OPERATIONS.fetchApiKey, 400, example));
     },
   });
 }
@@ -105,7 +104,7 @@ async function loginKey(ctx: CaseContext): Promise<string> {
 async function expectParametersRead(ctx: CaseContext, spec: RequestSpec, how: string): Promise<void> {
   const exchange = await ctx.send(spec);
   if (ctx.expectStatus(exchange, 401, `${how}: an unknown user, once the parameters are read`)) {
-    ctx.expectField(exchange, "/code", "AUTHENTICATION_FAILED", example(401, "authentication-failed"));
+    ctx.expectCode(exchange, OPERATIONS.fetchApiKey, 401, "AUTHENTICATION_FAILED", "authentication-failed");
   }
 }
 
@@ -163,7 +162,7 @@ export const fetchApiKeyCases: CheckCase[] = [
     usesPassword: true,
     async run(ctx) {
       const exchange = await wrongPassword(ctx);
-      if (ctx.expectStatus(exchange, 401)) ctx.expectField(exchange, "/code", "AUTHENTICATION_FAILED", example(401, "authentication-failed"));
+      if (ctx.expectStatus(exchange, 401)) ctx.expectCode(exchange, OPERATIONS.fetchApiKey, 401, "AUTHENTICATION_FAILED", "authentication-failed");
     },
   }),
   fetchCase([401], {
@@ -306,7 +305,7 @@ export const fetchApiKeyCases: CheckCase[] = [
         ),
       );
       if (ctx.expectStatus(exchange, 400, "the username is not an email address"))
-        ctx.expectField(exchange, "/code", "BAD_REQUEST", example(400, "invalid-email"));
+        ctx.expectCode(exchange, OPERATIONS.fetchApiKey, 400, "BAD_REQUEST", "invalid-email");
     },
   }),
   fetchCase([405], {
