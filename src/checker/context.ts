@@ -1,6 +1,6 @@
 import { toPointer, valueAt } from "../contract/json-pointer.ts";
 import { OPERATIONS, operationById, operationPointer, type Operation } from "../contract/operations.ts";
-import type { CodeOfStatus, ErrorStatus, OperationId } from "../contract/types.ts";
+import type { CodeOfStatus, ErrorStatusOf, OperationId } from "../contract/types.ts";
 import { truncate } from "../text.ts";
 import { EXPECTATION_KINDS, type ExpectationId, type Finding } from "./finding.ts";
 import { field, NoAnswerError, send, type Exchange } from "./exchange.ts";
@@ -225,7 +225,7 @@ export class CaseContext {
    * Records `unexpected-value` unless the answer's `code` is `code`, one the contract pairs with `status` for
    * the operation (else it does not compile); the finding points at the contract's example of that answer.
    */
-  expectCode<Op extends OperationId, S extends ErrorStatus<Op>>(
+  expectCode<Op extends OperationId, S extends ErrorStatusOf<Op>>(
     exchange: Exchange,
     operation: Operation<Op>,
     status: S,

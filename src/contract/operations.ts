@@ -23,7 +23,7 @@ interface Row<Op extends OperationId, S extends readonly DeclaredStatus<Op>[], B
   method: RouteOf<Op>["method"];
   path: RouteOf<Op>["path"];
   base: B;
-  /** Every status the contract declares, ascending: a missing or undeclared one does not compile. */
+  /** Every status the contract declares, ascending (the load check compares in order): a missing or undeclared one does not compile. */
   statuses: S & Covers<DeclaredStatus<Op>, S[number]>;
   /** Every error code and its status: a missing, extra or mispaired code does not compile. */
   codes: StatusOfCode<Op>;
@@ -122,7 +122,6 @@ export const OPERATIONS = {
 export type FetchApiKey = typeof OPERATIONS.fetchApiKey.operationId;
 export type DevFetchApiKey = typeof OPERATIONS.devFetchApiKey.operationId;
 export type GetServerSettings = typeof OPERATIONS.getServerSettings.operationId;
-export type GetHealth = typeof OPERATIONS.getHealth.operationId;
 
 /** Every operation; a contract operation without a row does not compile here. */
 export const ALL_OPERATIONS: readonly Operation[] = Object.values(
