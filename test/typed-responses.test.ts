@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { OPERATIONS } from "../src/contract/operations.ts";
+import { define, OPERATIONS } from "../src/contract/operations.ts";
 import { ZulipError } from "../src/server/errors.ts";
 import { respond } from "../src/server/respond.ts";
 import { conformant } from "./helpers/harness.ts";
@@ -37,10 +37,32 @@ function errorsTheContractForbids() {
   new ZulipError(400, { result: "error", msg: "Missing 'username' argument", code: "REQUEST_VARIABLE_MISSING" });
 }
 
+// And for rows of the operations table: each field is checked against generated/.
+const HEALTH_CODES = { BAD_REQUEST: 400, INTERNAL_SERVER_ERROR: 500, SERVICE_UNAVAILABLE: 503 } as const;
+const health = { operationId: "get-health", method: "get", path: "/healthz", base: "", codes: HEALTH_CODES } as const;
+function rowsTheContractForbids() {
+  define({ ...health, statuses: [200, 400, 405, 500, 503] });
+  // @ts-expect-error a declared status (405) is missing
+  define({ ...health, statuses: [200, 400, 500, 503] });
+  // @ts-expect-error 404 is not declared for /healthz
+  define({ ...health, statuses: [200, 400, 404, 405, 500, 503] });
+  // @ts-expect-error /healthz is a GET
+  define({ ...health, method: "post", statuses: [200, 400, 405, 500, 503] });
+  // @ts-expect-error get-health is at /healthz
+  define({ ...health, path: "/health", statuses: [200, 400, 405, 500, 503] });
+  // @ts-expect-error a declared code (SERVICE_UNAVAILABLE) is missing
+  define({ ...health, statuses: [200, 400, 405, 500, 503], codes: { BAD_REQUEST: 400, INTERNAL_SERVER_ERROR: 500 } });
+  // @ts-expect-error SERVICE_UNAVAILABLE comes with 503, not 500
+  define({ ...health, statuses: [200, 400, 405, 500, 503], codes: { ...HEALTH_CODES, SERVICE_UNAVAILABLE: 500 } });
+  // @ts-expect-error RATE_LIMIT_HIT is not a code of get-health
+  define({ ...health, statuses: [200, 400, 405, 500, 503], codes: { ...HEALTH_CODES, RATE_LIMIT_HIT: 429 } });
+}
+
 describe("respond(), typed from generated/", () => {
   it("sends what it was given in Zulip's wire format, which the contract accepts", async () => {
     expect(typeof bodiesTheContractForbids).toBe("function");
     expect(typeof errorsTheContractForbids).toBe("function");
+    expect(typeof rowsTheContractForbids).toBe("function");
     const response = respond(OPERATIONS.fetchApiKey, 401, { result: "error", msg: "Account is deactivated", code: "USER_DEACTIVATED" });
     const r = await conformant("fetch-api-key", response);
     expect(r.text).toBe('{"result":"error","msg":"Account is deactivated","code":"USER_DEACTIVATED"}\n');

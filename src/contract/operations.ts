@@ -46,7 +46,10 @@ interface OperationOf<Op extends OperationId, B extends Base> {
   codes: Readonly<StatusOfCode<Op>>;
 }
 
-function define<const Op extends OperationId, const S extends readonly DeclaredStatus<Op>[], const B extends Base>(row: Row<Op, S, B>): OperationOf<Op, B> {
+/** A row of the operations table, checked against the generated types; exported for the type tests. */
+export function define<const Op extends OperationId, const S extends readonly DeclaredStatus<Op>[], const B extends Base>(
+  row: Row<Op, S, B>,
+): OperationOf<Op, B> {
   const { operationId, method, path, base, statuses, codes } = row;
   // Template literal and Uppercase types do not follow string operations: the values are what the types say.
   const url = `${base}${path}` as OperationOf<Op, B>["url"];
