@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { toPointer } from "../src/contract/json-pointer.ts";
+import { ALL_OPERATIONS, OPERATIONS } from "../src/contract/operations.ts";
 import { loadContract } from "../src/contract/spec.ts";
 import { getContractValidator, type Answer } from "../src/contract/validator.ts";
 
@@ -29,6 +30,22 @@ describe("the contract document", () => {
     // /healthz overrides the servers: it lives at the root, outside /api/v1, under a tag of its own.
     expect(raw.paths?.["/healthz"]?.servers?.map((s) => s.url)).toEqual(["{scheme}://{host}"]);
     expect(raw.paths?.["/healthz"]?.get?.tags).toEqual(["health"]);
+  });
+
+  it("is what the operations table says: each operation's id, method, path, statuses and codes", async () => {
+    const validator = await getContractValidator();
+    const table = ALL_OPERATIONS.map(({ operationId, method, path, statuses, codes }) => ({
+      operationId,
+      method,
+      path,
+      statuses: [...statuses],
+      codes: { ...codes },
+    }));
+    expect(table).toEqual(expect.arrayContaining(validator.operations.map((o) => expect.objectContaining(o))));
+    expect(table).toHaveLength(validator.operations.length);
+    // The codes come from the schemas' `code` const or enum, whichever a response uses.
+    expect(validator.operation(OPERATIONS.fetchApiKey.operationId).codes).toMatchObject({ PASSWORD_RESET_REQUIRED: 401, RATE_LIMIT_HIT: 429 });
+    expect(validator.operation(OPERATIONS.getHealth.operationId).codes).toEqual({ BAD_REQUEST: 400, INTERNAL_SERVER_ERROR: 500, SERVICE_UNAVAILABLE: 503 });
   });
 
   it("validates every example it holds against its own schema", async () => {

@@ -5,7 +5,7 @@ import type { PasswordHasher } from "../auth/password-hasher.ts";
 import { passwordWeakness } from "../auth/password-policy.ts";
 import type { PasswordPolicy } from "../auth/password-rules.ts";
 import type { Organization, User } from "../store/schema.ts";
-import { StoreError, type Store } from "../store/store.ts";
+import type { Store } from "../store/store.ts";
 
 const SUBDOMAIN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -21,7 +21,7 @@ export class Admin {
     if (subdomain !== "" && (!SUBDOMAIN.test(subdomain) || subdomain === "www")) {
       throw new UserError(`invalid subdomain "${subdomain}": use lower-case letters, digits and inner hyphens (or "" for the root organization)`);
     }
-    return this.run(() => this.store.createOrganization(subdomain, name ?? (subdomain || "Zulip")));
+    return this.store.createOrganization(subdomain, name ?? (subdomain || "Zulip"));
   }
 
   async organization(subdomain: string): Promise<Organization> {
@@ -31,7 +31,7 @@ export class Admin {
   }
 
   setOrganization(subdomain: string, patch: Parameters<Store["updateOrganization"]>[1]): Promise<void> {
-    return this.run(() => this.store.updateOrganization(subdomain, patch));
+    return this.store.updateOrganization(subdomain, patch);
   }
 
   /** Creates a user with a password that meets the policy. */
@@ -46,7 +46,7 @@ export class Admin {
     // A login is refused unless the username is an email address by Zulip's rules (LDAP users come from the directory).
     if (!isValidEmail(email)) throw new UserError(`"${email}" is not a valid email address`);
     const passwordHash = password === null ? null : await this.hasher.hash(password);
-    return this.run(() => withNewKey((apiKey) => this.store.createUser({ organizationId: org.id, email, fullName, passwordHash, apiKey })));
+    return withNewKey((apiKey) => this.store.createUser({ organizationId: org.id, email, fullName, passwordHash, apiKey }));
   }
 
   async user(subdomain: string, email: string): Promise<User> {
@@ -70,7 +70,7 @@ export class Admin {
   /** Gives the user a new API key; the old one stops working. Returns nothing: keys are not printed. */
   async regenerateKey(subdomain: string, email: string): Promise<void> {
     const user = await this.user(subdomain, email);
-    await this.run(() => withNewKey((apiKey) => this.store.updateUser(user.id, { api_key: apiKey })));
+    await withNewKey((apiKey) => this.store.updateUser(user.id, { api_key: apiKey }));
   }
 
   /** Users with their organisation's subdomain, optionally of one organisation. */
@@ -84,14 +84,5 @@ export class Admin {
   private async checkPassword(password: string): Promise<void> {
     const weakness = await passwordWeakness(password, this.policy);
     if (weakness) throw new UserError(weakness);
-  }
-
-  private async run<T>(action: () => Promise<T>): Promise<T> {
-    try {
-      return await action();
-    } catch (error) {
-      if (error instanceof StoreError) throw new UserError(error.message);
-      throw error;
-    }
   }
 }

@@ -127,7 +127,7 @@ export function demoSite(subdomain: string, port: number): string {
 
 /** The curl of one scenario row, against a demo listening on `port`. */
 export function demoCurl(row: Pick<DemoScenario, "subdomain" | "username" | "password">, port: number): string {
-  return `curl -sSX POST ${demoSite(row.subdomain, port)}${OPERATIONS["fetch-api-key"].url} --data-urlencode username=${row.username} --data-urlencode password=${row.password}`;
+  return `curl -sSX POST ${demoSite(row.subdomain, port)}${OPERATIONS.fetchApiKey.url} --data-urlencode username=${row.username} --data-urlencode password=${row.password}`;
 }
 
 /** How a row's answer is written in the table: "200 success" or "401 USER_DEACTIVATED". */

@@ -1,4 +1,5 @@
-import type { ErrorCode, JsonBody } from "../contract/types.ts";
+import type { FetchApiKey } from "../contract/operations.ts";
+import type { CodeOfStatus, ErrorCode } from "../contract/types.ts";
 import type { Store } from "../store/store.ts";
 import type { Organization, User } from "../store/schema.ts";
 import { UnavailableError } from "../unavailable.ts";
@@ -16,10 +17,7 @@ import type { RateLimitDecision } from "./rate-limit.ts";
  * for fetch_api_key's refusals (401, 404, 429) and for an unreachable directory; SERVER_BUSY is a 503
  * SERVICE_UNAVAILABLE from the full hash queue.
  */
-export type LoginFailure =
-  | Extract<JsonBody<"fetch-api-key", 401 | 404 | 429>, { code: string }>["code"]
-  | Extract<ErrorCode<"fetch-api-key">, "LDAP_UNAVAILABLE">
-  | "SERVER_BUSY";
+export type LoginFailure = CodeOfStatus<FetchApiKey, 401 | 404 | 429> | Extract<ErrorCode<FetchApiKey>, "LDAP_UNAVAILABLE"> | "SERVER_BUSY";
 
 /** The outcome of a login, with the rate-limit state when the attempt was counted; a refusal names the user when known. */
 export type LoginResult = ({ ok: true; user: User } | { ok: false; failure: LoginFailure; userId?: number; refusedBy?: readonly string[] }) & {

@@ -1,3 +1,7 @@
+import { toPointer, valueAt } from "../contract/json-pointer.ts";
+import type { GetServerSettings } from "../contract/operations.ts";
+import type { JsonBody } from "../contract/types.ts";
+import { SETTINGS } from "./cases/case.ts";
 import type { CaseContext } from "./context.ts";
 import { field, type Exchange } from "./exchange.ts";
 
@@ -8,11 +12,21 @@ export async function serverSettings(ctx: CaseContext): Promise<Exchange> {
   return ctx.settings();
 }
 
-/** The settings' body when server_settings answered 200 with an object. */
-export async function settingsBody(ctx: CaseContext): Promise<Record<string, unknown> | undefined> {
-  const exchange = await serverSettings(ctx);
-  const body = exchange.json;
-  return exchange.answer.status === 200 && typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+type Settings = JsonBody<GetServerSettings, 200>;
+
+/**
+ * A field of the run's server_settings (or a field of one of its objects), typed as the contract declares it:
+ * undefined unless server_settings answered 200 and the value conforms to the field's schema. Only the field
+ * is judged, so a server that breaks the contract elsewhere in its settings still says what it says here.
+ */
+export function setting<K extends keyof Settings>(ctx: CaseContext, name: K): Settings[K] | undefined;
+export function setting<K extends keyof Settings, L extends keyof Settings[K]>(ctx: CaseContext, name: K, inner: L): Settings[K][L] | undefined;
+export function setting(ctx: CaseContext, ...names: string[]): unknown {
+  const exchange = ctx.settings();
+  if (exchange.answer.status !== 200) return undefined;
+  const value = valueAt(exchange.json, toPointer(names));
+  const schema = [...SETTINGS, "responses", "200", "content", "application/json", "schema", ...names.flatMap((n) => ["properties", n])];
+  return value !== undefined && ctx.conforms(schema, value) ? value : undefined;
 }
 
 /**

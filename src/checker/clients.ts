@@ -1,4 +1,5 @@
-import type { Exchange } from "./exchange.ts";
+import { isJsonObject } from "../text.ts";
+import { field, type Exchange } from "./exchange.ts";
 import type { CaseResult, ClientCompatibility } from "./report.ts";
 
 /** zulip-flutter refuses servers below this feature level (Zulip 9.0) and warns below the next (Zulip 10.0). */
@@ -40,19 +41,15 @@ const absoluteOrigin = (value: unknown) => typeof value === "string" && /^https?
  */
 export function clientCompatibility({ settings, login, results }: ClientEvidence): ClientCompatibility[] {
   const s = settings ?? {};
-  const methods = (typeof s.authentication_methods === "object" && s.authentication_methods !== null ? s.authentication_methods : {}) as Record<
-    string,
-    unknown
-  >;
+  const methods = isJsonObject(s.authentication_methods) ? s.authentication_methods : {};
   const featureLevel = typeof s.zulip_feature_level === "number" ? s.zulip_feature_level : undefined;
   const outcome = (id: string) => results.find((r) => r.id === id)?.outcome;
 
   // The login every client makes: 200 with string api_key and email.
   const loginProblems = (): string[] | undefined => {
     if (!login) return undefined;
-    const body = login.json as Record<string, unknown> | undefined;
     if (login.answer.status !== 200) return [`fetch_api_key answered ${login.answer.status}, not 200`];
-    if (typeof body?.api_key !== "string" || typeof body.email !== "string") return ["the login's answer lacks a string api_key or email"];
+    if (typeof field(login, "api_key") !== "string" || typeof field(login, "email") !== "string") return ["the login's answer lacks a string api_key or email"];
     return [];
   };
   const row = (client: string, needs: string, problems: string[], unknown: string[] = []): ClientCompatibility => {
@@ -89,7 +86,7 @@ export function clientCompatibility({ settings, login, results }: ClientEvidence
   const withAuthorization = outcome("server-settings.with-authorization");
   if (withAuthorization === "failed") pythonProblems.push("server_settings does not answer the same with an Authorization header");
   else if (withAuthorization !== "passed") pythonUnknown.push("server_settings with an Authorization header was not checked");
-  const key = (login?.json as { api_key?: unknown } | undefined)?.api_key;
+  const key = login ? field(login, "api_key") : undefined;
   if (typeof key === "string" && key.includes("%")) pythonProblems.push("the API key holds a %, which its zuliprc parser cannot read");
 
   const jsProblems: string[] = [];

@@ -1,23 +1,16 @@
 import { toPointer, valueAt } from "../contract/json-pointer.ts";
-import { operationPointer } from "../contract/operations.ts";
-import type { OperationId } from "../contract/types.ts";
+import { OPERATIONS, operationById, operationPointer, type Operation } from "../contract/operations.ts";
+import type { CodeOfStatus, ErrorStatusOf, OperationId } from "../contract/types.ts";
 import { truncate } from "../text.ts";
 import { EXPECTATION_KINDS, type ExpectationId, type Finding } from "./finding.ts";
 import { field, NoAnswerError, send, type Exchange } from "./exchange.ts";
 import { reproCurl } from "./repro-curl.ts";
-import { RunStopped, ServerUnreachable, type RunState } from "./run-state.ts";
+import { EarlyEnd } from "./early-end.ts";
+import type { RunState } from "./run-state.ts";
 import { throwawayEmail } from "./throwaway.ts";
 import { requestFor, requestPath, type RequestSpec, type Secret } from "./request.ts";
 import { PASSWORD_PLACEHOLDER } from "../redact.ts";
 import type { ExchangeRecord } from "./report.ts";
-
-/** Thrown by a case that cannot run here; the case is reported "not checked because <reason>". */
-export class NotChecked extends Error {
-  override name = "NotChecked";
-}
-
-/** Ends a case after a request got no answer (the finding is already recorded). */
-class CaseAborted extends Error {}
 
 /** What a case sees: a way to send requests (each checked against the contract) and to record findings. */
 export class CaseContext {
@@ -72,7 +65,7 @@ export class CaseContext {
       return exchange;
     } catch (error) {
       if (!(error instanceof NoAnswerError)) throw error;
-      if (!this.run.answered) throw new ServerUnreachable(`${this.run.baseUrl}: ${error.message}`);
+      if (!this.run.answered) throw new EarlyEnd({ kind: "unreachable", message: `${this.run.baseUrl}: ${error.message}` });
       const path = requestPath(spec);
       const repro = reproCurl(this.run.baseUrl, spec);
       this.exchanges.push({
@@ -99,7 +92,7 @@ export class CaseContext {
         actual: error.message,
         repro,
       });
-      throw new CaseAborted();
+      throw new EarlyEnd({ kind: "aborted" });
     }
   }
 
@@ -223,6 +216,30 @@ export class CaseContext {
     return false;
   }
 
+  /** Whether a value conforms to the schema at these pointer segments of the contract. */
+  conforms(schema: readonly (string | number)[], value: unknown): boolean {
+    return this.run.validator.validateValue(toPointer(schema), value).length === 0;
+  }
+
+  /**
+   * Records `unexpected-value` unless the answer's `code` is `code`, one the contract pairs with `status` for
+   * the operation (else it does not compile); the finding points at the contract's example of that answer.
+   */
+  expectCode<Op extends OperationId, S extends ErrorStatusOf<Op>>(
+    exchange: Exchange,
+    operation: Operation<Op>,
+    status: S,
+    code: CodeOfStatus<Op, S>,
+    example: string,
+  ): boolean {
+    return this.expectField(exchange, "/code", code, this.exampleSpec(operation, status, example));
+  }
+
+  /** Pointer segments of a named example of an operation's JSON answer with this status. */
+  exampleSpec(operation: Operation, status: number, name: string): (string | number)[] {
+    return [...operationPointer(operation), "responses", String(status), "content", "application/json", "examples", name];
+  }
+
   /** Pointer segments of a declared response of the exchange's operation. */
   responseSpec(exchange: Exchange, status: number, ...more: (string | number)[]): (string | number)[] {
     return [...this.operationSpec(exchange.spec.operationId), "responses", String(status), ...more];
@@ -230,7 +247,7 @@ export class CaseContext {
 
   /** Pointer segments of an operation in the contract (its declared path and method, whatever a case sent). */
   operationSpec(operationId: OperationId): string[] {
-    return [...operationPointer(operationId)];
+    return [...operationPointer(operationById(operationId))];
   }
 
   /** Shown under the case even when it passes. */
@@ -240,7 +257,7 @@ export class CaseContext {
 
   /** Ends the case as "not checked because <reason>". */
   notChecked(reason: string): never {
-    throw new NotChecked(reason);
+    throw new EarlyEnd({ kind: "not-checked", reason });
   }
 
   /**
@@ -256,24 +273,19 @@ export class CaseContext {
     });
   }
 
-  /** The login's answer, or "not checked" when it was not a 200 with a key. */
-  async successfulLogin(): Promise<Exchange & { json: { api_key: string; email?: unknown; user_id?: unknown } }> {
+  /** The login's answer and key, or "not checked" when it was not a 200 with a key. */
+  async successfulLogin(): Promise<{ login: Exchange; apiKey: string }> {
     const login = await this.login();
-    const key = field(login, "api_key");
-    if (login.answer.status !== 200 || typeof key !== "string") {
+    const apiKey = field(login, "api_key");
+    if (login.answer.status !== 200 || typeof apiKey !== "string") {
       this.notChecked(`the login with the given credentials did not succeed (it was answered ${login.answer.status}; see fetch-api-key.success)`);
     }
-    return login as Exchange & { json: { api_key: string } };
+    return { login, apiKey };
   }
 
   /** A fresh throwaway email address. */
   throwawayEmail(): string {
     return throwawayEmail(this.username);
-  }
-
-  /** Whether the case ended early because a request got no answer. */
-  static isAborted(error: unknown): boolean {
-    return error instanceof CaseAborted;
   }
 }
 
@@ -291,7 +303,7 @@ function codeOf(exchange: Exchange): string {
 }
 
 /** Why a refused first login stops the run, in one line that names the problem. */
-function stopFor(exchange: Exchange, username: string, mask: (text: string) => string): RunStopped {
+function stopFor(exchange: Exchange, username: string, mask: (text: string) => string): EarlyEnd {
   const status = exchange.answer.status;
   const answered = `${status}${codeOf(exchange)}`;
   const msg = field(exchange, "msg");
@@ -302,18 +314,26 @@ function stopFor(exchange: Exchange, username: string, mask: (text: string) => s
       code === "AUTHENTICATION_FAILED" || code === undefined
         ? `the password for ${username} was refused; check it (and the username) and run again`
         : `the login for ${username} was refused (${String(code)}), so the password cannot be checked`;
-    return new RunStopped("password-refused", {
-      message: `${problem}. Nothing else was checked, to spare the account's attempts (server answered ${answered}${said})`,
-      answered,
+    return new EarlyEnd({
+      kind: "stopped",
+      status: "password-refused",
+      reason: {
+        message: `${problem}. Nothing else was checked, to spare the account's attempts (server answered ${answered}${said})`,
+        answered,
+      },
     });
   }
   const seconds = retryAfter(exchange);
   const when =
     seconds === undefined ? "" : ` Retry after ${new Date(Date.now() + seconds * 1000).toISOString().slice(11, 16)} UTC (in ${Math.ceil(seconds / 60)} min).`;
-  return new RunStopped("rate-limited", {
-    message: `the server is refusing logins for ${username} for now: too many attempts (the rate limit, not necessarily the password).${when} Nothing was checked (server answered ${answered}${said})`,
-    answered,
-    ...(seconds === undefined ? {} : { retryAfterSeconds: seconds, retryAt: new Date(Date.now() + seconds * 1000).toISOString() }),
+  return new EarlyEnd({
+    kind: "stopped",
+    status: "rate-limited",
+    reason: {
+      message: `the server is refusing logins for ${username} for now: too many attempts (the rate limit, not necessarily the password).${when} Nothing was checked (server answered ${answered}${said})`,
+      answered,
+      ...(seconds === undefined ? {} : { retryAfterSeconds: seconds, retryAt: new Date(Date.now() + seconds * 1000).toISOString() }),
+    },
   });
 }
 
@@ -326,7 +346,7 @@ function retryAfter(exchange: Exchange): number | undefined {
 
 /** A urlencoded fetch_api_key request. */
 export function loginSpec(username: string, password: string | Secret, label: string): RequestSpec {
-  return requestFor("fetch-api-key", {
+  return requestFor(OPERATIONS.fetchApiKey, {
     body: {
       kind: "form",
       fields: [

@@ -1,3 +1,5 @@
+import { OPERATIONS } from "../contract/operations.ts";
+import type { DeclaredStatus, OperationId } from "../contract/types.ts";
 import type { OperationInfo } from "../contract/validator.ts";
 import { API_BASE_PATH } from "../contract/spec.ts";
 import type { CheckCase } from "./cases/case.ts";
@@ -5,18 +7,18 @@ import type { CaseResult, CoverageRow } from "./report.ts";
 
 const HOST_REASON = "it needs a Host that names no organisation (the checker only talks to the base URL's host)";
 
-/** Why no case provokes a declared status. */
-const NOT_PROVOKED: Record<string, Record<number, string>> = {
-  "fetch-api-key": {
+/** Why no case provokes a declared status (a status the operation does not declare does not compile). */
+const NOT_PROVOKED: Readonly<Record<string, Readonly<Record<number, string>>>> = {
+  [OPERATIONS.fetchApiKey.operationId]: {
     404: `${HOST_REASON}, or an account of another organisation`,
   },
-  "dev-fetch-api-key": {
+  [OPERATIONS.devFetchApiKey.operationId]: {
     404: HOST_REASON,
   },
-  "get-server-settings": {
+  [OPERATIONS.getServerSettings.operationId]: {
     400: HOST_REASON,
   },
-};
+} satisfies { [Op in OperationId]?: Partial<Record<DeclaredStatus<Op>, string>> };
 const ANY_OPERATION: Record<number, string> = {
   413: "it needs a body over the server's size limit, which the contract does not fix",
   500: "a conformant server does not fail on the checker's requests",

@@ -1,5 +1,5 @@
 import { answerFromResponse, type Answer } from "../contract/validator.ts";
-import { parseJson } from "../text.ts";
+import { isJsonObject, parseJson } from "../text.ts";
 import { reproCurl } from "./repro-curl.ts";
 import { requestPath, toRequest, type RequestSpec } from "./request.ts";
 
@@ -69,6 +69,5 @@ function describeFailure(error: unknown): string {
 
 /** A top-level field of the answer's JSON body; undefined when the body is not a JSON object or lacks it. */
 export function field(exchange: Exchange, name: string): unknown {
-  const body = exchange.json;
-  return typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>)[name] : undefined;
+  return isJsonObject(exchange.json) ? exchange.json[name] : undefined;
 }

@@ -1,5 +1,5 @@
 import { API_BASE_PATH } from "../contract/spec.ts";
-import { operation } from "../contract/operations.ts";
+import type { Operation } from "../contract/operations.ts";
 import type { OperationId } from "../contract/types.ts";
 
 /** A value that is sent as is but written as its placeholder (e.g. `<password>`) everywhere it is shown. */
@@ -29,11 +29,10 @@ export interface RequestSpec {
 
 /** A request for an operation, at the contract's method and path unless a negative case overrides either. */
 export function requestFor(
-  operationId: OperationId,
+  operation: Operation,
   rest: Omit<RequestSpec, "operationId" | "method" | "path"> & Partial<Pick<RequestSpec, "method" | "path">> = {},
 ): RequestSpec {
-  const op = operation(operationId);
-  return { operationId, method: op.method, path: op.path, ...rest };
+  return { operationId: operation.operationId, method: operation.method, path: operation.path, ...rest };
 }
 
 /** A secret value with its placeholder. */

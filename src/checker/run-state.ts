@@ -1,25 +1,9 @@
 import type { ContractLevel, ContractValidator } from "../contract/validator.ts";
 import type { Exchange, FetchLike } from "./exchange.ts";
 import type { Masker } from "./mask.ts";
-import type { AdvisoryRecord, StopReason } from "./report.ts";
+import type { AdvisoryRecord } from "./report.ts";
 import type { RequestSpec, Secret } from "./request.ts";
 import { throwawayPassword } from "./throwaway.ts";
-
-/** Thrown when the very first request of a run gets no answer: nothing can be checked (exit 2). */
-export class ServerUnreachable extends Error {
-  override name = "ServerUnreachable";
-}
-
-/** Thrown when the run must stop at once (the password was refused, the account is limited). */
-export class RunStopped extends Error {
-  override name = "RunStopped";
-  constructor(
-    readonly status: "password-refused" | "rate-limited",
-    readonly reason: StopReason,
-  ) {
-    super(reason.message);
-  }
-}
 
 /** What a run shares between its cases: the transport, the validator, and requests made once. */
 export class RunState {

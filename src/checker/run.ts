@@ -6,13 +6,15 @@ import { getContractValidator } from "../contract/validator.ts";
 import { API_BASE_PATH, CONTRACT_FILE } from "../contract/spec.ts";
 import { CASES, type CheckCase } from "./cases/index.ts";
 import { clientCompatibility } from "./clients.ts";
-import { CaseContext, NotChecked } from "./context.ts";
-import { RunState, RunStopped, ServerUnreachable } from "./run-state.ts";
+import { CaseContext } from "./context.ts";
+import { EarlyEnd, type EndReason } from "./early-end.ts";
+import { RunState } from "./run-state.ts";
 import { buildCoverage } from "./coverage.ts";
 import { field, type Exchange, type FetchLike } from "./exchange.ts";
 import type { Finding, FindingId } from "./finding.ts";
 import { Masker } from "./mask.ts";
 import { PASSWORD_PLACEHOLDER } from "../redact.ts";
+import { isJsonObject } from "../text.ts";
 import type { CaseResult, CheckReport, CheckStatus, CheckSummary, CoverageRow, StopReason } from "./report.ts";
 import { normalizeBaseUrl, requestFor, secret, type RequestSpec } from "./request.ts";
 
@@ -84,27 +86,31 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
   const preflight = new CaseContext("preflight", run);
   const loginCase = cases.find((c) => c.selected && c.check.usesPassword);
   try {
-    run.settings = await preflight.transport(requestFor("get-server-settings", { label: "server settings" }));
+    run.settings = await preflight.transport(requestFor(OPERATIONS.getServerSettings, { label: "server settings" }));
     const notZulip = whyNotZulip(run.settings);
     if (notZulip)
       stop = {
         status: "not-zulip",
         reason: {
-          message: `${baseUrl} is not a Zulip server: GET ${OPERATIONS["get-server-settings"].url} ${notZulip}`,
+          message: `${baseUrl} is not a Zulip server: GET ${OPERATIONS.getServerSettings.url} ${notZulip}`,
           answered: String(run.settings.answer.status),
         },
       };
     else {
       const level = field(run.settings, "zulip_feature_level");
-      if (Number.isInteger(level)) run.featureLevel = level as number;
-      run.zulipVersion = field(run.settings, "zulip_version") as string;
+      if (typeof level === "number" && Number.isInteger(level)) run.featureLevel = level;
+      // whyNotZulip made sure it is a string.
+      const version = field(run.settings, "zulip_version");
+      if (typeof version === "string") run.zulipVersion = version;
       emit({ type: "start", target, contract, judgedAgainst: judged(), total: cases.length });
       if (loginCase) await contexts.get(loginCase.check.id)!.login();
     }
   } catch (error) {
-    if (error instanceof ServerUnreachable) unreachable = error.message;
-    else if (error instanceof RunStopped) stop = { status: error.status, reason: error.reason };
-    else if (!CaseContext.isAborted(error)) throw error;
+    if (!(error instanceof EarlyEnd)) throw error;
+    const { end } = error;
+    if (end.kind === "unreachable") unreachable = end.message;
+    else if (end.kind === "stopped") stop = { status: end.status, reason: end.reason };
+    else if (end.kind !== "aborted") throw error;
   }
 
   for (const [i, { check, selected, reason }] of cases.entries()) {
@@ -118,8 +124,8 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
       if (outcome === "unreachable") {
         unreachable = run.unreachable;
         result = notRun(check, "not checked because the server could not be reached");
-      } else if (outcome instanceof RunStopped) {
-        stop = { status: outcome.status, reason: outcome.reason };
+      } else if ("stop" in outcome) {
+        stop = outcome.stop;
         result = notRun(check, `not checked because the run stopped: ${stop.status}`);
       } else {
         result = outcome;
@@ -158,7 +164,7 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
     advisories: halted ? [] : [...run.advisories.values()].map((a) => ({ ...a, evidence: maskEvidence(a.evidence, masker) })),
     clients: halted
       ? []
-      : clientCompatibility({ settings: isObject(settings) ? settings : undefined, login, results }).map((c) => ({
+      : clientCompatibility({ settings: isJsonObject(settings) ? settings : undefined, login, results }).map((c) => ({
           ...c,
           problems: c.problems.map((p) => masker.server(p)),
         })),
@@ -171,12 +177,10 @@ function whyNotZulip(exchange: Exchange): string | undefined {
   const { status, headers } = exchange.answer;
   const type = headers.get("content-type") ?? "no Content-Type";
   if (status !== 200) return `answered ${status} (${type}), where a Zulip server answers 200 with its settings`;
-  if (!isObject(exchange.json)) return `answered ${type} that is not a JSON object`;
+  if (!isJsonObject(exchange.json)) return `answered ${type} that is not a JSON object`;
   if (typeof field(exchange, "zulip_version") !== "string") return "answered JSON without a zulip_version";
   return undefined;
 }
-
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** The run's login, when one was made and answered. */
 async function loginIfMade(run: RunState): Promise<Exchange | undefined> {
@@ -225,19 +229,22 @@ function validateOptions(options: CheckOptions) {
   return { baseUrl: normalizeBaseUrl(url.href), cases };
 }
 
-async function runCase(check: CheckCase, run: RunState, ctx: CaseContext): Promise<CaseResult | "unreachable" | RunStopped> {
+type RunStop = Extract<EndReason, { kind: "stopped" }>;
+
+async function runCase(check: CheckCase, run: RunState, ctx: CaseContext): Promise<CaseResult | "unreachable" | { stop: Pick<RunStop, "status" | "reason"> }> {
   const started = performance.now();
   let reason: string | undefined;
   try {
     await check.run(ctx);
   } catch (error) {
-    if (error instanceof ServerUnreachable) {
-      run.unreachable = error.message;
+    if (!(error instanceof EarlyEnd)) throw error;
+    const { end } = error;
+    if (end.kind === "unreachable") {
+      run.unreachable = end.message;
       return "unreachable";
     }
-    if (error instanceof RunStopped) return error;
-    if (error instanceof NotChecked) reason = `not checked because ${error.message}`;
-    else if (!CaseContext.isAborted(error)) throw error;
+    if (end.kind === "stopped") return { stop: { status: end.status, reason: end.reason } };
+    if (end.kind === "not-checked") reason = `not checked because ${end.reason}`;
   }
   const failed = ctx.findings.length > 0;
   return {

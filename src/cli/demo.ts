@@ -28,7 +28,7 @@ export function demoBanner(url: string, port: number): string {
     `\nzulip-auth demo on ${url} (throwaway database, dev mode, root domain localhost)\n` +
     `one login per answer; every password is abcd1234 but hamlet's (public: never use them for real):\n\n${table}\n\n` +
     `try each row, in the same order (curl resolves *.localhost to this machine):\n${curls}\n\n` +
-    `also: curl -s http://localhost:${port}${OPERATIONS["get-server-settings"].url} (per organization: http://zephyr.localhost:${port}/…)\n` +
+    `also: curl -s http://localhost:${port}${OPERATIONS.getServerSettings.url} (per organization: http://zephyr.localhost:${port}/…)\n` +
     `API reference: ${url}/docs\n\n`
   );
 }

@@ -1,4 +1,5 @@
 import type { ClientError, TransportError, UnexpectedResponseError } from "../client/errors.ts";
+import type { FetchApiKey, GetServerSettings } from "../contract/operations.ts";
 import type { SiteCheckError } from "./login-site.ts";
 
 /** What a message may name: the site, and the user and organisation once known. */
@@ -27,7 +28,7 @@ export function siteErrorMessage(error: SiteCheckError, ctx: MessageContext): st
 }
 
 /** A sentence for a person about why fetch_api_key refused the login. Never names the password or a key. */
-export function loginErrorMessage(error: ClientError<"fetch-api-key">, ctx: MessageContext): string {
+export function loginErrorMessage(error: ClientError<FetchApiKey>, ctx: MessageContext): string {
   const user = ctx.username ?? "this user";
   const org = ctx.organization ?? ctx.site;
   if (isCommon(error)) return commonMessage(error, ctx);
@@ -62,7 +63,7 @@ export function loginErrorMessage(error: ClientError<"fetch-api-key">, ctx: Mess
 }
 
 /** The failures every operation can meet, worded alike for each. */
-type CommonError = TransportError | Extract<ClientError<"get-server-settings">, { code: "INTERNAL_SERVER_ERROR" | "SERVICE_UNAVAILABLE" }>;
+type CommonError = TransportError | Extract<ClientError<GetServerSettings>, { code: "INTERNAL_SERVER_ERROR" | "SERVICE_UNAVAILABLE" }>;
 const COMMON_CODES: ReadonlySet<string> = new Set<CommonError["code"]>(["INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE", "NETWORK_ERROR", "TIMEOUT", "ABORTED"]);
 
 function isCommon<E extends { code: string }>(error: E): error is Extract<E, { code: CommonError["code"] }> {

@@ -1,4 +1,5 @@
 import type { SuccessBody } from "../client/answer.ts";
+import type { GetServerSettings } from "../contract/operations.ts";
 import type { CallOptions, ZulipAuthClient } from "../client/client.ts";
 import type { ClientError } from "../client/errors.ts";
 
@@ -14,7 +15,7 @@ export interface OrganizationInfo {
 export type SiteProblem = { kind: "site"; code: "NOT_AN_ORGANIZATION" } | { kind: "site"; code: "PASSWORD_LOGIN_DISABLED"; organization: string };
 
 /** Every reason a site check stops. */
-export type SiteCheckError = ClientError<"get-server-settings"> | SiteProblem;
+export type SiteCheckError = ClientError<GetServerSettings> | SiteProblem;
 
 /**
  * Asks server_settings whether the site is a Zulip organisation that takes passwords. Zulip's clients show
@@ -27,7 +28,7 @@ export async function checkSite(client: ZulipAuthClient, options?: CallOptions):
 }
 
 /** The organisation described by server_settings, or why a password login cannot happen there. */
-function organizationOf(settings: SuccessBody<"get-server-settings">): { data: OrganizationInfo } | { error: SiteProblem } {
+function organizationOf(settings: SuccessBody<GetServerSettings>): { data: OrganizationInfo } | { error: SiteProblem } {
   // The root domain of a server hosting several organisations leaves the organisation's fields out.
   if (settings.realm_name === undefined) return { error: { kind: "site", code: "NOT_AN_ORGANIZATION" } };
   const methods = settings.authentication_methods;

@@ -1,5 +1,7 @@
+import { OPERATIONS, type Operation } from "../contract/operations.ts";
 import type { JsonBody } from "../contract/types.ts";
-import { DECLARED_CODES, type ClientError, type ClientOperation, type UnexpectedResponseError, type ZulipApiError } from "./errors.ts";
+import { isJsonObject as isObject, type JsonObject } from "../text.ts";
+import type { ClientError, ClientOperation, UnexpectedResponseError, ZulipApiError } from "./errors.ts";
 
 /** The body of a successful answer, as the contract declares it. */
 export type SuccessBody<Op extends ClientOperation> = JsonBody<Op, 200>;
@@ -7,14 +9,12 @@ export type SuccessBody<Op extends ClientOperation> = JsonBody<Op, 200>;
 /** A classified answer: the success body, or an error value. */
 export type Classified<Op extends ClientOperation> = { data: SuccessBody<Op> } | { error: ClientError<Op> };
 
-type JsonObject = Record<string, unknown>;
-
 /**
  * Sorts a received answer into success, a Zulip error the contract declares for this operation, or an
  * unexpected response. `json` is the parsed body (undefined when it was not JSON). Only the envelope and the fields the types promise are checked: a client must keep
  * working against a newer server that adds fields (full conformance is the checker's job).
  */
-export function classifyAnswer<Op extends ClientOperation>(op: Op, response: Response, json: unknown): Classified<Op> {
+export function classifyAnswer<Op extends ClientOperation>(op: Operation<Op>, response: Response, json: unknown): Classified<Op> {
   const contentType = response.headers.get("content-type");
   const unexpected = (message: string, extra: Partial<UnexpectedResponseError> = {}): Classified<Op> => ({
     error: { kind: "unexpected-response", code: "UNEXPECTED_RESPONSE", message, status: response.status, contentType, ...extra },
@@ -28,14 +28,14 @@ export function classifyAnswer<Op extends ClientOperation>(op: Op, response: Res
   if (!body) return unexpected(`the answer (${response.status}, ${contentType ?? "no Content-Type"}) is not a Zulip JSON answer`);
 
   if (response.status === 200 && body.result === "success") {
-    return SUCCESS_SHAPE[op](body) ? { data: body as SuccessBody<Op> } : unexpected("the success answer lacks fields every Zulip server sends");
+    return SUCCESS_SHAPE[op.operationId](body) ? { data: body as SuccessBody<Op> } : unexpected("the success answer lacks fields every Zulip server sends");
   }
   const msg = typeof body.msg === "string" ? body.msg : undefined;
   const withMsg = msg === undefined ? {} : { msg };
   if (body.result !== "error" || msg === undefined || typeof body.code !== "string") {
     return unexpected(`the answer (${response.status}) does not have Zulip's error envelope`, withMsg);
   }
-  const declared: Readonly<Record<string, number>> = DECLARED_CODES[op];
+  const declared: Readonly<Record<string, number>> = op.codes;
   if (declared[body.code] !== response.status) {
     return unexpected(`error code ${body.code} with status ${response.status} is not one this operation declares`, withMsg);
   }
@@ -57,9 +57,9 @@ function zulipError(body: JsonObject, response: Response): JsonObject | undefine
 }
 
 const SUCCESS_SHAPE: { [Op in ClientOperation]: (body: JsonObject) => boolean } = {
-  "fetch-api-key": isApiKeySuccess,
-  "dev-fetch-api-key": isApiKeySuccess,
-  "get-server-settings": (b) =>
+  [OPERATIONS.fetchApiKey.operationId]: isApiKeySuccess,
+  [OPERATIONS.devFetchApiKey.operationId]: isApiKeySuccess,
+  [OPERATIONS.getServerSettings.operationId]: (b) =>
     isObject(b.authentication_methods) &&
     Array.isArray(b.external_authentication_methods) &&
     typeof b.zulip_version === "string" &&
@@ -68,10 +68,6 @@ const SUCCESS_SHAPE: { [Op in ClientOperation]: (body: JsonObject) => boolean } 
 
 function isApiKeySuccess(b: JsonObject): boolean {
   return typeof b.api_key === "string" && b.api_key !== "" && typeof b.email === "string" && Number.isInteger(b.user_id);
-}
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function numberOrUndefined(value: unknown): number | undefined {

@@ -1,6 +1,6 @@
 import createClient from "openapi-fetch";
 import type { paths } from "../../generated/zulip-auth.ts";
-import { OPERATIONS } from "../contract/operations.ts";
+import { OPERATIONS, type DevFetchApiKey, type FetchApiKey, type GetServerSettings, type Operation } from "../contract/operations.ts";
 import type { RequestForm } from "../contract/types.ts";
 import { parseJson } from "../text.ts";
 import { classifyAnswer, type SuccessBody } from "./answer.ts";
@@ -48,11 +48,11 @@ export interface ZulipAuthClient {
   /** The API root requests go to (the site URL followed by /api/v1). */
   readonly apiUrl: string;
   /** POST /fetch_api_key: a username and password in, the user's API key out. */
-  fetchApiKey(params: RequestForm<"fetch-api-key">, options?: CallOptions): Promise<ClientResult<"fetch-api-key">>;
+  fetchApiKey(params: RequestForm<FetchApiKey>, options?: CallOptions): Promise<ClientResult<FetchApiKey>>;
   /** POST /dev_fetch_api_key: a development server's key for any user, without a password. */
-  devFetchApiKey(params: RequestForm<"dev-fetch-api-key">, options?: CallOptions): Promise<ClientResult<"dev-fetch-api-key">>;
+  devFetchApiKey(params: RequestForm<DevFetchApiKey>, options?: CallOptions): Promise<ClientResult<DevFetchApiKey>>;
   /** GET /server_settings: the server's version and the organisation's login methods. */
-  serverSettings(options?: CallOptions): Promise<ClientResult<"get-server-settings">>;
+  serverSettings(options?: CallOptions): Promise<ClientResult<GetServerSettings>>;
 }
 
 // openapi-fetch sends URLSearchParams only for exactly this header (no charset); otherwise it sends JSON.
@@ -76,7 +76,7 @@ export function createZulipAuthClient(options: ZulipAuthClientOptions): ZulipAut
   });
 
   async function call<Op extends ClientOperation>(
-    op: Op,
+    op: Operation<Op>,
     callOptions: CallOptions | undefined,
     send: (signal: AbortSignal) => Promise<{ data?: unknown; error?: unknown; response: Response }>,
   ): Promise<ClientResult<Op>> {
@@ -109,16 +109,16 @@ export function createZulipAuthClient(options: ZulipAuthClientOptions): ZulipAut
     apiUrl,
     async fetchApiKey(params, callOptions) {
       const body = { username: stringParam(params, "username"), password: stringParam(params, "password") };
-      return call("fetch-api-key", callOptions, (signal) => api.POST(OPERATIONS["fetch-api-key"].path, { body, headers: FORM, parseAs: "text", signal }));
+      return call(OPERATIONS.fetchApiKey, callOptions, (signal) => api.POST(OPERATIONS.fetchApiKey.path, { body, headers: FORM, parseAs: "text", signal }));
     },
     async devFetchApiKey(params, callOptions) {
       const body = { username: stringParam(params, "username") };
-      return call("dev-fetch-api-key", callOptions, (signal) =>
-        api.POST(OPERATIONS["dev-fetch-api-key"].path, { body, headers: FORM, parseAs: "text", signal }),
+      return call(OPERATIONS.devFetchApiKey, callOptions, (signal) =>
+        api.POST(OPERATIONS.devFetchApiKey.path, { body, headers: FORM, parseAs: "text", signal }),
       );
     },
     async serverSettings(callOptions) {
-      return call("get-server-settings", callOptions, (signal) => api.GET(OPERATIONS["get-server-settings"].path, { parseAs: "text", signal }));
+      return call(OPERATIONS.getServerSettings, callOptions, (signal) => api.GET(OPERATIONS.getServerSettings.path, { parseAs: "text", signal }));
     },
   };
 }

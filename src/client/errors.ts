@@ -1,20 +1,11 @@
-import type { DeclaredStatus, ErrorCode, JsonBody, OperationId } from "../contract/types.ts";
+import type { DevFetchApiKey, FetchApiKey, GetServerSettings } from "../contract/operations.ts";
+import type { CodedAnswer, OperationId } from "../contract/types.ts";
 
 /** The operations the client calls. */
-export type ClientOperation = Extract<OperationId, "fetch-api-key" | "dev-fetch-api-key" | "get-server-settings">;
-
-type ErrorStatus<Op extends OperationId> = Exclude<DeclaredStatus<Op>, 200>;
+export type ClientOperation = FetchApiKey | DevFetchApiKey | GetServerSettings;
 
 /** Flattens an intersection so editors show one object type. */
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
-
-/** A body whose `code` is an enum, split into one member per code so that `code` narrows it. */
-type PerCode<B> = B extends { code: infer C } ? (C extends string ? Omit<B, "code"> & { code: C } : never) : never;
-
-/** Each coded error body the contract declares for an operation, one member per code, with its HTTP status. */
-type CodedAnswer<Op extends OperationId> = {
-  [S in ErrorStatus<Op>]: PerCode<Extract<JsonBody<Op, S>, { code: string }>> & { status: S };
-}[ErrorStatus<Op>];
 
 /** What the client adds to particular codes: `retryAfter` in seconds for a rate-limit answer. */
 type Extras<B> = B extends { code: "RATE_LIMIT_HIT" } ? { retryAfter: number } : unknown;
@@ -53,46 +44,3 @@ export type ClientError<Op extends ClientOperation> = ZulipApiError<Op> | Transp
 
 /** Every `code` a ClientError of this operation can carry. */
 export type ClientErrorCode<Op extends ClientOperation> = ClientError<Op>["code"];
-
-/** For each Zulip error code of an operation, the status the contract pairs it with. */
-type StatusOfCode<Op extends OperationId> = {
-  [C in ErrorCode<Op>]: Extract<CodedAnswer<Op>, { code: C }>["status"];
-};
-
-/**
- * The codes the contract declares, at run time. `satisfies` makes the compiler check this table against the
- * generated types: a code missing, extra or paired with the wrong status does not compile.
- */
-export const DECLARED_CODES = {
-  "fetch-api-key": {
-    REQUEST_VARIABLE_MISSING: 400,
-    BAD_REQUEST: 400,
-    AUTHENTICATION_FAILED: 401,
-    PASSWORD_AUTH_DISABLED: 401,
-    REALM_DEACTIVATED: 401,
-    USER_DEACTIVATED: 401,
-    PASSWORD_RESET_REQUIRED: 401,
-    NONEXISTENT_SUBDOMAIN: 404,
-    REQUEST_TOO_LARGE: 413,
-    RATE_LIMIT_HIT: 429,
-    INTERNAL_SERVER_ERROR: 500,
-    SERVICE_UNAVAILABLE: 503,
-    LDAP_UNAVAILABLE: 503,
-  },
-  "dev-fetch-api-key": {
-    REQUEST_VARIABLE_MISSING: 400,
-    BAD_REQUEST: 400,
-    AUTHENTICATION_FAILED: 401,
-    REALM_DEACTIVATED: 401,
-    USER_DEACTIVATED: 401,
-    NONEXISTENT_SUBDOMAIN: 404,
-    REQUEST_TOO_LARGE: 413,
-    INTERNAL_SERVER_ERROR: 500,
-    SERVICE_UNAVAILABLE: 503,
-  },
-  "get-server-settings": {
-    BAD_REQUEST: 400,
-    INTERNAL_SERVER_ERROR: 500,
-    SERVICE_UNAVAILABLE: 503,
-  },
-} as const satisfies { [Op in ClientOperation]: StatusOfCode<Op> };

@@ -1,8 +1,9 @@
+import { isDeepStrictEqual } from "node:util";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import type { OpenAPIV3_1 } from "openapi-types";
-import { truncate } from "../text.ts";
-import { OPERATIONS } from "./operations.ts";
+import { isJsonObject, type JsonObject, truncate } from "../text.ts";
+import { ALL_OPERATIONS } from "./operations.ts";
 import { escapeSegment, parsePointer, toPointer, valueAt } from "./json-pointer.ts";
 import { loadContract, type LoadedContract } from "./spec.ts";
 
@@ -53,6 +54,8 @@ export interface OperationInfo {
   path: string;
   /** Declared statuses, ascending. */
   statuses: number[];
+  /** Each error code a JSON answer may carry, with its status. */
+  codes: Record<string, number>;
 }
 
 /**
@@ -125,9 +128,6 @@ const ZULIP_ONLY_MARK = "x-zulip-only";
 const FEATURE_LEVEL_MARK = "x-zulip-feature-level";
 const ADVISORY_MARK = "x-advisory";
 
-type Node = Record<string, unknown>;
-const isNode = (value: unknown): value is Node => typeof value === "object" && value !== null && !Array.isArray(value);
-
 /**
  * One level's view of the dereferenced contract: the nodes the level does not hold dropped, properties newer
  * than the feature level no longer required, and every `x-` key removed (Ajv's strict mode refuses them).
@@ -135,18 +135,18 @@ const isNode = (value: unknown): value is Node => typeof value === "object" && v
  * declared, as a stricter answer is still a Zulip answer. At the strict level every Zulip-only node is dropped.
  */
 function contractView(doc: object, level: ContractLevel, featureLevel: number): object {
-  const copy = structuredClone(doc) as Node;
+  const copy = structuredClone(doc) as JsonObject;
   const drops = (child: unknown, container: "headers" | "allOf" | "other") =>
-    isNode(child) && (level === "strict" ? child[ZULIP_ONLY_MARK] === true : child[STRICT_MARK] === true && container !== "other");
+    isJsonObject(child) && (level === "strict" ? child[ZULIP_ONLY_MARK] === true : child[STRICT_MARK] === true && container !== "other");
   // First pass: requirements by feature level (reads the marks before the second pass strips them).
   const seen = new Set<object>();
   const requireByLevel = (node: unknown): void => {
     if (typeof node !== "object" || node === null || seen.has(node)) return;
     seen.add(node);
-    if (isNode(node) && isNode(node.properties) && Array.isArray(node.required)) {
+    if (isJsonObject(node) && isJsonObject(node.properties) && Array.isArray(node.required)) {
       const properties = node.properties;
       node.required = node.required.filter((name) => {
-        const since = (properties[name as string] as Node | undefined)?.[FEATURE_LEVEL_MARK];
+        const since = (properties[name as string] as JsonObject | undefined)?.[FEATURE_LEVEL_MARK];
         return !(typeof since === "number" && since > featureLevel);
       });
     }
@@ -162,14 +162,14 @@ function contractView(doc: object, level: ContractLevel, featureLevel: number): 
       return;
     }
     for (const [key, child] of Object.entries(node)) {
-      if (key.startsWith("x-")) delete (node as Node)[key];
-      else if (key === "headers" && isNode(child)) {
+      if (key.startsWith("x-")) delete (node as JsonObject)[key];
+      else if (key === "headers" && isJsonObject(child)) {
         for (const [name, header] of Object.entries(child)) if (drops(header, "headers")) delete child[name];
         prune(child);
       } else if (key === "allOf" && Array.isArray(child)) {
-        (node as Node)[key] = child.filter((member) => !drops(member, "allOf"));
-        prune((node as Node)[key]);
-      } else if (isNode(child) && drops(child, "other")) delete (node as Node)[key];
+        (node as JsonObject)[key] = child.filter((member) => !drops(member, "allOf"));
+        prune((node as JsonObject)[key]);
+      } else if (isJsonObject(child) && drops(child, "other")) delete (node as JsonObject)[key];
       else prune(child);
     }
   };
@@ -212,16 +212,24 @@ function buildValidator(contract: LoadedContract): ContractValidator {
       const statuses = Object.keys(op.responses ?? {})
         .map(Number)
         .sort((a, b) => a - b);
-      const info = { operationId: op.operationId, method: method.toUpperCase(), path, statuses };
+      const codes: Record<string, number> = {};
+      for (const status of statuses) {
+        const schema = (op.responses?.[String(status)] as OpenAPIV3_1.ResponseObject | undefined)?.content?.["application/json"]?.schema;
+        for (const code of codesOf(schema)) codes[code] = status;
+      }
+      const info = { operationId: op.operationId, method: method.toUpperCase(), path, statuses, codes };
       operations.push(info);
       byId.set(op.operationId, { info, op });
     }
   }
 
-  // The operations table (what the server, the client and the checker use) must be the contract's.
-  const table = Object.values(OPERATIONS);
-  const mismatch = table.find((t) => byId.get(t.operationId)?.info.path !== t.path || byId.get(t.operationId)?.info.method !== t.method);
-  if (mismatch || table.length !== operations.length) {
+  // The operations table (what the server, the client and the checker use) must be the contract's: the
+  // generated types check it at compile time, this checks that they were generated from this contract.
+  const mismatch = ALL_OPERATIONS.find((t) => {
+    const info = byId.get(t.operationId)?.info;
+    return !info || !isDeepStrictEqual(info, { operationId: t.operationId, method: t.method, path: t.path, statuses: [...t.statuses], codes: { ...t.codes } });
+  });
+  if (mismatch || ALL_OPERATIONS.length !== operations.length) {
     throw new Error(`src/contract/operations.ts does not match the contract${mismatch ? ` at ${mismatch.operationId}` : ""}`);
   }
 
@@ -394,15 +402,15 @@ function buildValidator(contract: LoadedContract): ContractValidator {
   /** The `x-advisory` of the node a strict violation points at (or its nearest ancestor); for a media type, the answer's. */
   function advisoryFor(violation: Violation, answer: Answer): Omit<Advisory, "violation"> | undefined {
     const segments = parsePointer(violation.specPointer);
-    const at = (path: string[]) => path.reduce<unknown>((n, s) => (isNode(n) ? n[s] : undefined), contract.raw);
+    const at = (path: string[]) => path.reduce<unknown>((n, s) => (isJsonObject(n) ? n[s] : undefined), contract.raw);
     if (violation.id === "content-type-undeclared") {
       const essence = (answer.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
       const media = at([...segments, essence]);
-      return isNode(media) ? readAdvisory(media[ADVISORY_MARK]) : undefined;
+      return isJsonObject(media) ? readAdvisory(media[ADVISORY_MARK]) : undefined;
     }
     for (let n = segments.length; n > 0; n--) {
       const node = at(segments.slice(0, n));
-      const found = isNode(node) ? readAdvisory(node[ADVISORY_MARK]) : undefined;
+      const found = isJsonObject(node) ? readAdvisory(node[ADVISORY_MARK]) : undefined;
       if (found) return found;
     }
     return undefined;
@@ -417,8 +425,17 @@ function buildValidator(contract: LoadedContract): ContractValidator {
   return { contract, operations, operation: (id) => operation(id).info, validateResponse, adviseResponse, validateValue };
 }
 
+/** The error codes a response schema allows: its `code` property's const or enum, through oneOf, anyOf and allOf. */
+function codesOf(schema: unknown): string[] {
+  if (!isJsonObject(schema)) return [];
+  const code = isJsonObject(schema.properties) ? schema.properties.code : undefined;
+  const own = !isJsonObject(code) ? [] : code.const !== undefined ? [code.const] : Array.isArray(code.enum) ? code.enum : [];
+  const nested = ["oneOf", "anyOf", "allOf"].flatMap((k) => (Array.isArray(schema[k]) ? schema[k].flatMap(codesOf) : []));
+  return [...own, ...nested].map(String);
+}
+
 function readAdvisory(value: unknown): Omit<Advisory, "violation"> | undefined {
-  if (!isNode(value) || typeof value.id !== "string" || typeof value.advice !== "string") return undefined;
+  if (!isJsonObject(value) || typeof value.id !== "string" || typeof value.advice !== "string") return undefined;
   const severity = value.severity === "high" || value.severity === "medium" ? value.severity : "low";
   return { id: value.id, severity, advice: value.advice };
 }

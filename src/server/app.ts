@@ -62,7 +62,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     // The path only: a query string may hold a password.
     // Load balancers ask for /healthz, and Prometheus for /metrics, every few seconds: their successes would
     // drown the access log.
-    const level = (c.req.path === OPERATIONS["get-health"].url || c.req.path === "/metrics") && c.res.status === 200 ? "debug" : "info";
+    const level = (c.req.path === OPERATIONS.getHealth.url || c.req.path === "/metrics") && c.res.status === 200 ? "debug" : "info";
     const clientReqId = requestHeader(c, "x-request-id");
     accessLog(level, {
       reqId: c.get("requestId"),
@@ -80,7 +80,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const limit = bodyLimit({ maxSize: deps.config.bodyLimit, onError: () => payloadTooLarge().getResponse() });
 
   const api = new Hono<AppEnv>();
-  const { "fetch-api-key": fetch, "dev-fetch-api-key": devFetch, "get-server-settings": settings, "get-health": healthz } = OPERATIONS;
+  const { fetchApiKey: fetch, devFetchApiKey: devFetch, getServerSettings: settings, getHealth: healthz } = OPERATIONS;
   api.post(fetch.path, loginAttempt(deps, fetch), limit, fetchApiKey(deps));
   api.all(fetch.path, () => methodNotAllowed([fetch.method]).getResponse());
   api.post(devFetch.path, loginAttempt(deps, devFetch), limit, devFetchApiKey(deps));

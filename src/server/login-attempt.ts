@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
-import type { Operation } from "../contract/operations.ts";
+import type { DevFetchApiKey, FetchApiKey, Operation } from "../contract/operations.ts";
 import { emailKey } from "../store/store.ts";
 import { UnavailableError } from "../unavailable.ts";
 import { clientAddress } from "./client-address.ts";
@@ -21,7 +21,7 @@ const MAX_ADDRESS = 45;
  * batching writer, never awaited) and the login-outcome metric. Nothing secret is read: the username and user
  * id come from what the handler noted on the context, the outcome from the answer's code.
  */
-export function loginAttempt(deps: AppDeps, operation: Operation<"fetch-api-key" | "dev-fetch-api-key">): MiddlewareHandler<AppEnv> {
+export function loginAttempt(deps: AppDeps, operation: Operation<FetchApiKey | DevFetchApiKey>): MiddlewareHandler<AppEnv> {
   // The audit trail and the metric name the endpoint as Zulip's URL does: "fetch_api_key".
   const endpoint = operation.path.slice(1);
   return async (c, next) => {

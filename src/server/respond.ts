@@ -1,3 +1,4 @@
+import type { Operation } from "../contract/operations.ts";
 import type { DeclaredStatus, JsonBody, OperationId } from "../contract/types.ts";
 import type { RateLimitDecision } from "../auth/rate-limit.ts";
 
@@ -13,7 +14,7 @@ export function jsonText(status: number, text: string, headers: Record<string, s
 
 /** A response whose body the contract allows for this operation and status; anything else fails to compile. */
 export function respond<Op extends OperationId, S extends DeclaredStatus<Op>>(
-  _operation: Op,
+  _operation: Operation<Op>,
   status: S,
   body: JsonBody<Op, S>,
   headers: Record<string, string> = {},

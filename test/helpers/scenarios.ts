@@ -1,4 +1,5 @@
 import { PasswordHasher } from "../../src/auth/password-hasher.ts";
+import type { DevFetchApiKey, FetchApiKey } from "../../src/contract/operations.ts";
 import type { ErrorCode } from "../../src/contract/types.ts";
 import { createTestServer, USERS, type TestServer } from "./harness.ts";
 import { serveOverHttp, type HttpServer } from "./http.ts";
@@ -51,7 +52,7 @@ export const dropBody = (request: Request): Request =>
 const { iago, hamlet, cordelia, othello } = USERS;
 
 /** For every Zulip error code fetch_api_key declares, a server set up to answer it. The Record makes the list complete. */
-export const FETCH_API_KEY_ERRORS: Record<ErrorCode<"fetch-api-key">, Setup> = {
+export const FETCH_API_KEY_ERRORS: Record<ErrorCode<FetchApiKey>, Setup> = {
   REQUEST_VARIABLE_MISSING: () => scenario(iago.email, iago.password, undefined, { rewrite: dropBody }),
   BAD_REQUEST: () => scenario("hamlet", "whatever"),
   NONEXISTENT_SUBDOMAIN: () => scenario(cordelia.email, cordelia.password),
@@ -103,7 +104,7 @@ async function unreachableRedis(): Promise<Redis> {
 }
 
 /** For every Zulip error code dev_fetch_api_key declares, a server set up to answer it (password unused). */
-export const DEV_FETCH_API_KEY_ERRORS: Record<ErrorCode<"dev-fetch-api-key">, Setup> = {
+export const DEV_FETCH_API_KEY_ERRORS: Record<ErrorCode<DevFetchApiKey>, Setup> = {
   REQUEST_VARIABLE_MISSING: () => scenario(iago.email, "", undefined, { config: { devMode: true }, rewrite: dropBody }),
   BAD_REQUEST: () => scenario(iago.email, "", undefined, { config: { devMode: false } }),
   NONEXISTENT_SUBDOMAIN: () => scenario(iago.email, "", undefined, { config: { devMode: true }, host: "nope.zulip.test" }),

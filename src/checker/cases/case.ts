@@ -1,5 +1,5 @@
-import { operationPointer } from "../../contract/operations.ts";
-import type { OperationId } from "../../contract/types.ts";
+import { OPERATIONS, operationPointer, type Operation } from "../../contract/operations.ts";
+import type { DeclaredStatus, OperationId } from "../../contract/types.ts";
 import type { CaseContext } from "../context.ts";
 
 /** One scenario the checker runs against a server, with a stable id such as `fetch-api-key.wrong-password`. */
@@ -15,12 +15,14 @@ export interface CheckCase {
   run(ctx: CaseContext): Promise<void>;
 }
 
-export const FETCH = operationPointer("fetch-api-key");
-export const DEV_FETCH = operationPointer("dev-fetch-api-key");
-export const SETTINGS = operationPointer("get-server-settings");
+export const FETCH = operationPointer(OPERATIONS.fetchApiKey);
+export const DEV_FETCH = operationPointer(OPERATIONS.devFetchApiKey);
+export const SETTINGS = operationPointer(OPERATIONS.getServerSettings);
 
 /** The maker of the cases about one operation: each names the statuses of it that it expects (the common shape of the cases). */
-export function casesOf(operationId: OperationId): (statuses: number[], check: Omit<CheckCase, "operations" | "provokes">) => CheckCase {
+export function casesOf<Op extends OperationId>({
+  operationId,
+}: Operation<Op>): (statuses: DeclaredStatus<Op>[], check: Omit<CheckCase, "operations" | "provokes">) => CheckCase {
   return (statuses, check) => {
     const { id, title, ...rest } = check;
     return { id, title, operations: [operationId], provokes: { [operationId]: statuses }, ...rest };

@@ -1,15 +1,14 @@
+import { OPERATIONS } from "../../contract/operations.ts";
 import type { CaseContext } from "../context.ts";
 import { field, type Exchange } from "../exchange.ts";
 import { requestFor, type RequestSpec } from "../request.ts";
 import { DEV_FETCH, casesOf, type CheckCase } from "./case.ts";
-import { expectAllowedMethod, settingsBody } from "../case-helpers.ts";
+import { expectAllowedMethod, setting } from "../case-helpers.ts";
 
-const devCase = casesOf("dev-fetch-api-key");
+const devCase = casesOf(OPERATIONS.devFetchApiKey);
 
 const devSpec = (username: string, label: string): RequestSpec =>
-  requestFor("dev-fetch-api-key", { body: { kind: "form", fields: [["username", username]] }, label });
-
-const example = (status: number, name: string) => [...DEV_FETCH, "responses", String(status), "content", "application/json", "examples", name];
+  requestFor(OPERATIONS.devFetchApiKey, { body: { kind: "form", fields: [["username", username]] }, label });
 
 /** On a development server: the key is the user's, and an unknown user is refused. */
 async function checkDevelopmentLogin(ctx: CaseContext, exchange: Exchange): Promise<void> {
@@ -27,7 +26,7 @@ async function checkDevelopmentLogin(ctx: CaseContext, exchange: Exchange): Prom
     });
   }
   const unknown = await ctx.send(devSpec(ctx.throwawayEmail(), "unknown user (a throwaway address)"));
-  if (ctx.expectStatus(unknown, 401, "no such user")) ctx.expectField(unknown, "/code", "AUTHENTICATION_FAILED", example(401, "authentication-failed"));
+  if (ctx.expectStatus(unknown, 401, "no such user")) ctx.expectCode(unknown, OPERATIONS.devFetchApiKey, 401, "AUTHENTICATION_FAILED", "authentication-failed");
 }
 
 /** A production Zulip has no dev_fetch_api_key route: Django's HTML 404, for every method. */
@@ -42,9 +41,7 @@ export const devFetchApiKeyCases: CheckCase[] = [
     id: "dev-fetch-api-key.production-refuses",
     title: "dev_fetch_api_key refuses (400, or no such route) unless server_settings advertises development login",
     async run(ctx) {
-      const settings = await settingsBody(ctx);
-      const methods = settings?.authentication_methods as { dev?: unknown } | undefined;
-      const advertised = methods?.dev === true;
+      const advertised = setting(ctx, "authentication_methods", "dev") === true;
       const exchange = await ctx.send(devSpec(ctx.username, "the given username, no password"));
       const status = exchange.answer.status;
       if (status === 200 && typeof field(exchange, "api_key") === "string") {
@@ -63,7 +60,7 @@ export const devFetchApiKeyCases: CheckCase[] = [
       }
       if (noSuchRoute(ctx, exchange)) return;
       if (!ctx.expectStatus(exchange, 400, "development login is off")) return;
-      ctx.expectField(exchange, "/code", "BAD_REQUEST", example(400, "dev-auth-disabled"));
+      ctx.expectCode(exchange, OPERATIONS.devFetchApiKey, 400, "BAD_REQUEST", "dev-auth-disabled");
       if (advertised) ctx.note("server_settings advertises development login (authentication_methods.dev) but dev_fetch_api_key refuses it");
     },
   }),

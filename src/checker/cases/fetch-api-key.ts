@@ -1,18 +1,19 @@
 import { isDeepStrictEqual } from "node:util";
+import { valueAt } from "../../contract/json-pointer.ts";
+import { OPERATIONS } from "../../contract/operations.ts";
 import { loginSpec, type CaseContext } from "../context.ts";
 import { throwawayPassword } from "../throwaway.ts";
 import { field, type Exchange } from "../exchange.ts";
 import { requestFor, type FieldValue, type RequestSpec } from "../request.ts";
 import { FETCH, casesOf, type CheckCase } from "./case.ts";
-import { expectAllowedMethod, settingsBody } from "../case-helpers.ts";
+import { expectAllowedMethod, setting } from "../case-helpers.ts";
 
-const fetchCase = casesOf("fetch-api-key");
+const fetchCase = casesOf(OPERATIONS.fetchApiKey);
 
 const SUCCESS = ["components", "schemas", "ApiKeySuccess", "properties"] as const;
-const example = (status: number, name: string) => [...FETCH, "responses", String(status), "content", "application/json", "examples", name];
 
 const fetchSpec = (fields: [string, FieldValue][], extra: Partial<RequestSpec> = {}): RequestSpec => ({
-  ...requestFor("fetch-api-key", { body: { kind: "form", fields } }),
+  ...requestFor(OPERATIONS.fetchApiKey, { body: { kind: "form", fields } }),
   ...extra,
 });
 
@@ -24,9 +25,9 @@ function missingVariable(name: string, title: string, variable: "username" | "pa
     async run(ctx) {
       const exchange = await ctx.send(request(ctx));
       if (!ctx.expectStatus(exchange, 400, why)) return;
-      const shown = example(400, `missing-${variable}`);
-      ctx.expectField(exchange, "/code", "REQUEST_VARIABLE_MISSING", shown);
-      ctx.expectField(exchange, "/var_name", variable, shown);
+      const example = `missing-${variable}`;
+      ctx.expectCode(exchange, OPERATIONS.fetchApiKey, 400, "REQUEST_VARIABLE_MISSING", example);
+      ctx.expectField(exchange, "/var_name", variable, ctx.exampleSpec(OPERATIONS.fetchApiKey, 400, example));
     },
   });
 }
@@ -96,14 +97,14 @@ function expectSameKey(ctx: CaseContext, exchange: Exchange, key: string, what: 
 
 /** The key of the run's login, or "not checked" when the login failed. */
 async function loginKey(ctx: CaseContext): Promise<string> {
-  return (await ctx.successfulLogin()).json.api_key;
+  return (await ctx.successfulLogin()).apiKey;
 }
 
 /** A throwaway login (no account has the address) whose parameters travel as `how` says: Zulip answers 401 once it read them. */
 async function expectParametersRead(ctx: CaseContext, spec: RequestSpec, how: string): Promise<void> {
   const exchange = await ctx.send(spec);
   if (ctx.expectStatus(exchange, 401, `${how}: an unknown user, once the parameters are read`)) {
-    ctx.expectField(exchange, "/code", "AUTHENTICATION_FAILED", example(401, "authentication-failed"));
+    ctx.expectCode(exchange, OPERATIONS.fetchApiKey, 401, "AUTHENTICATION_FAILED", "authentication-failed");
   }
 }
 
@@ -121,8 +122,9 @@ export const fetchApiKeyCases: CheckCase[] = [
     title: "email and user_id have their types, and the email is the account's",
     usesPassword: true,
     async run(ctx) {
-      const login = await ctx.successfulLogin();
-      const { email, user_id: userId } = login.json;
+      const { login } = await ctx.successfulLogin();
+      const email = field(login, "email");
+      const userId = field(login, "user_id");
       if (typeof email !== "string") {
         ctx.fail(login, "unexpected-value", "email should be a string", {
           spec: [...SUCCESS, "email"],
@@ -160,7 +162,7 @@ export const fetchApiKeyCases: CheckCase[] = [
     usesPassword: true,
     async run(ctx) {
       const exchange = await wrongPassword(ctx);
-      if (ctx.expectStatus(exchange, 401)) ctx.expectField(exchange, "/code", "AUTHENTICATION_FAILED", example(401, "authentication-failed"));
+      if (ctx.expectStatus(exchange, 401)) ctx.expectCode(exchange, OPERATIONS.fetchApiKey, 401, "AUTHENTICATION_FAILED", "authentication-failed");
     },
   }),
   fetchCase([401], {
@@ -172,8 +174,8 @@ export const fetchApiKeyCases: CheckCase[] = [
       if (wrong.answer.status === 429) ctx.notChecked("the wrong-password attempt was refused by the rate limit, so there is nothing to compare with");
       const unknown = await ctx.send(loginSpec(ctx.throwawayEmail(), ctx.wrongPassword, "unknown user (a throwaway address)"));
       const shape = (e: Exchange) => {
-        const body = (typeof e.json === "object" && e.json !== null ? e.json : {}) as Record<string, unknown>;
-        return { status: e.answer.status, code: body.code, msg: body.msg, fields: Object.keys(body).sort() };
+        const body = typeof e.json === "object" && e.json !== null ? e.json : {};
+        return { status: e.answer.status, code: valueAt(body, "/code"), msg: valueAt(body, "/msg"), fields: Object.keys(body).sort() };
       };
       const [a, b] = [shape(wrong), shape(unknown)];
       if (isDeepStrictEqual(a, b)) return;
@@ -196,12 +198,12 @@ export const fetchApiKeyCases: CheckCase[] = [
     title: "the email is compared without case: the username in another case logs in, answered with the stored email",
     usesPassword: true,
     async run(ctx) {
-      const first = await ctx.successfulLogin();
+      const { login: first } = await ctx.successfulLogin();
       const variant = otherCase(ctx.username);
       const second = await secondLogin(ctx);
       if (!variant) ctx.notChecked("the username is not an email address with letters (LDAP login), so its case was not changed");
       if (!ctx.expectStatus(second, 200, `Zulip finds ${variant} as ${ctx.username}: emails are compared without case`)) return;
-      ctx.expectField(second, "/email", first.json.email, [...SUCCESS, "email", "description"]);
+      ctx.expectField(second, "/email", field(first, "email"), [...SUCCESS, "email", "description"]);
     },
   }),
   fetchCase([200], {
@@ -287,11 +289,10 @@ export const fetchApiKeyCases: CheckCase[] = [
     id: "fetch-api-key.invalid-email",
     title: "a username that is not an email address → 400 BAD_REQUEST (unless usernames need not be emails)",
     async run(ctx) {
-      const settings = await settingsBody(ctx);
-      const required = settings?.require_email_format_usernames;
+      const required = setting(ctx, "require_email_format_usernames");
       if (required === false) ctx.notChecked("server_settings says usernames need not be email addresses (require_email_format_usernames is false)");
       // Zulip skips the email check whenever LDAP login is on, even for a directory whose usernames are emails.
-      if ((settings?.authentication_methods as { ldap?: unknown } | undefined)?.ldap === true)
+      if (setting(ctx, "authentication_methods", "ldap") === true)
         ctx.notChecked("LDAP login is on (authentication_methods.ldap), and Zulip then does not check that usernames are email addresses");
       if (required === undefined) ctx.note("server_settings does not say whether usernames must be email addresses; Zulip's default (they must) was assumed");
       const exchange = await ctx.send(
@@ -304,7 +305,7 @@ export const fetchApiKeyCases: CheckCase[] = [
         ),
       );
       if (ctx.expectStatus(exchange, 400, "the username is not an email address"))
-        ctx.expectField(exchange, "/code", "BAD_REQUEST", example(400, "invalid-email"));
+        ctx.expectCode(exchange, OPERATIONS.fetchApiKey, 400, "BAD_REQUEST", "invalid-email");
     },
   }),
   fetchCase([405], {

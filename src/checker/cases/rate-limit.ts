@@ -1,9 +1,10 @@
+import { OPERATIONS } from "../../contract/operations.ts";
 import { loginSpec } from "../context.ts";
 import { throwawayPassword } from "../throwaway.ts";
 import { field } from "../exchange.ts";
 import { FETCH, casesOf, type CheckCase } from "./case.ts";
 
-const fetchCase = casesOf("fetch-api-key");
+const fetchCase = casesOf(OPERATIONS.fetchApiKey);
 
 /** Zulip's rule: 5 counted attempts per username per 30 minutes. */
 const ALLOWED_ATTEMPTS = 5;
@@ -42,7 +43,7 @@ export const rateLimitCases: CheckCase[] = [
         return;
       }
       if (!ctx.expectStatus(last, 429, `the ${total}th attempt within the window`)) return;
-      ctx.expectField(last, "/code", "RATE_LIMIT_HIT", [...RATE_LIMITED, "content", "application/json", "examples", "rate-limit-hit"]);
+      ctx.expectCode(last, OPERATIONS.fetchApiKey, 429, "RATE_LIMIT_HIT", "rate-limit-hit");
       const retryAfter = field(last, "retry-after");
       if (typeof retryAfter === "number" && !(retryAfter > 0)) {
         ctx.fail(last, "unexpected-value", "retry-after should be a wait in seconds, above 0", {

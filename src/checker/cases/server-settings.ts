@@ -1,10 +1,11 @@
+import { OPERATIONS } from "../../contract/operations.ts";
 import { isDeepStrictEqual } from "node:util";
 import { field } from "../exchange.ts";
 import { requestFor } from "../request.ts";
 import { SETTINGS, casesOf, type CheckCase } from "./case.ts";
 import { expectAllowedMethod, serverSettings } from "../case-helpers.ts";
 
-const settingsCase = casesOf("get-server-settings");
+const settingsCase = casesOf(OPERATIONS.getServerSettings);
 
 export const serverSettingsCases: CheckCase[] = [
   settingsCase([200], {
@@ -27,7 +28,7 @@ export const serverSettingsCases: CheckCase[] = [
     async run(ctx) {
       const basic = Buffer.from(`${ctx.username}:zulip-auth-check-not-a-key`).toString("base64");
       const exchange = await ctx.send(
-        requestFor("get-server-settings", { headers: { Authorization: `Basic ${basic}` }, label: "with Authorization: Basic (a made-up key)" }),
+        requestFor(OPERATIONS.getServerSettings, { headers: { Authorization: `Basic ${basic}` }, label: "with Authorization: Basic (a made-up key)" }),
       );
       if (!ctx.expectStatus(exchange, 200, "the endpoint needs no authentication and ignores credentials")) return;
       const plain = await serverSettings(ctx);
@@ -44,7 +45,7 @@ export const serverSettingsCases: CheckCase[] = [
     id: "server-settings.post-not-allowed",
     title: "POST server_settings → 405 with Allow: GET, HEAD (Django's require_safe)",
     async run(ctx) {
-      const exchange = await ctx.send(requestFor("get-server-settings", { method: "POST", body: { kind: "form", fields: [] }, label: "POST" }));
+      const exchange = await ctx.send(requestFor(OPERATIONS.getServerSettings, { method: "POST", body: { kind: "form", fields: [] }, label: "POST" }));
       if (!ctx.expectStatus(exchange, 405)) return;
       expectAllowedMethod(ctx, exchange, "GET", [...SETTINGS, "responses", "405"]);
     },
@@ -53,7 +54,7 @@ export const serverSettingsCases: CheckCase[] = [
     id: "server-settings.head",
     title: "HEAD server_settings → 200 without a body (Django's require_safe allows it)",
     async run(ctx) {
-      const exchange = await ctx.transport(requestFor("get-server-settings", { method: "HEAD", label: "HEAD" }));
+      const exchange = await ctx.transport(requestFor(OPERATIONS.getServerSettings, { method: "HEAD", label: "HEAD" }));
       // No body to judge: only the status is recorded against the contract.
       ctx.record(exchange, { statusOnly: true });
       ctx.expectStatus(exchange, 200, "HEAD is GET without the body");

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { isValidEmail } from "../../auth/email.ts";
 import { devLogin } from "../../auth/login.ts";
+import { OPERATIONS } from "../../contract/operations.ts";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { badRequest, invalidSubdomain, loginFailure, variableMissing } from "../errors.ts";
 import { requestSubdomain } from "../organization.ts";
@@ -24,6 +25,6 @@ export function devFetchApiKey(deps: AppDeps) {
     const userId = result.ok ? result.user.id : result.userId;
     if (userId !== undefined) c.set("login", { username, userId });
     if (!result.ok) throw loginFailure(result.failure, undefined);
-    return respond("dev-fetch-api-key", 200, apiKeySuccess(result.user, params, ["username"]), { "Cache-Control": "no-store" });
+    return respond(OPERATIONS.devFetchApiKey, 200, apiKeySuccess(result.user, params, ["username"]), { "Cache-Control": "no-store" });
   };
 }

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { isValidEmail } from "../../auth/email.ts";
 import { addressBusyDecision, passwordLogin } from "../../auth/login.ts";
 import { loginMethods } from "../../auth/login-methods.ts";
+import { OPERATIONS } from "../../contract/operations.ts";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { badRequest, invalidSubdomain, loginFailure, variableMissing } from "../errors.ts";
 import { requestSubdomain } from "../organization.ts";
@@ -40,7 +41,7 @@ export function fetchApiKey(deps: AppDeps) {
       for (const rule of result.refusedBy ?? []) deps.metrics?.rateLimitRefusals.inc({ rule });
       throw loginFailure(result.failure, result.rateLimit);
     }
-    return respond("fetch-api-key", 200, apiKeySuccess(result.user, params, ["username", "password"]), {
+    return respond(OPERATIONS.fetchApiKey, 200, apiKeySuccess(result.user, params, ["username", "password"]), {
       "Cache-Control": "no-store",
       ...rateLimitHeaders(result.rateLimit),
     });

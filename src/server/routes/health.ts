@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { OPERATIONS } from "../../contract/operations.ts";
 import type { Schema } from "../../contract/types.ts";
 import { UnavailableError } from "../../unavailable.ts";
 import type { AppDeps, AppEnv } from "../deps.ts";
@@ -28,8 +29,8 @@ export function health(deps: AppDeps) {
     const failed = [database === "unavailable" ? "the database" : undefined, rateLimitStore === "unavailable" ? "the rate-limit store" : undefined].filter(
       Boolean,
     );
-    if (failed.length === 0) return respond("get-health", 200, { result: "success", msg: "", checks }, headers);
+    if (failed.length === 0) return respond(OPERATIONS.getHealth, 200, { result: "success", msg: "", checks }, headers);
     const msg = `Unavailable: ${failed.join(" and ")} ${failed.length === 1 ? "does" : "do"} not answer`;
-    return respond("get-health", 503, { result: "error", msg, checks, code: "SERVICE_UNAVAILABLE" }, headers);
+    return respond(OPERATIONS.getHealth, 503, { result: "error", msg, checks, code: "SERVICE_UNAVAILABLE" }, headers);
   };
 }
