@@ -38,7 +38,7 @@ export interface StartOptions {
   serviceTimeoutMs?: number;
   config?: Partial<ServerConfig>;
   hashParams?: HashParams;
-  /** Bounds of the hash queue (default: one argon2 per core, see defaultQueueLimits). */
+  /** Bounds of the hash queue (default: one argon2 per core and one more, see defaultQueueLimits). */
   hashQueue?: HashQueueLimits;
   logger?: Logger;
   /** Days the login audit trail is kept (default 90). */
