@@ -59,34 +59,41 @@ export function fastServerSettings(deps: AppDeps, next: NodeListener): NodeListe
     }
     const subdomain = subdomainFromHost(host, rootDomain);
     const scheme = (incoming.socket as TLSSocket).encrypted ? "https" : "http";
-    answer(subdomain, `${scheme}://${host}`, headers.userAgent).then(
-      (body) => {
-        const reqId = randomUUID();
-        outgoing.setHeader("X-Request-Id", reqId);
-        outgoing.setHeader("X-Content-Type-Options", "nosniff");
-        outgoing.setHeader("content-type", "application/json");
-        // Node works out Content-Length from the one chunk given to end() and writes headers and body at once.
-        outgoing.end(body);
-        const durationMs = performance.now() - started;
-        metrics?.requestDuration.observe({ method: SETTINGS_METHOD, route: SETTINGS_URL, status: 200 }, durationMs / 1000);
-        const address = addressFrom(incoming.socket.remoteAddress, trust, proxyHeader, (name) => rawHeader(raw, name));
-        accessLog(
-          "info",
-          accessLine({
-            reqId,
-            clientReqId: headers.requestId,
-            method: SETTINGS_METHOD,
-            path: SETTINGS_URL,
-            status: 200,
-            durationMs,
-            organization: subdomain,
-            address,
-          }),
-        );
-      },
-      // Any answer but the plain one (an unknown subdomain's 400, a database's 503) is the app's to give.
-      () => next(incoming, outgoing),
-    );
+    answer(subdomain, `${scheme}://${host}`, headers.userAgent)
+      .then(
+        (body) => {
+          const reqId = randomUUID();
+          outgoing.setHeader("X-Request-Id", reqId);
+          outgoing.setHeader("X-Content-Type-Options", "nosniff");
+          outgoing.setHeader("content-type", "application/json");
+          // Node works out Content-Length from the one chunk given to end() and writes headers and body at once.
+          outgoing.end(body);
+          const durationMs = performance.now() - started;
+          metrics?.requestDuration.observe({ method: SETTINGS_METHOD, route: SETTINGS_URL, status: 200 }, durationMs / 1000);
+          const address = addressFrom(incoming.socket.remoteAddress, trust, proxyHeader, (name) => rawHeader(raw, name));
+          accessLog(
+            "info",
+            accessLine({
+              reqId,
+              clientReqId: headers.requestId,
+              method: SETTINGS_METHOD,
+              path: SETTINGS_URL,
+              status: 200,
+              durationMs,
+              organization: subdomain,
+              address,
+            }),
+          );
+        },
+        // Any answer but the plain one (an unknown subdomain's 400, a database's 503) is the app's to give.
+        () => next(incoming, outgoing),
+      )
+      .catch((error: unknown) => {
+        // A failure after the answer was found (a logger that throws): never an unhandled rejection.
+        deps.logger.error({ err: error }, "unhandled error");
+        if (!outgoing.headersSent) next(incoming, outgoing);
+        else outgoing.destroy();
+      });
   };
 }
 
