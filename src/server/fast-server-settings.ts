@@ -91,8 +91,8 @@ export function fastServerSettings(deps: AppDeps, next: NodeListener): NodeListe
       .catch((error: unknown) => {
         // A failure after the answer was found (a logger that throws): never an unhandled rejection.
         deps.logger.error({ err: error }, "unhandled error");
+        // Before the answer was written the app gives it; after, it is on its way.
         if (!outgoing.headersSent) next(incoming, outgoing);
-        else outgoing.destroy();
       });
   };
 }
