@@ -4,9 +4,11 @@
  * request of that turn, exactly as a read per request would:
  *
  * - libuv's poll phase first asks the kernel which sockets are readable (epoll_wait), then runs each socket's
- *   read callback, where Node parses requests and hands them to the server's listener. A request served in a
- *   turn therefore arrived before that poll began, and a read made during the turn is made after it: it sees
- *   every commit that was complete when any of the turn's requests was sent.
+ *   read callback, where Node parses requests and hands them to the server's listener. The first request a
+ *   socket delivers in a turn had therefore begun to arrive when that poll returned, and a read made during the
+ *   turn is made after it returned: it sees every commit that was complete before any of the turn's requests
+ *   was sent. (Work a request resumes in a later turn, such as a login once its body is read, reads in that
+ *   turn, or afresh when no request opened it.)
  * - A second request from one socket in one turn (HTTP pipelining) is the exception: its bytes may have been
  *   read after this turn's read, so its arrival ends the turn and opens a new one, and the next read is fresh.
  * - Outside a request turn (start-up, a callback in another phase) nothing is reused.
