@@ -26,16 +26,8 @@ export class LogBlocks implements DestinationStream {
     private readonly minLength: number,
     private readonly maxWaitMs: number,
   ) {
-    const atExit = () => {
-      try {
-        this.flushSync();
-      } catch {
-        // A log that cannot be written (a closed pipe) must not turn an exit into a crash.
-      }
-    };
-    // Prepended: pino's own handlers end the destination on these events, after which it takes nothing more.
-    process.prependListener("exit", atExit);
-    process.prependListener("beforeExit", () => this.handOver());
+    watchExit();
+    live.add(new WeakRef(this));
   }
 
   write(line: string): void {
@@ -57,7 +49,8 @@ export class LogBlocks implements DestinationStream {
     this.sink.flushSync();
   }
 
-  private handOver(): void {
+  /** Hands the gathered lines on (the process is about to exit, or the block is full or old enough). */
+  handOver(): void {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
@@ -68,4 +61,33 @@ export class LogBlocks implements DestinationStream {
     this.length = 0;
     this.sink.write(block);
   }
+}
+
+/** Every LogBlocks not yet collected: one pair of process listeners serves them all. */
+const live = new Set<WeakRef<LogBlocks>>();
+let watching = false;
+
+/**
+ * Registers the exit handlers once. Prepended: pino's own handlers end the destination on these events, after
+ * which it takes nothing more.
+ */
+function watchExit(): void {
+  if (watching) return;
+  watching = true;
+  const each = (action: (blocks: LogBlocks) => void) => {
+    for (const ref of live) {
+      const blocks = ref.deref();
+      if (!blocks) {
+        live.delete(ref);
+        continue;
+      }
+      try {
+        action(blocks);
+      } catch {
+        // A log that cannot be written (a closed pipe) must not turn an exit into a crash.
+      }
+    }
+  };
+  process.prependListener("exit", () => each((b) => b.flushSync()));
+  process.prependListener("beforeExit", () => each((b) => b.handOver()));
 }
