@@ -9,7 +9,7 @@ import { PasswordHasher } from "../src/auth/password-hasher.ts";
 import { DEFAULT_PASSWORD_POLICY } from "../src/auth/password-policy.ts";
 import { getContractValidator } from "../src/contract/validator.ts";
 import { createApp } from "../src/server/app.ts";
-import { DEFAULT_CONFIG } from "../src/server/config.ts";
+import { DEFAULT_CONFIG, type ServerConfig } from "../src/server/config.ts";
 import type { AppDeps } from "../src/server/deps.ts";
 import { fastServerSettings, type NodeListener } from "../src/server/fast-server-settings.ts";
 import { createLogger } from "../src/server/logger.ts";
@@ -79,12 +79,13 @@ interface Side {
 
 describe("server_settings straight on node:http answers exactly as the Hono app does", () => {
   let dir: string;
-  let store: Store;
+  let shared: Store;
   let fast: Side;
   let app: Side;
 
   /** One server over the shared store: with the fast path in front, or the Hono app alone. */
-  const side = async (front: boolean): Promise<Side> => {
+  const side = async (front: boolean, config: Partial<ServerConfig> = {}, own?: Store): Promise<Side> => {
+    const store = own ?? shared;
     const lines: string[] = [];
     const logger = createLogger(new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }), "info");
     const hasher = new PasswordHasher(TEST_HASH);
@@ -92,7 +93,7 @@ describe("server_settings straight on node:http answers exactly as the Hono app 
       store,
       hasher,
       policy: DEFAULT_PASSWORD_POLICY,
-      config: { ...DEFAULT_CONFIG, rootDomain: "zulip.test", metrics: true },
+      config: { ...DEFAULT_CONFIG, rootDomain: "zulip.test", metrics: true, ...config },
       logger,
       metrics: createMetrics(hasher),
     };
@@ -110,8 +111,8 @@ describe("server_settings straight on node:http answers exactly as the Hono app 
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "zulip-auth-fast-"));
-    store = await openSqliteStore(join(dir, "t.sqlite"), { cache: true });
-    const admin = new Admin(store, new PasswordHasher(TEST_HASH), DEFAULT_PASSWORD_POLICY);
+    shared = await openSqliteStore(join(dir, "t.sqlite"), { cache: true });
+    const admin = new Admin(shared, new PasswordHasher(TEST_HASH), DEFAULT_PASSWORD_POLICY);
     await admin.addOrganization("", "Zulip Dev");
     await admin.addOrganization("lear", 'Lear "&" Co.\\');
     await admin.addOrganization("gone", "Gone Ltd");
@@ -205,6 +206,30 @@ describe("server_settings straight on node:http answers exactly as the Hono app 
     await new Promise((resolve) => setTimeout(resolve, 20));
     fast.lines.splice(0);
     app.lines.splice(0);
+  });
+
+  it.each([
+    ["X-Forwarded-For", { trustedProxies: ["127.0.0.1"] }, "X-Forwarded-For: 203.0.113.7, 127.0.0.1\r\n"],
+    ["Forwarded", { trustedProxies: ["127.0.0.1"], proxyHeader: "forwarded" as const }, 'Forwarded: for="[2001:db8::7]:4711"\r\n'],
+    ["an external URL", { externalUrl: "https://chat.example.com" }, ""],
+  ])("behind a trusted proxy (%s): the same answer and access line, with the client's address", async (_name, config, header) => {
+    // Each on a connection of its own to the file: closing a server closes its store.
+    const own = () => openSqliteStore(join(dir, "t.sqlite"), { cache: true });
+    const [f, a] = [await side(true, config, await own()), await side(false, config, await own())];
+    try {
+      const request = get("/api/v1/server_settings", `Host: lear.zulip.test\r\n${header}`);
+      const [fa, aa] = await Promise.all([exchange(f.port, request), exchange(a.port, request)]);
+      expect(comparable(fa)).toEqual(comparable(aa));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const [fl, al] = [accessLines(f.lines), accessLines(a.lines)];
+      expect(fl).toEqual(al);
+      expect(fl).toHaveLength(1);
+      expect(f.passedOn).toEqual([]);
+      if (header) expect(fl[0]!.address).not.toBe("127.0.0.1");
+    } finally {
+      await f.running.close();
+      await a.running.close();
+    }
   });
 
   it("sees an organisation renamed from another connection on the next request", async () => {
