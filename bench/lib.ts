@@ -71,11 +71,13 @@ export interface BenchServer {
 
 /**
  * Starts the real `zulip-auth serve` in its own process on loopback, with BENCH_USER, fixed argon2 parameters
- * and every login limit off unless `rateLimit` (rule (a)) or `extraArgs` say otherwise. The access log stays on, as in production, and goes
- * to a file (as it would to a journal), so no other process spends CPU reading it.
+ * and every login limit off unless `limits` says "default" (the three rules at serve's defaults, their counters
+ * in the database, as a user runs it), `rateLimit` sets rule (a), or `extraArgs` say otherwise. The access log
+ * stays on, as in production, and goes to a file (as it would to a journal), so no other process spends CPU
+ * reading it.
  */
 export async function startBenchServer(
-  options: { hashParams?: HashParams; rateLimit?: string; nodeArgs?: string[]; extraArgs?: string[] } = {},
+  options: { hashParams?: HashParams; limits?: "off" | "default"; rateLimit?: string; nodeArgs?: string[]; extraArgs?: string[] } = {},
 ): Promise<BenchServer> {
   const hashParams = options.hashParams ?? BENCH_HASH_PARAMS;
   const { db, dir } = await createBenchDatabase(hashParams);
@@ -83,24 +85,13 @@ export async function startBenchServer(
   const fd = openSync(logFile, "w");
   // Settings from the caller's environment would change what is measured: the command line says it all.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ZULIP_AUTH_") && k !== "LOG_LEVEL"));
-  const args = [
-    "serve",
-    "--port",
-    "0",
-    "--host",
-    "127.0.0.1",
-    "--db",
-    db,
-    "--rate-limit",
-    options.rateLimit ?? "off",
-    "--address-rate-limit",
-    "off",
-    "--user-rate-limit",
-    "off",
-    "--argon2",
-    formatHashParams(hashParams),
-    ...(options.extraArgs ?? []),
-  ];
+  const limits =
+    options.limits === "default"
+      ? options.rateLimit
+        ? ["--rate-limit", options.rateLimit]
+        : []
+      : ["--rate-limit", options.rateLimit ?? "off", "--address-rate-limit", "off", "--user-rate-limit", "off"];
+  const args = ["serve", "--port", "0", "--host", "127.0.0.1", "--db", db, ...limits, "--argon2", formatHashParams(hashParams), ...(options.extraArgs ?? [])];
   const child = track(spawn(process.execPath, [...(options.nodeArgs ?? []), join(ROOT, "dist/src/cli/bin.js"), ...args], { env, stdio: ["ignore", fd, fd] }));
   closeSync(fd);
   const url = await waitFor(

@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import type { HashParams } from "../src/auth/password-hasher.ts";
+import { ZULIP_AUTH_RATE_LIMIT } from "../src/auth/rate-limit.ts";
 import { BENCH_HASH_PARAMS, runScript, type BenchServer } from "./lib.ts";
 import type { LoadOptions, LoadResult } from "./load.ts";
 
@@ -26,6 +27,11 @@ export interface BenchSettings {
   /** Mixed requests for the memory benchmark (pair 5); RSS is read at half and at the end. */
   memoryRequests: number;
   hashParams: HashParams;
+  /**
+   * Rule (a) for lines 1–3 when serve's default (5 per 30 minutes) would not hold the logins in flight (more
+   * than 2 cores); undefined keeps the default.
+   */
+  ruleA: string | undefined;
 }
 
 /** The full run (a few minutes) or the smoke test (`--quick`, well under a minute). */
@@ -42,6 +48,7 @@ export function benchSettings(quick: boolean): BenchSettings {
     floodLogins: quick ? 5 : 30,
     memoryRequests: quick ? 4_000 : 100_000,
     hashParams: BENCH_HASH_PARAMS,
+    ruleA: 2 * cores < ZULIP_AUTH_RATE_LIMIT.attempts ? undefined : `${2 * cores + 1}/${ZULIP_AUTH_RATE_LIMIT.windowSeconds}`,
   };
 }
 

@@ -49,3 +49,41 @@ describe("the attempt log in the database", () => {
     });
   }
 });
+
+describe("a success's release, written with the next write", () => {
+  const counts = async (log: SqlAttemptLog) =>
+    Object.fromEntries((await log.list({}, Date.now())).map((r) => [r.bucket.rule, r.times.length]).sort()) as Record<string, number>;
+
+  for (const kind of ["sqlite", "postgres"] as const) {
+    it(`is seen by this process's next attempt and its reads at once, and by others once written (${kind})`, async (ctx) => {
+      if (kind === "postgres") need(ctx, NO_POSTGRES);
+      const [a, b] = await stores(kind);
+      const log = new SqlAttemptLog(a);
+      const limiter = new LoginLimiter(log, DEFAULT_LIMIT_RULES);
+      // Four failures, then a success: (a) empties, and the success's own entry leaves (b) and (c).
+      for (let i = 0; i < 4; i++) expect((await limiter.attempt(WHO)).allowed).toBe(true);
+      const success = await limiter.attempt(WHO);
+      expect(success.decision?.remaining).toBe(0);
+      await success.succeeded();
+      expect(await counts(log)).toEqual({ address: 4, user: 4 });
+      // Four more are allowed from this address: (a) was emptied before the next attempt was counted.
+      for (let i = 0; i < 4; i++) expect((await limiter.attempt(WHO)).allowed).toBe(true);
+      await (await limiter.attempt(WHO)).succeeded();
+      // Another connection (another instance, the CLI) sees the release once it is written; close() writes it.
+      await log.close();
+      expect(await counts(new SqlAttemptLog(b))).toEqual({ address: 8, user: 8 });
+    });
+  }
+
+  it("is written on its own when no attempt follows", async () => {
+    const [store] = await stores("sqlite");
+    const log = new SqlAttemptLog(store);
+    const limiter = new LoginLimiter(log, DEFAULT_LIMIT_RULES);
+    await (await limiter.attempt(WHO)).succeeded();
+    const rows = () => store.db.selectFrom("attempt_log").select("rule").execute();
+    expect((await rows()).length).toBe(3);
+    // No read through this log: the release goes out by its timer.
+    for (let waited = 0; (await rows()).length > 0 && waited < 10_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await rows()).toEqual([]);
+  });
+});

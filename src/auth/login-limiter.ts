@@ -90,7 +90,9 @@ export class LoginLimiter {
       refusedBy: recorded ? [] : requests.filter((r, i) => times[i]!.length >= r.attempts).map((r) => r.bucket.rule),
       succeeded: async () => {
         if (!recorded) return;
-        if (this.rules.userAddress) await this.log.clear([buckets["user-address"]]);
+        const clear = this.rules.userAddress ? [buckets["user-address"]] : [];
+        if (this.log.release) return this.log.release(clear, others, id);
+        if (clear.length > 0) await this.log.clear(clear);
         if (others.length > 0) await this.log.remove(others, id);
       },
       refund: async () => {

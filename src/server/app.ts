@@ -8,10 +8,10 @@ import { UnavailableError } from "../unavailable.ts";
 import { addressGroup, proxyTrust, resolveClientAddress } from "./client-address.ts";
 import type { AppDeps, AppEnv } from "./deps.ts";
 import { DOCS_PATHS } from "./docs-paths.ts";
-import { accessLogger } from "./logger.ts";
+import { accessLine, accessLogger } from "./logger.ts";
 import { loginAttempt } from "./login-attempt.ts";
 import { metricsHandler } from "./metrics.ts";
-import { requestHeader } from "./request-header.ts";
+import { announcesBody, headerCount, requestHeader } from "./request-header.ts";
 import { requestIds } from "./request-id.ts";
 import { badRequest, internalError, methodNotAllowed, notFound, payloadTooLarge, serviceUnavailable, ZulipError } from "./errors.ts";
 import { devFetchApiKey } from "./routes/dev-fetch-api-key.ts";
@@ -19,18 +19,6 @@ import { fetchApiKey } from "./routes/fetch-api-key.ts";
 import { health } from "./routes/health.ts";
 import { DEFAULT_REALM_ICON_PATH, realmIcon } from "./routes/realm-icon.ts";
 import { serverSettings } from "./routes/server-settings.ts";
-
-/** Whether a request announces a body (RFC 9112 §6.3). */
-function hasBody(incoming: IncomingMessage): boolean {
-  return incoming.headers["transfer-encoding"] !== undefined || Number(incoming.headers["content-length"] ?? 0) > 0;
-}
-
-/** How many Host headers a request sent. */
-function hostHeaders(incoming: IncomingMessage): number {
-  let count = 0;
-  for (let i = 0; i < incoming.rawHeaders.length; i += 2) if (incoming.rawHeaders[i]!.toLowerCase() === "host") count += 1;
-  return count;
-}
 
 /** The Hono app: Zulip's login endpoints under /api/v1, built from its dependencies. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -45,7 +33,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set("addressGroup", addressGroup(address));
     const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
     // RFC 9112 §3.2: a request with more than one Host header gets a 400.
-    if (incoming && hostHeaders(incoming) > 1) {
+    if (incoming && headerCount(incoming.rawHeaders, "host") > 1) {
       c.res = badRequest("Bad Request: more than one Host header").getResponse();
     } else {
       await next();
@@ -58,23 +46,24 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }
     // An answer given before the request's body was read (413, 405…): the rest of the body would be taken
     // for the next request, so the connection is closed, and said so, rather than cut under a keep-alive client.
-    if (incoming && hasBody(incoming) && !incoming.readableEnded) c.res.headers.set("Connection", "close");
+    if (incoming && announcesBody(incoming) && !incoming.readableEnded) c.res.headers.set("Connection", "close");
     // The path only: a query string may hold a password.
     // Load balancers ask for /healthz, and Prometheus for /metrics, every few seconds: their successes would
     // drown the access log.
     const level = (c.req.path === OPERATIONS.getHealth.url || c.req.path === "/metrics") && c.res.status === 200 ? "debug" : "info";
-    const clientReqId = requestHeader(c, "x-request-id");
-    accessLog(level, {
-      reqId: c.get("requestId"),
-      ...(clientReqId ? { clientReqId: clientReqId.replace(/[^\x20-\x7e]/g, "?").slice(0, 200) } : {}),
-      method: c.req.method,
-      path: c.req.path,
-      status: c.res.status,
-      durationMs: Math.round(durationMs * 10) / 10,
-      // A client chooses both: cut to a DNS label and the longest IPv6 text.
-      organization: c.get("organization")?.slice(0, 63),
-      address: address.slice(0, 45),
-    });
+    accessLog(
+      level,
+      accessLine({
+        reqId: c.get("requestId"),
+        clientReqId: requestHeader(c, "x-request-id"),
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        durationMs,
+        organization: c.get("organization"),
+        address,
+      }),
+    );
   });
   // Only the two POST endpoints read a body; every other answer is given without reading one.
   const limit = bodyLimit({ maxSize: deps.config.bodyLimit, onError: () => payloadTooLarge().getResponse() });

@@ -54,9 +54,22 @@ export function resolveClientAddress(c: Context, trust: ProxyTrust, header: Prox
   } catch {
     socketAddress = undefined;
   }
+  return addressFrom(socketAddress, trust, header, (name) => c.req.header(name));
+}
+
+/**
+ * The client's address from the socket's peer and, when that peer is trusted, the proxy header `header`
+ * (read through `readHeader`): resolveClientAddress's rule, for callers that hold Node's request itself.
+ */
+export function addressFrom(
+  socketAddress: string | undefined,
+  trust: ProxyTrust,
+  header: ProxyHeader,
+  readHeader: (name: string) => string | undefined,
+): string {
   if (!socketAddress) return "unknown";
   if (trust === TRUST_NONE) return normalise(socketAddress);
-  const forwardedFor = (header === "forwarded" ? forwardedChain(c.req.header("forwarded")) : c.req.header("x-forwarded-for")) ?? "";
+  const forwardedFor = (header === "forwarded" ? forwardedChain(readHeader("forwarded")) : readHeader("x-forwarded-for")) ?? "";
   const req = { socket: { remoteAddress: socketAddress }, connection: { remoteAddress: socketAddress }, headers: { "x-forwarded-for": forwardedFor } };
   return normalise(proxyaddr(req as never, trust));
 }
@@ -80,10 +93,25 @@ function stripPort(node: string): string {
   return colon >= 0 && node.indexOf(":", colon + 1) < 0 ? node.slice(0, colon) : node;
 }
 
+/** Addresses worked out, each way: parsing one with ipaddr.js cost ~5 % of a server_settings answer. */
+const MAX_REMEMBERED = 1024;
+const normalised = new Map<string, string>();
+const groups = new Map<string, string>();
+
+/** `compute(key)`, remembered; the map is emptied when full (any client picks its address, so it is bounded). */
+function remembered(map: Map<string, string>, key: string, compute: (key: string) => string): string {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = compute(key);
+    if (map.size >= MAX_REMEMBERED) map.clear();
+    map.set(key, value);
+  }
+  return value;
+}
+
 /** One spelling per address: IPv4-mapped IPv6 as IPv4, IPv6 compressed. Anything else is kept as it is. */
 function normalise(address: string): string {
-  if (!ipaddr.isValid(address)) return address;
-  return ipaddr.process(address).toString();
+  return remembered(normalised, address, (a) => (ipaddr.isValid(a) ? ipaddr.process(a).toString() : a));
 }
 
 /**
@@ -91,6 +119,10 @@ function normalise(address: string): string {
  * holds a whole /64, so per-address counting would give them 2^64 tries).
  */
 export function addressGroup(address: string): string {
+  return remembered(groups, address, groupOf);
+}
+
+function groupOf(address: string): string {
   if (!ipaddr.isValid(address)) return address;
   const parsed = ipaddr.process(address);
   if (parsed.kind() === "ipv4") return parsed.toString();

@@ -48,7 +48,7 @@ export function docsRoutes(deps: AppDeps): Hono<AppEnv> {
   );
 
   const publicOrigin = publicOrigins(deps.config);
-  const contract = (c: Context<AppEnv>) => servedContract(publicOrigin(c, subdomainFromHost(c.req.header("host"), deps.config.rootDomain)));
+  const contract = (c: Context<AppEnv>) => servedContract(publicOrigin(c.req.url, subdomainFromHost(c.req.header("host"), deps.config.rootDomain)));
   routes.get("/openapi.yaml", (c) => c.body(contract(c).yaml, 200, { "content-type": "application/yaml; charset=utf-8", ...REVALIDATE }));
   routes.get("/openapi.json", (c) => c.body(contract(c).json, 200, { "content-type": "application/json; charset=utf-8", ...REVALIDATE }));
 

@@ -29,7 +29,7 @@ export function createMetrics(hasher: PasswordHasher): Metrics {
   hasher.onVerified = (seconds) => verifySeconds.observe(seconds);
   new Gauge({
     name: "zulip_auth_hash_queue",
-    help: "argon2 hashes and verifications running (state=active, at most one per core) and waiting for a slot (state=pending)",
+    help: "argon2 hashes and verifications running (state=active, at most one per core and one more) and waiting for a slot (state=pending)",
     labelNames: ["state"],
     registers: [registry],
     collect() {

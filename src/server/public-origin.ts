@@ -1,4 +1,3 @@
-import type { Context } from "hono";
 import ipaddr from "ipaddr.js";
 import type { ServerConfig } from "./config.ts";
 import { hostnameOf } from "./organization.ts";
@@ -13,15 +12,15 @@ const MAX_ORIGINS = 256;
  * gets the root domain: as in Zulip, a client cannot make the server name a host of its choosing. Each
  * distinct origin is worked out once: a URL object per request was a visible share of server_settings.
  */
-export function publicOrigins(config: Pick<ServerConfig, "externalUrl" | "rootDomain">): (c: Context, subdomain: string) => string {
+export function publicOrigins(config: Pick<ServerConfig, "externalUrl" | "rootDomain">): (url: string, subdomain: string) => string {
   if (config.externalUrl) {
     const external = new URL(config.externalUrl);
-    return (_c, subdomain) => `${external.protocol}//${subdomain ? `${subdomain}.` : ""}${external.host}`;
+    return (_url, subdomain) => `${external.protocol}//${subdomain ? `${subdomain}.` : ""}${external.host}`;
   }
   const root = hostnameOf(config.rootDomain);
   const known = new Map<string, string>();
-  return (c, subdomain) => {
-    const url = c.req.url; // built from the scheme and the Host header, which also names the subdomain
+  // `url`: the request's URL (or only its `scheme://host`), built from the Host header, which also names the subdomain.
+  return (url, subdomain) => {
     const pathStart = url.indexOf("/", url.indexOf("//") + 2);
     const raw = pathStart < 0 ? url : url.slice(0, pathStart);
     let origin = known.get(raw);

@@ -8,11 +8,27 @@ import type { Context } from "hono";
  */
 export function requestHeader(c: Context, name: string): string | undefined {
   const raw = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.rawHeaders;
-  if (!raw) return c.req.header(name);
+  return raw ? rawHeader(raw, name) : c.req.header(name);
+}
+
+/** A header from Node's raw header list, as Headers.get gives it (repeats joined with ", "). `name` is lower-case. */
+export function rawHeader(raw: readonly string[], name: string): string | undefined {
   let value: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const key = raw[i]!;
     if (key.length === name.length && key.toLowerCase() === name) value = value === undefined ? raw[i + 1]! : `${value}, ${raw[i + 1]!}`;
   }
   return value;
+}
+
+/** How many times a request sent a header (RFC 9112 §3.2 allows one Host). `name` is lower-case. */
+export function headerCount(raw: readonly string[], name: string): number {
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === name.length && raw[i]!.toLowerCase() === name) count += 1;
+  return count;
+}
+
+/** Whether a request announces a body (RFC 9112 §6.3). */
+export function announcesBody(incoming: IncomingMessage): boolean {
+  return incoming.headers["transfer-encoding"] !== undefined || Number(incoming.headers["content-length"] ?? 0) > 0;
 }

@@ -12,6 +12,11 @@ export function jsonText(status: number, text: string, headers: Record<string, s
   return new Response(text, { status, headers: { "content-type": "application/json", ...headers } });
 }
 
+/** An answer already serialised to bytes (server_settings' answers, made once per origin). */
+export function jsonBytes(status: number, bytes: Uint8Array<ArrayBuffer>): Response {
+  return new Response(bytes, { status, headers: { "content-type": "application/json" } });
+}
+
 /** A response whose body the contract allows for this operation and status; anything else fails to compile. */
 export function respond<Op extends OperationId, S extends DeclaredStatus<Op>>(
   _operation: Operation<Op>,

@@ -12,8 +12,11 @@ import { SqlAttemptLog } from "../auth/sql-attempt-log.ts";
 import { safeUrl } from "../safe-url.ts";
 import { AuditWriter, DEFAULT_AUDIT_RETENTION_DAYS } from "../store/audit-writer.ts";
 import { DEFAULT_SERVICE_TIMEOUT_MS, openStore } from "../store/open.ts";
+import { requestArrived } from "../store/request-turn.ts";
 import type { Store } from "../store/store.ts";
 import { createApp } from "./app.ts";
+import type { AppDeps } from "./deps.ts";
+import { fastServerSettings, type NodeListener } from "./fast-server-settings.ts";
 import { DEFAULT_CONFIG, type ServerConfig } from "./config.ts";
 import { badRequest, internalError } from "./errors.ts";
 import { createLogger, type Logger } from "./logger.ts";
@@ -35,7 +38,7 @@ export interface StartOptions {
   serviceTimeoutMs?: number;
   config?: Partial<ServerConfig>;
   hashParams?: HashParams;
-  /** Bounds of the hash queue (default: one argon2 per core, see defaultQueueLimits). */
+  /** Bounds of the hash queue (default: one argon2 per core and one more, see defaultQueueLimits). */
   hashQueue?: HashQueueLimits;
   logger?: Logger;
   /** Days the login audit trail is kept (default 90). */
@@ -121,7 +124,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     }
   }
   audit.start();
-  const app = createApp({
+  const deps: AppDeps = {
     store,
     hasher,
     policy: DEFAULT_PASSWORD_POLICY,
@@ -131,8 +134,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     ...(metrics ? { metrics } : {}),
     ...(limiter ? { limiter } : {}),
     ...(ldap ? { ldap } : {}),
-  });
-  const running = await listen(app.fetch, { ...options, ...config, store, logger, onClose });
+  };
+  const app = createApp(deps);
+  const running = await listen(app.fetch, { ...options, ...config, store, logger, onClose, front: (next) => fastServerSettings(deps, next) });
   if (metricsListener) logger.info({ url: metricsListener.url }, "metrics");
   return { ...running, ...(limiter ? { limiter } : {}), ...(metricsListener ? { metricsUrl: metricsListener.url } : {}) };
 }
@@ -161,10 +165,30 @@ async function loginLimiter(
   return new LoginLimiter(log, rules);
 }
 
-/** Listens with a node:http server whose timeouts cut off slow or stalled clients. */
+/** Notes each request's arrival for the store's per-turn reads (request-turn.ts) before it is answered. */
+function arrivals(listener: NodeListener): NodeListener {
+  return (incoming, outgoing) => {
+    requestArrived(incoming.socket);
+    listener(incoming, outgoing);
+  };
+}
+
+/**
+ * Listens with a node:http server whose timeouts cut off slow or stalled clients. `front` wraps the app's
+ * listener with answers given on node:http itself (the server_settings fast path), passing the rest on.
+ */
 export async function listen(
   fetch: (request: Request) => Response | Promise<Response>,
-  options: { port: number; host: string; store: Store; logger: Logger; headersTimeoutMs: number; requestTimeoutMs: number; onClose?: () => Promise<void> },
+  options: {
+    port: number;
+    host: string;
+    store: Store;
+    logger: Logger;
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    onClose?: () => Promise<void>;
+    front?: (next: NodeListener) => NodeListener;
+  },
 ): Promise<RunningServer> {
   const listener = getRequestListener(fetch, {
     // A request Node accepted but no URL can be built from (absurd Host, backslash in the path) never
@@ -188,7 +212,7 @@ export async function listen(
       // Node only enforces the two timeouts when it checks, every 30 s by default: check often enough.
       connectionsCheckingInterval: Math.min(1_000, Math.max(100, options.headersTimeoutMs / 4)),
     },
-    listener,
+    arrivals(options.front ? options.front(listener) : listener),
   );
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
     // Node's own HTTP parser refused the request (NUL bytes, no Host, oversized headers…), or a client was

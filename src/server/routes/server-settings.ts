@@ -7,7 +7,7 @@ import { ZulipError } from "../errors.ts";
 import { requestSubdomain } from "../organization.ts";
 import { publicOrigins } from "../public-origin.ts";
 import { requestHeader } from "../request-header.ts";
-import { jsonText } from "../respond.ts";
+import { jsonBytes } from "../respond.ts";
 import { userAgentName } from "../user-agent.ts";
 import { DEFAULT_REALM_ICON_PATH } from "./realm-icon.ts";
 
@@ -18,8 +18,18 @@ import { DEFAULT_REALM_ICON_PATH } from "./realm-icon.ts";
 const ZULIP_VERSION = "10.0";
 const ZULIP_FEATURE_LEVEL = 371;
 
-/** The answer's text around each place the realm URL stands (realm_url, realm_uri, a realm_icon under it). */
-type Template = string[];
+/**
+ * The answer's text around each place the realm URL stands (realm_url, realm_uri, a realm_icon under it), and
+ * the answers made from it, by origin: an origin is one of few (publicOrigins bounds them), and a Buffer made
+ * once is written as it is, where a string would be joined, measured and encoded per request.
+ */
+interface Template {
+  parts: string[];
+  bodies: Map<string, Buffer<ArrayBuffer>>;
+}
+
+/** Answers kept per template; any Host names an origin, so they are bounded. */
+const MAX_BODIES = 64;
 
 /** Stands for the realm URL while a template is serialised; JSON-escaped, so no real URL can look like it. */
 const URL_SLOT = "\u0000realm_url\u0000";
@@ -32,17 +42,26 @@ const URL_SLOT_ESCAPED = JSON.stringify(URL_SLOT).slice(1, -1);
  * filled in per request.
  */
 export function serverSettings(deps: AppDeps) {
+  const answer = serverSettingsAnswer(deps);
+  return async (c: Context<AppEnv>) => jsonBytes(200, await answer(requestSubdomain(c, deps.config.rootDomain), c.req.url, requestHeader(c, "user-agent")));
+}
+
+/**
+ * The server_settings answer's body for a request to `subdomain` at `url` (the request's URL, or its
+ * `scheme://host`) from `userAgent`; a ZulipError for an unknown subdomain. The one definition of the answer:
+ * the Hono route and the node:http fast path (fast-server-settings.ts) both serve it.
+ */
+export function serverSettingsAnswer(deps: AppDeps): (subdomain: string, url: string, userAgent: string | undefined) => Promise<Buffer<ArrayBuffer>> {
   const publicOrigin = publicOrigins(deps.config);
   // Keyed by the store's cached organisation objects; a root domain without an organisation has its own.
   const templates = new WeakMap<Organization, [Template?, Template?]>();
   const withoutOrg: [Template?, Template?] = [];
-  return async (c: Context<AppEnv>) => {
-    const subdomain = requestSubdomain(c, deps.config.rootDomain);
+  return async (subdomain, url, userAgent) => {
     const org = await deps.store.findOrganization(subdomain);
     // Unlike fetch_api_key (404), Zulip answers an unknown subdomain here with a 400.
     if (!org && subdomain !== "") throw new ZulipError(400, { result: "error", msg: "Invalid subdomain", code: "BAD_REQUEST" });
 
-    const incompatible = userAgentName(requestHeader(c, "user-agent")) === "ZulipInvalid";
+    const incompatible = userAgentName(userAgent) === "ZulipInvalid";
     let forOrg = org ? templates.get(org) : withoutOrg;
     if (!forOrg) {
       forOrg = [];
@@ -51,15 +70,20 @@ export function serverSettings(deps: AppDeps) {
     const slot = incompatible ? 1 : 0;
     forOrg[slot] ??= serialise(settingsBody(deps, org, incompatible, URL_SLOT));
     const template = forOrg[slot];
-    const origin = publicOrigin(c, subdomain);
-    const body = template.join(JSON.stringify(origin).slice(1, -1));
-    return jsonText(200, body + "\n");
+    const origin = publicOrigin(url, subdomain);
+    let body = template.bodies.get(origin);
+    if (!body) {
+      body = Buffer.from(template.parts.join(JSON.stringify(origin).slice(1, -1)) + "\n");
+      if (template.bodies.size >= MAX_BODIES) template.bodies.clear();
+      template.bodies.set(origin, body);
+    }
+    return body;
   };
 }
 
 /** The body's text split around the URL slot, wherever it stands inside a string. */
 function serialise(body: Schema<"ServerSettings">): Template {
-  return JSON.stringify(body).split(URL_SLOT_ESCAPED);
+  return { parts: JSON.stringify(body).split(URL_SLOT_ESCAPED), bodies: new Map() };
 }
 
 /** The answer, typed by the contract. */
