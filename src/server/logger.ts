@@ -51,18 +51,8 @@ export interface AccessLine {
   address: string;
 }
 
-/** What the access line is made from, before the client-chosen parts are cut. */
-export interface AccessFacts {
-  reqId: string;
-  clientReqId: string | undefined;
-  method: string;
-  path: string;
-  status: number;
-  /** From the request's start, unrounded. */
-  durationMs: number;
-  organization: string | undefined;
-  address: string;
-}
+/** What the access line is made from, before the client-chosen parts are cut and the duration rounded. */
+export type AccessFacts = Omit<AccessLine, "clientReqId"> & { clientReqId: string | undefined };
 
 /** The access line for a request; the one place its fields are cut and rounded, for every way a request is answered. */
 export function accessLine(facts: AccessFacts): AccessLine {
