@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import http from "node:http";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Admin } from "../src/admin/admin.ts";
 import { PasswordHasher } from "../src/auth/password-hasher.ts";
 import { DEFAULT_PASSWORD_POLICY } from "../src/auth/password-policy.ts";
-import { getContractValidator } from "../src/contract/validator.ts";
+import { OPERATIONS } from "../src/contract/operations.ts";
+import { type Answer, getContractValidator } from "../src/contract/validator.ts";
 import { createApp } from "../src/server/app.ts";
 import { DEFAULT_CONFIG, type ServerConfig } from "../src/server/config.ts";
 import type { AppDeps } from "../src/server/deps.ts";
@@ -17,6 +19,7 @@ import { createMetrics } from "../src/server/metrics.ts";
 import { listen, startServer, type RunningServer } from "../src/server/start.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
 import type { Store } from "../src/store/store.ts";
+import { UnavailableError } from "../src/unavailable.ts";
 import { TEST_HASH } from "./helpers/harness.ts";
 import { parseRawHttp } from "./helpers/raw-http.ts";
 
@@ -150,6 +153,8 @@ describe("server_settings straight on node:http answers exactly as the Hono app 
     ["two Host headers (400)", "app", get("/api/v1/server_settings", "Host: zulip.test\r\nHost: lear.zulip.test\r\n")],
     ["no Host (400)", "app", get("/api/v1/server_settings", "")],
     ["a bad Host (400)", "app", get("/api/v1/server_settings", "Host: a b\r\n")],
+    ["a Host Node takes but the URL parser refuses (400)", "app", get("/api/v1/server_settings", "Host: xn--a\r\n")],
+    ["an IPv4 Host out of range (400)", "app", get("/api/v1/server_settings", "Host: 999.1.1.1:9991\r\n")],
     ["a trailing slash (404)", "app", get("/api/v1/server_settings/", "Host: zulip.test\r\n")],
     ["a path Hono decodes", "app", get("/api/v1/server%5Fsettings", "Host: zulip.test\r\n")],
     ["a GET with a body (the connection is closed)", "app", `GET /api/v1/server_settings HTTP/1.1\r\nHost: zulip.test\r\nContent-Length: 5\r\n\r\nhello`],
@@ -229,6 +234,74 @@ describe("server_settings straight on node:http answers exactly as the Hono app 
     } finally {
       await f.running.close();
       await a.running.close();
+    }
+  });
+
+  it.each(["xn--a", "999.1.1.1", "xn--a:9991"])("answers a Host Node takes but no URL can be built on (%s) with a 400, on every endpoint", async (host) => {
+    const validator = await getContractValidator();
+    const login = `POST /api/v1/fetch_api_key HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 21\r\nConnection: close\r\n\r\nusername=a&password=b`;
+    const requests: [typeof OPERATIONS.fetchApiKey | typeof OPERATIONS.getServerSettings, string][] = [
+      [OPERATIONS.getServerSettings, get("/api/v1/server_settings", `Host: ${host}\r\n`)],
+      [OPERATIONS.fetchApiKey, login],
+    ];
+    for (const [operation, request] of requests) {
+      const answer = parseRawHttp(await exchange(fast.port, request));
+      expect(answer.status).toBe(400);
+      expect(JSON.parse(answer.bodyText)).toEqual({ result: "error", msg: "Malformed request: Invalid host header", code: "BAD_REQUEST" });
+      expect(validator.validateResponse(operation.operationId, answer)).toEqual([]);
+    }
+    fast.lines.splice(0);
+    fast.passedOn.splice(0);
+  });
+
+  it("names a foreign Host's organisation by the Host header, whatever an earlier absolute-form request named", async () => {
+    const realmUrl = async (request: string) => JSON.parse(parseRawHttp(await exchange(app.port, request)).bodyText).realm_url;
+    expect(await realmUrl("GET http://evil.example/api/v1/server_settings HTTP/1.1\r\nHost: lear.zulip.test\r\nConnection: close\r\n\r\n")).toBe(
+      "http://lear.zulip.test",
+    );
+    expect(await realmUrl("GET /api/v1/server_settings HTTP/1.0\r\nHost: evil.example\r\n\r\n")).toBe("http://zulip.test");
+    app.lines.splice(0);
+  });
+
+  it("passes a database outage's failure on to the app: the database is asked once, and the wait is logged whole", async () => {
+    let asked = 0;
+    // The shared store, but its organisations' database does not answer (after a wait the log must include).
+    const down = new Proxy(await openSqliteStore(join(dir, "t.sqlite"), { cache: true }), {
+      get: (target, key, receiver) =>
+        key === "findOrganization"
+          ? async () => {
+              asked += 1;
+              await new Promise((resolve) => setTimeout(resolve, 200));
+              throw new UnavailableError("database");
+            }
+          : Reflect.get(target, key, receiver),
+    });
+    const f = await side(true, {}, down);
+    try {
+      // Over a connection the client keeps open (Node drops a request whose client half-closes before the answer).
+      const answer = await new Promise<Answer>((resolve, reject) => {
+        const request = http.get({ port: f.port, host: "127.0.0.1", path: "/api/v1/server_settings", headers: { host: "zulip.test" } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (d: Buffer) => chunks.push(d));
+          res.on("end", () =>
+            resolve({
+              status: res.statusCode!,
+              headers: new Headers(Object.entries(res.headers).map(([k, v]): [string, string] => [k, String(v)])),
+              bodyText: Buffer.concat(chunks).toString(),
+            }),
+          );
+        });
+        request.on("error", reject);
+      });
+      expect(answer.status).toBe(503);
+      expect((await getContractValidator()).validateResponse("get-server-settings", answer)).toEqual([]);
+      expect(asked).toBe(1);
+      expect(f.passedOn).toHaveLength(1);
+      const [line] = f.lines.map((l) => JSON.parse(l) as { msg?: string; status?: number; durationMs?: number }).filter((l) => l.msg === "request");
+      expect(line).toMatchObject({ status: 503 });
+      expect(line!.durationMs).toBeGreaterThanOrEqual(190);
+    } finally {
+      await f.running.close();
     }
   });
 

@@ -1,6 +1,5 @@
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { IncomingMessage } from "node:http";
 import { routePath } from "hono/route";
 import { API_BASE_PATH } from "../contract/base-path.ts";
 import { OPERATIONS } from "../contract/operations.ts";
@@ -8,10 +7,12 @@ import { UnavailableError } from "../unavailable.ts";
 import { addressGroup, proxyTrust, resolveClientAddress } from "./client-address.ts";
 import type { AppDeps, AppEnv } from "./deps.ts";
 import { DOCS_PATHS } from "./docs-paths.ts";
+import { handedOff } from "./hand-off.ts";
 import { accessLine, accessLogger } from "./logger.ts";
 import { loginAttempt } from "./login-attempt.ts";
 import { metricsHandler } from "./metrics.ts";
-import { announcesBody, headerCount, requestHeader } from "./request-header.ts";
+import { isParsableHost } from "./parsable-host.ts";
+import { announcesBody, headerCount, nodeRequest, requestHeader } from "./request-header.ts";
 import { requestIds } from "./request-id.ts";
 import { badRequest, internalError, methodNotAllowed, notFound, payloadTooLarge, serviceUnavailable, ZulipError } from "./errors.ts";
 import { devFetchApiKey } from "./routes/dev-fetch-api-key.ts";
@@ -27,14 +28,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const accessLog = accessLogger(deps.logger);
   const trust = proxyTrust(deps.config.trustedProxies);
   app.use(async (c, next) => {
-    const started = performance.now();
+    const incoming = nodeRequest(c);
+    const started = handedOff(incoming)?.started ?? performance.now();
     const address = resolveClientAddress(c, trust, deps.config.proxyHeader);
     c.set("clientAddress", address);
     c.set("addressGroup", addressGroup(address));
-    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
     // RFC 9112 §3.2: a request with more than one Host header gets a 400.
+    const host = requestHeader(c, "host");
     if (incoming && headerCount(incoming.rawHeaders, "host") > 1) {
       c.res = badRequest("Bad Request: more than one Host header").getResponse();
+    } else if (host !== undefined && !isParsableHost(host)) {
+      c.res = badRequest("Malformed request: Invalid host header").getResponse();
     } else {
       await next();
     }

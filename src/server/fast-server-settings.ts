@@ -4,7 +4,9 @@ import type { TLSSocket } from "node:tls";
 import { OPERATIONS } from "../contract/operations.ts";
 import { addressFrom, proxyTrust } from "./client-address.ts";
 import type { AppDeps } from "./deps.ts";
+import { handOff } from "./hand-off.ts";
 import { accessLine, accessLogger } from "./logger.ts";
+import { isParsableHost } from "./parsable-host.ts";
 import { subdomainFromHost } from "./organization.ts";
 import { announcesBody, rawHeader } from "./request-header.ts";
 import { serverSettingsAnswer } from "./routes/server-settings.ts";
@@ -45,6 +47,7 @@ export function fastServerSettings(deps: AppDeps, next: NodeListener): NodeListe
       !(target === SETTINGS_URL || (target.startsWith(SETTINGS_QUERY) && PLAIN_TARGET.test(target))) ||
       host === undefined ||
       !PLAIN_HOST.test(host) ||
+      !isParsableHost(host) ||
       announcesBody(incoming)
     ) {
       next(incoming, outgoing);
@@ -85,8 +88,12 @@ export function fastServerSettings(deps: AppDeps, next: NodeListener): NodeListe
             }),
           );
         },
-        // Any answer but the plain one (an unknown subdomain's 400, a database's 503) is the app's to give.
-        () => next(incoming, outgoing),
+        // Any answer but the plain one (an unknown subdomain's 400, a database's 503) is the app's to give,
+        // from this failure: asking the database again would double an outage's wait.
+        (failure: unknown) => {
+          handOff(incoming, { started, failure });
+          next(incoming, outgoing);
+        },
       )
       .catch((error: unknown) => {
         // A failure after the answer was found (a logger that throws): never an unhandled rejection.

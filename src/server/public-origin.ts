@@ -23,16 +23,20 @@ export function publicOrigins(config: Pick<ServerConfig, "externalUrl" | "rootDo
   return (url, subdomain) => {
     const pathStart = url.indexOf("/", url.indexOf("//") + 2);
     const raw = pathStart < 0 ? url : url.slice(0, pathStart);
-    let origin = known.get(raw);
+    // A foreign host's origin depends on the subdomain, which the Host header names and an absolute-form
+    // request target's host need not match: both are the key.
+    const key = `${raw}\u0000${subdomain}`;
+    let origin = known.get(key);
     if (origin === undefined) {
-      const parsed = new URL(url);
-      const hostname = hostnameOf(parsed.host);
+      // A Host Node lets through but the URL parser refuses (`xn--a`, `999.1.1.1`) is no host we answer for.
+      const parsed = URL.canParse(url) ? new URL(url) : undefined;
+      const hostname = parsed ? hostnameOf(parsed.host) : "";
       origin =
-        hostname === root || hostname.endsWith(`.${root}`) || isLoopback(hostname)
+        parsed && (hostname === root || hostname.endsWith(`.${root}`) || isLoopback(hostname))
           ? `${parsed.protocol}//${hostname}${parsed.port ? `:${parsed.port}` : ""}`
-          : `${parsed.protocol}//${subdomain ? `${subdomain}.` : ""}${config.rootDomain.toLowerCase()}`;
+          : `${url.startsWith("https:") ? "https:" : "http:"}//${subdomain ? `${subdomain}.` : ""}${config.rootDomain.toLowerCase()}`;
       if (known.size >= MAX_ORIGINS) known.clear();
-      known.set(raw, origin);
+      known.set(key, origin);
     }
     return origin;
   };

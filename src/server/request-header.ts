@@ -7,8 +7,13 @@ import type { Context } from "hono";
  * lookup, which cost more than the rest of a server_settings answer's routing. `name` is lower-case.
  */
 export function requestHeader(c: Context, name: string): string | undefined {
-  const raw = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.rawHeaders;
+  const raw = nodeRequest(c)?.rawHeaders;
   return raw ? rawHeader(raw, name) : c.req.header(name);
+}
+
+/** Node's request under @hono/node-server; undefined in-process (`app.request`). */
+export function nodeRequest(c: Context): IncomingMessage | undefined {
+  return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
 }
 
 /** A header from Node's raw header list, as Headers.get gives it (repeats joined with ", "). `name` is lower-case. */

@@ -4,9 +4,10 @@ import type { Schema } from "../../contract/types.ts";
 import type { Organization } from "../../store/schema.ts";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { ZulipError } from "../errors.ts";
+import { handedOff } from "../hand-off.ts";
 import { requestSubdomain } from "../organization.ts";
 import { publicOrigins } from "../public-origin.ts";
-import { requestHeader } from "../request-header.ts";
+import { nodeRequest, requestHeader } from "../request-header.ts";
 import { jsonBytes } from "../respond.ts";
 import { userAgentName } from "../user-agent.ts";
 import { DEFAULT_REALM_ICON_PATH } from "./realm-icon.ts";
@@ -43,7 +44,12 @@ const URL_SLOT_ESCAPED = JSON.stringify(URL_SLOT).slice(1, -1);
  */
 export function serverSettings(deps: AppDeps) {
   const answer = serverSettingsAnswer(deps);
-  return async (c: Context<AppEnv>) => jsonBytes(200, await answer(requestSubdomain(c, deps.config.rootDomain), c.req.url, requestHeader(c, "user-agent")));
+  return async (c: Context<AppEnv>) => {
+    const subdomain = requestSubdomain(c, deps.config.rootDomain);
+    const tried = handedOff(nodeRequest(c));
+    if (tried) throw tried.failure;
+    return jsonBytes(200, await answer(subdomain, c.req.url, requestHeader(c, "user-agent")));
+  };
 }
 
 /**
