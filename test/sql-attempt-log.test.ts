@@ -75,6 +75,25 @@ describe("a success's release, written with the next write", () => {
     });
   }
 
+  it("empties rule (a) only of the attempts up to the success: a failure another instance records meanwhile stays", async () => {
+    const [store] = await stores("sqlite");
+    const [a, b] = [new SqlAttemptLog(store), new SqlAttemptLog(store)];
+    const [here, there] = [new LoginLimiter(a, DEFAULT_LIMIT_RULES), new LoginLimiter(b, DEFAULT_LIMIT_RULES)];
+    const who = { ...WHO, username: "late@zulip.com" };
+    await (await here.attempt(who)).succeeded();
+    // The next millisecond at least, so the failure is recorded after the success (entries are timed in ms).
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect((await there.attempt(who)).allowed).toBe(true);
+    // The release is written now, after the other instance's failure.
+    await a.close();
+    const left = (await b.list({}, Date.now())).map((r) => [r.bucket.rule, r.times.length]).sort();
+    expect(left).toEqual([
+      ["address", 1],
+      ["user", 1],
+      ["user-address", 1],
+    ]);
+  });
+
   it("is written on its own when no attempt follows", async () => {
     const [store] = await stores("sqlite");
     const log = new SqlAttemptLog(store);

@@ -57,11 +57,11 @@ export interface AttemptLog {
   /** Empties these buckets. */
   clear(buckets: Bucket[]): Promise<void>;
   /**
-   * What a successful login gives back: empties `clear` and takes entry `id` out of `remove`. A log may write
+   * What a successful login gives back: empties `clear` of entries up to `upTo` (the success's time) and takes entry `id` out of `remove`. A log may write
    * it later, with its next write, as long as every read of its own (record, list) sees it first. Without it,
    * the limiter calls clear() and remove().
    */
-  release?(clear: Bucket[], remove: Bucket[], id: string): Promise<void>;
+  release?(clear: Bucket[], remove: Bucket[], id: string, upTo: number): Promise<void>;
   /** The buckets matching a filter that hold live entries at `now`. */
   list(filter: BucketFilter, now: number): Promise<BucketEntries[]>;
   /** Empties every bucket matching a filter; returns how many held entries. */

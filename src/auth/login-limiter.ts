@@ -91,7 +91,7 @@ export class LoginLimiter {
       succeeded: async () => {
         if (!recorded) return;
         const clear = this.rules.userAddress ? [buckets["user-address"]] : [];
-        if (this.log.release) return this.log.release(clear, others, id);
+        if (this.log.release) return this.log.release(clear, others, id, now);
         if (clear.length > 0) await this.log.clear(clear);
         if (others.length > 0) await this.log.remove(others, id);
       },

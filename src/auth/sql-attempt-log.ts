@@ -12,6 +12,8 @@ interface Release {
   clear: Bucket[];
   remove: Bucket[];
   id: string;
+  /** The successful attempt's time: `clear` empties its buckets of entries up to it only. */
+  upTo: number;
 }
 
 /** The longest a success's release waits for the next attempt's transaction before it is written alone. */
@@ -28,7 +30,9 @@ const MAX_RELEASES = 10_000;
  * commit (and, with SQLite's synchronous=FULL, one fsync) rather than three. Every read of this log applies
  * the waiting releases first, so this process counts exactly as before. Another process sharing the database
  * sees a release up to RELEASE_WAIT_MS late: in that time it counts the success's attempt still, which can
- * only refuse sooner, never allow more than the rules. close() writes what waits.
+ * only refuse sooner, never allow more than the rules; a late release empties a bucket only of the entries
+ * up to the success, never of failures recorded after it. close() writes what waits; a crash loses what
+ * waits, which leaves those entries counted until they expire.
  */
 export class SqlAttemptLog implements AttemptLog {
   private readonly db: Db;
@@ -39,9 +43,9 @@ export class SqlAttemptLog implements AttemptLog {
     this.db = store.db;
   }
 
-  async release(clear: Bucket[], remove: Bucket[], id: string): Promise<void> {
+  async release(clear: Bucket[], remove: Bucket[], id: string, upTo: number): Promise<void> {
     if (this.releases.length >= MAX_RELEASES) this.releases.shift();
-    this.releases.push({ clear, remove, id });
+    this.releases.push({ clear, remove, id, upTo });
     this.timer ??= setTimeout(() => void this.writeReleases().catch(() => {}), RELEASE_WAIT_MS).unref();
   }
 
@@ -159,7 +163,8 @@ export class SqlAttemptLog implements AttemptLog {
           .where((eb) =>
             eb.or(
               taken.flatMap((r) => [
-                ...r.clear.map((bucket) => eb.and(bucketIs(eb, bucket))),
+                // Never an entry recorded after the success (by another instance, while this release waited).
+                ...r.clear.map((bucket) => eb.and([...bucketIs(eb, bucket), eb("at", "<=", r.upTo)])),
                 ...r.remove.map((bucket) => eb.and([...bucketIs(eb, bucket), eb("id", "=", r.id)])),
               ]),
             ),
