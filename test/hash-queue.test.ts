@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FairQueue, HashQueueFull } from "../src/auth/hash-queue.ts";
-import { PasswordHasher } from "../src/auth/password-hasher.ts";
+import { defaultQueueLimits, PasswordHasher } from "../src/auth/password-hasher.ts";
 import { TEST_HASH } from "./helpers/harness.ts";
 
 /** A job that finishes when the test says so, noting when it started. */
@@ -11,6 +11,16 @@ function gate(order: string[], name: string) {
 }
 
 describe("the hash queue", () => {
+  it.each([
+    [2, 4, 3],
+    [1, 4, 2],
+    [8, 4, 3],
+    [8, 16, 9],
+    [4, 1, 1],
+  ])("runs one argon2 per core and one more (%i cores), leaving libuv's pool (%i threads) a thread: %i", (cores, pool, concurrency) => {
+    expect(defaultQueueLimits(cores, pool)).toMatchObject({ concurrency, maxQueued: 16 * cores });
+  });
+
   it("serves addresses round-robin: a job from a new address waits for one flood job, not for the whole flood", async () => {
     const queue = new FairQueue({ concurrency: 1, maxQueued: 100, perAddress: 10 });
     const order: string[] = [];

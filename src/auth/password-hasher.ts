@@ -15,12 +15,20 @@ export function isOverlong(password: string): boolean {
 }
 
 /**
- * One argon2 more than the cores (HASHES_OVER_CORES); 16 waiting per core in all, and at most a quarter of
- * them (running ones included) per address.
+ * One argon2 more than the cores (HASHES_OVER_CORES), but always a thread of libuv's pool left for file
+ * writes (the log) and DNS: hashes beyond it would wait in libuv's own queue, outside this one's fairness.
+ * 16 waiting per core in all, and at most a quarter of them (running ones included) per address.
  */
-export function defaultQueueLimits(cores = availableParallelism()): HashQueueLimits {
+export function defaultQueueLimits(cores = availableParallelism(), pool = threadPoolSize()): HashQueueLimits {
   const maxQueued = 16 * cores;
-  return { concurrency: cores + HASHES_OVER_CORES, maxQueued, perAddress: Math.max(2, Math.floor(maxQueued / 4)) };
+  const concurrency = Math.max(1, Math.min(cores + HASHES_OVER_CORES, pool - 1));
+  return { concurrency, maxQueued, perAddress: Math.max(2, Math.floor(maxQueued / 4)) };
+}
+
+/** libuv's thread pool size: UV_THREADPOOL_SIZE as libuv reads it (1 to 1024), else its default of 4. */
+function threadPoolSize(): number {
+  const size = Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? "", 10);
+  return Number.isNaN(size) ? 4 : Math.min(Math.max(size, 1), 1024);
 }
 
 /**
