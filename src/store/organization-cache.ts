@@ -28,7 +28,8 @@ export class OrganizationCache {
     }
     const local = this.local;
     const org = await load();
-    // A change seen while the row was being read may or may not be in it: keep it only if there was none.
+    // A change seen while the row was being read may or may not be in it: keep it only if there was none
+    // (one committed in this same request turn is seen by the next turn's read, which drops the entry).
     if (version !== undefined && this.watch.version() === version && this.local === local) return this.remember(subdomain, org);
     return org;
   }

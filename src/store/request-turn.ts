@@ -13,9 +13,11 @@
  *   read after this turn's read, so its arrival ends the turn and opens a new one, and the next read is fresh.
  * - Outside a request turn (start-up, a callback in another phase) nothing is reused.
  *
- * The one case this does not cover: libuv polls again within the same phase when one poll returned 1 024 ready
- * descriptors, so with more than 1 024 connections ready at once, a request from the second poll may be served
- * a read made a few microseconds before it arrived.
+ * Two cases this does not cover, both races of microseconds: libuv polls again within the same phase when one
+ * poll returned 1 024 ready descriptors, so with more than 1 024 connections ready at once, a request from the
+ * second poll may be served a read made a few microseconds before it arrived; and a socket made readable by
+ * the tail of one request's body may deliver its next request, sent after the poll, as its first of the turn.
+ * Requests are only delivered in the poll phase (sockets' read callbacks), which is what `setImmediate` ends.
  */
 let turn = 0;
 let open = false;
