@@ -34,7 +34,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set("clientAddress", address);
     c.set("addressGroup", addressGroup(address));
     // RFC 9112 §3.2: a request with more than one Host header gets a 400.
-    const host = requestHeader(c, "host");
+    // Both checks are for node:http's requests: in-process (app.request) the URL is built already.
+    const host = incoming?.headers.host;
     if (incoming && headerCount(incoming.rawHeaders, "host") > 1) {
       c.res = badRequest("Bad Request: more than one Host header").getResponse();
     } else if (host !== undefined && !isParsableHost(host)) {
