@@ -28,13 +28,13 @@ export function publicOrigins(config: Pick<ServerConfig, "externalUrl" | "rootDo
     const key = `${raw}\u0000${subdomain}`;
     let origin = known.get(key);
     if (origin === undefined) {
-      // A Host Node lets through but the URL parser refuses (`xn--a`, `999.1.1.1`) is no host we answer for.
-      const parsed = URL.canParse(url) ? new URL(url) : undefined;
-      const hostname = parsed ? hostnameOf(parsed.host) : "";
+      // Parsable: a Host the URL parser refuses is answered 400 before any route (parsable-host.ts).
+      const parsed = new URL(url);
+      const hostname = hostnameOf(parsed.host);
       origin =
-        parsed && (hostname === root || hostname.endsWith(`.${root}`) || isLoopback(hostname))
+        hostname === root || hostname.endsWith(`.${root}`) || isLoopback(hostname)
           ? `${parsed.protocol}//${hostname}${parsed.port ? `:${parsed.port}` : ""}`
-          : `${url.startsWith("https:") ? "https:" : "http:"}//${subdomain ? `${subdomain}.` : ""}${config.rootDomain.toLowerCase()}`;
+          : `${parsed.protocol}//${subdomain ? `${subdomain}.` : ""}${config.rootDomain.toLowerCase()}`;
       if (known.size >= MAX_ORIGINS) known.clear();
       known.set(key, origin);
     }
