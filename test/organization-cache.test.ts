@@ -176,7 +176,7 @@ describe("caching stores on PostgreSQL, as two instances", () => {
 
   it("reads the database while the listening connection is lost, and caches again once it is back", async (ctx) => {
     need(ctx, NO_POSTGRES);
-    const { db, cli, a, states, cached } = await setUp();
+    const { db, cli, a, b, states, cached } = await setUp();
     const admin = new pg.Client({ connectionString: db.url });
     await admin.connect();
     cleanup.push(() => admin.end());
@@ -188,7 +188,8 @@ describe("caching stores on PostgreSQL, as two instances", () => {
     // A change made around the reconnection (its NOTIFY may reach nobody) is seen on the next lookup.
     await cli.updateOrganization("", { name: "While away" });
     expect(await a.findOrganization("")).toMatchObject({ name: "While away" });
-    await cached(a);
+    // Both instances reconnect, each in its own time: wait for both before counting.
+    await Promise.all([cached(a), cached(b)]);
     expect(states.filter((s) => s === "listening").length).toBeGreaterThanOrEqual(4);
     await cli.updateOrganization("", { name: "After" });
     await vi.waitFor(async () => expect(await a.findOrganization("")).toMatchObject({ name: "After" }), { timeout: 5_000, interval: 5 });
