@@ -328,12 +328,13 @@ describe("the library", () => {
     const server = await createCheckedServer();
     const hanging: FetchLike = (r) => (apiPath(r) === "/dev_fetch_api_key" ? new Promise(() => {}) : server.app.fetch(r));
     const started = Date.now();
-    const report = await check(hanging, { timeoutMs: 200 });
-    expect(Date.now() - started).toBeLessThan(5_000);
+    // The timeout covers every request of the run, not only the hanging ones: room for a loaded machine.
+    const report = await check(hanging, { timeoutMs: 2_000 });
+    expect(Date.now() - started).toBeLessThan(30_000);
     const failed = report.cases.filter((c) => c.outcome === "failed").map((c) => [c.id, c.findings.map((f) => [f.id, f.status, f.message])]);
     expect(failed).toEqual([
-      ["dev-fetch-api-key.production-refuses", [["request-failed", null, "no answer: no answer within 200 ms"]]],
-      ["dev-fetch-api-key.get-not-allowed", [["request-failed", null, "no answer: no answer within 200 ms"]]],
+      ["dev-fetch-api-key.production-refuses", [["request-failed", null, "no answer: no answer within 2000 ms"]]],
+      ["dev-fetch-api-key.get-not-allowed", [["request-failed", null, "no answer: no answer within 2000 ms"]]],
     ]);
     expect(report.summary.cases.passed).toBe(CASE_IDS.length - 2);
   });

@@ -14,6 +14,8 @@ import { freePort, startDirectory, startPostgres, startRedis, type Service } fro
 
 const MISSING = missingPrograms("postgres", "redis", "ldap");
 const TIMEOUT_MS = 1000;
+// What a loaded machine may add to a bounded wait: a hang would last until the test's own timeout.
+const SLACK_MS = 4000;
 type Body = Record<string, unknown>;
 const IAGO = { email: "iago@zulip.com", password: "iago-Strong-pass-1" };
 
@@ -84,7 +86,7 @@ describe("when PostgreSQL, Redis or the directory goes away and comes back", () 
     const down = await login();
     expect(down.status).toBe(503);
     expect(down.body).toEqual({ result: "error", msg: "The server cannot reach its rate-limit store; try again shortly", code: "SERVICE_UNAVAILABLE" });
-    expect(down.ms).toBeLessThan(TIMEOUT_MS + 500);
+    expect(down.ms).toBeLessThan(TIMEOUT_MS + SLACK_MS);
     expect((await health()).body).toMatchObject({ code: "SERVICE_UNAVAILABLE", checks: { database: "ok", rate_limit_store: "unavailable" } });
     const settings = await conformant("get-server-settings", await fetch(`${server.url}/api/v1/server_settings`));
     expect(settings.status).toBe(200);
@@ -101,7 +103,7 @@ describe("when PostgreSQL, Redis or the directory goes away and comes back", () 
     try {
       const frozen = await login();
       expect(frozen.status).toBe(503);
-      expect(frozen.ms).toBeLessThan(TIMEOUT_MS + 1000);
+      expect(frozen.ms).toBeLessThan(TIMEOUT_MS + SLACK_MS);
       const h = await health();
       expect(h.body).toMatchObject({ checks: { rate_limit_store: "unavailable" } });
     } finally {
@@ -117,7 +119,7 @@ describe("when PostgreSQL, Redis or the directory goes away and comes back", () 
     expect(down.status).toBe(503);
     expect(down.body).toEqual({ result: "error", msg: "The server cannot reach its database; try again shortly", code: "SERVICE_UNAVAILABLE" });
     expect(down.headers.get("retry-after")).toBe("5");
-    expect(down.ms).toBeLessThan(TIMEOUT_MS + 1000);
+    expect(down.ms).toBeLessThan(TIMEOUT_MS + SLACK_MS);
     const settings = await conformant<Body>("get-server-settings", await fetch(`${server.url}/api/v1/server_settings`));
     expect(settings.status).toBe(503);
     expect((await health()).body).toMatchObject({ checks: { database: "unavailable", rate_limit_store: "ok" } });
@@ -133,7 +135,7 @@ describe("when PostgreSQL, Redis or the directory goes away and comes back", () 
     try {
       const frozen = await login();
       expect(frozen.status).toBe(503);
-      expect(frozen.ms).toBeLessThan(2 * TIMEOUT_MS + 1000);
+      expect(frozen.ms).toBeLessThan(2 * TIMEOUT_MS + SLACK_MS);
     } finally {
       await postgres.resume();
     }
@@ -159,7 +161,7 @@ describe("when PostgreSQL, Redis or the directory goes away and comes back", () 
     try {
       const frozen = await post(PEOPLE.ada.uid, PEOPLE.ada.password);
       expect(frozen.status).toBe(503);
-      expect(frozen.ms).toBeLessThan(2 * TIMEOUT_MS + 1000);
+      expect(frozen.ms).toBeLessThan(2 * TIMEOUT_MS + SLACK_MS);
     } finally {
       await directory.resume();
     }

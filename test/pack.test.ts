@@ -155,9 +155,7 @@ describe("the packed tarball, installed with --omit=dev", () => {
     const db = join(project, "state", "zulip-auth.sqlite");
     const server = await startProcess(bin!, [...args, "--port", "0", "--db", db]);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
-    server.child.kill("SIGTERM");
-    const [code] = (await once(server.child, "exit")) as [number | null];
-    expect(code).toBe(0);
+    expect(await server.stop("SIGTERM")).toBe(0);
     expect(server.output()).toContain('"signal":"SIGTERM","msg":"stopping"');
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
   });

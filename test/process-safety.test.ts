@@ -83,12 +83,12 @@ describe("nothing lost on a crash", () => {
 describe("SIGTERM", () => {
   it("stops accepting, finishes the requests in flight, closes the database and exits 0", async () => {
     const { db, users } = await seed(1);
-    // Expensive hashes (about a second each here) so that the requests are surely received, and still in
-    // flight, when the signal arrives half a second later.
-    const server = await startServerProcess(["serve", "--port", "0", "--db", db, ...NO_LIMITS, "--argon2", "m=65536,t=12,p=1"]);
+    // Expensive hashes (about two seconds each here, three at a time) so that the requests are surely
+    // received, even on a loaded machine, and still in flight when the signal arrives 1.5 s later.
+    const server = await startServerProcess(["serve", "--port", "0", "--db", db, ...NO_LIMITS, "--argon2", "m=65536,t=24,p=1"]);
     const u = users[0]!;
     const inFlight = Array.from({ length: 4 }, () => fetch(`${server.url}/api/v1/fetch_api_key`, form({ username: u.email, password: u.password })));
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 1_500));
     const exit = server.stop("SIGTERM");
     const answers = await Promise.all(inFlight);
     for (const a of answers) expect((await conformant("fetch-api-key", a)).status).toBe(200);

@@ -81,7 +81,7 @@ describe("the Redis attempt log (a real Redis)", () => {
     await expect(connectRedisLog(`redis://127.0.0.1:${(silent.address() as { port: number }).port}`, { timeoutMs: 800 })).rejects.toThrow(
       "no answer within 800 ms",
     );
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(Date.now() - started).toBeLessThan(5000);
     silent.close();
   });
 

@@ -64,6 +64,8 @@ export async function startProcess(
     ...(options.cwd ? { cwd: options.cwd } : {}),
   });
   let output = "";
+  // 'exit' can come before the last of the output has been read: stop() waits for the pipes to close too.
+  const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (d: Buffer) => {
       output += d;
@@ -91,6 +93,8 @@ export async function startProcess(
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill(signal);
       const [code] = (await once(child, "exit")) as [number | null];
+      // Bounded: a grandchild of a wrapper (npm, npx) that outlives it would hold the pipes open.
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 5_000).unref())]);
       return code;
     },
   };
