@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { DevFetchApiKey, FetchApiKey, Operation } from "../contract/operations.ts";
 import { emailKey } from "../store/store.ts";
+import { isJsonObject } from "../text.ts";
 import { UnavailableError } from "../unavailable.ts";
 import { clientAddress } from "./client-address.ts";
 import type { AppDeps, AppEnv } from "./deps.ts";
@@ -47,7 +48,10 @@ export function loginAttempt(deps: AppDeps, operation: Operation<FetchApiKey | D
 /** "success", or the code of the answer's body (every error answer of these endpoints has one but 405's). */
 function outcomeOf(c: Context<AppEnv>): string {
   const error = c.error instanceof UnavailableError ? serviceUnavailable(c.error.dependency) : c.error;
-  if (error instanceof ZulipError) return (error.body as { code?: string }).code ?? String(error.status);
+  if (error instanceof ZulipError) {
+    const { body } = error;
+    return isJsonObject(body) && typeof body.code === "string" ? body.code : String(error.status);
+  }
   const status = c.res.status;
   if (status === 200) return "success";
   if (status === 413) return "REQUEST_TOO_LARGE";
