@@ -1,4 +1,4 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 const BENCH = "test/bench.test.ts";
 
@@ -12,7 +12,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     projects: [
-      { extends: true, test: { name: "suite", include: ["test/**/*.test.ts"], exclude: [BENCH], sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: "suite", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, BENCH], sequence: { groupOrder: 0 } } },
       // The benchmark's quick run saturates both cores for half a minute: alone, after everything else, so that
       // it never slows another file's processes and timeouts.
       { extends: true, test: { name: "bench", include: [BENCH], sequence: { groupOrder: 1 } } },
