@@ -94,6 +94,24 @@ describe("zulip-auth check against faithful copies of real Zulip servers", () =>
 
   it("spends at most two successful logins and one failed attempt of the real account", () => {
     expect(spent).toEqual({ successes: 2, failures: 1 });
+    // The summary says what the server saw spent.
+    expect(z10.summary.account).toEqual({ failedLogins: spent.failures, failedBudget: 1, successfulLogins: spent.successes, successfulBudget: 2 });
+  });
+
+  it("with --failed-logins 4, sends four near-misses of the password, each refused and reported, and still logs in twice", async () => {
+    const counted = spending(zulip10());
+    const report = await check(counted.fetch, { failedLogins: 4 });
+    expect(report.status).toBe("conformant");
+    expect(counted.spent).toEqual({ successes: 2, failures: 4 });
+    const wrong = report.cases.find((c) => c.id === "fetch-api-key.wrong-password")!;
+    expect(wrong.exchanges.map((e) => e.status)).toEqual([401, 401, 401, 401]);
+    expect(wrong.exchanges.map((e) => e.label)).toEqual([
+      "a near-miss of the password: <password>x (failed login 1 of 4 on this account)",
+      "a near-miss of the password: <password, case swapped> (failed login 2 of 4 on this account)",
+      "a near-miss of the password: <password, last character cut> (failed login 3 of 4 on this account)",
+      "a near-miss of the password: <password> (a space appended) (failed login 4 of 4 on this account)",
+    ]);
+    expect(JSON.stringify(report)).not.toContain(FAKE_ACCOUNT.password.slice(0, -1));
   });
 
   it("says which real clients can log in", () => {
@@ -182,7 +200,8 @@ describe("on a real account", () => {
     );
     expect(report.stopped!.retryAfterSeconds).toBe(1800);
     expectDocumentedShape(report);
-    expect(report.summary.requests).toBe(2);
+    // The login, then one throwaway login that tells the account's limit from this address's.
+    expect(report.summary.requests).toBe(3);
     expect(report.cases.every((c) => c.outcome === "not-checked")).toBe(true);
     expect(formatHuman(report).trimEnd().split("\n").at(-1)).toMatch(/^RATE LIMITED: .*\(exit 4\)$/);
   });
@@ -221,8 +240,8 @@ describe("masking never garbles", () => {
       return res.status === 200 && sent ? rewriteJson(res, (b) => ({ ...b, msg: `welcome back, your password is ${sent}` })) : res;
     });
     const report = await check(echo, { password });
-    expect(caught(report)).toEqual(expect.arrayContaining(["fetch-api-key.success password-echoed"]));
-    expect(report.cases.flatMap((c) => c.findings).find((f) => f.id === "password-echoed")!.kind).toBe("security");
+    expect(caught(report)).toEqual(expect.arrayContaining(["property.nothing-echoed credential-echoed"]));
+    expect(report.cases.flatMap((c) => c.findings).find((f) => f.id === "credential-echoed")!.kind).toBe("security");
     expect(JSON.stringify(report)).not.toContain(password);
   });
 });

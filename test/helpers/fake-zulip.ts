@@ -24,7 +24,10 @@ export interface FakeZulipOptions {
   root?: "organisation" | "several-organisations" | "landing-page";
   /** A field a newer Zulip might add, in server_settings and in a success (clients ignore it). */
   extraField?: boolean;
-  /** Failed logins per client address in the window, as a proxy or fork in front of Zulip may limit. */
+  /**
+   * Failed logins per client address in the window: a limit by address, as Zulip's own `api_by_ip` rule
+   * (`zerver/lib/rate_limiter.py`, rate_limit_request_by_ip) or a proxy in front of Zulip may set.
+   */
   addressLimit?: number;
 }
 
@@ -134,8 +137,19 @@ export function fakeZulip(options: FakeZulipOptions): FetchLike {
     if (!isEmail(username)) return json(400, { result: "error", msg: "Enter a valid email address.", code: "BAD_REQUEST" });
     if (options.addressLimit !== undefined) {
       addressLog = addressLog.filter((t) => t > now() - RATE_LIMIT.windowSeconds * 1000);
-      if (addressLog.length >= options.addressLimit)
-        return json(429, { result: "error", msg: "API usage exceeded rate limit", code: "RATE_LIMIT_HIT", "retry-after": 1800 }, { "Retry-After": "1800" });
+      if (addressLog.length >= options.addressLimit) {
+        const wait = (addressLog[addressLog.length - options.addressLimit]! + RATE_LIMIT.windowSeconds * 1000 - now()) / 1000;
+        return json(
+          429,
+          { result: "error", msg: "API usage exceeded rate limit", code: "RATE_LIMIT_HIT", "retry-after": wait },
+          {
+            "Retry-After": String(wait),
+            "X-RateLimit-Limit": String(options.addressLimit),
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": String(Math.floor(now() / 1000 + wait)),
+          },
+        );
+      }
     }
 
     const times = recent(username);
