@@ -45,7 +45,7 @@ describe("the packed tarball, installed with --omit=dev", () => {
   it("holds the build, the contract and no tests", () => {
     const installed = join(project, "node_modules/zulip-auth");
     expect(readdirSync(installed).sort()).toEqual(["LICENSE", "README.md", "dist", "generated", "openapi", "package.json", "src"]);
-    expect(readdirSync(join(installed, "openapi"))).toEqual(["zulip-auth.yaml"]);
+    expect(readdirSync(join(installed, "openapi"))).toEqual(["zulip-auth.yaml", "zulip-level.yaml"]);
     const pkg = JSON.parse(readFileSync(join(installed, "package.json"), "utf8"));
     expect(pkg.dependencies.tsx).toBeUndefined();
   });
