@@ -42,7 +42,10 @@ export function zulipLevelYaml(contractText: string): string {
   // Two passes: a $ref is judged by its component's marks, so the marks go only once every node is judged.
   const components = doc.components as Node;
   const judge = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(judge);
+    if (Array.isArray(node)) {
+      node.forEach(judge);
+      return;
+    }
     if (!isNode(node)) return;
     // The headers of a response (components.headers is the components' own list, pruned once unused).
     if (isNode(node.headers) && node !== components)
@@ -55,7 +58,10 @@ export function zulipLevelYaml(contractText: string): string {
     Object.values(node).forEach(judge);
   };
   const unmark = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(unmark);
+    if (Array.isArray(node)) {
+      node.forEach(unmark);
+      return;
+    }
     if (!isNode(node)) return;
     for (const mark of LEVEL_MARKS) delete node[mark];
     Object.values(node).forEach(unmark);
@@ -86,7 +92,10 @@ function openExtensibleObjects(doc: Node): void {
     if (!isNode(node) && !Array.isArray(node)) return;
     if (seen.has(node)) return;
     seen.add(node);
-    if (Array.isArray(node)) return node.forEach(open);
+    if (Array.isArray(node)) {
+      node.forEach(open);
+      return;
+    }
     if (typeof node.$ref === "string") open(resolve(doc, node.$ref));
     if (node.additionalProperties === false) delete node.additionalProperties;
     Object.values(node).forEach(open);
@@ -116,6 +125,8 @@ function pruneUnused(doc: Node): void {
       }
     }
   }
-  const used = new Set(Object.values(doc.paths as Node).flatMap((item) => Object.values(item as Node).flatMap((op) => (isNode(op) && Array.isArray(op.tags) ? op.tags : []))));
+  const used = new Set(
+    Object.values(doc.paths as Node).flatMap((item) => Object.values(item as Node).flatMap((op) => (isNode(op) && Array.isArray(op.tags) ? op.tags : []))),
+  );
   if (Array.isArray(doc.tags)) doc.tags = doc.tags.filter((tag) => isNode(tag) && used.has(tag.name));
 }

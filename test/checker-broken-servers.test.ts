@@ -400,7 +400,9 @@ const BROKEN: Broken[] = [
       wrap(await ours(), async (r, forward) => {
         const url = new URL(r.url);
         if (r.method !== "GET" || apiPath(r) !== "/fetch_api_key" || !url.searchParams.has("username")) return forward();
-        return forward(new Request(url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: url.searchParams.toString() }));
+        return forward(
+          new Request(url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: url.searchParams.toString() }),
+        );
       }),
     expect: ["fetch-api-key.get-not-allowed login-not-post"],
     ids: ["login-not-post"],
@@ -409,7 +411,9 @@ const BROKEN: Broken[] = [
     name: "property only-POST: PUT is taken as a login",
     build: async () =>
       wrap(await ours(), async (r, forward) =>
-        r.method === "PUT" && apiPath(r) === "/fetch_api_key" ? forward(new Request(r.url, { method: "POST", headers: r.headers, body: await r.text() })) : forward(),
+        r.method === "PUT" && apiPath(r) === "/fetch_api_key"
+          ? forward(new Request(r.url, { method: "POST", headers: r.headers, body: await r.text() }))
+          : forward(),
       ),
     expect: ["fetch-api-key.get-not-allowed login-not-post"],
     ids: ["login-not-post"],
@@ -456,8 +460,7 @@ const BROKEN: Broken[] = [
       wrap(await ours(), async (r, forward) => {
         if (!isFormLogin(r)) return forward();
         const form = new URLSearchParams(await r.text());
-        const password = form.get("password");
-        if (password !== null && password.startsWith(USERS.iago.password)) form.set("password", USERS.iago.password);
+        if (form.get("password")?.startsWith(USERS.iago.password)) form.set("password", USERS.iago.password);
         return forward(new Request(r.url, { method: "POST", headers: r.headers, body: form.toString() }));
       }),
     expect: ["fetch-api-key.wrong-password password-not-exact"],
@@ -515,8 +518,20 @@ const BROKEN: Broken[] = [
 describe("zulip-auth check catches deliberately broken servers", () => {
   it("has at least 12 of them, and one for each property", () => {
     expect(BROKEN.length).toBeGreaterThanOrEqual(12);
-    const properties = ["identity-changed", "bytes-unreadable", "login-not-post", "credential-echoed", "account-enumeration", "password-not-exact", "settings-contradict"];
-    for (const id of properties) expect(BROKEN.some((b) => b.ids.includes(id)), id).toBe(true);
+    const properties = [
+      "identity-changed",
+      "bytes-unreadable",
+      "login-not-post",
+      "credential-echoed",
+      "account-enumeration",
+      "password-not-exact",
+      "settings-contradict",
+    ];
+    for (const id of properties)
+      expect(
+        BROKEN.some((b) => b.ids.includes(id)),
+        id,
+      ).toBe(true);
   });
 
   it.each(BROKEN)("$name", async ({ build, expect: pairs, ids, timeoutMs, strict, failedLogins }) => {

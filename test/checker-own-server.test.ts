@@ -111,9 +111,12 @@ describe("npx zulip-auth check against the demo, as a new user runs it", () => {
   });
 
   it("reads the password from standard input too", async () => {
-    const r = await runCli(["check", demo.url, "--username", "iago@zulip.com", "--password-stdin", "--only", "fetch-api-key.success,property.identity-stable"], {
-      stdin: "abcd1234\n",
-    });
+    const r = await runCli(
+      ["check", demo.url, "--username", "iago@zulip.com", "--password-stdin", "--only", "fetch-api-key.success,property.identity-stable"],
+      {
+        stdin: "abcd1234\n",
+      },
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^PASS  fetch-api-key\.success /m);
     expect(r.stdout).toMatch(/^SKIP  fetch-api-key\.wrong-password +.*\n +not checked because it was not named in --only$/m);

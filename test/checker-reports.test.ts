@@ -435,7 +435,11 @@ describe("zulip-auth check, the command", () => {
       const lines = r.stdout.trimEnd().split("\n");
       expect(lines[0]).toBe("fetch-api-key.get-not-allowed");
       expect(lines[1]).toMatch(/^ {2}✗ header-missing: required header Allow is missing$/);
-      expect(lines.filter((l) => /^\S/.test(l))).toEqual(["fetch-api-key.get-not-allowed", "fetch-api-key.get-not-allowed", "NOT CONFORMANT: 2 findings in 1 case (exit 1)"]);
+      expect(lines.filter((l) => /^\S/.test(l))).toEqual([
+        "fetch-api-key.get-not-allowed",
+        "fetch-api-key.get-not-allowed",
+        "NOT CONFORMANT: 2 findings in 1 case (exit 1)",
+      ]);
     } finally {
       await noAllow.close();
     }

@@ -45,7 +45,9 @@ describe("a URL that names no organisation stops before any login, telling the u
     const report = await check(fetch);
     expect(report.status).toBe("no-organisation");
     expect(seen.logins).toBe(0);
-    expect(report.stopped!.message).toMatch(/^http:\/\/zulip\.test is the root of a Zulip server with several organisations and none at its root .*pass the URL of one of its organisations instead/);
+    expect(report.stopped!.message).toMatch(
+      /^http:\/\/zulip\.test is the root of a Zulip server with several organisations and none at its root .*pass the URL of one of its organisations instead/,
+    );
     expect(report.cases.every((c) => c.outcome === "not-checked" && c.findings.length === 0)).toBe(true);
     // No client verdict on what was never observed.
     expect(report.clients).toEqual([]);
@@ -58,7 +60,9 @@ describe("a URL that names no organisation stops before any login, telling the u
     expect(report.status).toBe("no-organisation");
     expect(seen.logins).toBe(0);
     expect(report.stopped).toMatchObject({ answered: "400" });
-    expect(report.stopped!.message).toMatch(/is a Zulip server, but the URL names no organisation to log in to \(server_settings answered 400 "Subdomain required"\)/);
+    expect(report.stopped!.message).toMatch(
+      /is a Zulip server, but the URL names no organisation to log in to \(server_settings answered 400 "Subdomain required"\)/,
+    );
   });
 
   describe("the command", () => {
@@ -69,7 +73,9 @@ describe("a URL that names no organisation stops before any login, telling the u
         const r = await command(url);
         expect(r.code, r.stdout).toBe(7);
         expect(r.stderr).toBe("");
-        expect(r.stdout).toMatch(/^NO ORGANISATION HERE: .*pass the URL of one of its organisations instead \(e\.g\. https:\/\/<organisation>\.<host>\)\. \(exit 7\)\n$/);
+        expect(r.stdout).toMatch(
+          /^NO ORGANISATION HERE: .*pass the URL of one of its organisations instead \(e\.g\. https:\/\/<organisation>\.<host>\)\. \(exit 7\)\n$/,
+        );
       }
     });
   });
@@ -90,7 +96,9 @@ describe("a server that limits this client's address is not broken", () => {
     await check(server);
     const report = await check(server);
     expect(report.status).toBe("rate-limited");
-    expect(report.stopped!.message).toMatch(/^the server is refusing logins from this address for now: a throwaway username no account has was refused too, so the limit is this address's, not iago@zulip\.com's\./);
+    expect(report.stopped!.message).toMatch(
+      /^the server is refusing logins from this address for now: a throwaway username no account has was refused too, so the limit is this address's, not iago@zulip\.com's\./,
+    );
     expect(caught(report)).toEqual([]);
   });
 });
@@ -106,7 +114,9 @@ describe("what a newer Zulip adds is not a fault", () => {
 
   it("the same fields are violations with --strict", async () => {
     const report = await check(zulip({ extraField: true }), { strict: true });
-    expect(caught(report)).toEqual(expect.arrayContaining(["server-settings.conforms body-unexpected-property", "fetch-api-key.success body-unexpected-property"]));
+    expect(caught(report)).toEqual(
+      expect.arrayContaining(["server-settings.conforms body-unexpected-property", "fetch-api-key.success body-unexpected-property"]),
+    );
   });
 
   it("realm_url naming another URL than the one checked (a proxy): an advisory", async () => {

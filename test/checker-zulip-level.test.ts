@@ -67,7 +67,8 @@ describe(`${ZULIP_LEVEL_FILE}, the contract's Zulip level for other tools`, () =
     // Its description names what it leaves out; the rest of it holds none of it.
     const { info: _info, ...rest } = doc;
     const text = JSON.stringify(rest);
-    for (const gone of ["x-zulip-auth-strict", "x-zulip-only", "x-advisory", "/healthz", "Cache-Control", "X-Request-Id", "no-store"]) expect(text).not.toContain(gone);
+    for (const gone of ["x-zulip-auth-strict", "x-zulip-only", "x-advisory", "/healthz", "Cache-Control", "X-Request-Id", "no-store"])
+      expect(text).not.toContain(gone);
     const success = doc.components!.schemas!.ApiKeySuccess as OpenAPIV3_1.SchemaObject;
     // Version-dependent fields are not required; success answers stay open to the fields a newer Zulip adds.
     expect(success.required).toEqual(["result", "msg", "api_key", "email"]);

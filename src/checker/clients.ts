@@ -101,8 +101,10 @@ export function clientCompatibility({ settings, login, transcript }: ClientEvide
   const pythonUnknown: string[] = [];
   const withAuthorization = transcript.find((e) => e.spec.operationId === OPERATIONS.getServerSettings.operationId && e.spec.headers?.Authorization);
   if (!withAuthorization || !plainSettings) pythonUnknown.push("server_settings with an Authorization header was not asked for");
-  else if (withAuthorization.answer.status !== 200) pythonProblems.push(`server_settings with an Authorization header answered ${withAuthorization.answer.status}, not 200`);
-  else if (!isDeepStrictEqual(withAuthorization.json, plainSettings.json)) pythonProblems.push("server_settings answers other settings with an Authorization header");
+  else if (withAuthorization.answer.status !== 200)
+    pythonProblems.push(`server_settings with an Authorization header answered ${withAuthorization.answer.status}, not 200`);
+  else if (!isDeepStrictEqual(withAuthorization.json, plainSettings.json))
+    pythonProblems.push("server_settings answers other settings with an Authorization header");
   const key = login ? field(login, "api_key") : undefined;
   if (typeof key === "string" && key.includes("%")) pythonProblems.push("the API key holds a %, which its zuliprc parser cannot read");
 
@@ -113,7 +115,8 @@ export function clientCompatibility({ settings, login, transcript }: ClientEvide
   if (!multipart) jsUnknown.push("a multipart/form-data login body was not sent");
   else if (multipart.answer.status === 400 && field(multipart, "code") === "REQUEST_VARIABLE_MISSING")
     jsProblems.push("a multipart/form-data login body is not read: the server says a parameter is missing");
-  else if (multipart.answer.status !== 401) jsUnknown.push(`a multipart/form-data login was answered ${multipart.answer.status}, which does not show whether it was read`);
+  else if (multipart.answer.status !== 401)
+    jsUnknown.push(`a multipart/form-data login was answered ${multipart.answer.status}, which does not show whether it was read`);
 
   const flutterRow = row("zulip-flutter (mobile app)", `feature level ≥ ${FLUTTER_MIN_FEATURE_LEVEL} and all 14 server_settings fields, non-null`, flutter, []);
   const warning = flutterWarning(featureLevel);

@@ -246,7 +246,10 @@ function validateOptions(options: CheckOptions) {
   }
   if (options.username.trim() === "") throw new UserError("the username is empty", 2);
   if (options.password === "") throw new UserError("the password is empty", 2);
-  if (options.failedLogins !== undefined && !(Number.isInteger(options.failedLogins) && options.failedLogins >= 1 && options.failedLogins <= MAX_FAILED_LOGINS)) {
+  if (
+    options.failedLogins !== undefined &&
+    !(Number.isInteger(options.failedLogins) && options.failedLogins >= 1 && options.failedLogins <= MAX_FAILED_LOGINS)
+  ) {
     throw new UserError(`the failed logins to spend must be a whole number from 1 to ${MAX_FAILED_LOGINS} (Zulip allows 5 per 30 minutes)`, 2);
   }
   if (options.timeoutMs !== undefined && !(Number.isInteger(options.timeoutMs) && options.timeoutMs > 0)) {

@@ -109,7 +109,11 @@ export class CaseContext extends Expectations {
     const miss = this.nearMisses[index];
     if (!miss) throw new Error(`near-miss ${index} is over the run's budget`);
     return this.memo(`near-miss-${index}`, () =>
-      loginSpec(this.username, miss, `a near-miss of the password: ${shownValue(miss)} (failed login ${index + 1} of ${this.nearMisses.length} on this account)`),
+      loginSpec(
+        this.username,
+        miss,
+        `a near-miss of the password: ${shownValue(miss)} (failed login ${index + 1} of ${this.nearMisses.length} on this account)`,
+      ),
     );
   }
 

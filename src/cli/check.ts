@@ -29,7 +29,8 @@ const list = (value: string, previous: string[] = []) => [
 /** --failed-logins: a whole number from 1 to MAX_FAILED_LOGINS. */
 function failedLogins(value: string): number {
   const n = positiveWholeNumber("failed logins")(value);
-  if (n > MAX_FAILED_LOGINS) throw new InvalidArgumentError(`at most ${MAX_FAILED_LOGINS}: Zulip allows 5 failed logins per 30 minutes, and the run's second login needs the fifth`);
+  if (n > MAX_FAILED_LOGINS)
+    throw new InvalidArgumentError(`at most ${MAX_FAILED_LOGINS}: Zulip allows 5 failed logins per 30 minutes, and the run's second login needs the fifth`);
   return n;
 }
 

@@ -54,8 +54,12 @@ export function docsRoutes(deps: AppDeps): Hono<AppEnv> {
   routes.get("/openapi.yaml", (c) => c.body(contract(c).yaml, 200, { "content-type": "application/yaml; charset=utf-8", ...REVALIDATE }));
   routes.get("/openapi.json", (c) => c.body(contract(c).json, 200, { "content-type": "application/json; charset=utf-8", ...REVALIDATE }));
   // The Zulip level alone, for other tools (Prism, Schemathesis, Dredd) judging real Zulip servers: docs/contract.md.
-  routes.get("/openapi.zulip-level.yaml", (c) => c.body(contract(c, "zulip-level").yaml, 200, { "content-type": "application/yaml; charset=utf-8", ...REVALIDATE }));
-  routes.get("/openapi.zulip-level.json", (c) => c.body(contract(c, "zulip-level").json, 200, { "content-type": "application/json; charset=utf-8", ...REVALIDATE }));
+  routes.get("/openapi.zulip-level.yaml", (c) =>
+    c.body(contract(c, "zulip-level").yaml, 200, { "content-type": "application/yaml; charset=utf-8", ...REVALIDATE }),
+  );
+  routes.get("/openapi.zulip-level.json", (c) =>
+    c.body(contract(c, "zulip-level").json, 200, { "content-type": "application/json; charset=utf-8", ...REVALIDATE }),
+  );
 
   routes.get("/docs", (c) => c.body(DOCS_HTML, 200, { "content-type": "text/html; charset=utf-8", ...REVALIDATE }));
   routes.get("/docs/", (c) => c.redirect("/docs", 301));

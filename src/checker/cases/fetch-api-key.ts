@@ -49,7 +49,18 @@ function refusalShape(e: Exchange) {
   };
 }
 
-const VARYING_HEADERS = new Set(["date", "content-length", "x-request-id", "x-zulip-request-id", "etag", "last-modified", "age", "set-cookie", "connection", "keep-alive"]);
+const VARYING_HEADERS = new Set([
+  "date",
+  "content-length",
+  "x-request-id",
+  "x-zulip-request-id",
+  "etag",
+  "last-modified",
+  "age",
+  "set-cookie",
+  "connection",
+  "keep-alive",
+]);
 
 /** Zulip's feature levels of what a login answer holds (the contract's x-zulip-feature-level). */
 const USER_ID_SINCE = 171;
@@ -130,16 +141,22 @@ export const fetchApiKeyCases: CheckCase[] = [
       for (const [i, miss] of ctx.nearMisses.entries()) {
         const exchange = await ctx.nearMiss(i);
         if (exchange.answer.status === 200) {
-          ctx.fail(exchange, "password-not-exact", `a near-miss of the password (${shownValue(miss)}) logged in: the server does not compare passwords exactly`, {
-            spec: [...FETCH, "responses", "401", "description"],
-            expected: "401 AUTHENTICATION_FAILED",
-            actual: "200 with an API key (not shown)",
-          });
+          ctx.fail(
+            exchange,
+            "password-not-exact",
+            `a near-miss of the password (${shownValue(miss)}) logged in: the server does not compare passwords exactly`,
+            {
+              spec: [...FETCH, "responses", "401", "description"],
+              expected: "401 AUTHENTICATION_FAILED",
+              actual: "200 with an API key (not shown)",
+            },
+          );
           continue;
         }
         if (ctx.expectStatus(exchange, 401)) ctx.expectCode(exchange, OPERATIONS.fetchApiKey, 401, "AUTHENTICATION_FAILED", "authentication-failed");
       }
-      if (ctx.nearMisses.length === 1) ctx.note("one near-miss (one character appended); --failed-logins 2 to 4 adds the case swapped, the last character cut and a space appended");
+      if (ctx.nearMisses.length === 1)
+        ctx.note("one near-miss (one character appended); --failed-logins 2 to 4 adds the case swapped, the last character cut and a space appended");
       else ctx.note(`${ctx.nearMisses.length} near-misses: ${ctx.nearMisses.map(shownValue).join(", ")}`);
     },
   }),
@@ -152,7 +169,8 @@ export const fetchApiKeyCases: CheckCase[] = [
     // username's rate limit (RateLimitedAuthenticationByUsername) counts both alike.
     async run(ctx) {
       const wrong = await ctx.nearMiss(0);
-      if (wrong.answer.status !== 401) ctx.notChecked(`the near-miss of the password was answered ${wrong.answer.status}, not refused: there is no refusal to compare with`);
+      if (wrong.answer.status !== 401)
+        ctx.notChecked(`the near-miss of the password was answered ${wrong.answer.status}, not refused: there is no refusal to compare with`);
       const unknown = await ctx.send(loginSpec(ctx.throwawayEmail(), throwawayPassword(), "unknown user (a throwaway address)"));
       const [a, b] = [refusalShape(wrong), refusalShape(unknown)];
       if (isDeepStrictEqual(a, b)) return;

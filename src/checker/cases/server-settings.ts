@@ -34,23 +34,33 @@ export const serverSettingsCases: CheckCase[] = [
       // zproject/backends.py defines as email_auth_enabled(realm) or ldap_auth_enabled(realm) — the very settings
       // behind email_auth_enabled and authentication_methods.ldap, so the three always agree on a real Zulip.
       if (methods && typeof email === "boolean" && methods.password !== (email || methods.ldap)) {
-        ctx.fail(exchange, "settings-contradict", "authentication_methods.password disagrees with the password form (email_auth_enabled or authentication_methods.ldap)", {
-          spec: [...SETTINGS, "responses", "200", "content", "application/json", "schema", "properties", "authentication_methods"],
-          pointer: "/authentication_methods/password",
-          expected: String(email || methods.ldap),
-          actual: `${methods.password} (email_auth_enabled ${email}, authentication_methods.ldap ${methods.ldap})`,
-        });
+        ctx.fail(
+          exchange,
+          "settings-contradict",
+          "authentication_methods.password disagrees with the password form (email_auth_enabled or authentication_methods.ldap)",
+          {
+            spec: [...SETTINGS, "responses", "200", "content", "application/json", "schema", "properties", "authentication_methods"],
+            pointer: "/authentication_methods/password",
+            expected: String(email || methods.ldap),
+            actual: `${methods.password} (email_auth_enabled ${email}, authentication_methods.ldap ${methods.ldap})`,
+          },
+        );
       }
       // zproject/urls.py routes zproject/dev_urls.py (dev_fetch_api_key) only when settings.DEVELOPMENT: a release,
       // a production install, never serves development login.
       const version = setting(ctx, "zulip_version");
       if (methods?.dev === true && isRelease(version)) {
-        ctx.fail(exchange, "settings-contradict", `a release (zulip_version ${String(version)}) advertises development login, which only development servers have`, {
-          spec: [...SETTINGS, "responses", "200", "content", "application/json", "schema", "properties", "authentication_methods"],
-          pointer: "/authentication_methods/dev",
-          expected: "false",
-          actual: "true",
-        });
+        ctx.fail(
+          exchange,
+          "settings-contradict",
+          `a release (zulip_version ${String(version)}) advertises development login, which only development servers have`,
+          {
+            spec: [...SETTINGS, "responses", "200", "content", "application/json", "schema", "properties", "authentication_methods"],
+            pointer: "/authentication_methods/dev",
+            expected: "false",
+            actual: "true",
+          },
+        );
       }
       // realm_url is settings.ROOT_DOMAIN_URI or the organisation's URL as configured: behind a proxy it may
       // name another host than the one asked, which is legal but sends clients elsewhere.

@@ -7,14 +7,23 @@ import type { CaseContext } from "../session.ts";
  * A property of the whole run: judged once every case has run, over every answer of the run (the transcript),
  * as Schemathesis' checks judge each response. Its findings point at the answers that break it.
  */
-export function runProperty(check: { id: string; title: string; usesPassword?: boolean; judge(ctx: CaseContext, answers: readonly Exchange[]): Promise<void> | void }): CheckCase {
+export function runProperty(check: {
+  id: string;
+  title: string;
+  usesPassword?: boolean;
+  judge(ctx: CaseContext, answers: readonly Exchange[]): Promise<void> | void;
+}): CheckCase {
   return {
     id: `property.${check.id}`,
     title: check.title,
     operations: [OPERATIONS.getServerSettings.operationId, OPERATIONS.fetchApiKey.operationId, OPERATIONS.devFetchApiKey.operationId],
     provokes: {},
     ...(check.usesPassword ? { usesPassword: true } : {}),
-    run: async (ctx) => check.judge(ctx, ctx.transcript().map((t) => t.exchange)),
+    run: async (ctx) =>
+      check.judge(
+        ctx,
+        ctx.transcript().map((t) => t.exchange),
+      ),
   };
 }
 
