@@ -8,6 +8,12 @@ const isLogin = (r: Request) => r.method === "POST" && apiPath(r) === "/fetch_ap
 const isFormLogin = (r: Request) => isLogin(r) && (r.headers.get("content-type") ?? "").startsWith("application/x-www-form-urlencoded");
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body) + "\n", { status, headers: { "content-type": "application/json", ...headers } });
+/** A server whose server_settings (200) are rewritten by `change`. */
+const withSettings = (inner: FetchLike, change: (body: Record<string, unknown>) => unknown) =>
+  wrap(inner, async (r, forward) => {
+    const res = await forward();
+    return apiPath(r) === "/server_settings" && res.status === 200 ? rewriteJson(res, change) : res;
+  });
 const randomKey = () =>
   Array.from({ length: 32 }, () => "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"[Math.floor(Math.random() * 62)]).join("");
 const KNOWN = new Set<string>(Object.values(USERS).map((u) => u.email));
@@ -250,11 +256,7 @@ const BROKEN: Broken[] = [
   },
   {
     name: "realm_uri different from realm_url",
-    build: async () =>
-      wrap(await ours(), async (r, forward) => {
-        const res = await forward();
-        return apiPath(r) === "/server_settings" && res.status === 200 ? rewriteJson(res, (b) => ({ ...b, realm_uri: "http://elsewhere.example" })) : res;
-      }),
+    build: async () => withSettings(await ours(), (b) => ({ ...b, realm_uri: "http://elsewhere.example" })),
     expect: ["server-settings.conforms unexpected-value"],
     ids: ["unexpected-value"],
   },
@@ -326,11 +328,7 @@ const BROKEN: Broken[] = [
   },
   {
     name: "a relative realm_url (clients need an absolute one)",
-    build: async () =>
-      wrap(await ours(), async (r, forward) => {
-        const res = await forward();
-        return apiPath(r) === "/server_settings" && res.status === 200 ? rewriteJson(res, (b) => ({ ...b, realm_url: "/", realm_uri: "/" })) : res;
-      }),
+    build: async () => withSettings(await ours(), (b) => ({ ...b, realm_url: "/", realm_uri: "/" })),
     expect: ["server-settings.conforms body-schema"],
     ids: ["body-schema"],
   },
@@ -482,34 +480,19 @@ const BROKEN: Broken[] = [
   },
   {
     name: "property consistent settings: a password form promised while authentication_methods.password is false",
-    build: async () =>
-      wrap(await ours(), async (r, forward) => {
-        const res = await forward();
-        if (apiPath(r) !== "/server_settings" || res.status !== 200) return res;
-        return rewriteJson(res, (b) => ({ ...b, authentication_methods: { ...(b.authentication_methods as object), password: false } }));
-      }),
+    build: async () => withSettings(await ours(), (b) => ({ ...b, authentication_methods: { ...(b.authentication_methods as object), password: false } })),
     expect: ["server-settings.consistent settings-contradict"],
     ids: ["settings-contradict"],
   },
   {
     name: "property consistent settings: a release that advertises development login",
-    build: async () =>
-      wrap(await ours(), async (r, forward) => {
-        const res = await forward();
-        if (apiPath(r) !== "/server_settings" || res.status !== 200) return res;
-        return rewriteJson(res, (b) => ({ ...b, authentication_methods: { ...(b.authentication_methods as object), dev: true } }));
-      }),
+    build: async () => withSettings(await ours(), (b) => ({ ...b, authentication_methods: { ...(b.authentication_methods as object), dev: true } })),
     expect: ["server-settings.consistent settings-contradict"],
     ids: ["settings-contradict"],
   },
   {
     name: "a release that advertises development login and serves it: dev_fetch_api_key must still refuse",
-    build: async () =>
-      wrap((await createCheckedServer({ config: { devMode: true } })).app.fetch, async (r, forward) => {
-        const res = await forward();
-        if (apiPath(r) !== "/server_settings" || res.status !== 200) return res;
-        return rewriteJson(res, (b) => ({ ...b, zulip_version: "10.0" }));
-      }),
+    build: async () => withSettings((await createCheckedServer({ config: { devMode: true } })).app.fetch, (b) => ({ ...b, zulip_version: "10.0" })),
     expect: ["server-settings.consistent settings-contradict", "dev-fetch-api-key.production-refuses dev-login-open"],
     ids: ["dev-login-open", "settings-contradict"],
   },
