@@ -5,8 +5,9 @@ import { createAdaptorServer } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkServer, formatHuman, type CheckReport, type FetchLike } from "../src/checker/index.ts";
-import { apiPath, caught, IN_PROCESS_URL, rewriteJson, wrap } from "./helpers/checker.ts";
+import { apiPath, caught, createCheckedServer, IN_PROCESS_URL, rewriteJson, wrap } from "./helpers/checker.ts";
 import { FAKE_ACCOUNT, fakeZulip, type FakeZulipOptions } from "./helpers/fake-zulip.ts";
+import { USERS } from "./helpers/harness.ts";
 import { runCli } from "./helpers/process.ts";
 
 const zulip = (options: Partial<FakeZulipOptions> = {}) => fakeZulip({ version: "10.0", accounts: [FAKE_ACCOUNT], ...options });
@@ -63,6 +64,19 @@ describe("a URL that names no organisation stops before any login, telling the u
     expect(report.stopped!.message).toMatch(
       /is a Zulip server, but the URL names no organisation to log in to \(server_settings answered 400 "Subdomain required"\)/,
     );
+  });
+
+  it("this project's own server, asked at a subdomain with no organisation: Zulip's JSON 400 Invalid subdomain", async () => {
+    const server = await createCheckedServer();
+    // In process, the Host a client would send comes from the URL.
+    const withHost = wrap(server.app.fetch, (r, forward) => {
+      const headers = new Headers(r.headers);
+      headers.set("host", new URL(r.url).host);
+      return forward(new Request(r, { headers }));
+    });
+    const report = await check(withHost, { baseUrl: "http://nowhere.zulip.test", username: USERS.iago.email, password: USERS.iago.password });
+    expect(report.status).toBe("no-organisation");
+    expect(report.stopped!.message).toContain('server_settings answered 400 "Invalid subdomain"');
   });
 
   describe("the command", () => {

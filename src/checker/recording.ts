@@ -70,7 +70,7 @@ export class CaseRecording {
 
   /** Why a case that needs more attempts stops when this client's address is limited. */
   addressLimited(): string {
-    return `the server limits this address after ${this.run.failedLogins} attempts (this run's failed logins; a login no account limit explains was refused with 429)`;
+    return `the server limits this address after ${this.run.failedLogins} attempts of this run (earlier runs from this address count too): a 429 that no limit of the account explains`;
   }
 
   /** Sends a request and returns what came back, recording nothing but the request count and the transcript. */
