@@ -79,7 +79,7 @@ function progressPrinter(mode: "human" | "json" | "quiet"): { event: (e: Progres
   };
   return {
     event(e) {
-      if (e.type === "request" && tty) {
+      if (e.type === "request" && tty && mode !== "quiet") {
         clear();
         const line = `  … ${e.caseId}: ${e.method} ${e.path}${e.label ? ` (${e.label})` : ""}`;
         process.stderr.write(line.slice(0, (process.stderr.columns || 100) - 1));
