@@ -1,11 +1,9 @@
 import { createAdaptorServer } from "@hono/node-server";
-import { Ajv2020 } from "ajv/dist/2020.js";
-import addFormatsModule from "ajv-formats";
 import { XMLParser } from "fast-xml-parser";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CASE_IDS, CHECK_REPORT_SCHEMA, checkServer, formatHuman, formatJunit, type CheckReport, type FetchLike } from "../src/checker/index.ts";
-import { apiPath, caught, IN_PROCESS_URL, rewriteJson, wrap } from "./helpers/checker.ts";
+import { CASE_IDS, checkServer, formatHuman, formatJunit, type CheckReport, type FetchLike } from "../src/checker/index.ts";
+import { apiPath, caught, expectDocumentedShape, IN_PROCESS_URL, rewriteJson, wrap } from "./helpers/checker.ts";
 import { FAKE_ACCOUNT, fakeZulip, type FakeAccount } from "./helpers/fake-zulip.ts";
 import { runCli } from "./helpers/process.ts";
 
@@ -13,12 +11,6 @@ const check = (fetch: FetchLike, options: Partial<Parameters<typeof checkServer>
   checkServer({ baseUrl: IN_PROCESS_URL, username: FAKE_ACCOUNT.email, password: FAKE_ACCOUNT.password, fetch, ...options });
 const zulip10 = (accounts: FakeAccount[] = [FAKE_ACCOUNT], now?: () => number) => fakeZulip({ version: "10.0", accounts, ...(now ? { now } : {}) });
 const zulip84 = () => fakeZulip({ version: "8.4", accounts: [FAKE_ACCOUNT] });
-const validateReport = (() => {
-  const ajv = new Ajv2020({ allErrors: true, strict: true });
-  addFormatsModule.default(ajv);
-  return ajv.compile(CHECK_REPORT_SCHEMA);
-})();
-const expectDocumentedShape = (report: CheckReport) => expect(validateReport(report), JSON.stringify(validateReport.errors)).toBe(true);
 
 /** Counts what a run spends of the account: successful logins, and failed attempts of the username as given. */
 function spending(inner: FetchLike) {

@@ -4,15 +4,13 @@ import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { Ajv2020 } from "ajv/dist/2020.js";
-import addFormatsModule from "ajv-formats";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CASE_IDS, CHECK_REPORT_SCHEMA, checkServer, CheckOptionsError, formatJunit, type CheckReport, type FetchLike } from "../src/checker/index.ts";
+import { CASE_IDS, checkServer, CheckOptionsError, formatJunit, type CheckReport, type FetchLike } from "../src/checker/index.ts";
 import { reproCurl } from "../src/checker/repro-curl.ts";
 import { answerFromResponse, getContractValidator } from "../src/contract/validator.ts";
 import type { RunningServer } from "../src/server/start.ts";
-import { apiPath, check, createCheckedServer, listenOverHttp, rewriteJson, wrap } from "./helpers/checker.ts";
+import { apiPath, check, createCheckedServer, expectDocumentedShape, listenOverHttp, rewriteJson, wrap } from "./helpers/checker.ts";
 import { USERS } from "./helpers/harness.ts";
 import { runCli } from "./helpers/process.ts";
 import { parseRawHttp } from "./helpers/raw-http.ts";
@@ -27,7 +25,6 @@ async function closedPortUrl(): Promise<string> {
   await new Promise((resolve) => probe.close(resolve));
   return `http://127.0.0.1:${port}`;
 }
-const addFormats = addFormatsModule.default;
 const PASSWORD = USERS.iago.password;
 
 /** Our server over real HTTP, optionally broken by a wrapper. */
@@ -44,16 +41,6 @@ const leaky: Parameters<typeof wrap>[1] = async (r, forward) => {
     ? rewriteJson(res, (b) => ({ ...b, debug: `password was ${PASSWORD}, key ${String(b.api_key)}` }))
     : res;
 };
-
-const validateReport = (() => {
-  const ajv = new Ajv2020({ allErrors: true, strict: true });
-  addFormats(ajv);
-  return ajv.compile(CHECK_REPORT_SCHEMA);
-})();
-
-function expectDocumentedShape(report: unknown): void {
-  expect(validateReport(report), JSON.stringify(validateReport.errors)).toBe(true);
-}
 
 describe("the JSON report", () => {
   it("has the documented shape, for a conformant server and for a broken one", async () => {

@@ -5,7 +5,7 @@ import { createAdaptorServer } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkServer, formatHuman, type CheckReport, type FetchLike } from "../src/checker/index.ts";
-import { apiPath, caught, createCheckedServer, IN_PROCESS_URL, rewriteJson, wrap } from "./helpers/checker.ts";
+import { apiPath, caught, createCheckedServer, expectDocumentedShape, IN_PROCESS_URL, rewriteJson, wrap } from "./helpers/checker.ts";
 import { FAKE_ACCOUNT, fakeZulip, type FakeZulipOptions } from "./helpers/fake-zulip.ts";
 import { USERS } from "./helpers/harness.ts";
 import { runCli } from "./helpers/process.ts";
@@ -98,6 +98,7 @@ describe("a URL that names no organisation stops before any login, telling the u
 describe("a server that limits this client's address is not broken", () => {
   it("cases that need more attempts are not checked, saying after how many; no violation", async () => {
     const report = await check(zulip({ addressLimit: 6 }));
+    expectDocumentedShape(report);
     expect(caught(report)).toEqual([]);
     expect(report.status).toBe("conformant");
     const limited = report.cases.filter((c) => c.outcome === "not-checked");
