@@ -26,8 +26,8 @@ export function connectionCloser(server: Server): { close(graceMs: number): Prom
   });
   server.on("request", (request: IncomingMessage, response: ServerResponse) => {
     const socket = request.socket;
-    let responses = inFlight.get(socket);
-    if (!responses) inFlight.set(socket, (responses = new Set()));
+    const responses = inFlight.get(socket) ?? new Set<ServerResponse>();
+    inFlight.set(socket, responses);
     responses.add(response);
     if (closing) lastOnItsConnection(response);
     response.once("close", () => {
