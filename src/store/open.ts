@@ -1,4 +1,4 @@
-import { statSync } from "node:fs";
+import { type Stats, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { safeUrl } from "../safe-url.ts";
 import { UnavailableError } from "../unavailable.ts";
@@ -30,11 +30,20 @@ export interface StoreLocation {
 
 export { DEFAULT_SERVICE_TIMEOUT_MS } from "./service-timeout.ts";
 
+/** The path's stat, or undefined when there is nothing there to open (ENOENT, or ENOTDIR under a file). */
+function stat(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Refuses, in one sentence naming the path, a folder or (unless `create`) a missing file. */
 function checkSqlitePath(path: string, create: boolean): void {
   if (path === ":memory:") return;
   const where = resolve(path);
-  const found = statSync(where, { throwIfNoEntry: false });
+  const found = stat(where);
   if (found?.isDirectory())
     throw new UserError(`cannot use the database file ${where}: it is a folder (give the file's path, such as ${join(where, "zulip-auth.sqlite")})`);
   if (!found && !create) throw new UserError(`no database at ${where}: create it with zulip-auth org add, or name the right file with --db or ZULIP_AUTH_DB`);
