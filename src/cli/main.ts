@@ -4,6 +4,7 @@ import type { CheckCase } from "../checker/cases/case.ts";
 import { auditCommand } from "./audit.ts";
 import { checkCommand } from "./check.ts";
 import { CONFIG_ENV, configFileOf, loadConfigFile } from "./config-file.ts";
+import { LDAP_BIND_PASSWORD_ENV } from "./ldap-options.ts";
 import { limitsCommand } from "./limits.ts";
 import { loginCommand } from "./login.ts";
 import { orgCommand } from "./org.ts";
@@ -14,7 +15,7 @@ import { userCommand } from "./user.ts";
 // a command's own start-up load nothing they do not use.
 
 /** Variables read outside commander's options: allowed in a settings file too. */
-const OTHER_SETTINGS = ["LOG_LEVEL"];
+const OTHER_SETTINGS = [LDAP_BIND_PASSWORD_ENV];
 
 /** The `zulip-auth` program. Exit codes: 0 done, 1 failed (one line on stderr), 2 bad usage. */
 function buildProgram(cases: readonly CheckCase[] = []): Command {
