@@ -132,6 +132,19 @@ describe("start-up validation (bad usage: exit 2, before anything starts)", () =
     await refused(["serve", "--host", "not a host"], {}, "--host");
   });
 
+  it("refuses a database or Redis URL of another kind, without repeating its password", async () => {
+    const db = await refused(
+      ["org", "list"],
+      { DATABASE_URL: "mysql://root:Secret-pw@db.example.com/x" },
+      "--database-url (DATABASE_URL) must be a URL such as",
+    );
+    const redis = await refused(["serve", "--redis-url", "http://:Secret-pw@cache.example.com:6379"], {}, "--redis-url (REDIS_URL) must be a URL such as");
+    for (const r of [db, redis]) {
+      oneLine(r.stderr);
+      expect(r.stderr).not.toContain("Secret-pw");
+    }
+  });
+
   it("refuses a settings file that is missing or names a setting no command reads", async () => {
     const dir = fresh("config");
     await refused(["org", "list", "--config", join(dir, "nope.env")], {}, `cannot read the settings file ${join(dir, "nope.env")}: no such file`);

@@ -9,7 +9,7 @@ import { argument } from "./arguments.ts";
 import { ldapOptions, type LdapOptionValues } from "./ldap-options.ts";
 import { argon2Option, databaseUrlOption, dbOption } from "./options.ts";
 import { LOG_LEVELS, type LogLevel } from "../server/log-level.ts";
-import { httpOrigin, listenHost, onOff, port, positiveWholeNumber, rootDomain, wholeNumber } from "./values.ts";
+import { httpOrigin, listenHost, onOff, port, positiveWholeNumber, rootDomain, serviceUrl, wholeNumber } from "./values.ts";
 
 const rule = argument(parseRateLimit);
 
@@ -77,7 +77,9 @@ export function serveCommand(): Command {
       new Option(
         "--redis-url <url>",
         "Redis for the login-attempt counters (instead of the database), shared by every instance that uses it (redis://[:password@]host:port[/db])",
-      ).env("REDIS_URL"),
+      )
+        .env("REDIS_URL")
+        .argParser(serviceUrl("--redis-url (REDIS_URL)", ["redis:", "rediss:"], "redis://127.0.0.1:6379")),
     )
     .addOption(
       new Option("--service-timeout <ms>", "longest wait for PostgreSQL, Redis or LDAP before answering 503")

@@ -1,6 +1,8 @@
 import { InvalidArgumentError } from "commander";
 import { isIP } from "node:net";
 import { isHttp, parseUrl } from "../http-url.ts";
+import { safeUrl } from "../safe-url.ts";
+import { UserError } from "../user-error.ts";
 
 // Every parser of an option's or argument's value: a bad value is a usage error (commander prints the message
 // and the command exits 2).
@@ -75,3 +77,16 @@ export function listenHost(value: string): string {
   if (isIP(value) || HOST_NAME.test(value)) return value;
   throw new InvalidArgumentError("expected an IP address such as 127.0.0.1, 0.0.0.0 or ::, or a host name");
 }
+
+/**
+ * A service URL with one of `schemes` (`postgres:`, `redis:`…), or "" (an empty variable: none). A bad one is
+ * a usage error told without its value, which may hold a password (commander's own message would quote it).
+ */
+export const serviceUrl =
+  (option: string, schemes: readonly string[], example: string) =>
+  (value: string): string => {
+    if (value === "") return value;
+    const url = parseUrl(value);
+    if (url && schemes.includes(url.protocol) && url.hostname) return value;
+    throw new UserError(`${option} must be a URL such as ${example}, not ${url ? safeUrl(value) : "that value"}`, 2);
+  };
