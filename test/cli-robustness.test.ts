@@ -91,6 +91,24 @@ describe("one-sentence operator errors", () => {
     expect(r.stderr).toContain('the subdomain "www" is reserved');
   });
 
+  it("serve on a taken port or an unknown host name names the address and why", async () => {
+    const taken = createServer().listen(0, "127.0.0.1");
+    await once(taken, "listening");
+    const { port } = taken.address() as { port: number };
+    const db = join(fresh("listen"), "db.sqlite");
+    try {
+      const inUse = await runCli(["serve", "--port", String(port), "--db", db]);
+      expect(inUse.code).toBe(1);
+      expect(inUse.stderr).toBe(
+        `zulip-auth: cannot listen on 127.0.0.1:${port}: the address is already in use (another server, or another zulip-auth, listens there)\n`,
+      );
+    } finally {
+      taken.close();
+    }
+    const unknown = await runCli(["serve", "--port", "0", "--host", "nosuch.invalid", "--db", db]);
+    expect(unknown).toMatchObject({ code: 1, stderr: "zulip-auth: cannot listen on nosuch.invalid:0: the host name does not resolve\n" });
+  });
+
   it("login to a plain-HTTP port over https names the mismatch, not OpenSSL's internals", async () => {
     const plain = createServer((socket) => socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"));
     plain.listen(0, "127.0.0.1");

@@ -1,6 +1,7 @@
 import { DEMO_LIMITS, DEMO_RATE_LIMITED, DEMO_ROOT_DOMAIN, keepRateLimited } from "../admin/demo.ts";
 import { serviceLogger, type Logger } from "../server/logger.ts";
 import { startServer, type RunningServer } from "../server/start.ts";
+import { UserError } from "../user-error.ts";
 import { databaseName } from "./context.ts";
 import { createDemoDatabase, demoBanner } from "./demo.ts";
 import { ldapConfigFrom } from "./ldap-options.ts";
@@ -42,6 +43,27 @@ function stopOnSignals(starting: Promise<RunningServer>, cleanup: () => Promise<
   };
   for (const signal of STOP_SIGNALS) process.on(signal, () => void stop(signal));
   stopWhenParentGoes(() => void stop("parent process gone"));
+}
+
+/** The OS's reasons a listen fails that an operator can act on, in words. */
+const LISTEN_FAILURES: Record<string, string> = {
+  EADDRINUSE: "the address is already in use (another server, or another zulip-auth, listens there)",
+  EACCES: "permission denied (ports below 1024 need privileges)",
+  EADDRNOTAVAIL: "no network interface of this machine has that address",
+  ENOTFOUND: "the host name does not resolve",
+};
+
+/** A start that failed to listen, as one sentence naming the address; any other failure as it is. */
+async function listening<T>(starting: Promise<T>, o: { host: string; port: number }): Promise<T> {
+  try {
+    return await starting;
+  } catch (error) {
+    const { code, syscall, hostname } = error as NodeJS.ErrnoException & { hostname?: string };
+    const why = LISTEN_FAILURES[code ?? ""];
+    const ours = syscall === "listen" || (syscall === "getaddrinfo" && hostname === o.host);
+    if (!why || !ours) throw error;
+    throw new UserError(`cannot listen on ${o.host}:${o.port}: ${why}`, 1, { cause: error });
+  }
 }
 
 /** The log format asked for, else pretty for a person at a terminal and JSON for everything else. */
@@ -97,7 +119,7 @@ export async function serve(o: ServeOptions): Promise<void> {
     }),
   );
   stopOnSignals(starting);
-  await warnAtStart(await starting, o);
+  await warnAtStart(await listening(starting, o), o);
 }
 
 /** Runs `demo` until SIGTERM, SIGINT or SIGHUP; its database's folder is removed however it ends. */
@@ -117,7 +139,7 @@ export async function demo(o: DemoOptions): Promise<void> {
   stopOnSignals(starting, database.cleanup);
   let server: RunningServer;
   try {
-    server = await starting;
+    server = await listening(starting, o);
   } catch (error) {
     database.cleanup();
     throw error;
