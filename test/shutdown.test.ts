@@ -1,8 +1,10 @@
+import { execFile } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { expect, it } from "vitest";
 import { getContractValidator } from "../src/contract/validator.ts";
 import { parseRawHttp } from "./helpers/raw-http.ts";
@@ -12,6 +14,8 @@ import { runCli, startServerProcess } from "./helpers/process.ts";
 // request in flight is answered with Connection: close, and the process exits. The server's own timeouts are
 // set far beyond the test's timeout, so a server that waited for any of these connections to time out would
 // fail the test rather than pass it late.
+
+const sh = promisify(execFile);
 
 /** A raw connection to the server, with everything it received and a promise of its end. */
 async function connect(url: string) {
@@ -75,4 +79,17 @@ it("SIGTERM closes idle keep-alive connections at once, answers the request in f
   expect(await server.stop()).toBe(0);
   // Not a timing test: the server's own timeouts (10 minutes) would have held it far longer than this.
   expect(Date.now() - started).toBeLessThan(30_000);
+});
+
+it("serve started without V8's flags runs itself again with them; killed with SIGKILL, its starter leaves no server behind", async () => {
+  const db = join(mkdtempSync(join(tmpdir(), "zulip-auth-relaunch-")), "db.sqlite");
+  const server = await startServerProcess(["serve", "--port", "0", "--db", db]);
+  const { stdout } = await sh("ps", ["-o", "pid=,args=", "--ppid", String(server.child.pid)]);
+  const [child] = stdout.trim().split("\n");
+  expect(child).toMatch(/^\s*\d+ \S*node --optimize-for-size \S*bin\.js serve --port 0 --db /);
+  const idle = await connect(server.url);
+  expect(await server.stop("SIGKILL")).toBeNull();
+  // The server itself notices its starter is gone and stops as on SIGTERM, closing its connections.
+  await idle.ended;
+  await server.waitForOutput(/"signal":"parent process gone","msg":"stopping"/);
 });
