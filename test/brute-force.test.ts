@@ -37,7 +37,7 @@ interface Where {
 }
 
 async function seed(where: Where): Promise<void> {
-  const store = await openStore({ databaseUrl: where.databaseUrl, sqlitePath: where.db });
+  const store = await openStore({ databaseUrl: where.databaseUrl, sqlitePath: where.db, create: true });
   const admin = new Admin(store, new PasswordHasher(TEST_HASH), DEFAULT_PASSWORD_POLICY);
   try {
     await admin.addOrganization("", "Zulip Dev");
