@@ -1,5 +1,6 @@
 import type { AdvisorySeverity, ContractLevel } from "../contract/validator.ts";
 import type { Finding, FindingId } from "./finding.ts";
+import type { FuzzReport } from "./fuzz/report.ts";
 
 /** How a case ended: every expectation met, at least one finding, or not run (with the reason). */
 export type CaseOutcome = "passed" | "failed" | "not-checked";
@@ -145,6 +146,8 @@ export interface CheckReport {
   advisories: AdvisoryRecord[];
   /** Which real clients can log in to this server. */
   clients: ClientCompatibility[];
+  /** With --fuzz: the seed, budget, requests by phase, the failure buckets, why it stopped and the mutation coverage. */
+  fuzz?: FuzzReport;
 }
 
 /** The process exit code for a report (see EXIT_CODES). */

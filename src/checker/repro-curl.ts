@@ -13,7 +13,7 @@ export function reproCurl(baseUrl: string, spec: RequestSpec): string {
   const words = ["curl", "-sS", "-i"];
   // -X HEAD would wait for a body that never comes; -I sends a HEAD.
   if (spec.method === "HEAD") words.push("-I");
-  else if (spec.method !== "GET" || spec.body) words.push("-X", spec.method);
+  else if (spec.method !== "GET" || spec.body || spec.raw) words.push("-X", spec.method);
   words.push(requestUrl(baseUrl, spec, shownValue));
   for (const [name, value] of Object.entries(spec.headers ?? {})) words.push("-H", `${name}: ${value}`);
   const fields = spec.body?.fields.map(([k, v]) => [k, shownValue(v)] as const) ?? [];
@@ -29,5 +29,6 @@ export function reproCurl(baseUrl: string, spec: RequestSpec): string {
       words.push("-H", "Content-Type: application/json", "--data-raw", JSON.stringify(Object.fromEntries(fields)));
       break;
   }
+  if (spec.raw) words.push("-H", `Content-Type: ${spec.raw.contentType}`, "--data-binary", spec.raw.text);
   return words.map(shellQuote).join(" ");
 }

@@ -22,6 +22,8 @@ export interface RequestSpec {
   path: string;
   query?: [string, FieldValue][];
   body?: { kind: BodyKind; fields: [string, FieldValue][] };
+  /** A body sent byte for byte as written, with its Content-Type (the fuzzer's malformed bodies); no secret in it. */
+  raw?: { contentType: string; text: string };
   headers?: Record<string, string>;
   /** What this request is in the case, shown next to it (e.g. "attempt 6 of 6"). */
   label?: string;
@@ -80,6 +82,10 @@ export function toRequest(baseUrl: string, spec: RequestSpec, signal?: AbortSign
       for (const [k, v] of fields) data.append(k, v);
       body = data;
     }
+  }
+  if (spec.raw) {
+    if (spec.raw.contentType !== "") headers.set("content-type", spec.raw.contentType);
+    body = spec.raw.text;
   }
   return new Request(requestUrl(baseUrl, spec), { method: spec.method, headers, body: body ?? null, redirect: "manual", ...(signal ? { signal } : {}) });
 }

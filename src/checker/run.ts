@@ -17,6 +17,9 @@ import { PASSWORD_PLACEHOLDER } from "../redact.ts";
 import { isJsonObject } from "../text.ts";
 import type { CaseResult, CheckReport, CheckStatus, CheckSummary, CoverageRow, StopReason } from "./report.ts";
 import { normalizeBaseUrl, requestFor, secret, type RequestSpec } from "./request.ts";
+import { FUZZ_CHECK_IDS, type FuzzCheckId } from "./fuzz/checks.ts";
+import { fuzzPlan, learnedFrom, randomSeed, runFuzz, type FuzzOptions } from "./fuzz/run-fuzz.ts";
+import type { FuzzReport } from "./fuzz/report.ts";
 
 /** What `checkServer` needs. */
 export interface CheckOptions {
@@ -26,10 +29,12 @@ export interface CheckOptions {
   password: string;
   /** Global `fetch` (the default) or any function answering a Request, such as a Hono app's `fetch`. */
   fetch?: FetchLike;
-  /** Run only these case ids. */
+  /** Run only these case ids and fuzz check ids. */
   only?: readonly string[];
-  /** Leave out these case ids. */
+  /** Leave out these case ids and fuzz check ids. */
   skip?: readonly string[];
+  /** After the cases, probe with generated requests within a budget (`check --fuzz N`); see docs/checker.md. */
+  fuzz?: FuzzOptions;
   /** Longest wait for one answer, in milliseconds (default 10 000). */
   timeoutMs?: number;
   /** Hold the server to zulip-auth's own promises too, not only to Zulip's (default false). */
@@ -52,9 +57,11 @@ export type ProgressEvent =
  * advisories and which real clients can log in. Throws only on bad options.
  */
 export async function checkServer(options: CheckOptions): Promise<CheckReport> {
-  const { baseUrl, cases } = validateOptions(options);
+  const { baseUrl, cases, fuzzChecks } = validateOptions(options);
   const validator = await getContractValidator();
   const started = Date.now();
+  const seed = options.fuzz?.seed ?? randomSeed();
+  if (options.fuzz?.plan) return planReport(options, baseUrl, validator, cases, fuzzChecks, seed, started);
   const masker = new Masker(options.password);
   const emit = (progress: ProgressEvent) =>
     options.onProgress?.(progress.type === "case-end" ? { ...progress, result: maskResult(progress.result, masker) } : progress);
@@ -152,8 +159,30 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
     CASES,
     results,
   );
-  const summary = summarize(results, coverage, run.requests, session);
   const halted = unreachable !== undefined || stop !== undefined;
+  let fuzz: FuzzReport | undefined;
+  if (options.fuzz && !halted) {
+    fuzz = await runFuzz(
+      {
+        options: options.fuzz,
+        checks: fuzzChecks,
+        fetch: run.fetch,
+        baseUrl,
+        timeoutMs: run.timeoutMs,
+        validator,
+        level,
+        featureLevel: run.featureLevel,
+        settings: run.settings?.json,
+        username: options.username,
+        password: options.password,
+        onRequest: (spec) => onRequest("fuzz", spec),
+        onApiKey: (key) => masker.apiKeys.add(key),
+      },
+      seed,
+    );
+    fuzz = { ...fuzz, buckets: fuzz.buckets.map((b) => ({ ...b, message: masker.keys(b.message), ...(b.actual === undefined ? {} : { actual: masker.server(b.actual) }) })) };
+  }
+  const summary = summarize(results, coverage, run.requests + (fuzz?.sent ?? 0), session);
   const login = await loginIfMade(run);
   const settings = run.settings?.json;
   const report: CheckReport = {
@@ -162,7 +191,14 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
     target,
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
-    status: unreachable !== undefined ? "unreachable" : stop !== undefined ? stop.status : summary.findings.total > 0 ? "violations" : "conformant",
+    status:
+      unreachable !== undefined
+        ? "unreachable"
+        : stop !== undefined
+          ? stop.status
+          : summary.findings.total > 0 || (fuzz?.buckets.length ?? 0) > 0
+            ? "violations"
+            : "conformant",
     ...(unreachable !== undefined ? { unreachable } : {}),
     ...(stop !== undefined ? { stopped: { ...stop.reason, message: masker.server(stop.reason.message) } } : {}),
     judgedAgainst: judged(),
@@ -176,6 +212,7 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
           ...c,
           problems: c.problems.map((p) => masker.server(p)),
         })),
+    ...(fuzz ? { fuzz } : {}),
   };
   return report;
 }
@@ -255,10 +292,17 @@ function validateOptions(options: CheckOptions) {
   if (options.timeoutMs !== undefined && !(Number.isInteger(options.timeoutMs) && options.timeoutMs > 0)) {
     throw new UserError("the timeout must be a whole number of milliseconds above 0", 2);
   }
+  const fuzzChecks = validateFuzz(options);
   const known = new Set(CASES.map((c) => c.id));
+  const fuzzIds = new Set<string>(FUZZ_CHECK_IDS);
   for (const id of [...(options.only ?? []), ...(options.skip ?? [])]) {
-    if (!known.has(id)) throw new UserError(`no case ${id}; the cases are: ${[...known].join(", ")}`, 2);
+    if (fuzzIds.has(id) && !options.fuzz) throw new UserError(`${id} is a check of fuzzing: add --fuzz N to run it`, 2);
+    if (!known.has(id) && !fuzzIds.has(id))
+      throw new UserError(`no case or fuzz check ${id}; the cases are: ${[...known].join(", ")}; the fuzz checks: ${FUZZ_CHECK_IDS.join(", ")}`, 2);
   }
+  const onlyNamed = (options.only ?? []).filter((id) => known.has(id));
+  // --only naming fuzz checks alone runs no case: fuzzing learns what it needs from server_settings.
+  const onlyFuzz = (options.only ?? []).length > 0 && onlyNamed.length === 0;
   const only = options.only && options.only.length > 0 ? new Set(options.only) : undefined;
   const skip = new Set(options.skip ?? []);
   const cases = CASES.map((check) => {
@@ -266,8 +310,68 @@ function validateOptions(options: CheckOptions) {
     if (only && !only.has(check.id)) return { check, selected: false, reason: "not checked because it was not named in --only" };
     return { check, selected: true, reason: "" };
   });
-  if (!cases.some((c) => c.selected)) throw new UserError("--only and --skip leave no case to run", 2);
-  return { baseUrl: normalizeBaseUrl(url.href), cases };
+  if (!cases.some((c) => c.selected) && !(onlyFuzz && fuzzChecks.length > 0)) throw new UserError("--only and --skip leave no case to run", 2);
+  if (options.fuzz && fuzzChecks.length === 0) throw new UserError("--only and --skip leave no fuzz check to run", 2);
+  return { baseUrl: normalizeBaseUrl(url.href), cases, fuzzChecks };
+}
+
+/** The fuzz checks --only and --skip select (all unless --only names some); throws on bad fuzz options. */
+function validateFuzz(options: CheckOptions): FuzzCheckId[] {
+  const fuzz = options.fuzz;
+  if (!fuzz) return [];
+  if (!(Number.isInteger(fuzz.budget) && fuzz.budget >= 1)) throw new UserError("the fuzz budget must be a whole number of requests above 0", 2);
+  if (fuzz.seed !== undefined && !(Number.isInteger(fuzz.seed) && fuzz.seed >= 0 && fuzz.seed < 2 ** 31))
+    throw new UserError("the fuzz seed must be a whole number from 0 to 2147483647", 2);
+  if (fuzz.rate !== undefined && !(Number.isFinite(fuzz.rate) && fuzz.rate >= 0)) throw new UserError("the fuzz rate must be a number of requests per second, 0 for unpaced", 2);
+  const named = (options.only ?? []).filter((id): id is FuzzCheckId => (FUZZ_CHECK_IDS as readonly string[]).includes(id));
+  const skip = new Set(options.skip ?? []);
+  return (named.length > 0 ? named : FUZZ_CHECK_IDS).filter((id) => !skip.has(id));
+}
+
+/** The report of --fuzz-plan: no request sent, every case not checked, and what fuzzing would send. */
+function planReport(
+  options: CheckOptions,
+  baseUrl: string,
+  validator: Awaited<ReturnType<typeof getContractValidator>>,
+  cases: { check: CheckCase }[],
+  fuzzChecks: FuzzCheckId[],
+  seed: number,
+  started: number,
+): CheckReport {
+  const budget = options.fuzz!.budget;
+  // Nothing is asked of the server: the plan assumes a production server (email usernames, no development login).
+  const learned = learnedFrom(undefined);
+  const plan = fuzzPlan(validator, learned, budget, seed);
+  const results = cases.map(({ check }) => notRun(check, "not checked because --fuzz-plan sends nothing"));
+  const level = options.strict ? "strict" : "zulip";
+  return {
+    tool: "zulip-auth check",
+    contract: { file: CONTRACT_FILE, version: validator.contract.raw.info.version },
+    target: { baseUrl, apiUrl: `${baseUrl}${API_BASE_PATH}`, username: options.username },
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    status: "conformant",
+    judgedAgainst: { level, zulipVersion: null, featureLevel: null },
+    summary: summarize(results, [], 0, new LoginSession(options.username, secret(PASSWORD_PLACEHOLDER, options.password), options.failedLogins ?? 1)),
+    cases: results,
+    coverage: [],
+    advisories: [],
+    clients: [],
+    fuzz: {
+      seed,
+      budget,
+      rate: options.fuzz!.rate ?? null,
+      sent: 0,
+      byPhase: { examples: 0, matrix: 0, random: 0, shrink: 0 },
+      checks: fuzzChecks,
+      refusedByGuard: 0,
+      throwaways: 0,
+      stopped: { kind: "done", message: "--fuzz-plan sends nothing" },
+      buckets: [],
+      coverage: [],
+      plan,
+    },
+  };
 }
 
 type RunStop = Extract<EndReason, { kind: "stopped" }>;
