@@ -1,5 +1,6 @@
 import { CASE_IDS } from "./cases/index.ts";
 import type { Finding } from "./finding.ts";
+import { formatBucket, formatFuzz, fuzzSummary } from "./fuzz/format.ts";
 import { EXIT_CODES, type CaseResult, type CheckReport, type CoverageRow, type JudgedAgainst } from "./report.ts";
 
 const LABEL = { passed: "PASS", failed: "FAIL", "not-checked": "SKIP" } as const;
@@ -58,9 +59,10 @@ const STOP_HEADLINE = {
 /** The closing verdict line. */
 export function formatVerdict(report: CheckReport): string {
   const s = report.summary;
-  return report.status === "conformant"
-    ? "CONFORMANT: no violation found (exit 0)"
-    : `NOT CONFORMANT: ${s.findings.total} finding${s.findings.total === 1 ? "" : "s"} in ${s.cases.failed} case${s.cases.failed === 1 ? "" : "s"} (exit 1)`;
+  const buckets = report.fuzz?.buckets.length ?? 0;
+  const fuzz = buckets > 0 ? `${s.findings.total > 0 ? " and " : ""}${buckets} fuzz failure bucket${buckets === 1 ? "" : "s"}` : "";
+  const cases = s.findings.total > 0 || buckets === 0 ? `${s.findings.total} finding${s.findings.total === 1 ? "" : "s"} in ${s.cases.failed} case${s.cases.failed === 1 ? "" : "s"}` : "";
+  return report.status === "conformant" ? "CONFORMANT: no violation found (exit 0)" : `NOT CONFORMANT: ${cases}${fuzz} (exit 1)`;
 }
 
 /** The coverage table (operation × declared status), the reasons for the gaps, and the summary. */
@@ -68,6 +70,7 @@ export function formatFooter(report: CheckReport): string {
   const out: string[] = [];
   const stop = formatStop(report);
   if (stop !== undefined) return stop;
+  if (report.fuzz?.plan) return `${formatFuzz(report.fuzz).join("\n").trimStart()}\n`;
   out.push("", "Coverage: operation × declared status (✓ observed, · not observed, ! observed but not declared)");
   const operations = [...new Set(report.coverage.map((c) => c.operationId))];
   const width = Math.max(...operations.map((o) => o.length));
@@ -105,6 +108,8 @@ export function formatFooter(report: CheckReport): string {
     }
   }
 
+  if (report.fuzz) out.push(...formatFuzz(report.fuzz));
+
   const s = report.summary;
   const byId = Object.entries(s.findings.byId)
     .map(([id, n]) => `${id} ×${n}`)
@@ -117,6 +122,7 @@ export function formatFooter(report: CheckReport): string {
     `  coverage  ${s.coverage.observed} of ${s.coverage.declared} declared statuses observed, ${s.coverage.notObserved} not observed, ${s.coverage.undeclared} observed but not declared`,
     `  requests  ${s.requests} in ${(report.durationMs / 1000).toFixed(1)} s`,
     `  account   ${plural(s.account.failedLogins, "failed login")} (of at most ${s.account.failedBudget}), ${plural(s.account.successfulLogins, "successful login")} (of at most ${s.account.successfulBudget}) spent on ${report.target.username}`,
+    ...(report.fuzz ? [`  fuzz      ${fuzzSummary(report.fuzz)}`] : []),
     `  advisory  ${report.advisories.length === 0 ? "none" : report.advisories.map((a) => `${a.id} (${a.severity})`).join(", ")}`,
     "",
     formatVerdict(report),
@@ -129,7 +135,8 @@ export function formatQuiet(report: CheckReport): string {
   const stop = formatStop(report);
   if (stop !== undefined) return stop;
   const findings = report.cases.flatMap((c) => c.findings.flatMap((f) => [`${c.id}`, ...formatFinding(f).map((l) => `  ${l}`)]));
-  return [...findings, formatVerdict(report)].join("\n") + "\n";
+  const buckets = (report.fuzz?.buckets ?? []).flatMap((b) => ["fuzz", ...formatBucket(b).map((l) => `  ${l}`)]);
+  return [...findings, ...buckets, formatVerdict(report)].join("\n") + "\n";
 }
 
 /** The whole report for a person, as `zulip-auth check` prints it. */

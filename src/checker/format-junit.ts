@@ -1,6 +1,9 @@
 import { create } from "xmlbuilder2";
 import type { CheckReport } from "./report.ts";
 import { formatFinding } from "./format-human.ts";
+import { FUZZ_CHECK_IDS, FUZZ_CHECKS } from "./fuzz/checks.ts";
+import { formatBucket, formatFuzz } from "./fuzz/format.ts";
+import type { FuzzReport } from "./fuzz/report.ts";
 
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
 
@@ -89,5 +92,43 @@ export function formatJunit(report: CheckReport): string {
         );
     }
   }
+  if (report.fuzz) fuzzSuite(suites, report.fuzz);
   return doc.end({ prettyPrint: true }) + "\n";
+}
+
+/** The fuzz section: one testcase per fuzz check (failed with its buckets, skipped when not selected), the run's figures as properties. */
+function fuzzSuite(suites: ReturnType<ReturnType<typeof create>["ele"]>, f: FuzzReport): void {
+  const failed = FUZZ_CHECK_IDS.filter((id) => f.buckets.some((b) => b.check === id));
+  const skipped = FUZZ_CHECK_IDS.filter((id) => !f.checks.includes(id) || f.plan !== undefined);
+  const suite = suites.ele("testsuite", {
+    name: "zulip-auth check fuzz",
+    tests: String(FUZZ_CHECK_IDS.length),
+    failures: String(failed.length),
+    errors: "0",
+    skipped: String(skipped.length),
+    time: "0.000",
+  });
+  const properties = suite.ele("properties");
+  for (const [name, value] of [
+    ["seed", String(f.seed)],
+    ["budget", String(f.budget)],
+    ["sent", String(f.sent)],
+    ...Object.entries(f.byPhase).map(([phase, n]) => [`phase.${phase}`, String(n)]),
+    ["stopped", `${f.stopped.kind}: ${f.stopped.message}`],
+    ["buckets", String(f.buckets.length)],
+  ]) {
+    properties.ele("property", { name, value });
+  }
+  for (const id of FUZZ_CHECK_IDS) {
+    const testcase = suite.ele("testcase", { classname: "zulip-auth.fuzz", name: id, time: "0.000" });
+    const buckets = f.buckets.filter((b) => b.check === id);
+    if (skipped.includes(id)) testcase.ele("skipped", { message: f.plan ? "--fuzz-plan sends nothing" : "not selected with --only or --skip" });
+    else if (buckets.length > 0) {
+      testcase
+        .ele("failure", { type: id, message: buckets.map((b) => `${b.mutationClass} → ${b.status ?? "no answer"}: ${b.message}`).join("; ") })
+        .txt(buckets.map((b) => formatBucket(b).join("\n")).join("\n\n"));
+    }
+    testcase.ele("system-out").txt(FUZZ_CHECKS[id]);
+  }
+  suite.ele("system-out").txt(formatFuzz(f).join("\n").trim());
 }

@@ -25,3 +25,6 @@ export { CHECK_REPORT_SCHEMA } from "./report-schema.ts";
 export { formatCase, formatFooter, formatHeader, formatHuman, formatQuiet } from "./format-human.ts";
 export { formatJunit } from "./format-junit.ts";
 export { reproCurl } from "./repro-curl.ts";
+export { FUZZ_CHECK_IDS, FUZZ_CHECKS, type FuzzCheckId } from "./fuzz/checks.ts";
+export type { FuzzOptions } from "./fuzz/run-fuzz.ts";
+export type { FuzzBucket, FuzzCoverageRow, FuzzReport, FuzzStop } from "./fuzz/report.ts";

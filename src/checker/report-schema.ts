@@ -1,4 +1,5 @@
 import { CONTRACT_CHECK_IDS, EXPECTATION_KINDS } from "./finding.ts";
+import { FUZZ_REPORT_SCHEMA } from "./fuzz/report-schema.ts";
 
 function counts<const N extends string>(...names: N[]) {
   return {
@@ -106,6 +107,7 @@ export const CHECK_REPORT_SCHEMA = {
     coverage: { type: "array", items: { $ref: "#/$defs/coverageRow" } },
     advisories: { type: "array", items: { $ref: "#/$defs/advisory" }, description: "Zulip level only; never change the exit code" },
     clients: { type: "array", items: { $ref: "#/$defs/client" } },
+    fuzz: FUZZ_REPORT_SCHEMA,
   },
   $defs: {
     findingId: { enum: [...CONTRACT_CHECK_IDS, ...Object.keys(EXPECTATION_KINDS)] },

@@ -7,6 +7,7 @@ import {
   formatHeader,
   formatJunit,
   formatQuiet,
+  type CheckOptions,
   type CheckReport,
   type ProgressEvent,
 } from "../checker/index.ts";
@@ -31,6 +32,7 @@ export async function check(baseUrl: string, o: CheckCliOptions): Promise<void> 
       failedLogins: o.failedLogins,
       ...(o.only ? { only: o.only } : {}),
       ...(o.skip ? { skip: o.skip } : {}),
+      ...fuzzOptions(o),
       onProgress: progress.event,
     });
   } finally {
@@ -48,6 +50,22 @@ export async function check(baseUrl: string, o: CheckCliOptions): Promise<void> 
   const code = exitCodeOf(report);
   // The report already said why (on stdout, or in the JSON document): nothing more on stderr.
   if (code !== 0) throw new UserError("", code);
+}
+
+/** checkServer's fuzz options from --fuzz and its siblings, which make sense only with it. */
+function fuzzOptions(o: CheckCliOptions): Pick<CheckOptions, "fuzz"> {
+  if (o.fuzz === undefined) {
+    if (o.fuzzSeed !== undefined || o.fuzzPlan || o.fuzzRate !== undefined) throw new UserError("--fuzz-seed, --fuzz-plan and --fuzz-rate go with --fuzz N", 2);
+    return {};
+  }
+  return {
+    fuzz: {
+      budget: o.fuzz,
+      ...(o.fuzzSeed === undefined ? {} : { seed: o.fuzzSeed }),
+      ...(o.fuzzPlan ? { plan: true } : {}),
+      ...(o.fuzzRate === undefined ? {} : { rate: o.fuzzRate }),
+    },
+  };
 }
 
 async function passwordFrom(o: CheckCliOptions): Promise<string> {

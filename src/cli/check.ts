@@ -2,7 +2,8 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import type { CheckCase } from "../checker/cases/case.ts";
 import { CHECK_TIMEOUT_MS, MAX_FAILED_LOGINS } from "../checker/defaults.ts";
 import { CONTRACT_FILE } from "../contract/contract-file.ts";
-import { positiveWholeNumber } from "./values.ts";
+import { FUZZ_CHECK_IDS, FUZZ_CHECKS } from "../checker/fuzz/checks.ts";
+import { positiveWholeNumber, wholeNumber } from "./values.ts";
 
 /** What commander parsed for `check`. */
 export interface CheckCliOptions {
@@ -17,6 +18,10 @@ export interface CheckCliOptions {
   skip?: string[];
   timeout: number;
   strict?: boolean;
+  fuzz?: number;
+  fuzzSeed?: number;
+  fuzzPlan?: boolean;
+  fuzzRate?: number;
 }
 
 const list = (value: string, previous: string[] = []) => [
@@ -31,6 +36,20 @@ function failedLogins(value: string): number {
   const n = positiveWholeNumber("failed logins")(value);
   if (n > MAX_FAILED_LOGINS)
     throw new InvalidArgumentError(`at most ${MAX_FAILED_LOGINS}: Zulip allows 5 failed logins per 30 minutes, and the run's second login needs the fifth`);
+  return n;
+}
+
+/** --fuzz-seed: a whole number below 2^31 (fast-check's seeds). */
+function fuzzSeed(value: string): number {
+  const n = wholeNumber(value);
+  if (n >= 2 ** 31) throw new InvalidArgumentError("expected a whole number below 2147483648");
+  return n;
+}
+
+/** --fuzz-rate: requests per second, 0 for unpaced. */
+function fuzzRate(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number of requests per second (0: unpaced)");
   return n;
 }
 
@@ -61,14 +80,25 @@ export function checkCommand(cases: readonly CheckCase[] = []): Command {
           .argParser(failedLogins),
       )
       .option("--junit <file>", "also write the result as JUnit XML to this file")
-      .option("--only <ids>", "run only these cases (comma-separated ids; repeatable)", list)
-      .option("--skip <ids>", "leave out these cases (comma-separated ids; repeatable)", list)
+      .option("--only <ids>", "run only these cases or fuzz checks (comma-separated ids; repeatable)", list)
+      .option("--skip <ids>", "leave out these cases or fuzz checks (comma-separated ids; repeatable)", list)
+      .addOption(
+        new Option("--fuzz <n>", "after the cases, send at most n generated requests (shrinking included) with throwaway usernames").argParser(
+          positiveWholeNumber("requests"),
+        ),
+      )
+      .addOption(new Option("--fuzz-seed <seed>", "replay a fuzz run: the seed its report printed").argParser(fuzzSeed))
+      .option("--fuzz-plan", "print what --fuzz would send per operation, phase and mutation class, and send nothing")
+      .addOption(
+        new Option("--fuzz-rate <per-second>", "fuzz requests per second (default: unpaced on loopback, 1 elsewhere; 0: unpaced)").argParser(fuzzRate),
+      )
       .addOption(
         new Option("--timeout <ms>", "longest wait for one answer, in milliseconds").default(CHECK_TIMEOUT_MS).argParser(positiveWholeNumber("milliseconds")),
       )
       .addHelpText(
         "after",
         `\nCases:\n${cases.map((c) => `  ${c.id.padEnd(38)} ${c.title}`).join("\n")}\n\n` +
+          `Fuzz checks (with --fuzz):\n${FUZZ_CHECK_IDS.map((id) => `  ${id.padEnd(38)} ${FUZZ_CHECKS[id]}`).join("\n")}\n\n` +
           `Every answer is also checked against ${CONTRACT_FILE}, at the Zulip level by default (what every real Zulip 8–11\n` +
           "sends, judged by the feature level server_settings reports) or with --strict. Zulip behaviour weaker than best\n" +
           "practice is listed under Advisories and does not change the exit code.\n\n" +
@@ -77,6 +107,8 @@ export function checkCommand(cases: readonly CheckCase[] = []): Command {
           `--failed-logins, at most ${MAX_FAILED_LOGINS}: Zulip allows 5 per 30 minutes)\n` +
           'and logs in successfully at most twice: a real Zulip may email the user a "new login" notice for each.\n' +
           "Cases that need more failures use random throwaway addresses. The password is never printed.\n\n" +
+          "--fuzz never sends the account's username or password: every fuzz username is a throwaway at the account's\n" +
+          "domain with a random marker, sent at most 3 times; a 429 stops fuzzing (not a violation).\n\n" +
           "Exit codes: 0 conformant, 1 at least one violation, 2 bad usage, 3 the password was refused, 4 rate-limited for\n" +
           "now (the account or this address), 5 not a Zulip server, 6 the server could not be reached, 7 the URL names no\n" +
           "organisation (pass an organisation's URL).\n",

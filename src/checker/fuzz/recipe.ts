@@ -78,8 +78,8 @@ export function expectedOutcome(r: Recipe, learned: Learned): Outcome {
   if (r.path !== "exact" || (r.operation === "dev" && r.method !== "POST")) return { kind: "path-variant" };
   if (r.method !== "POST") return { kind: "method-not-allowed", allow: "POST" };
   if (r.raw) return { kind: "any" };
-  // A JSON body is not read at all (GET's parameters travel in the query string).
-  const json = r.transport === "json" && r.method !== "GET";
+  // A JSON body is not read at all.
+  const json = r.transport === "json";
   const username = json ? "absent" : r.username;
   const password = json ? "absent" : r.password;
   // typed_endpoint reads the parameters before the view runs: a missing username comes before the closed route.
