@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { FUZZ_CHECK_IDS, formatHuman, formatJunit, type CheckReport, type FetchLike } from "../src/checker/index.ts";
 import { caught, check, expectDocumentedShape, listenOverHttp, createCheckedServer } from "./helpers/checker.ts";
 import { FUZZ_BROKEN, fuzzedServer } from "./helpers/fuzz-broken.ts";
-import { USERS } from "./helpers/harness.ts";
+import { conformant, USERS } from "./helpers/harness.ts";
 
 /** Every request a fetch function passes on, as text (method, URL, body), for what the server was sent. */
 function recorded(inner: FetchLike): { fetch: FetchLike; sent: string[] } {
@@ -58,6 +58,22 @@ describe("check --fuzz against our own server", () => {
       expectSafeAndConformant(report, 2000);
       expect(report.fuzz?.rate).toBeNull();
       expect(report.fuzz?.sent).toBe(2000);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it("answers a login sent with another method and a streamed body over HTTP, and keeps the connection (the fuzzer's first find)", async () => {
+    const server = await fuzzedServer();
+    const running = await listenOverHttp(server.app.fetch, server.store);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const body = new FormData();
+        body.append("username", "someone@zulip.com");
+        const response = await fetch(`${running.url}/api/v1/fetch_api_key`, { method: "PUT", body });
+        const { status, headers } = await conformant("fetch-api-key", response);
+        expect([status, headers.get("allow"), headers.get("connection")]).toEqual([405, "POST", "keep-alive"]);
+      }
     } finally {
       await running.close();
     }

@@ -50,8 +50,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       deps.metrics.requestDuration.observe({ method: c.req.method, route: route === "/*" ? "unmatched" : route, status: c.res.status }, durationMs / 1000);
     }
     // An answer given before the request's body was read (413, 405…): the rest of the body would be taken
-    // for the next request, so the connection is closed, and said so, rather than cut under a keep-alive client.
-    if (incoming && announcesBody(incoming) && !incoming.readableEnded) c.res.headers.set("Connection", "close");
+    // for the next request. A body within the limit is read and dropped first, as nginx does: a client still
+    // sending it (fetch streams a FormData) would otherwise get EPIPE instead of the answer. A larger or
+    // unannounced one closes the connection, and says so, rather than cut under a keep-alive client.
+    if (incoming && announcesBody(incoming) && !incoming.readableEnded) {
+      const length = Number(incoming.headers["content-length"]);
+      if (c.res.status !== 413 && Number.isInteger(length) && length <= deps.config.bodyLimit) await drain(incoming);
+      else c.res.headers.set("Connection", "close");
+    }
     // The path only: a query string may hold a password.
     // Load balancers ask for /healthz, and Prometheus for /metrics, every few seconds: their successes would
     // drown the access log.
@@ -112,4 +118,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return internalError().getResponse();
   });
   return app;
+}
+
+/** Reads and drops the rest of a request's body; resolves when it ended or failed (the server's timeouts bound it). */
+function drain(incoming: NodeJS.ReadableStream & { readableEnded: boolean }): Promise<void> {
+  return new Promise((resolve) => {
+    if (incoming.readableEnded) return resolve();
+    incoming.once("end", resolve);
+    incoming.once("error", () => resolve());
+    incoming.once("close", resolve);
+    incoming.resume();
+  });
 }

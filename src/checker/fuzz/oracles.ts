@@ -57,6 +57,8 @@ function validationExpected(outcome: Outcome): { status: number; code: string; v
 /** What the model says the answer's status and code must be, for the equivalence and validation checks. */
 function mismatch(o: Observation & { exchange: Exchange }): Failure | undefined {
   const e = o.exchange;
+  // A server error and a limit are judged by their own checks, not as a wrong answer to the input.
+  if (e.answer.status >= 500 || e.answer.status === 429) return undefined;
   const expected = validationExpected(o.outcome);
   const equivalence = isEquivalenceVariant(o.recipe);
   if (expected) {
@@ -73,7 +75,7 @@ function mismatch(o: Observation & { exchange: Exchange }): Failure | undefined 
       actual: `${statusCode(e)}${field(e, "var_name") === undefined ? "" : ` var_name ${String(field(e, "var_name"))}`}`,
     };
   }
-  if (o.outcome.kind === "refusal" && !isRefusal(e) && e.answer.status !== 429) {
+  if (o.outcome.kind === "refusal" && !isRefusal(e)) {
     return {
       check: equivalence ? "parameter-equivalence" : "well-formed-reaches-auth",
       message: equivalence
