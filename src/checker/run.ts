@@ -298,7 +298,7 @@ function validateOptions(options: CheckOptions) {
   for (const id of [...(options.only ?? []), ...(options.skip ?? [])]) {
     if (fuzzIds.has(id) && !options.fuzz) throw new UserError(`${id} is a check of fuzzing: add --fuzz N to run it`, 2);
     if (!known.has(id) && !fuzzIds.has(id))
-      throw new UserError(`no case or fuzz check ${id}; the cases are: ${[...known].join(", ")}; the fuzz checks: ${FUZZ_CHECK_IDS.join(", ")}`, 2);
+      throw new UserError(`no case ${id}; the cases are: ${[...known].join(", ")}; the fuzz checks (with --fuzz): ${FUZZ_CHECK_IDS.join(", ")}`, 2);
   }
   const onlyNamed = (options.only ?? []).filter((id) => known.has(id));
   // --only naming fuzz checks alone runs no case: fuzzing learns what it needs from server_settings.
