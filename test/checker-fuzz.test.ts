@@ -87,6 +87,19 @@ describe("check --fuzz against our own server", () => {
     expect(report.fuzz?.stopped.message).toMatch(/^throttled after \d+ requests/);
   });
 
+  it("stops after 3 requests in a row get no answer, with a no-server-error bucket", async () => {
+    const server = await fuzzedServer();
+    const hangs: FetchLike = (request) => {
+      const path = new URL(request.url).pathname;
+      return path !== "/api/v1/fetch_api_key" && path.toLowerCase().includes("fetch") ? new Promise<Response>(() => {}) : server.app.fetch(request);
+    };
+    const report = await check(hangs, { timeoutMs: 300, fuzz: { budget: 200, rate: 0 } });
+    expectDocumentedShape(report);
+    expect(report.fuzz?.stopped).toEqual({ kind: "no-answers", message: "3 requests in a row got no answer (timeouts or resets)" });
+    expect(report.fuzz?.buckets.map((b) => [b.check, b.status])).toContainEqual(["no-server-error", null]);
+    expect(report.fuzz!.sent).toBeLessThan(200);
+  });
+
   it("replays a run from its seed, and plans without sending anything", async () => {
     const plan = async (seed: number) => {
       const { fetch, sent } = recorded(() => {
