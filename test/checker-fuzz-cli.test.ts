@@ -27,7 +27,10 @@ describe("zulip-auth check --fuzz", () => {
   });
 
   it("prints the plan and sends nothing with --fuzz-plan", async () => {
-    const r = await runCli(["check", "http://127.0.0.1:9", "--username", USERS.iago.email, "--password-env", "PW", "--fuzz", "300", "--fuzz-seed", "3", "--fuzz-plan"], { env });
+    const r = await runCli(
+      ["check", "http://127.0.0.1:9", "--username", USERS.iago.email, "--password-env", "PW", "--fuzz", "300", "--fuzz-seed", "3", "--fuzz-plan"],
+      { env },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^Fuzz plan: 300 requests at most, seed 3; nothing was sent/);
     expect(r.stdout).toMatch(/fetch-api-key\s+examples\s+plain\s+1/);

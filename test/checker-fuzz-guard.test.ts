@@ -34,13 +34,45 @@ describe("the fuzz transport's safety guard", () => {
       "ia\u200bgo@zulip.com",
     ];
     for (const d of disguises) {
-      expect(() => guard.admit(form([["username", t.email], ["zulip_auth_fuzz_1", d]])), d).toThrow(GuardRefusal);
+      expect(
+        () =>
+          guard.admit(
+            form([
+              ["username", t.email],
+              ["zulip_auth_fuzz_1", d],
+            ]),
+          ),
+        d,
+      ).toThrow(GuardRefusal);
       expect(() => guard.admit(form([["username", t.email]], [["x", d]])), d).toThrow(GuardRefusal);
     }
-    expect(() => guard.admit(form([["username", t.email], ["password", PASSWORD]]))).toThrow(GuardRefusal);
-    expect(() => guard.admit(form([["username", t.email], ["password", encodeURIComponent(PASSWORD)]]))).toThrow(GuardRefusal);
-    expect(() => guard.admit(form([["username", t.email], ["password", secret("<password>", PASSWORD) as never]]))).toThrow(GuardRefusal);
-    expect(() => guard.admit({ ...requestFor(OPERATIONS.fetchApiKey), raw: { contentType: "text/plain", text: `username=${t.email}&password=${PASSWORD}` } })).toThrow(GuardRefusal);
+    expect(() =>
+      guard.admit(
+        form([
+          ["username", t.email],
+          ["password", PASSWORD],
+        ]),
+      ),
+    ).toThrow(GuardRefusal);
+    expect(() =>
+      guard.admit(
+        form([
+          ["username", t.email],
+          ["password", encodeURIComponent(PASSWORD)],
+        ]),
+      ),
+    ).toThrow(GuardRefusal);
+    expect(() =>
+      guard.admit(
+        form([
+          ["username", t.email],
+          ["password", secret("<password>", PASSWORD) as never],
+        ]),
+      ),
+    ).toThrow(GuardRefusal);
+    expect(() =>
+      guard.admit({ ...requestFor(OPERATIONS.fetchApiKey), raw: { contentType: "text/plain", text: `username=${t.email}&password=${PASSWORD}` } }),
+    ).toThrow(GuardRefusal);
   });
 
   it("refuses a username without a marker of this run, a fourth use of a throwaway, and any use of one that logged in", () => {

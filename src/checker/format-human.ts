@@ -61,7 +61,10 @@ export function formatVerdict(report: CheckReport): string {
   const s = report.summary;
   const buckets = report.fuzz?.buckets.length ?? 0;
   const fuzz = buckets > 0 ? `${s.findings.total > 0 ? " and " : ""}${buckets} fuzz failure bucket${buckets === 1 ? "" : "s"}` : "";
-  const cases = s.findings.total > 0 || buckets === 0 ? `${s.findings.total} finding${s.findings.total === 1 ? "" : "s"} in ${s.cases.failed} case${s.cases.failed === 1 ? "" : "s"}` : "";
+  const cases =
+    s.findings.total > 0 || buckets === 0
+      ? `${s.findings.total} finding${s.findings.total === 1 ? "" : "s"} in ${s.cases.failed} case${s.cases.failed === 1 ? "" : "s"}`
+      : "";
   return report.status === "conformant" ? "CONFORMANT: no violation found (exit 0)" : `NOT CONFORMANT: ${cases}${fuzz} (exit 1)`;
 }
 

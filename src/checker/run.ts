@@ -180,7 +180,10 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
       },
       seed,
     );
-    fuzz = { ...fuzz, buckets: fuzz.buckets.map((b) => ({ ...b, message: masker.keys(b.message), ...(b.actual === undefined ? {} : { actual: masker.server(b.actual) }) })) };
+    fuzz = {
+      ...fuzz,
+      buckets: fuzz.buckets.map((b) => ({ ...b, message: masker.keys(b.message), ...(b.actual === undefined ? {} : { actual: masker.server(b.actual) }) })),
+    };
   }
   const summary = summarize(results, coverage, run.requests + (fuzz?.sent ?? 0), session);
   const login = await loginIfMade(run);
@@ -322,7 +325,8 @@ function validateFuzz(options: CheckOptions): FuzzCheckId[] {
   if (!(Number.isInteger(fuzz.budget) && fuzz.budget >= 1)) throw new UserError("the fuzz budget must be a whole number of requests above 0", 2);
   if (fuzz.seed !== undefined && !(Number.isInteger(fuzz.seed) && fuzz.seed >= 0 && fuzz.seed < 2 ** 31))
     throw new UserError("the fuzz seed must be a whole number from 0 to 2147483647", 2);
-  if (fuzz.rate !== undefined && !(Number.isFinite(fuzz.rate) && fuzz.rate >= 0)) throw new UserError("the fuzz rate must be a number of requests per second, 0 for unpaced", 2);
+  if (fuzz.rate !== undefined && !(Number.isFinite(fuzz.rate) && fuzz.rate >= 0))
+    throw new UserError("the fuzz rate must be a number of requests per second, 0 for unpaced", 2);
   const named = (options.only ?? []).filter((id): id is FuzzCheckId => (FUZZ_CHECK_IDS as readonly string[]).includes(id));
   const skip = new Set(options.skip ?? []);
   return (named.length > 0 ? named : FUZZ_CHECK_IDS).filter((id) => !skip.has(id));

@@ -89,9 +89,7 @@ export function checkCommand(cases: readonly CheckCase[] = []): Command {
       )
       .addOption(new Option("--fuzz-seed <seed>", "replay a fuzz run: the seed its report printed").argParser(fuzzSeed))
       .option("--fuzz-plan", "print what --fuzz would send per operation, phase and mutation class, and send nothing")
-      .addOption(
-        new Option("--fuzz-rate <per-second>", "fuzz requests per second (default: unpaced on loopback, 1 elsewhere; 0: unpaced)").argParser(fuzzRate),
-      )
+      .addOption(new Option("--fuzz-rate <per-second>", "fuzz requests per second (default: unpaced on loopback, 1 elsewhere; 0: unpaced)").argParser(fuzzRate))
       .addOption(
         new Option("--timeout <ms>", "longest wait for one answer, in milliseconds").default(CHECK_TIMEOUT_MS).argParser(positiveWholeNumber("milliseconds")),
       )

@@ -62,7 +62,13 @@ export const FUZZ_BROKEN: FuzzBroken[] = [
       const { body, query } = await paramsOf(r);
       const username = last(body, "username") ?? last(query, "username") ?? "";
       if (!isLogin(r) || !username.startsWith("@")) return forward();
-      return forward(new Request(r.url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ username: `x${username.replace(/#.*/, "")}`, password: "x" }).toString() }));
+      return forward(
+        new Request(r.url, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({ username: `x${username.replace(/#.*/, "")}`, password: "x" }).toString(),
+        }),
+      );
     }),
   },
   {
@@ -104,7 +110,13 @@ export const FUZZ_BROKEN: FuzzBroken[] = [
       const fromQuery = last(query, "username");
       if (!isLogin(r) || fromQuery === undefined || last(body, "username") === undefined) return forward();
       const fields = new URLSearchParams([...body.filter(([k]) => k !== "username"), ["username", fromQuery]]);
-      return forward(new Request(new URL(r.url).origin + new URL(r.url).pathname, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: fields.toString() }));
+      return forward(
+        new Request(new URL(r.url).origin + new URL(r.url).pathname, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: fields.toString(),
+        }),
+      );
     }),
   },
   {
@@ -122,7 +134,9 @@ export const FUZZ_BROKEN: FuzzBroken[] = [
     build: broken(async (r, forward) => {
       const res = await forward();
       if (res.status !== 404 || !new URL(r.url).pathname.toLowerCase().includes("fetch")) return res;
-      return rewriteJson(res, (b) => b, { headers: { "x-ratelimit-limit": "5", "x-ratelimit-remaining": "4", "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 1800) } });
+      return rewriteJson(res, (b) => b, {
+        headers: { "x-ratelimit-limit": "5", "x-ratelimit-remaining": "4", "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 1800) },
+      });
     }),
   },
   {
@@ -132,7 +146,9 @@ export const FUZZ_BROKEN: FuzzBroken[] = [
       const { body, query } = await paramsOf(r);
       const username = last(body, "username") ?? last(query, "username") ?? "";
       const res = await forward();
-      return isLogin(r) && username.startsWith(" ") && res.status === 400 ? rewriteJson(res, (b) => ({ ...b, msg: `Enter a valid email address: ${username}` })) : res;
+      return isLogin(r) && username.startsWith(" ") && res.status === 400
+        ? rewriteJson(res, (b) => ({ ...b, msg: `Enter a valid email address: ${username}` }))
+        : res;
     }),
   },
 ];

@@ -33,7 +33,8 @@ export function formatFuzz(f: FuzzReport): string[] {
   for (const b of f.buckets) out.push(...formatBucket(b).map((l) => `  ${l}`));
   out.push("  Mutation classes (sent: statuses seen)");
   const width = Math.max(...f.coverage.map((c) => c.mutationClass.length));
-  for (const c of f.coverage) out.push(`    ${c.mutationClass.padEnd(width)}  ${c.sent > 0 ? `${String(c.sent).padStart(4)}: ${c.statuses.join(" ")}` : `   0  ${c.reason ?? ""}`}`);
+  for (const c of f.coverage)
+    out.push(`    ${c.mutationClass.padEnd(width)}  ${c.sent > 0 ? `${String(c.sent).padStart(4)}: ${c.statuses.join(" ")}` : `   0  ${c.reason ?? ""}`}`);
   return out;
 }
 

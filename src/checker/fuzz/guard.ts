@@ -58,7 +58,8 @@ export class SafetyGuard {
     }
     for (const m of seen) {
       if (this.burnt.has(m)) throw new GuardRefusal("a throwaway that logged in would be sent again");
-      if (this.markers.get(m)! >= ATTEMPTS_PER_THROWAWAY) throw new GuardRefusal(`a throwaway username would be sent more than ${ATTEMPTS_PER_THROWAWAY} times`);
+      if (this.markers.get(m)! >= ATTEMPTS_PER_THROWAWAY)
+        throw new GuardRefusal(`a throwaway username would be sent more than ${ATTEMPTS_PER_THROWAWAY} times`);
     }
     for (const m of seen) this.markers.set(m, this.markers.get(m)! + 1);
   }

@@ -40,7 +40,18 @@ type Oracle = (o: Observation & { exchange: Exchange }, ctx: OracleContext) => F
 
 const RATE_HEADERS = ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"];
 /** Headers that differ between any two answers (time, length, ids): not compared by name. */
-const VARYING = new Set(["date", "content-length", "x-request-id", "x-zulip-request-id", "etag", "last-modified", "age", "set-cookie", "connection", "keep-alive"]);
+const VARYING = new Set([
+  "date",
+  "content-length",
+  "x-request-id",
+  "x-zulip-request-id",
+  "etag",
+  "last-modified",
+  "age",
+  "set-cookie",
+  "connection",
+  "keep-alive",
+]);
 
 const statusCode = (e: Exchange) => `${e.answer.status}${typeof field(e, "code") === "string" ? ` ${String(field(e, "code"))}` : ""}`;
 const isRefusal = (e: Exchange) => e.answer.status === 401 && field(e, "code") === "AUTHENTICATION_FAILED";
@@ -62,7 +73,10 @@ function mismatch(o: Observation & { exchange: Exchange }): Failure | undefined 
   const expected = validationExpected(o.outcome);
   const equivalence = isEquivalenceVariant(o.recipe);
   if (expected) {
-    const ok = e.answer.status === expected.status && field(e, "code") === expected.code && (expected.varName === undefined || field(e, "var_name") === expected.varName);
+    const ok =
+      e.answer.status === expected.status &&
+      field(e, "code") === expected.code &&
+      (expected.varName === undefined || field(e, "var_name") === expected.varName);
     if (ok) return undefined;
     const want = `${expected.status} ${expected.code}${expected.varName ? ` var_name ${expected.varName}` : ""}`;
     return {
@@ -104,7 +118,8 @@ function describe(r: Recipe): string {
 
 const noServerError: Oracle = (o) => {
   const e = o.exchange;
-  if (e.answer.status >= 500) return { check: "no-server-error", message: `a server error: ${statusCode(e)}`, pointer: "", expected: "a 4xx", actual: statusCode(e) };
+  if (e.answer.status >= 500)
+    return { check: "no-server-error", message: `a server error: ${statusCode(e)}`, pointer: "", expected: "a 4xx", actual: statusCode(e) };
   if (/Traceback \(most recent call last\)|Django Version:|Werkzeug Debugger|<title>[^<]*(Exception|Error) at /i.test(e.answer.bodyText)) {
     return { check: "no-server-error", message: "a debug page", pointer: "", expected: "a JSON error", actual: e.answer.bodyText.slice(0, 120) };
   }
@@ -242,7 +257,8 @@ const rateLimitAccounting: Oracle = (o, ctx) => {
     if (!Number.isInteger(remaining) || remaining < 0 || remaining >= limit) problems.push("X-RateLimit-Remaining is not below the limit");
     if (!Number.isInteger(reset) || reset < Date.now() / 1000 - 60) problems.push("X-RateLimit-Reset is not a Unix time ahead");
     const previous = o.earlierRemaining.at(-1);
-    if (previous !== undefined && remaining !== previous - 1) problems.push(`X-RateLimit-Remaining went from ${previous} to ${remaining} for the same username`);
+    if (previous !== undefined && remaining !== previous - 1)
+      problems.push(`X-RateLimit-Remaining went from ${previous} to ${remaining} for the same username`);
   }
   if (problems.length === 0) return undefined;
   return {
@@ -259,11 +275,22 @@ const noEcho: Oracle = (o) => {
   const text = answerText(e);
   const failures: Failure[] = [];
   // The marker is hexadecimal: it reads the same in every encoding a server may echo it in.
-  const echoed = text.toLowerCase().includes(o.marker) && e.answer.status !== 200 ? "the username" : o.password.length >= 8 && text.includes(o.password) ? "the password" : "";
+  const echoed =
+    text.toLowerCase().includes(o.marker) && e.answer.status !== 200
+      ? "the username"
+      : o.password.length >= 8 && text.includes(o.password)
+        ? "the password"
+        : "";
   if (echoed) failures.push({ check: "no-echo", message: `the answer echoes ${echoed} sent`, pointer: "", expected: "nothing sent echoed", actual: "echoed" });
   const cookie = e.answer.headers.get("set-cookie");
   if (cookie && e.answer.status !== 200 && /session/i.test(cookie)) {
-    failures.push({ check: "no-echo", message: "a refusal sets a session cookie", pointer: "/headers/set-cookie", expected: "no session cookie", actual: cookie.split("=")[0] ?? "" });
+    failures.push({
+      check: "no-echo",
+      message: "a refusal sets a session cookie",
+      pointer: "/headers/set-cookie",
+      expected: "no session cookie",
+      actual: cookie.split("=")[0] ?? "",
+    });
   }
   if (/\n\s+at \S+ \(?[^\n]*:\d+:\d+\)?|File "[^"]+", line \d+/.test(e.answer.bodyText)) {
     failures.push({ check: "no-echo", message: "the answer holds a stack trace", pointer: "", expected: "no stack trace", actual: "a stack trace" });

@@ -65,35 +65,39 @@ export function matrix(validator: ContractValidator, learned: { devLogin: boolea
 
 /** fast-check's arbitrary of recipes: mostly well-formed variants (what reaches authentication), some malformed. */
 export function recipeArbitrary(learned: { devLogin: boolean }): fc.Arbitrary<Recipe> {
-  return fc.record({
-    operation: learned.devLogin ? fc.constant<"fetch">("fetch") : fc.constantFrom<"fetch" | "dev">("fetch", "fetch", "fetch", "fetch", "fetch", "fetch", "fetch", "dev"),
-    method: fc.oneof({ weight: 12, arbitrary: fc.constant("POST") }, { weight: 1, arbitrary: fc.constantFrom("GET", "PUT", "PATCH", "DELETE") }),
-    path: fc.oneof(
-      { weight: 15, arbitrary: fc.constant<"exact">("exact") },
-      { weight: 1, arbitrary: fc.constantFrom<Recipe["path"]>("trailing-slash", "double-slash", "upper-case", "percent-encoded") },
-    ),
-    transport: fc.constantFrom<Transport>("form", "multipart", "query", "mixed", "form", "multipart", "json"),
-    username: fc.oneof(
-      { weight: 6, arbitrary: fc.constant<UsernameShape>("throwaway") },
-      { weight: 3, arbitrary: fc.constantFrom<UsernameShape>("absent", "empty-local", "no-at", "leading-space", "two-ats") },
-    ),
-    password: fc.oneof(
-      { weight: 5, arbitrary: fc.constant<PasswordShape>("random") },
-      { weight: 3, arbitrary: fc.constantFrom<PasswordShape>("absent", "empty", "long", "unicode", "nul") },
-    ),
-    extras: fc.nat({ max: 4 }),
-    reversed: fc.boolean(),
-    repeated: fc.boolean(),
-    queryShadow: fc.boolean(),
-    raw: fc.oneof(
-      { weight: 20, arbitrary: fc.constant(undefined) },
-      { weight: 1, arbitrary: fc.constantFrom<RawShape>("bad-percent", "bad-utf8", "no-boundary", "truncated-multipart", "text-plain") },
-    ),
-    salt: fc.nat({ max: 1_000_000 }),
-  }).map((r) => {
-    const { raw, ...rest } = r;
-    return raw === undefined ? rest : { ...rest, raw };
-  });
+  return fc
+    .record({
+      operation: learned.devLogin
+        ? fc.constant<"fetch">("fetch")
+        : fc.constantFrom<"fetch" | "dev">("fetch", "fetch", "fetch", "fetch", "fetch", "fetch", "fetch", "dev"),
+      method: fc.oneof({ weight: 12, arbitrary: fc.constant("POST") }, { weight: 1, arbitrary: fc.constantFrom("GET", "PUT", "PATCH", "DELETE") }),
+      path: fc.oneof(
+        { weight: 15, arbitrary: fc.constant<"exact">("exact") },
+        { weight: 1, arbitrary: fc.constantFrom<Recipe["path"]>("trailing-slash", "double-slash", "upper-case", "percent-encoded") },
+      ),
+      transport: fc.constantFrom<Transport>("form", "multipart", "query", "mixed", "form", "multipart", "json"),
+      username: fc.oneof(
+        { weight: 6, arbitrary: fc.constant<UsernameShape>("throwaway") },
+        { weight: 3, arbitrary: fc.constantFrom<UsernameShape>("absent", "empty-local", "no-at", "leading-space", "two-ats") },
+      ),
+      password: fc.oneof(
+        { weight: 5, arbitrary: fc.constant<PasswordShape>("random") },
+        { weight: 3, arbitrary: fc.constantFrom<PasswordShape>("absent", "empty", "long", "unicode", "nul") },
+      ),
+      extras: fc.nat({ max: 4 }),
+      reversed: fc.boolean(),
+      repeated: fc.boolean(),
+      queryShadow: fc.boolean(),
+      raw: fc.oneof(
+        { weight: 20, arbitrary: fc.constant(undefined) },
+        { weight: 1, arbitrary: fc.constantFrom<RawShape>("bad-percent", "bad-utf8", "no-boundary", "truncated-multipart", "text-plain") },
+      ),
+      salt: fc.nat({ max: 1_000_000 }),
+    })
+    .map((r) => {
+      const { raw, ...rest } = r;
+      return raw === undefined ? rest : { ...rest, raw };
+    });
 }
 
 /** `count` random recipes from the seed: the same seed gives the same recipes. */

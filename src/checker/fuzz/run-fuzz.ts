@@ -169,7 +169,8 @@ export async function runFuzz(input: FuzzInput, seed: number): Promise<FuzzRepor
     } catch (error) {
       if (!(error instanceof NoAnswerError)) throw error;
       noAnswers++;
-      if (noAnswers >= NO_ANSWERS_IN_A_ROW) stop = { kind: "no-answers", message: `${NO_ANSWERS_IN_A_ROW} requests in a row got no answer (timeouts or resets)` };
+      if (noAnswers >= NO_ANSWERS_IN_A_ROW)
+        stop = { kind: "no-answers", message: `${NO_ANSWERS_IN_A_ROW} requests in a row got no answer (timeouts or resets)` };
       return { o: { ...base, noAnswer: error.message }, spec };
     }
     noAnswers = 0;
@@ -248,7 +249,10 @@ export async function runFuzz(input: FuzzInput, seed: number): Promise<FuzzRepor
     if (result) await record(result.o, result.spec, p.phase, path);
     if (stop) break;
   }
-  stop ??= sent >= options.budget ? { kind: "budget", message: `the budget of ${options.budget} requests was spent` } : { kind: "done", message: "every planned request was sent" };
+  stop ??=
+    sent >= options.budget
+      ? { kind: "budget", message: `the budget of ${options.budget} requests was spent` }
+      : { kind: "done", message: "every planned request was sent" };
 
   const coverage: FuzzCoverageRow[] = MUTATION_CLASSES.map((mutation) => {
     const seen = sentByClass.get(mutation);
