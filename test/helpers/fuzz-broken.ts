@@ -10,7 +10,7 @@ export interface FuzzBroken {
 }
 
 /** The parameters of a request as Zulip reads them: body (form or multipart) first, then the query string. */
-export async function paramsOf(request: Request): Promise<{ body: [string, string][]; query: [string, string][] }> {
+export async function paramsOf(request: Request): Promise<{ body: [string, string][]; query: [string, string][]; get: (name: string) => string | undefined }> {
   const query = [...new URL(request.url).searchParams];
   const type = request.headers.get("content-type") ?? "";
   let body: [string, string][] = [];
@@ -21,7 +21,7 @@ export async function paramsOf(request: Request): Promise<{ body: [string, strin
       body = [];
     }
   }
-  return { body, query };
+  return { body, query, get: (name) => last(body, name) ?? last(query, name) };
 }
 
 const last = (pairs: [string, string][], name: string) => pairs.filter(([k]) => k === name).at(-1)?.[1];
@@ -36,14 +36,22 @@ export const fuzzedServer = () => createCheckedServer({ limits: { address: null 
 /** Wraps our server's answers. */
 const broken = (change: Parameters<typeof wrap>[1]) => async () => wrap((await fuzzedServer()).app.fetch, change);
 
+/** Our server, whose login answers with `status` get another msg when a parameter's value passes `test`. */
+const rewritesMsg = (name: string, test: (value: string) => boolean, status: number, msg: (value: string) => string) =>
+  broken(async (r, forward) => {
+    const value = (await paramsOf(r)).get(name) ?? "";
+    const res = await forward();
+    return isLogin(r) && test(value) && res.status === status ? rewriteJson(res, (b) => ({ ...b, msg: msg(value) })) : res;
+  });
+
 /** One broken server per fuzz check. */
 export const FUZZ_BROKEN: FuzzBroken[] = [
   {
     check: "no-server-error",
     name: "a password over 500 characters crashes the handler (500)",
     build: broken(async (r, forward) => {
-      const { body, query } = await paramsOf(r);
-      const password = last(body, "password") ?? last(query, "password") ?? "";
+      const p = await paramsOf(r);
+      const password = p.get("password") ?? "";
       return isLogin(r) && password.length > 500 ? json(500, { result: "error", msg: "Internal server error", code: "INTERNAL_SERVER_ERROR" }) : forward();
     }),
   },
@@ -51,16 +59,16 @@ export const FUZZ_BROKEN: FuzzBroken[] = [
     check: "conforms",
     name: "a username with two @ gets a 400 without msg or code",
     build: broken(async (r, forward) => {
-      const { body, query } = await paramsOf(r);
-      return isLogin(r) && (last(body, "username") ?? last(query, "username") ?? "").includes("@@") ? json(400, { result: "error" }) : forward();
+      const p = await paramsOf(r);
+      return isLogin(r) && (p.get("username") ?? "").includes("@@") ? json(400, { result: "error" }) : forward();
     }),
   },
   {
     check: "validation-before-auth",
     name: "a username with an empty local part reaches authentication (401 instead of 400)",
     build: broken(async (r, forward) => {
-      const { body, query } = await paramsOf(r);
-      const username = last(body, "username") ?? last(query, "username") ?? "";
+      const p = await paramsOf(r);
+      const username = p.get("username") ?? "";
       if (!isLogin(r) || !username.startsWith("@")) return forward();
       return forward(
         new Request(r.url, {
@@ -75,8 +83,8 @@ export const FUZZ_BROKEN: FuzzBroken[] = [
     check: "well-formed-reaches-auth",
     name: "an empty password is taken as a missing one (400 instead of 401)",
     build: broken(async (r, forward) => {
-      const { body, query } = await paramsOf(r);
-      const password = last(body, "password") ?? last(query, "password");
+      const p = await paramsOf(r);
+      const password = p.get("password");
       return isLogin(r) && password === ""
         ? json(400, { result: "error", msg: "Missing 'password' argument", var_name: "password", code: "REQUEST_VARIABLE_MISSING" })
         : forward();
@@ -86,30 +94,30 @@ export const FUZZ_BROKEN: FuzzBroken[] = [
     check: "no-bypass",
     name: "a password with a NUL character logs anyone in",
     build: broken(async (r, forward) => {
-      const { body, query } = await paramsOf(r);
-      const password = last(body, "password") ?? last(query, "password") ?? "";
-      const username = last(body, "username") ?? last(query, "username") ?? "";
+      const p = await paramsOf(r);
+      const password = p.get("password") ?? "";
+      const username = p.get("username") ?? "";
       return isLogin(r) && password.includes("\u0000") ? json(200, { result: "success", msg: "", api_key: fakeKey, email: username, user_id: 99 }) : forward();
     }),
   },
   {
     check: "uniform-refusal",
     name: "a refusal of a long password says something else",
-    build: broken(async (r, forward) => {
-      const { body, query } = await paramsOf(r);
-      const password = last(body, "password") ?? last(query, "password") ?? "";
-      const res = await forward();
-      return isLogin(r) && password.length > 500 && res.status === 401 ? rewriteJson(res, (b) => ({ ...b, msg: "Password too long, or wrong" })) : res;
-    }),
+    build: rewritesMsg(
+      "password",
+      (v) => v.length > 500,
+      401,
+      () => "Password too long, or wrong",
+    ),
   },
   {
     check: "parameter-equivalence",
     name: "the query string's username beats the body's",
     build: broken(async (r, forward) => {
-      const { body, query } = await paramsOf(r);
-      const fromQuery = last(query, "username");
-      if (!isLogin(r) || fromQuery === undefined || last(body, "username") === undefined) return forward();
-      const fields = new URLSearchParams([...body.filter(([k]) => k !== "username"), ["username", fromQuery]]);
+      const p = await paramsOf(r);
+      const fromQuery = last(p.query, "username");
+      if (!isLogin(r) || fromQuery === undefined || last(p.body, "username") === undefined) return forward();
+      const fields = new URLSearchParams([...p.body.filter(([k]) => k !== "username"), ["username", fromQuery]]);
       return forward(
         new Request(new URL(r.url).origin + new URL(r.url).pathname, {
           method: "POST",
@@ -142,13 +150,11 @@ export const FUZZ_BROKEN: FuzzBroken[] = [
   {
     check: "no-echo",
     name: "a username with a leading space is echoed in the 400",
-    build: broken(async (r, forward) => {
-      const { body, query } = await paramsOf(r);
-      const username = last(body, "username") ?? last(query, "username") ?? "";
-      const res = await forward();
-      return isLogin(r) && username.startsWith(" ") && res.status === 400
-        ? rewriteJson(res, (b) => ({ ...b, msg: `Enter a valid email address: ${username}` }))
-        : res;
-    }),
+    build: rewritesMsg(
+      "username",
+      (v) => v.startsWith(" "),
+      400,
+      (v) => `Enter a valid email address: ${v}`,
+    ),
   },
 ];

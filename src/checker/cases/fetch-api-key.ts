@@ -3,10 +3,10 @@ import { OPERATIONS } from "../../contract/operations.ts";
 import { loginSpec, otherCase, type CaseContext } from "../session.ts";
 import { throwawayPassword } from "../throwaway.ts";
 import { field, type Exchange } from "../exchange.ts";
-import { isJsonObject } from "../../text.ts";
 import { requestFor, shownValue, type FieldValue, type RequestSpec } from "../request.ts";
 import { FETCH, casesOf, type CheckCase } from "./case.ts";
 import { expectAllowedMethod, setting } from "../case-helpers.ts";
+import { refusalShape as anyRefusalShape } from "../refusal-shape.ts";
 
 const fetchCase = casesOf(OPERATIONS.fetchApiKey);
 
@@ -32,35 +32,15 @@ function missingVariable(name: string, title: string, variable: "username" | "pa
   });
 }
 
-/** What two refusals must share: status, code, msg, field names, header names and the rate-limit headers' meaning. */
+/** What two refusals must share: the shape of any refusal, and the rate-limit headers' meaning (same attempt count). */
 function refusalShape(e: Exchange) {
-  const body = isJsonObject(e.json) ? e.json : {};
   const headers = e.answer.headers;
-  // Headers that differ between any two answers (time, length, ids) are not compared by name.
-  const names = [...headers.keys()].filter((n) => !VARYING_HEADERS.has(n)).sort();
   return {
-    status: e.answer.status,
-    code: body.code,
-    msg: body.msg,
-    fields: Object.keys(body).sort(),
-    headers: names,
+    ...anyRefusalShape(e),
     "X-RateLimit-Limit": headers.get("x-ratelimit-limit"),
     "X-RateLimit-Remaining": headers.get("x-ratelimit-remaining"),
   };
 }
-
-const VARYING_HEADERS = new Set([
-  "date",
-  "content-length",
-  "x-request-id",
-  "x-zulip-request-id",
-  "etag",
-  "last-modified",
-  "age",
-  "set-cookie",
-  "connection",
-  "keep-alive",
-]);
 
 /** Zulip's feature levels of what a login answer holds (the contract's x-zulip-feature-level). */
 const USER_ID_SINCE = 171;

@@ -1,5 +1,6 @@
 import type { ContractLevel, ContractValidator } from "../../contract/validator.ts";
 import { field, type Exchange } from "../exchange.ts";
+import { refusalShape } from "../refusal-shape.ts";
 import type { FuzzCheckId } from "./checks.ts";
 import { isEquivalenceVariant, type Outcome, type Recipe } from "./recipe.ts";
 
@@ -39,19 +40,6 @@ export interface Failure {
 type Oracle = (o: Observation & { exchange: Exchange }, ctx: OracleContext) => Failure | Failure[] | undefined;
 
 const RATE_HEADERS = ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"];
-/** Headers that differ between any two answers (time, length, ids): not compared by name. */
-const VARYING = new Set([
-  "date",
-  "content-length",
-  "x-request-id",
-  "x-zulip-request-id",
-  "etag",
-  "last-modified",
-  "age",
-  "set-cookie",
-  "connection",
-  "keep-alive",
-]);
 
 const statusCode = (e: Exchange) => `${e.answer.status}${typeof field(e, "code") === "string" ? ` ${String(field(e, "code"))}` : ""}`;
 const isRefusal = (e: Exchange) => e.answer.status === 401 && field(e, "code") === "AUTHENTICATION_FAILED";
@@ -182,16 +170,6 @@ const noBypass: Oracle = (o) => {
     actual: `${e.answer.status}${typeof key === "string" ? " with an api_key (not shown)" : ""}`,
   };
 };
-
-/** The parts of a refusal that must not depend on who was asked for. */
-function refusalShape(e: Exchange) {
-  return {
-    status: e.answer.status,
-    code: field(e, "code"),
-    msg: field(e, "msg"),
-    headers: [...e.answer.headers.keys()].filter((n) => !VARYING.has(n)).sort(),
-  };
-}
 
 const uniformRefusal: Oracle = (o, ctx) => {
   if (!ctx.baseline || o.outcome.kind !== "refusal" || !isRefusal(o.exchange) || o.exchange === ctx.baseline) return undefined;
