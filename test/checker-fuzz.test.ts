@@ -20,7 +20,8 @@ function recorded(inner: FetchLike): { fetch: FetchLike; sent: string[] } {
 function expectSafeAndConformant(report: CheckReport, budget: number): void {
   expectDocumentedShape(report);
   expect(caught(report)).toEqual([]);
-  expect(report.fuzz?.buckets).toEqual([]);
+  // Unseeded runs differ: a failure names its seed, which replays it (`fuzz: { seed }`).
+  expect(report.fuzz?.buckets, `seed ${report.fuzz?.seed}`).toEqual([]);
   expect(report.status).toBe("conformant");
   const f = report.fuzz!;
   expect(f.sent).toBeLessThanOrEqual(budget);
@@ -98,6 +99,14 @@ describe("check --fuzz against our own server", () => {
     expect(report.fuzz?.stopped).toEqual({ kind: "no-answers", message: "3 requests in a row got no answer (timeouts or resets)" });
     expect(report.fuzz?.buckets.map((b) => [b.check, b.status])).toContainEqual(["no-server-error", null]);
     expect(report.fuzz!.sent).toBeLessThan(200);
+  });
+
+  it("sends no fuzz request when the run stopped (a refused password), and says why", async () => {
+    const server = await fuzzedServer();
+    const report = await check(server.app.fetch, { password: "not-the-password", fuzz: { budget: 50, rate: 0 } });
+    expectDocumentedShape(report);
+    expect(report.status).toBe("password-refused");
+    expect(report.fuzz).toMatchObject({ sent: 0, stopped: { kind: "run-stopped", message: "not fuzzed because the run stopped: password-refused" } });
   });
 
   it("replays a run from its seed, and plans without sending anything", async () => {

@@ -18,7 +18,7 @@ import { isJsonObject } from "../text.ts";
 import type { CaseResult, CheckReport, CheckStatus, CheckSummary, CoverageRow, StopReason } from "./report.ts";
 import { normalizeBaseUrl, requestFor, secret, type RequestSpec } from "./request.ts";
 import { FUZZ_CHECK_IDS, type FuzzCheckId } from "./fuzz/checks.ts";
-import { fuzzPlan, learnedFrom, randomSeed, runFuzz, type FuzzOptions } from "./fuzz/run-fuzz.ts";
+import { defaultRate, fuzzPlan, learnedFrom, randomSeed, runFuzz, type FuzzOptions } from "./fuzz/run-fuzz.ts";
 import type { FuzzReport } from "./fuzz/report.ts";
 
 /** What `checkServer` needs. */
@@ -184,6 +184,14 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
       ...fuzz,
       buckets: fuzz.buckets.map((b) => ({ ...b, message: masker.keys(b.message), ...(b.actual === undefined ? {} : { actual: masker.server(b.actual) }) })),
     };
+  } else if (options.fuzz) {
+    fuzz = notFuzzed(
+      options.fuzz,
+      fuzzChecks,
+      seed,
+      baseUrl,
+      `not fuzzed because the run stopped: ${unreachable !== undefined ? "unreachable" : stop!.status}`,
+    );
   }
   const summary = summarize(results, coverage, run.requests + (fuzz?.sent ?? 0), session);
   const login = await loginIfMade(run);
@@ -342,10 +350,9 @@ function planReport(
   seed: number,
   started: number,
 ): CheckReport {
-  const budget = options.fuzz!.budget;
   // Nothing is asked of the server: the plan assumes a production server (email usernames, no development login).
   const learned = learnedFrom(undefined);
-  const plan = fuzzPlan(validator, learned, budget, seed);
+  const plan = fuzzPlan(validator, learned, options.fuzz!.budget, seed);
   const results = cases.map(({ check }) => notRun(check, "not checked because --fuzz-plan sends nothing"));
   const level = options.strict ? "strict" : "zulip";
   return {
@@ -362,19 +369,27 @@ function planReport(
     advisories: [],
     clients: [],
     fuzz: {
-      seed,
-      budget,
-      rate: options.fuzz!.rate ?? null,
-      sent: 0,
-      byPhase: { examples: 0, matrix: 0, random: 0, shrink: 0 },
-      checks: fuzzChecks,
-      refusedByGuard: 0,
-      throwaways: 0,
+      ...notFuzzed(options.fuzz!, fuzzChecks, seed, baseUrl, "--fuzz-plan sends nothing"),
       stopped: { kind: "done", message: "--fuzz-plan sends nothing" },
-      buckets: [],
-      coverage: [],
       plan,
     },
+  };
+}
+
+/** The fuzz section of a run that sent no fuzz request, and why. */
+function notFuzzed(fuzz: FuzzOptions, checks: FuzzCheckId[], seed: number, baseUrl: string, why: string): FuzzReport {
+  return {
+    seed,
+    budget: fuzz.budget,
+    rate: (fuzz.rate ?? defaultRate(baseUrl)) || null,
+    sent: 0,
+    byPhase: { examples: 0, matrix: 0, random: 0, shrink: 0 },
+    checks,
+    refusedByGuard: 0,
+    throwaways: 0,
+    stopped: { kind: "run-stopped", message: why },
+    buckets: [],
+    coverage: [],
   };
 }
 
