@@ -44,8 +44,10 @@ export async function auditTrail(store: Store, query: AuditQuery): Promise<Audit
     ...(query.since !== undefined ? { since: query.since } : {}),
     limit: query.limit,
   });
-  return rows.map(({ time, organization, endpoint, username, user_id, ip, client, outcome, request_id }) => ({
+  return rows.map(({ time, organization, endpoint, username, user_id, ip, client, outcome, request_id, count, last_time }) => ({
     time,
+    last_time,
+    count,
     organization,
     endpoint,
     username,

@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { hash, parseOptions, verify } from "@node-rs/argon2";
-import { FairQueue, type HashQueueLimits } from "./hash-queue.ts";
+import { FairQueue, type HashClient, type HashQueueLimits } from "./hash-queue.ts";
 
 import { OWASP_MINIMUM, type HashParams } from "./hash-params.ts";
 
@@ -17,12 +17,13 @@ export function isOverlong(password: string): boolean {
 /**
  * One argon2 more than the cores (HASHES_OVER_CORES), but always a thread of libuv's pool left for file
  * writes (the log) and DNS: hashes beyond it would wait in libuv's own queue, outside this one's fairness.
- * 16 waiting per core in all, and at most a quarter of them (running ones included) per address.
+ * 16 waiting per core in all, and at most a quarter of them (running ones included) per address and per user.
  */
 export function defaultQueueLimits(cores = availableParallelism(), pool = threadPoolSize()): HashQueueLimits {
   const maxQueued = 16 * cores;
   const concurrency = Math.max(1, Math.min(cores + HASHES_OVER_CORES, pool - 1));
-  return { concurrency, maxQueued, perAddress: Math.max(2, Math.floor(maxQueued / 4)) };
+  const share = Math.max(2, Math.floor(maxQueued / 4));
+  return { concurrency, maxQueued, perAddress: share, perUser: share };
 }
 
 /** libuv's thread pool size: UV_THREADPOOL_SIZE as libuv reads it (1 to 1024), else its default of 4. */
@@ -66,35 +67,55 @@ export class PasswordHasher {
     this.queue = new FairQueue(limits);
   }
 
-  /** Hashes a password; `from` is the client address it is done for (bounded), none for the operator's own work. */
-  hash(password: string, from?: string): Promise<string> {
+  /** Hashes a password; `from` is the client it is done for (bounded), none for the operator's own work. */
+  hash(password: string, from?: HashClient | string): Promise<string> {
     return this.slot(from, () => hash(password, { ...this.params, algorithm: ARGON2ID }));
   }
 
   /**
    * True when `password` matches; false for a mismatch, a hash this hasher cannot read, or a password over
    * MAX_PASSWORD_BYTES (refused unhashed). Throws HashQueueFull when `from` may not queue more.
+   *
+   * A stored hash cheaper than today's parameters (made before `--argon2` was raised) is verified beside the
+   * dummy hash, in the same slot: the answer takes as long as today's parameters take, so a mismatch cannot
+   * tell an old account from an unknown one.
    */
-  async verify(stored: string, password: string, from?: string): Promise<boolean> {
+  async verify(stored: string, password: string, from?: HashClient | string): Promise<boolean> {
     if (isOverlong(password)) return false;
+    const pad = from !== undefined && this.isCheaper(stored) ? await this.prepareDummy() : undefined;
     return this.slot(from, async () => {
-      const started = performance.now();
-      try {
-        return await verify(stored, password);
-      } catch {
-        return false;
-      } finally {
-        this.onVerified?.((performance.now() - started) / 1000);
-      }
+      const [matched] = await Promise.all([this.timedVerify(stored, password), pad === undefined ? undefined : this.timedVerify(pad, password)]);
+      return matched;
     });
   }
 
+  private async timedVerify(stored: string, password: string): Promise<boolean> {
+    const started = performance.now();
+    try {
+      return await verify(stored, password);
+    } catch {
+      return false;
+    } finally {
+      this.onVerified?.((performance.now() - started) / 1000);
+    }
+  }
+
   /** Spends the same work as a real verification, for a user who does not exist. */
-  async verifyDummy(password: string, from?: string): Promise<void> {
+  async verifyDummy(password: string, from?: HashClient | string): Promise<void> {
     await this.verify(await this.prepareDummy(), password, from);
   }
 
-  private slot<T>(from: string | undefined, job: () => Promise<T>): Promise<T> {
+  /** Whether verifying `stored` costs less than today's parameters do (less memory × passes, or unreadable). */
+  private isCheaper(stored: string): boolean {
+    try {
+      const o = parseOptions(stored);
+      return (o.memoryCost ?? 0) * (o.timeCost ?? 0) < this.params.memoryCost * this.params.timeCost;
+    } catch {
+      return true;
+    }
+  }
+
+  private slot<T>(from: HashClient | string | undefined, job: () => Promise<T>): Promise<T> {
     return from === undefined ? this.queue.runInternal(INTERNAL, job) : this.queue.run(from, job);
   }
 

@@ -2,7 +2,19 @@ import { UserError } from "../user-error.ts";
 import { Redis } from "ioredis";
 import { safeUrl } from "../safe-url.ts";
 import { anyFailure, guard } from "../unavailable.ts";
-import { matches, type AttemptLog, type Bucket, type BucketEntries, type BucketFilter, type LogRequest, type RuleName } from "./attempt-log.ts";
+import {
+  KNOWN_ADDRESS_MS,
+  KNOWN_ADDRESSES,
+  matches,
+  RULE_NAMES,
+  type AttemptLog,
+  type Bucket,
+  type BucketEntries,
+  type BucketFilter,
+  type KnownAddress,
+  type LogRequest,
+  type RuleName,
+} from "./attempt-log.ts";
 
 /** How the Redis log bounds its waits and reports its connection's state. */
 export interface RedisLogOptions {
@@ -14,6 +26,16 @@ export interface RedisLogOptions {
 
 /** Keys are `<prefix>:<rule>:<org>:<username>:<address>` (parts URI-encoded), apart from anything else the Redis holds. */
 const REDIS_KEY_PREFIX = "zulip-auth:limit";
+/** A user's known addresses: one sorted set `<prefix>:<org>:<username>`, each address scored by its last success. */
+const KNOWN_KEY_PREFIX = "zulip-auth:known";
+
+// KEYS[1]: the user's known addresses. ARGV: the address, the time, how many to keep, for how long (ms).
+const REMEMBER = `
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[3]) + 1))
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 0
+`;
 
 // KEYS: the buckets. ARGV: now, the entry's member, then per bucket its attempts, window (ms) and since.
 // Prunes every bucket, records in all of them unless one is full, and returns each bucket's entries. The
@@ -54,9 +76,14 @@ export function redisKey(b: Bucket): string {
   return [REDIS_KEY_PREFIX, b.rule, b.org, b.username, b.address].map((part, i) => (i === 0 ? part : encodeURIComponent(part))).join(":");
 }
 
+/** The Redis key of a user's known addresses. */
+function knownKey(user: KnownAddress): string {
+  return [KNOWN_KEY_PREFIX, encodeURIComponent(user.org), encodeURIComponent(user.username)].join(":");
+}
+
 function bucketOf(key: string): Bucket | undefined {
   const parts = key.slice(REDIS_KEY_PREFIX.length + 1).split(":");
-  if (parts.length !== 4 || !["user-address", "address", "user"].includes(parts[0]!)) return undefined;
+  if (parts.length !== 4 || !RULE_NAMES.includes(parts[0] as RuleName)) return undefined;
   const [rule, org, username, address] = parts.map((p) => decodeURIComponent(p)) as [RuleName, string, string, string];
   return { rule, org, username, address };
 }
@@ -129,6 +156,15 @@ export class RedisAttemptLog implements AttemptLog {
 
   async clear(buckets: Bucket[]): Promise<void> {
     if (buckets.length > 0) await this.call(() => this.redis.del(...buckets.map(redisKey)));
+  }
+
+  async isKnownAddress(user: KnownAddress, since: number): Promise<boolean> {
+    const at = await this.call(() => this.redis.zscore(knownKey(user), user.address));
+    return at !== null && Number(at) > since;
+  }
+
+  async rememberAddress(user: KnownAddress, at: number): Promise<void> {
+    await this.call(() => this.redis.eval(REMEMBER, 1, knownKey(user), user.address, at, KNOWN_ADDRESSES, KNOWN_ADDRESS_MS));
   }
 
   async list(filter: BucketFilter, now: number): Promise<BucketEntries[]> {

@@ -3,7 +3,18 @@ import type { Database } from "../store/schema.ts";
 import { isDatabaseOutage } from "../store/outage.ts";
 import type { Store } from "../store/store.ts";
 import { guard } from "../unavailable.ts";
-import { matches, type AttemptLog, type Bucket, type BucketEntries, type BucketFilter, type LogRequest, type RuleName } from "./attempt-log.ts";
+import {
+  KNOWN_ADDRESS_MS,
+  KNOWN_ADDRESSES,
+  matches,
+  type AttemptLog,
+  type Bucket,
+  type BucketEntries,
+  type BucketFilter,
+  type KnownAddress,
+  type LogRequest,
+  type RuleName,
+} from "./attempt-log.ts";
 
 type Db = Kysely<Database>;
 
@@ -14,6 +25,8 @@ interface Release {
   id: string;
   /** The successful attempt's time: `clear` empties its buckets of entries up to it only. */
   upTo: number;
+  /** A success's address, remembered at `upTo`. */
+  remember?: KnownAddress | undefined;
 }
 
 /** The longest a success's release waits for the next attempt's transaction before it is written alone. */
@@ -43,9 +56,9 @@ export class SqlAttemptLog implements AttemptLog {
     this.db = store.db;
   }
 
-  async release(clear: Bucket[], remove: Bucket[], id: string, upTo: number): Promise<void> {
+  async release(clear: Bucket[], remove: Bucket[], id: string, upTo: number, remember?: KnownAddress): Promise<void> {
     if (this.releases.length >= MAX_RELEASES) this.releases.shift();
-    this.releases.push({ clear, remove, id, upTo });
+    this.releases.push({ clear, remove, id, upTo, remember });
     this.timer ??= setTimeout(() => void this.writeReleases().catch(() => {}), RELEASE_WAIT_MS).unref();
   }
 
@@ -94,6 +107,26 @@ export class SqlAttemptLog implements AttemptLog {
     });
   }
 
+  async isKnownAddress(user: KnownAddress, since: number): Promise<boolean> {
+    // A success still waiting to be written counts already.
+    if (this.releases.some((r) => r.remember && r.upTo > since && sameAddress(r.remember, user))) return true;
+    const row = await this.run(() =>
+      this.db
+        .selectFrom("known_addresses")
+        .select("at")
+        .where("org", "=", user.org)
+        .where("username", "=", user.username)
+        .where("address", "=", user.address)
+        .where("at", ">", since)
+        .executeTakeFirst(),
+    );
+    return row !== undefined;
+  }
+
+  async rememberAddress(user: KnownAddress, at: number): Promise<void> {
+    await this.run(() => this.transaction((trx) => remember(trx, user, at)));
+  }
+
   async list(filter: BucketFilter, now: number): Promise<BucketEntries[]> {
     await this.run(() => this.writeReleases());
     let query = this.db.selectFrom("attempt_log").selectAll();
@@ -127,6 +160,12 @@ export class SqlAttemptLog implements AttemptLog {
   async prune(now: number): Promise<void> {
     // Each row expires by the window it was recorded under.
     await this.run(() => this.db.deleteFrom("attempt_log").where(sql<boolean>`at + window_ms <= ${now}`).execute());
+    await this.run(() =>
+      this.db
+        .deleteFrom("known_addresses")
+        .where("at", "<=", now - KNOWN_ADDRESS_MS)
+        .execute(),
+    );
   }
 
   ping(): Promise<void> {
@@ -170,6 +209,7 @@ export class SqlAttemptLog implements AttemptLog {
             ),
           )
           .execute();
+        for (const r of taken) if (r.remember) await remember(trx, r.remember, r.upTo);
       }
       return work(trx);
     }).catch((error: unknown) => {
@@ -204,6 +244,35 @@ export class SqlAttemptLog implements AttemptLog {
   private run<T>(query: () => Promise<T>): Promise<T> {
     return guard("database", isDatabaseOutage, query);
   }
+}
+
+function sameAddress(a: KnownAddress, b: KnownAddress): boolean {
+  return a.org === b.org && a.username === b.username && a.address === b.address;
+}
+
+/** Notes a user's successful login from an address, and keeps only their KNOWN_ADDRESSES most recent ones. */
+async function remember(trx: Db, user: KnownAddress, at: number): Promise<void> {
+  await trx
+    .insertInto("known_addresses")
+    .values({ ...user, at })
+    .onConflict((oc) => oc.columns(["org", "username", "address"]).doUpdateSet({ at: (eb) => eb.ref("excluded.at") }))
+    .execute();
+  await trx
+    .deleteFrom("known_addresses")
+    .where("org", "=", user.org)
+    .where("username", "=", user.username)
+    .where(
+      "address",
+      "not in",
+      trx
+        .selectFrom("known_addresses")
+        .select("address")
+        .where("org", "=", user.org)
+        .where("username", "=", user.username)
+        .orderBy("at", "desc")
+        .limit(KNOWN_ADDRESSES),
+    )
+    .execute();
 }
 
 /** One string naming a bucket (for locks and grouping). */

@@ -20,10 +20,18 @@ export function scriptedLimiter(refusals: number, retryAfterSeconds: number): Lo
           refusedBy: ["user-address"],
           decision: { allowed: false, limit: 5, remaining: 0, resetAt, retryAfter: retryAfterSeconds },
           succeeded: none,
+          failed: none,
           refund: none,
         };
       }
-      return { allowed: true, refusedBy: [], decision: { allowed: true, limit: 5, remaining: 4, resetAt, retryAfter: 0 }, succeeded: none, refund: none };
+      return {
+        allowed: true,
+        refusedBy: [],
+        decision: { allowed: true, limit: 5, remaining: 4, resetAt, retryAfter: 0 },
+        succeeded: none,
+        failed: none,
+        refund: none,
+      };
     },
     async ping(): Promise<void> {},
     async close(): Promise<void> {},
