@@ -33,6 +33,14 @@ export interface LogRequest {
   windowMs: number;
   /** Entries at or before this time (ms) are dropped too: a password changed then. */
   since?: number | undefined;
+  /** Only checked: refuses when full, but the attempt is not recorded here (rules counting successes, later). */
+  checkOnly?: boolean | undefined;
+}
+
+/** What a successful login adds: its address remembered (see rememberAddress), and its entry in these buckets. */
+export interface Success {
+  remember?: KnownAddress | undefined;
+  count: LogRequest[];
 }
 
 /** A bucket's live entries, oldest first (ms since the epoch), and the rule the newest was recorded under. */
@@ -60,7 +68,7 @@ export interface BucketFilter {
 export interface AttemptLog {
   /**
    * Atomically, for every bucket: drops expired entries; then, unless one of them is full, records entry `id`
-   * at `now` in every one. Returns whether it was recorded and each bucket's entries afterwards.
+   * at `now` in every one not `checkOnly`. Returns whether it was recorded and each bucket's entries afterwards.
    */
   record(requests: LogRequest[], now: number, id: string): Promise<{ recorded: boolean; times: number[][] }>;
   /** Takes entry `id` back out of these buckets. */
@@ -68,12 +76,12 @@ export interface AttemptLog {
   /** Empties these buckets. */
   clear(buckets: Bucket[]): Promise<void>;
   /**
-   * What a login's outcome gives back: empties `clear` of entries up to `upTo` (the attempt's time), takes entry
-   * `id` out of `remove` and remembers the address of a success (rememberAddress at `upTo`). A log may write
+   * What a successful login gives back: empties `clear` of entries up to `upTo` (the attempt's time), takes entry
+   * `id` out of `remove`, and records `success` at `upTo` (without refusing). A log may write
    * it later, with its next write, as long as every read of its own (record, list) sees it first. Without it,
-   * the limiter calls clear(), remove() and rememberAddress().
+   * the limiter calls clear(), remove(), rememberAddress() and record().
    */
-  release?(clear: Bucket[], remove: Bucket[], id: string, upTo: number, remember?: KnownAddress): Promise<void>;
+  release?(clear: Bucket[], remove: Bucket[], id: string, upTo: number, success: Success): Promise<void>;
   /**
    * Whether `address` is among the addresses this user last logged in from successfully (see remember), at a
    * time after `since` (ms).

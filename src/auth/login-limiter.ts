@@ -25,8 +25,7 @@ export interface Attempt {
    * address as one the user logs in from.
    */
   succeeded(): Promise<void>;
-  /** The login failed: takes the attempt back out of (d) and (e), which count successes. */
-  failed(): Promise<void>;
+
   /** The server, not the user, failed (the directory did not answer): the attempt is given back everywhere. */
   refund(): Promise<void>;
 }
@@ -49,15 +48,15 @@ function bucketsOf(who: Attempter): Record<RuleName, Bucket> {
   };
 }
 
-/** The rules counting failures (an entry leaves them on success) and those counting successes (the reverse). */
+/** The rules counting failures (an entry leaves them on success) and those counting successes (recorded on success). */
 const FAILURE_RULES = new Set<RuleName>(["address", "user"]);
 const SUCCESS_RULES = new Set<RuleName>(["user-success", "address-success"]);
 
 /**
  * The brute-force defence: every attempt that reaches authentication is recorded under the sliding-log rules
  * at once, atomically, and refused (before any hashing) while one of them is full. Refused attempts are not
- * recorded, as in Zulip's limiter. Each attempt is counted in every rule while in flight; its outcome then
- * takes it out of the rules that count the other outcome. Rule (c) skips the addresses the user logged in
+ * recorded, as in Zulip's limiter. An attempt is counted under (a)–(c) at once, and a success takes it back out
+ * of (b) and (c); (d) and (e) are checked at once but count only successes, as they happen. Rule (c) skips the addresses the user logged in
  * from recently, so strangers cannot lock a user out of their own address; an attempt that cannot succeed and
  * costs no hash counts under (a) only.
  */
@@ -94,12 +93,14 @@ export class LoginLimiter {
       (name) => ruleOf[name] !== null && (name === "user-address" || !who.hopeless) && !(name === "user" && exempt),
     );
     const none = async () => {};
-    if (active.length === 0) return { decision: undefined, allowed: true, refusedBy: [], succeeded: none, failed: none, refund: none };
+    if (active.length === 0) return { decision: undefined, allowed: true, refusedBy: [], succeeded: none, refund: none };
     const requests: LogRequest[] = active.map((name) => ({
       bucket: buckets[name],
       attempts: ruleOf[name]!.attempts,
       windowMs: ruleOf[name]!.windowSeconds * 1000,
-      since: name === "address" ? undefined : who.passwordChangedAt,
+      since: name === "address" || SUCCESS_RULES.has(name) ? undefined : who.passwordChangedAt,
+      // Successes are counted once they happen: a failure in flight never holds a success's place.
+      checkOnly: SUCCESS_RULES.has(name),
     }));
     const id = randomUUID();
     const { recorded, times } = await this.log.record(requests, now, id);
@@ -114,7 +115,7 @@ export class LoginLimiter {
     }
     const decision = this.decision(requests, times, recorded, retryAfter, now);
     const failures = requests.filter((r) => FAILURE_RULES.has(r.bucket.rule)).map((r) => r.bucket);
-    const successes = requests.filter((r) => SUCCESS_RULES.has(r.bucket.rule)).map((r) => r.bucket);
+    const successes = requests.filter((r) => r.checkOnly).map((r) => ({ ...r, checkOnly: false }));
     return {
       decision,
       allowed: recorded,
@@ -123,15 +124,11 @@ export class LoginLimiter {
         if (!recorded) return;
         const clear = this.rules.userAddress ? [buckets["user-address"]] : [];
         const remember = this.rules.user ? known : undefined;
-        if (this.log.release) return this.log.release(clear, failures, id, now, remember);
+        if (this.log.release) return this.log.release(clear, failures, id, now, { remember, count: successes });
         if (clear.length > 0) await this.log.clear(clear);
         if (failures.length > 0) await this.log.remove(failures, id);
         if (remember) await this.log.rememberAddress(remember, now);
-      },
-      failed: async () => {
-        if (!recorded || successes.length === 0) return;
-        if (this.log.release) return this.log.release([], successes, id, now);
-        await this.log.remove(successes, id);
+        if (successes.length > 0) await this.log.record(successes, now, id);
       },
       refund: async () => {
         if (recorded)

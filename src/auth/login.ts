@@ -121,12 +121,10 @@ export async function passwordLogin(deps: LoginDeps, org: Organization, username
       await attempt?.refund();
       return counted(fail("SERVER_BUSY"));
     }
-    // This address or user holds its whole share of the hashing: it waits, and the attempt still counts (as a failure).
-    await attempt?.failed();
+    // This address or user holds its whole share of the hashing: it waits, and the attempt still counts.
     return addressBusy(deps, rateLimit);
   }
   if (result.ok) await attempt?.succeeded();
-  else await attempt?.failed();
   // The directory's outage is the server's failure, not a guess: it must not lock the user out.
   if (!result.ok && result.failure === "LDAP_UNAVAILABLE" && attempt) {
     await attempt.refund();
@@ -142,7 +140,7 @@ export async function passwordLogin(deps: LoginDeps, org: Organization, username
  */
 async function stillValid(deps: LoginDeps, user: User): Promise<Outcome> {
   const now = await deps.store.findUser(user.organization_id, user.email_key);
-  if (!now || now.is_active !== 1) return fail("USER_DEACTIVATED");
+  if (now?.is_active !== 1) return fail("USER_DEACTIVATED");
   // A rehash after this login changes the hash but not password_changed_at; the operator's set-password both.
   if (now.password_changed_at !== user.password_changed_at || now.api_key !== user.api_key) return fail("AUTHENTICATION_FAILED");
   return { ok: true, user: now };

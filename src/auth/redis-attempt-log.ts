@@ -37,24 +37,25 @@ redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return 0
 `;
 
-// KEYS: the buckets. ARGV: now, the entry's member, then per bucket its attempts, window (ms) and since.
-// Prunes every bucket, records in all of them unless one is full, and returns each bucket's entries. The
-// member carries the rule (`id|attempts|window`) so that a reader knows the window; each key expires with it.
+// KEYS: the buckets. ARGV: now, the entry's member, then per bucket its attempts, window (ms), since and
+// whether it is only checked (1) or recorded too (0). Prunes every bucket, records in all of them unless one is
+// full, and returns each bucket's entries. The member carries the rule (`id|attempts|window`) so that a reader
+// knows the window; each key expires with it.
 const RECORD = `
 local now = tonumber(ARGV[1])
 local full = false
 for i, key in ipairs(KEYS) do
-  local attempts = tonumber(ARGV[3 * i])
-  local window = tonumber(ARGV[3 * i + 1])
-  local since = tonumber(ARGV[3 * i + 2])
+  local attempts = tonumber(ARGV[4 * i - 1])
+  local window = tonumber(ARGV[4 * i])
+  local since = tonumber(ARGV[4 * i + 1])
   redis.call('ZREMRANGEBYSCORE', key, '-inf', math.max(now - window, since))
   if redis.call('ZCARD', key) >= attempts then full = true end
 end
 local out = { full and 0 or 1 }
 for i, key in ipairs(KEYS) do
-  if not full then
-    redis.call('ZADD', key, now, ARGV[2] .. '|' .. ARGV[3 * i] .. '|' .. ARGV[3 * i + 1])
-    redis.call('PEXPIRE', key, tonumber(ARGV[3 * i + 1]))
+  if not full and ARGV[4 * i + 2] == '0' then
+    redis.call('ZADD', key, now, ARGV[2] .. '|' .. ARGV[4 * i - 1] .. '|' .. ARGV[4 * i])
+    redis.call('PEXPIRE', key, tonumber(ARGV[4 * i]))
   end
   out[i + 1] = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')
 end
@@ -141,7 +142,7 @@ export class RedisAttemptLog implements AttemptLog {
 
   record(requests: LogRequest[], now: number, id: string): Promise<{ recorded: boolean; times: number[][] }> {
     return this.call(async () => {
-      const args = requests.flatMap((r) => [r.attempts, r.windowMs, r.since ?? 0]);
+      const args = requests.flatMap((r) => [r.attempts, r.windowMs, r.since ?? 0, r.checkOnly ? 1 : 0]);
       const [flag, ...sets] = (await this.redis.eval(RECORD, requests.length, ...requests.map((r) => redisKey(r.bucket)), now, id, ...args)) as [
         number,
         string[][],

@@ -14,6 +14,7 @@ import {
   type KnownAddress,
   type LogRequest,
   type RuleName,
+  type Success,
 } from "./attempt-log.ts";
 
 type Db = Kysely<Database>;
@@ -25,8 +26,8 @@ interface Release {
   id: string;
   /** The successful attempt's time: `clear` empties its buckets of entries up to it only. */
   upTo: number;
-  /** A success's address, remembered at `upTo`. */
-  remember?: KnownAddress | undefined;
+  /** What the success adds at `upTo`. */
+  success: Success;
 }
 
 /** The longest a success's release waits for the next attempt's transaction before it is written alone. */
@@ -56,9 +57,9 @@ export class SqlAttemptLog implements AttemptLog {
     this.db = store.db;
   }
 
-  async release(clear: Bucket[], remove: Bucket[], id: string, upTo: number, remember?: KnownAddress): Promise<void> {
+  async release(clear: Bucket[], remove: Bucket[], id: string, upTo: number, success: Success): Promise<void> {
     if (this.releases.length >= MAX_RELEASES) this.releases.shift();
-    this.releases.push({ clear, remove, id, upTo, remember });
+    this.releases.push({ clear, remove, id, upTo, success });
     this.timer ??= setTimeout(() => void this.writeReleases().catch(() => {}), RELEASE_WAIT_MS).unref();
   }
 
@@ -83,12 +84,10 @@ export class SqlAttemptLog implements AttemptLog {
           .execute();
         const times = requests.map((r) => rows.filter((row) => row.rule === r.bucket.rule).map((row) => Number(row.at)));
         const recorded = requests.every((r, i) => times[i]!.length < r.attempts);
-        if (recorded) {
-          await trx
-            .insertInto("attempt_log")
-            .values(requests.map((r) => ({ ...r.bucket, at: now, attempts: r.attempts, window_ms: r.windowMs, id })))
-            .execute();
-          for (const t of times) t.push(now);
+        const counted = requests.filter((r) => !r.checkOnly);
+        if (recorded && counted.length > 0) {
+          await insert(trx, counted, now, id);
+          requests.forEach((r, i) => r.checkOnly || times[i]!.push(now));
         }
         return { recorded, times };
       }),
@@ -109,7 +108,7 @@ export class SqlAttemptLog implements AttemptLog {
 
   async isKnownAddress(user: KnownAddress, since: number): Promise<boolean> {
     // A success still waiting to be written counts already.
-    if (this.releases.some((r) => r.remember && r.upTo > since && sameAddress(r.remember, user))) return true;
+    if (this.releases.some((r) => r.success.remember && r.upTo > since && sameAddress(r.success.remember, user))) return true;
     const row = await this.run(() =>
       this.db
         .selectFrom("known_addresses")
@@ -209,7 +208,10 @@ export class SqlAttemptLog implements AttemptLog {
             ),
           )
           .execute();
-        for (const r of taken) if (r.remember) await remember(trx, r.remember, r.upTo);
+        for (const r of taken) {
+          if (r.success.remember) await remember(trx, r.success.remember, r.upTo);
+          if (r.success.count.length > 0) await insert(trx, r.success.count, r.upTo, r.id);
+        }
       }
       return work(trx);
     }).catch((error: unknown) => {
@@ -244,6 +246,14 @@ export class SqlAttemptLog implements AttemptLog {
   private run<T>(query: () => Promise<T>): Promise<T> {
     return guard("database", isDatabaseOutage, query);
   }
+}
+
+/** Records entry `id` at `at` in these buckets. */
+async function insert(trx: Db, requests: LogRequest[], at: number, id: string): Promise<void> {
+  await trx
+    .insertInto("attempt_log")
+    .values(requests.map((r) => ({ ...r.bucket, at, attempts: r.attempts, window_ms: r.windowMs, id })))
+    .execute();
 }
 
 function sameAddress(a: KnownAddress, b: KnownAddress): boolean {

@@ -68,8 +68,8 @@ export class AuditWriter implements AuditSink {
   }
 
   record(attempt: NewLoginAttempt, options: { collapse?: boolean } = {}): void {
-    if (options.collapse) return this.collapse(attempt);
-    this.push(attempt);
+    if (options.collapse) this.collapse(attempt);
+    else this.push(attempt);
   }
 
   /** Adds a refusal to its address's open row for this window, opening one when there is none. */

@@ -20,7 +20,6 @@ export function scriptedLimiter(refusals: number, retryAfterSeconds: number): Lo
           refusedBy: ["user-address"],
           decision: { allowed: false, limit: 5, remaining: 0, resetAt, retryAfter: retryAfterSeconds },
           succeeded: none,
-          failed: none,
           refund: none,
         };
       }
@@ -29,7 +28,6 @@ export function scriptedLimiter(refusals: number, retryAfterSeconds: number): Lo
         refusedBy: [],
         decision: { allowed: true, limit: 5, remaining: 4, resetAt, retryAfter: 0 },
         succeeded: none,
-        failed: none,
         refund: none,
       };
     },
