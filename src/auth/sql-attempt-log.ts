@@ -87,7 +87,9 @@ export class SqlAttemptLog implements AttemptLog {
         const counted = requests.filter((r) => !r.checkOnly);
         if (recorded && counted.length > 0) {
           await insert(trx, counted, now, id);
-          requests.forEach((r, i) => r.checkOnly || times[i]!.push(now));
+          requests.forEach((r, i) => {
+            if (!r.checkOnly) times[i]!.push(now);
+          });
         }
         return { recorded, times };
       }),
