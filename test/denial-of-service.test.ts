@@ -6,6 +6,7 @@ import type { HashClient } from "../src/auth/hash-queue.ts";
 import { PasswordHasher } from "../src/auth/password-hasher.ts";
 import { createLogger } from "../src/server/logger.ts";
 import { listen } from "../src/server/start.ts";
+import { openStore } from "../src/store/open.ts";
 import { createTestServer, TEST_HASH, USERS } from "./helpers/harness.ts";
 import { fromAddress } from "./helpers/loopback.ts";
 import { startServerProcess } from "./helpers/process.ts";
@@ -296,5 +297,48 @@ describe("a proxy without --trusted-proxies", () => {
     });
     await fromAddress(trusting.url, "127.0.10.3", { path: "/api/v1/server_settings", host: "zulip.test", headers: { "x-forwarded-for": "203.0.113.5" } });
     expect(trustedLines.filter((l) => l.includes("--trusted-proxies"))).toEqual([]);
+  });
+});
+
+describe("the audit trail under a flood", () => {
+  it("10,000 junk usernames from one address add a few hundred rows at most, counting every attempt", { timeout: 120_000 }, async () => {
+    const where = sqlite();
+    await seed(where);
+    const server = await start(where);
+    const agent = new Agent({ keepAlive: true, maxSockets: 20, localAddress: "127.0.11.1" });
+    const TOTAL = 10_000;
+    let sent = 0;
+    const statuses: Record<number, number> = {};
+    const worker = async () => {
+      while (sent < TOTAL) {
+        const i = sent++;
+        // Half are not email addresses (400 before any check), half are unknown users (checked, then (b)'s 429).
+        const username = i % 2 === 0 ? `junk-${i}` : `junk-${i}@zulip.com`;
+        const answer = await fromAddress(server.url, "127.0.11.1", {
+          path: FETCH_API_KEY,
+          host: "zulip.test",
+          form: { username, password: "Winter2026!" },
+          agent,
+        });
+        statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
+      }
+    };
+    await Promise.all(Array.from({ length: 20 }, worker));
+    agent.destroy();
+    // Closing writes every waiting row, the collapsed ones still counting included.
+    await server.close();
+    const again = await openStore({ sqlitePath: where.db });
+    const written = await again.db.selectFrom("login_attempts").select(["outcome", "count", "username"]).where("ip", "=", "127.0.11.1").execute();
+    await again.close();
+    expect(written.length, JSON.stringify(statuses)).toBeLessThanOrEqual(300);
+    expect(written.reduce((sum, r) => sum + r.count, 0)).toBe(TOTAL);
+    // Every attempt that reached password checking is its own row: (b) let 30 through.
+    const checked = written.filter((r) => r.outcome === "AUTHENTICATION_FAILED");
+    expect(checked).toHaveLength(30);
+    expect(checked.every((r) => r.count === 1 && r.username.endsWith("@zulip.com"))).toBe(true);
+    // The refusals are collapsed: the usernames differ, so the row says "*".
+    const collapsed = written.filter((r) => r.count > 1);
+    expect(collapsed.map((r) => r.outcome).sort()).toEqual(expect.arrayContaining(["BAD_REQUEST", "RATE_LIMIT_HIT"]));
+    expect(collapsed.every((r) => r.username === "*")).toBe(true);
   });
 });

@@ -122,13 +122,16 @@ export class FairQueue {
     return new Promise<T>((resolve, reject) => {
       const start = () => {
         this.running += 1;
-        job()
-          .then(resolve, reject)
-          .finally(() => {
-            this.running -= 1;
-            this.release(keys);
-            this.next();
-          });
+        // The slot is given back before the caller hears: its next job finds it free.
+        const done = () => {
+          this.running -= 1;
+          this.release(keys);
+          this.next();
+        };
+        job().then(
+          (value) => (done(), resolve(value)),
+          (error: unknown) => (done(), reject(error)),
+        );
       };
       if (this.running < this.limits.concurrency) return start();
       this.queued += 1;
