@@ -101,7 +101,8 @@ describe("fair hashing", () => {
     const server = await start(where, {
       limits: { userAddress: null, address: null, user: null, userSuccess: null, addressSuccess: null },
       slowHash: true,
-      hashQueue: { concurrency: 1, maxQueued: 8, perAddress: 4, perUser: 2 },
+      // No wait for a share: a login past it is refused at once.
+      hashQueue: { concurrency: 1, maxQueued: 8, perAddress: 4, perUser: 2, shareWaitMs: 0 },
     });
     const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => login(server, `127.0.3.${i + 1}`, USERS.iago.email, "wrong-password")));
     const refused = answers.filter((a) => a.status === 429);

@@ -38,8 +38,8 @@ describe("the hash queue", () => {
     expect(order.slice(0, 3)).toEqual(["flood0", "flood1", "user"]);
   });
 
-  it("refuses past an address's share at once; a full queue makes room by refusing the heaviest client's newest job", async () => {
-    const queue = new FairQueue({ concurrency: 1, maxQueued: 3, perAddress: 2 });
+  it("refuses past an address's share (no wait); a full queue makes room by refusing the heaviest client's newest job", async () => {
+    const queue = new FairQueue({ concurrency: 1, maxQueued: 3, perAddress: 2, shareWaitMs: 0 });
     const order: string[] = [];
     const g = [gate(order, "a"), gate(order, "b"), gate(order, "c"), gate(order, "d"), gate(order, "e")];
     const a = queue.run("192.0.2.1", g[0]!.job);
@@ -61,14 +61,35 @@ describe("the hash queue", () => {
     await expect(queue.run("192.0.2.1", async () => 1)).resolves.toBe(1);
   });
 
+  it("lets a job over its share wait for it, behind the jobs already waiting, and refuses it once the wait is over", async () => {
+    const queue = new FairQueue({ concurrency: 1, maxQueued: 10, perAddress: 1, shareWaitMs: 60_000 });
+    const order: string[] = [];
+    const [a, b, c] = [gate(order, "a"), gate(order, "b"), gate(order, "c")];
+    const first = queue.run("192.0.2.1", a.job);
+    const other = queue.run("198.51.100.1", c.job);
+    // Over its share: it waits for "a" to end, then queues behind "c", which was waiting already.
+    const second = queue.run("192.0.2.1", b.job);
+    a.open();
+    c.open();
+    b.open();
+    await Promise.all([first, second, other]);
+    expect(order).toEqual(["a", "c", "b"]);
+
+    const short = new FairQueue({ concurrency: 1, maxQueued: 10, perAddress: 1, shareWaitMs: 20 });
+    const held = gate(order, "held");
+    const running = short.run("192.0.2.1", held.job);
+    await expect(short.run("192.0.2.1", async () => 0)).rejects.toMatchObject({ name: "HashQueueFull", scope: "address" });
+    held.open();
+    await running;
+  });
+
   it("holds one user to a share across addresses, and gives a user's flood way to another user", async () => {
-    const queue = new FairQueue({ concurrency: 1, maxQueued: 4, perAddress: 4, perUser: 3 });
+    const queue = new FairQueue({ concurrency: 1, maxQueued: 4, perAddress: 4, perUser: 3, shareWaitMs: 0 });
     const order: string[] = [];
     const flood = Array.from({ length: 4 }, (_, i) => gate(order, `flood${i}`));
     const running = flood.slice(0, 3).map((g, i) => queue.run({ address: `192.0.2.${i + 1}`, user: "user\u0000\u0000a@example.com" }, g.job));
     // A fourth address cannot add a fourth job for the same user.
     await expect(queue.run({ address: "192.0.2.9", user: "user\u0000\u0000a@example.com" }, flood[3]!.job)).rejects.toMatchObject({ scope: "user" });
-    expect(queue.isFull("user\u0000\u0000a@example.com")).toBe(true);
     const other = gate(order, "other");
     const real = queue.run({ address: "198.51.100.1", user: "user\u0000\u0000b@example.com" }, other.job);
     for (const g of [...flood, other]) g.open();
@@ -91,7 +112,7 @@ describe("the hash queue", () => {
   });
 
   it("refuses a password over 1024 bytes as wrong without hashing it", async () => {
-    const hasher = new PasswordHasher(TEST_HASH, { concurrency: 1, maxQueued: 0, perAddress: 0 });
+    const hasher = new PasswordHasher(TEST_HASH, { concurrency: 1, maxQueued: 0, perAddress: 0, shareWaitMs: 0 });
     const stored = await hasher.hash("x".repeat(1024));
     // Internal work (no address) is never refused; a client's job would be (perAddress 0), but this one never queues.
     expect(await hasher.verify(stored, "x".repeat(1025), "192.0.2.1")).toBe(false);

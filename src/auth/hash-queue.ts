@@ -13,6 +13,8 @@ export interface HashQueueLimits {
   perAddress: number;
   /** Jobs one user (organisation + username) may hold over every address; perAddress when absent. */
   perUser?: number;
+  /** How long a job over its address's or user's share waits for the share to free (ms); 1 s when absent. */
+  shareWaitMs?: number;
 }
 
 /** Who a job is for: the client address's group and, once the username is known, the user it logs in as. */
@@ -27,6 +29,11 @@ interface Job {
   reject: (error: HashQueueFull) => void;
 }
 
+/** A job over its share, waiting for a job of that key to end. */
+interface Parked {
+  wake: () => void;
+}
+
 /** The queue key of a user, apart from every address's. */
 export function userQueueKey(org: string, username: string): string {
   return `user\u0000${org}\u0000${username}`;
@@ -35,7 +42,9 @@ export function userQueueKey(org: string, username: string): string {
 /**
  * Runs at most `concurrency` jobs at a time. Waiting jobs are bounded in all, per address and per user, and
  * served round-robin across addresses: a flood from one address holds at most its share, and a job from another
- * address waits for at most one job per other waiting address, not for the whole flood. When the queue is full,
+ * address waits for at most one job per other waiting address, not for the whole flood. A job over its address's
+ * or user's share waits (up to shareWaitMs) for that share to free, then is refused as its client's rate (a
+ * 429): a flooder's connections wait instead of spinning through refusals. When the queue is full,
  * a newcomer takes the place of the newest waiting job of whoever holds the most (that job is refused as its
  * client's share, a 429), so no address or user keeps others out; only when everyone holds alike is the
  * newcomer refused as the server's overload (a 503).
@@ -47,17 +56,29 @@ export class FairQueue {
   private readonly waiting = new Map<string | symbol, Job[]>();
   /** Jobs running or waiting, by address and by user key. */
   private readonly held = new Map<string | symbol, number>();
+  /** Jobs over their share, by the key whose share is full, oldest first. */
+  private readonly parked = new Map<string, Parked[]>();
   private readonly perUser: number;
+  private readonly shareWaitMs: number;
 
   constructor(readonly limits: HashQueueLimits) {
     this.perUser = limits.perUser ?? limits.perAddress;
+    this.shareWaitMs = limits.shareWaitMs ?? 1_000;
   }
 
-  /** Runs `job` for `client` when its turn comes; fails at once with HashQueueFull when past the bounds. */
-  run<T>(client: HashClient | string, job: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `job` for `client` when its turn comes. Fails with HashQueueFull at once when the queue is full, and
+   * after waiting up to shareWaitMs when the client's address or user holds its whole share.
+   */
+  run<T>(client: HashClient | string, job: () => Promise<T>, deadline = performance.now() + this.shareWaitMs): Promise<T> {
     const { address, user } = typeof client === "string" ? { address: client, user: undefined } : client;
-    if (this.holding(address) >= this.limits.perAddress) return Promise.reject(new HashQueueFull("address"));
-    if (user !== undefined && this.holding(user) >= this.perUser) return Promise.reject(new HashQueueFull("user"));
+    const full =
+      this.holding(address) >= this.limits.perAddress
+        ? { key: address, scope: "address" as const }
+        : user !== undefined && this.holding(user) >= this.perUser
+          ? { key: user, scope: "user" as const }
+          : undefined;
+    if (full) return this.park(full.key, full.scope, deadline, () => this.run(client, job, deadline));
     const keys = user === undefined ? [address] : [address, user];
     if (this.running >= this.limits.concurrency && this.queued >= this.limits.maxQueued && !this.evictFor(keys)) {
       return Promise.reject(new HashQueueFull("server"));
@@ -70,9 +91,38 @@ export class FairQueue {
     return this.enqueue([key], job);
   }
 
-  /** Whether `key` (an address, or a userQueueKey) holds its whole share now (a job for it would be refused). */
-  isFull(key: string): boolean {
-    return this.holding(key) >= (key.startsWith("user\u0000") ? this.perUser : this.limits.perAddress);
+  /** Waits until a job of `key` ends (then tries again) or the deadline passes (then refuses). */
+  private park<T>(key: string, scope: "address" | "user", deadline: number, retry: () => Promise<T>): Promise<T> {
+    const wait = deadline - performance.now();
+    if (wait <= 0 || this.shareWaitMs === 0) return Promise.reject(new HashQueueFull(scope));
+    return new Promise<T>((resolve, reject) => {
+      const list = this.parked.get(key) ?? [];
+      this.parked.set(key, list);
+      const entry: Parked = {
+        wake: () => {
+          clearTimeout(timer);
+          retry().then(resolve, reject);
+        },
+      };
+      const timer = setTimeout(() => {
+        const i = list.indexOf(entry);
+        if (i >= 0) list.splice(i, 1);
+        if (list.length === 0 && this.parked.get(key) === list) this.parked.delete(key);
+        reject(new HashQueueFull(scope));
+      }, wait);
+      list.push(entry);
+    });
+  }
+
+  /** Wakes, for each key, the oldest job waiting for its share. */
+  private wake(keys: (string | symbol)[]): void {
+    for (const key of keys) {
+      if (typeof key === "symbol") continue;
+      const list = this.parked.get(key);
+      const entry = list?.shift();
+      if (list?.length === 0) this.parked.delete(key);
+      entry?.wake();
+    }
   }
 
   /** Jobs running now. */
@@ -127,6 +177,8 @@ export class FairQueue {
           this.running -= 1;
           this.release(keys);
           this.next();
+          // After the next waiting job took the slot: a woken job goes behind those already waiting.
+          this.wake(keys);
         };
         job().then(
           (value) => (done(), resolve(value)),

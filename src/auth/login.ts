@@ -63,13 +63,13 @@ export function loginQueueKey(org: string, username: string): string {
   return userQueueKey(org, usernameKey(username));
 }
 
-/** The 429 for an address or user that holds its whole share of the hash queue: try again in a second. */
+/** The 429 for an address or user that held its whole share of the hash queue for too long: try again in a second. */
 function addressBusy(deps: LoginDeps, counted: RateLimitDecision | undefined): LoginResult {
   return { ok: false, failure: "RATE_LIMIT_HIT", refusedBy: ["hash-share"], rateLimit: addressBusyDecision(deps, counted) };
 }
 
-/** The rate-limit state of an address that holds its whole share of the hash queue. */
-export function addressBusyDecision(deps: LoginDeps, counted?: RateLimitDecision): RateLimitDecision {
+/** The rate-limit state of an address or user that holds its whole share of the hash queue. */
+function addressBusyDecision(deps: LoginDeps, counted?: RateLimitDecision): RateLimitDecision {
   const retryAfter = HASH_QUEUE_RETRY_AFTER_SECONDS;
   const limit = counted?.limit ?? deps.limiter?.rules.userAddress?.attempts ?? deps.hasher.queue.limits.perAddress;
   return { allowed: false, limit, remaining: 0, resetAt: Math.floor(Date.now() / 1000 + retryAfter), retryAfter };
@@ -83,10 +83,7 @@ export function addressBusyDecision(deps: LoginDeps, counted?: RateLimitDecision
  * told apart by timing.
  */
 export async function passwordLogin(deps: LoginDeps, org: Organization, username: string, password: string, context: LoginContext): Promise<LoginResult> {
-  // An address holding its whole share of the hashing is answered before any other work: under a flood from
-  // it, each of its requests must cost as little as possible, or the event loop starves everyone else.
   const queueKey = context.user ?? loginQueueKey(org.subdomain, username);
-  if (deps.hasher.queue.isFull(context.address) || deps.hasher.queue.isFull(queueKey)) return addressBusy(deps, undefined);
   const methods = loginMethods(org, deps);
   const user = methods.email ? await deps.store.findUser(org.id, username) : undefined;
   // Nothing can log in with an empty password, and it costs no hash: it counts under (a) only.

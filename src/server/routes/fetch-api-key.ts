@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { isValidEmail } from "../../auth/email.ts";
-import { addressBusyDecision, loginQueueKey, passwordLogin } from "../../auth/login.ts";
+import { loginQueueKey, passwordLogin } from "../../auth/login.ts";
 import { loginMethods } from "../../auth/login-methods.ts";
 import { OPERATIONS } from "../../contract/operations.ts";
 import type { AppDeps, AppEnv } from "../deps.ts";
@@ -10,29 +10,19 @@ import { readParams } from "../params.ts";
 import { rateLimitHeaders, respond } from "../respond.ts";
 import { apiKeySuccess } from "./api-key-success.ts";
 
-/** The 429 for an address or a user that holds its whole share of the password hashing. */
-function hashShareFull(deps: AppDeps) {
-  deps.metrics?.rateLimitRefusals.inc({ rule: "hash-share" });
-  return loginFailure("RATE_LIMIT_HIT", addressBusyDecision(deps));
-}
-
 /** POST /api/v1/fetch_api_key: Zulip's password login, in Zulip's order of checks. */
 export function fetchApiKey(deps: AppDeps) {
   return async (c: Context<AppEnv>) => {
     const address = c.get("addressGroup") ?? "unknown";
-    // An address that holds its whole share of the password hashing is flooding: it is answered before even
-    // its body is read, so that each of its requests costs the event loop as little as possible.
-    if (deps.hasher.queue.isFull(address)) throw hashShareFull(deps);
     const params = await readParams(c.req);
     const username = params.get("username");
     if (username === undefined) throw variableMissing("username");
     c.set("login", { username });
     const password = params.get("password");
     if (password === undefined) throw variableMissing("password");
-    // So is a user whose logins (from any number of addresses) hold their share, before any database work.
+    // The hash queue holds each user, over every address, to a share.
     const subdomain = requestSubdomain(c, deps.config.rootDomain);
     const user = loginQueueKey(subdomain, username);
-    if (deps.hasher.queue.isFull(user)) throw hashShareFull(deps);
 
     const org = await deps.store.findOrganization(subdomain);
     if (!org) throw invalidSubdomain();
