@@ -46,8 +46,6 @@ export async function auditTrail(store: Store, query: AuditQuery): Promise<Audit
   });
   return rows.map(({ time, organization, endpoint, username, user_id, ip, client, outcome, request_id, count, last_time }) => ({
     time,
-    last_time,
-    count,
     organization,
     endpoint,
     username,
@@ -56,5 +54,7 @@ export async function auditTrail(store: Store, query: AuditQuery): Promise<Audit
     client,
     outcome,
     request_id,
+    count,
+    last_time,
   }));
 }
