@@ -40,6 +40,9 @@ function threadPoolSize(): number {
  */
 const HASHES_OVER_CORES = 1;
 
+/** Pad hashes kept at most (one per set of old parameters met). */
+const MAX_PADS = 16;
+
 /** The queue key of work not done for a client (the CLI's hashes, rehashing): never refused. */
 const INTERNAL = Symbol("internal");
 
@@ -54,6 +57,8 @@ const ARGON2ID = 2; // Algorithm.Argon2id: a const enum, which isolated modules 
 export class PasswordHasher {
   /** A hash of a random password at today's parameters, verified for unknown users so they cost the same. */
   private dummy: Promise<string> | undefined;
+  /** Pad hashes by the old parameters they make up for (see padFor). */
+  private readonly pads = new Map<string, Promise<string>>();
   readonly queue: FairQueue;
 
   /** Told the time (seconds) of each verification on the thread pool, for the metrics. */
@@ -76,15 +81,16 @@ export class PasswordHasher {
    * True when `password` matches; false for a mismatch, a hash this hasher cannot read, or a password over
    * MAX_PASSWORD_BYTES (refused unhashed). Throws HashQueueFull when `from` may not queue more.
    *
-   * A stored hash cheaper than today's parameters (made before `--argon2` was raised) is verified beside the
-   * dummy hash, in the same slot: the answer takes as long as today's parameters take, so a mismatch cannot
-   * tell an old account from an unknown one.
+   * A mismatch against a stored hash cheaper than today's parameters (made before `--argon2` was raised) goes on,
+   * in the same slot, to verify a pad hash that costs the difference: the answer takes as long as today's
+   * parameters take, so a wrong password cannot tell an old account from an unknown one.
    */
   async verify(stored: string, password: string, from?: HashClient | string): Promise<boolean> {
     if (isOverlong(password)) return false;
-    const pad = from !== undefined && this.isCheaper(stored) ? await this.prepareDummy() : undefined;
+    const pad = from === undefined ? undefined : await this.padFor(stored);
     return this.slot(from, async () => {
-      const [matched] = await Promise.all([this.timedVerify(stored, password), pad === undefined ? undefined : this.timedVerify(pad, password)]);
+      const matched = await this.timedVerify(stored, password);
+      if (!matched && pad !== undefined) await this.timedVerify(pad, password);
       return matched;
     });
   }
@@ -105,14 +111,32 @@ export class PasswordHasher {
     await this.verify(await this.prepareDummy(), password, from);
   }
 
-  /** Whether verifying `stored` costs less than today's parameters do (less memory × passes, or unreadable). */
-  private isCheaper(stored: string): boolean {
+  /**
+   * The pad hash for a stored hash cheaper than today's parameters: today's passes over the memory that makes up
+   * the difference (argon2's time grows with memory × passes), made once per set of old parameters. The dummy
+   * itself for a hash this hasher cannot read (its verification fails at once); none for today's or dearer.
+   */
+  private padFor(stored: string): Promise<string> | undefined {
+    let own: number;
+    let key: string;
     try {
       const o = parseOptions(stored);
-      return (o.memoryCost ?? 0) * (o.timeCost ?? 0) < this.params.memoryCost * this.params.timeCost;
+      own = (o.memoryCost ?? 0) * (o.timeCost ?? 0);
+      key = `${o.memoryCost},${o.timeCost}`;
     } catch {
-      return true;
+      return this.prepareDummy();
     }
+    const { memoryCost, timeCost, parallelism } = this.params;
+    if (own >= memoryCost * timeCost) return undefined;
+    let pad = this.pads.get(key);
+    if (!pad) {
+      const params = { memoryCost: Math.max(8 * parallelism, Math.round((memoryCost * timeCost - own) / timeCost)), timeCost, parallelism };
+      pad = this.queue.runInternal(INTERNAL, () => hash(crypto.randomUUID(), { ...params, algorithm: ARGON2ID }));
+      // Bounded: a database holds few sets of old parameters, but a client must not make it grow.
+      if (this.pads.size >= MAX_PADS) this.pads.delete(this.pads.keys().next().value!);
+      this.pads.set(key, pad);
+    }
+    return pad;
   }
 
   private slot<T>(from: HashClient | string | undefined, job: () => Promise<T>): Promise<T> {
