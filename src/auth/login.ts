@@ -86,7 +86,8 @@ export async function passwordLogin(deps: LoginDeps, org: Organization, username
   const queueKey = context.user ?? loginQueueKey(org.subdomain, username);
   const methods = loginMethods(org, deps);
   const user = methods.email ? await deps.store.findUser(org.id, username) : undefined;
-  // Nothing can log in with an empty password, and it costs no hash: it counts under (a) only.
+  // An attempt that cannot succeed and costs no hash (an empty or over-long password, password login off)
+  // tells an attacker nothing: it counts under (a) only.
   const hopeless = password === "" || isOverlong(password) || (!methods.email && !methods.ldap);
   const attempt = deps.limiter?.active
     ? await deps.limiter.attempt({
