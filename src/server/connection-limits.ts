@@ -9,7 +9,7 @@ export interface ConnectionLimits {
 }
 
 /** The defaults of `serve`: far above what real clients open, far below the usual 64 Ki file descriptors. */
-export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = { maxConnections: 4096, maxConnectionsPerAddress: 64 };
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = { maxConnections: 4096, maxConnectionsPerAddress: 128 };
 
 /**
  * Caps a listener's open connections. Past the total, Node itself closes new ones as they are accepted; past an
