@@ -7,6 +7,7 @@ import { Admin } from "../src/admin/admin.ts";
 import { OWASP_MINIMUM, PasswordHasher, type HashParams } from "../src/auth/password-hasher.ts";
 import { DEFAULT_PASSWORD_POLICY } from "../src/auth/password-policy.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
+import { SERVER_NODE_FLAGS } from "../src/cli/node-flags.ts";
 
 /** The repository's root (bench/..). */
 export const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -106,7 +107,9 @@ export async function startBenchServer(
       ? [...(options.rateLimit ? ["--rate-limit", options.rateLimit] : []), ...successesOff]
       : ["--rate-limit", options.rateLimit ?? "off", "--address-rate-limit", "off", "--user-rate-limit", "off", ...successesOff];
   const args = ["serve", "--port", "0", "--host", "127.0.0.1", "--db", db, ...limits, "--argon2", formatHashParams(hashParams), ...(options.extraArgs ?? [])];
-  const child = track(spawn(process.execPath, [...(options.nodeArgs ?? []), join(ROOT, "dist/src/cli/bin.js"), ...args], { env, stdio: ["ignore", fd, fd] }));
+  // V8's flags on node's command line, as the unit starts it: the measured process is the server itself.
+  const nodeArgs = [...SERVER_NODE_FLAGS, ...(options.nodeArgs ?? [])];
+  const child = track(spawn(process.execPath, [...nodeArgs, join(ROOT, "dist/src/cli/bin.js"), ...args], { env, stdio: ["ignore", fd, fd] }));
   closeSync(fd);
   const url = await waitFor(
     () => /"url":"(http:\/\/[^"]+)"/.exec(readFileSync(logFile, "utf8"))?.[1],

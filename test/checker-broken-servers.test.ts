@@ -5,8 +5,15 @@ import { createTestServer, USERS } from "./helpers/harness.ts";
 
 const ours = async () => (await createCheckedServer()).app.fetch;
 const isLogin = (r: Request) => r.method === "POST" && apiPath(r) === "/fetch_api_key";
+const isFormLogin = (r: Request) => isLogin(r) && (r.headers.get("content-type") ?? "").startsWith("application/x-www-form-urlencoded");
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body) + "\n", { status, headers: { "content-type": "application/json", ...headers } });
+/** A server whose server_settings (200) are rewritten by `change`. */
+const withSettings = (inner: FetchLike, change: (body: Record<string, unknown>) => unknown) =>
+  wrap(inner, async (r, forward) => {
+    const res = await forward();
+    return apiPath(r) === "/server_settings" && res.status === 200 ? rewriteJson(res, change) : res;
+  });
 const randomKey = () =>
   Array.from({ length: 32 }, () => "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"[Math.floor(Math.random() * 62)]).join("");
 const KNOWN = new Set<string>(Object.values(USERS).map((u) => u.email));
@@ -22,6 +29,8 @@ interface Broken {
   timeoutMs?: number;
   /** Checked with --strict: the server breaks one of zulip-auth's own promises, not Zulip's. */
   strict?: boolean;
+  /** --failed-logins: more near-misses of the password. */
+  failedLogins?: number;
 }
 
 const BROKEN: Broken[] = [
@@ -56,7 +65,7 @@ const BROKEN: Broken[] = [
     ids: ["body-schema", "unexpected-value"],
   },
   {
-    name: "an extra property in the success body",
+    name: "an extra property in the success body (strict: the Zulip level lists it as an advisory)",
     build: async () =>
       wrap(await ours(), async (r, forward) => {
         const res = await forward();
@@ -64,6 +73,7 @@ const BROKEN: Broken[] = [
       }),
     expect: ["fetch-api-key.success body-unexpected-property", "fetch-api-key.case-insensitive body-unexpected-property"],
     ids: ["body-unexpected-property"],
+    strict: true,
   },
   {
     name: "a wrong content type: errors sent as text/plain",
@@ -123,8 +133,8 @@ const BROKEN: Broken[] = [
         const res = await forward();
         return res.status === 200 && isLogin(r) ? rewriteJson(res, (b) => ({ ...b, api_key: randomKey() })) : res;
       }),
-    expect: ["fetch-api-key.same-key key-changed"],
-    ids: ["key-changed"],
+    expect: ["property.identity-stable identity-changed"],
+    ids: ["identity-changed"],
   },
   {
     name: "HTML error pages",
@@ -157,8 +167,8 @@ const BROKEN: Broken[] = [
           headers: { "content-type": "application/json", allow: res.headers.get("allow") ?? "" },
         });
       }),
-    expect: ["fetch-api-key.get-not-allowed body-not-json", "fetch-api-key.get-not-allowed unexpected-value"],
-    ids: ["body-not-json", "unexpected-value"],
+    expect: ["fetch-api-key.get-not-allowed body-not-json", "fetch-api-key.get-not-allowed unexpected-value", "property.readable-bytes bytes-unreadable"],
+    ids: ["body-not-json", "bytes-unreadable", "unexpected-value"],
   },
   {
     name: "a 500 on multipart bodies",
@@ -246,11 +256,7 @@ const BROKEN: Broken[] = [
   },
   {
     name: "realm_uri different from realm_url",
-    build: async () =>
-      wrap(await ours(), async (r, forward) => {
-        const res = await forward();
-        return apiPath(r) === "/server_settings" && res.status === 200 ? rewriteJson(res, (b) => ({ ...b, realm_uri: "http://elsewhere.example" })) : res;
-      }),
+    build: async () => withSettings(await ours(), (b) => ({ ...b, realm_uri: "http://elsewhere.example" })),
     expect: ["server-settings.conforms unexpected-value"],
     ids: ["unexpected-value"],
   },
@@ -304,8 +310,9 @@ const BROKEN: Broken[] = [
         const res = await forward();
         return res.status === 200 && username !== null ? rewriteJson(res, (b) => ({ ...b, email: username })) : res;
       }),
-    expect: ["fetch-api-key.case-insensitive unexpected-value"],
-    ids: ["unexpected-value"],
+    // The second login's email differs from the first's: the identity is not stable either.
+    expect: ["fetch-api-key.case-insensitive unexpected-value", "property.identity-stable identity-changed"],
+    ids: ["identity-changed", "unexpected-value"],
   },
   {
     name: "ids of the wrong JSON type: user_id and zulip_feature_level as strings",
@@ -321,11 +328,7 @@ const BROKEN: Broken[] = [
   },
   {
     name: "a relative realm_url (clients need an absolute one)",
-    build: async () =>
-      wrap(await ours(), async (r, forward) => {
-        const res = await forward();
-        return apiPath(r) === "/server_settings" && res.status === 200 ? rewriteJson(res, (b) => ({ ...b, realm_url: "/", realm_uri: "/" })) : res;
-      }),
+    build: async () => withSettings(await ours(), (b) => ({ ...b, realm_url: "/", realm_uri: "/" })),
     expect: ["server-settings.conforms body-schema"],
     ids: ["body-schema"],
   },
@@ -337,8 +340,8 @@ const BROKEN: Broken[] = [
         const res = await forward();
         return res.status === 200 && password !== null ? rewriteJson(res, (b) => ({ ...b, msg: `Logged in with ${password}` })) : res;
       }),
-    expect: ["fetch-api-key.success password-echoed", "fetch-api-key.success body-schema"],
-    ids: ["body-schema", "password-echoed"],
+    expect: ["property.nothing-echoed credential-echoed", "fetch-api-key.success body-schema"],
+    ids: ["body-schema", "credential-echoed"],
   },
   {
     name: "an integer Retry-After promise broken (strict): a float header",
@@ -351,18 +354,178 @@ const BROKEN: Broken[] = [
     ids: ["header-invalid"],
     strict: true,
   },
+  // One server per property (docs/checker.md, "Properties"): each breaks only that property.
+  {
+    name: "property identity-stable: user_id changes between two logins (the key stays)",
+    build: async () => {
+      let logins = 0;
+      return wrap(await ours(), async (r, forward) => {
+        const res = await forward();
+        return res.status === 200 && isLogin(r) ? rewriteJson(res, (b) => ({ ...b, user_id: Number(b.user_id) + logins++ })) : res;
+      });
+    },
+    expect: ["property.identity-stable identity-changed"],
+    ids: ["identity-changed"],
+  },
+  {
+    name: "property readable-bytes: a UTF-8 byte order mark before the JSON of every error",
+    build: async () =>
+      wrap(await ours(), async (_r, forward) => {
+        const res = await forward();
+        if (res.status < 400 || !(res.headers.get("content-type") ?? "").startsWith("application/json")) return res;
+        const body = new Uint8Array(await res.arrayBuffer());
+        return new Response(new Uint8Array([0xef, 0xbb, 0xbf, ...body]), { status: res.status, headers: res.headers });
+      }),
+    expect: ["property.readable-bytes bytes-unreadable"],
+    ids: ["bytes-unreadable"],
+  },
+  {
+    name: "property readable-bytes: a refusal's msg in Latin-1 bytes, labelled JSON (not valid UTF-8)",
+    build: async () =>
+      wrap(await ours(), async (_r, forward) => {
+        const res = await forward();
+        if (res.status !== 401) return res;
+        const text = (await res.text()).replace("incorrect", "incorrect \u00e9");
+        const bytes = Uint8Array.from([...JSON.stringify(JSON.parse(text))].map((c) => c.charCodeAt(0) & 0xff));
+        return new Response(bytes, { status: 401, headers: res.headers });
+      }),
+    expect: ["property.readable-bytes bytes-unreadable"],
+    ids: ["bytes-unreadable"],
+  },
+  {
+    name: "property only-POST: GET reads the credentials from the query string and logs in",
+    build: async () =>
+      wrap(await ours(), async (r, forward) => {
+        const url = new URL(r.url);
+        if (r.method !== "GET" || apiPath(r) !== "/fetch_api_key" || !url.searchParams.has("username")) return forward();
+        return forward(
+          new Request(url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: url.searchParams.toString() }),
+        );
+      }),
+    expect: ["fetch-api-key.get-not-allowed login-not-post"],
+    ids: ["login-not-post"],
+  },
+  {
+    name: "property only-POST: PUT is taken as a login",
+    build: async () =>
+      wrap(await ours(), async (r, forward) =>
+        r.method === "PUT" && apiPath(r) === "/fetch_api_key"
+          ? forward(new Request(r.url, { method: "POST", headers: r.headers, body: await r.text() }))
+          : forward(),
+      ),
+    expect: ["fetch-api-key.get-not-allowed login-not-post"],
+    ids: ["login-not-post"],
+  },
+  {
+    name: "property nothing-echoed: a throwaway's username in its refusal (both refusals name the username)",
+    build: async () =>
+      wrap(await ours(), async (r, forward) => {
+        const username = isLogin(r) ? new URLSearchParams(await r.clone().text()).get("username") : null;
+        const res = await forward();
+        return res.status === 401 && username ? rewriteJson(res, (b) => ({ ...b, msg: `Wrong password for ${username}` })) : res;
+      }),
+    // The refusals differ by the username they name: enumeration too.
+    expect: ["property.nothing-echoed credential-echoed"],
+    ids: ["account-enumeration", "credential-echoed"],
+  },
+  {
+    name: "property unknown-user (uniform refusals): an unknown user's refusal lacks the X-RateLimit-* headers",
+    build: async () =>
+      wrap(await ours(), async (r, forward) => {
+        const username = isLogin(r) ? new URLSearchParams(await r.clone().text()).get("username") : null;
+        const res = await forward();
+        if (res.status !== 401 || username === null || KNOWN.has(username)) return res;
+        return rewriteJson(res, (b) => b, { headers: { "x-ratelimit-limit": null, "x-ratelimit-remaining": null, "x-ratelimit-reset": null } });
+      }),
+    expect: ["fetch-api-key.unknown-user account-enumeration"],
+    ids: ["account-enumeration"],
+  },
+  {
+    name: "property unknown-user (uniform refusals): the rate-limit headers count an unknown user apart",
+    build: async () =>
+      wrap(await ours(), async (r, forward) => {
+        const username = isLogin(r) ? new URLSearchParams(await r.clone().text()).get("username") : null;
+        const res = await forward();
+        if (res.status !== 401 || username === null || KNOWN.has(username)) return res;
+        return rewriteJson(res, (b) => b, { headers: { "x-ratelimit-remaining": "0" } });
+      }),
+    expect: ["fetch-api-key.unknown-user account-enumeration"],
+    ids: ["account-enumeration"],
+  },
+  {
+    name: "property wrong-password (exact passwords): only the password's first characters are compared",
+    build: async () =>
+      wrap(await ours(), async (r, forward) => {
+        if (!isFormLogin(r)) return forward();
+        const form = new URLSearchParams(await r.text());
+        if (form.get("password")?.startsWith(USERS.iago.password)) form.set("password", USERS.iago.password);
+        return forward(new Request(r.url, { method: "POST", headers: r.headers, body: form.toString() }));
+      }),
+    expect: ["fetch-api-key.wrong-password password-not-exact"],
+    // The run's second login is not made: the near-miss spent it.
+    ids: ["password-not-exact"],
+  },
+  {
+    name: "property wrong-password (exact passwords, --failed-logins 2): passwords compared without case",
+    build: async () =>
+      wrap(await ours(), async (r, forward) => {
+        if (!isFormLogin(r)) return forward();
+        const form = new URLSearchParams(await r.text());
+        if (form.get("password")?.toLowerCase() === USERS.iago.password.toLowerCase()) form.set("password", USERS.iago.password);
+        return forward(new Request(r.url, { method: "POST", headers: r.headers, body: form.toString() }));
+      }),
+    expect: ["fetch-api-key.wrong-password password-not-exact"],
+    ids: ["password-not-exact"],
+    failedLogins: 2,
+  },
+  {
+    name: "property consistent settings: a password form promised while authentication_methods.password is false",
+    build: async () => withSettings(await ours(), (b) => ({ ...b, authentication_methods: { ...(b.authentication_methods as object), password: false } })),
+    expect: ["server-settings.consistent settings-contradict"],
+    ids: ["settings-contradict"],
+  },
+  {
+    name: "property consistent settings: a release that advertises development login",
+    build: async () => withSettings(await ours(), (b) => ({ ...b, authentication_methods: { ...(b.authentication_methods as object), dev: true } })),
+    expect: ["server-settings.consistent settings-contradict"],
+    ids: ["settings-contradict"],
+  },
+  {
+    name: "a release that advertises development login and serves it: dev_fetch_api_key must still refuse",
+    build: async () => withSettings((await createCheckedServer({ config: { devMode: true } })).app.fetch, (b) => ({ ...b, zulip_version: "10.0" })),
+    expect: ["server-settings.consistent settings-contradict", "dev-fetch-api-key.production-refuses dev-login-open"],
+    ids: ["dev-login-open", "settings-contradict"],
+  },
 ];
 
 describe("zulip-auth check catches deliberately broken servers", () => {
-  it("has at least 12 of them", () => {
+  it("has at least 12 of them, and one for each property", () => {
     expect(BROKEN.length).toBeGreaterThanOrEqual(12);
+    const properties = [
+      "identity-changed",
+      "bytes-unreadable",
+      "login-not-post",
+      "credential-echoed",
+      "account-enumeration",
+      "password-not-exact",
+      "settings-contradict",
+    ];
+    for (const id of properties)
+      expect(
+        BROKEN.some((b) => b.ids.includes(id)),
+        id,
+      ).toBe(true);
   });
 
-  it.each(BROKEN)("$name", async ({ build, expect: pairs, ids, timeoutMs, strict }) => {
-    const report = await check(await build(), { ...(timeoutMs === undefined ? {} : { timeoutMs }), ...(strict ? { strict } : {}) });
+  it.each(BROKEN)("$name", async ({ build, expect: pairs, ids, timeoutMs, strict, failedLogins }) => {
+    const report = await check(await build(), {
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      ...(strict ? { strict } : {}),
+      ...(failedLogins === undefined ? {} : { failedLogins }),
+    });
     expect(report.status).toBe("violations");
     expect(caught(report)).toEqual(expect.arrayContaining(pairs));
-    expect(findingIds(report)).toEqual([...ids].sort());
+    expect(findingIds(report), caught(report).join(", ")).toEqual([...ids].sort());
     // Every finding carries its evidence.
     for (const f of report.cases.flatMap((c) => c.findings)) {
       expect(f.repro).toMatch(/^curl -sS -i /);

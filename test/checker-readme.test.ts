@@ -26,11 +26,12 @@ it("the library example of docs/checker.md runs as written and reports our serve
   const readme = readFileSync("docs/checker.md", "utf8");
   const example = /## As a library[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
   expect(example).toBeDefined();
-  // Only the server's address and the import's location change: the example runs from a temporary folder (as
-  // an ES module, .mts, for its top-level await).
+  // The example imports the package as a user does; only the server's address and where the package is change:
+  // it runs from a temporary folder (as an ES module, .mts, for its top-level await).
+  expect(example).toContain('from "zulip-auth/checker"');
   const code = example!
     .replace("http://127.0.0.1:9991", server.url)
-    .replace('"./src/checker/index.ts"', JSON.stringify(pathToFileURL(join(process.cwd(), "src/checker/index.ts")).href));
+    .replace('"zulip-auth/checker"', JSON.stringify(pathToFileURL(join(process.cwd(), "src/checker/index.ts")).href));
   const file = join(mkdtempSync(join(tmpdir(), "zulip-auth-readme-")), "example.mts");
   writeFileSync(file, code);
   const { stdout } = await run(process.execPath, ["--import", "tsx", file], { env: { ...process.env, PW: USERS.iago.password } });

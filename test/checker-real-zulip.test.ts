@@ -1,11 +1,9 @@
 import { createAdaptorServer } from "@hono/node-server";
-import { Ajv2020 } from "ajv/dist/2020.js";
-import addFormatsModule from "ajv-formats";
 import { XMLParser } from "fast-xml-parser";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CASE_IDS, CHECK_REPORT_SCHEMA, checkServer, formatHuman, formatJunit, type CheckReport, type FetchLike } from "../src/checker/index.ts";
-import { apiPath, caught, IN_PROCESS_URL, rewriteJson, wrap } from "./helpers/checker.ts";
+import { CASE_IDS, checkServer, formatHuman, formatJunit, type CheckReport, type FetchLike } from "../src/checker/index.ts";
+import { apiPath, caught, expectDocumentedShape, IN_PROCESS_URL, rewriteJson, wrap } from "./helpers/checker.ts";
 import { FAKE_ACCOUNT, fakeZulip, type FakeAccount } from "./helpers/fake-zulip.ts";
 import { runCli } from "./helpers/process.ts";
 
@@ -13,12 +11,6 @@ const check = (fetch: FetchLike, options: Partial<Parameters<typeof checkServer>
   checkServer({ baseUrl: IN_PROCESS_URL, username: FAKE_ACCOUNT.email, password: FAKE_ACCOUNT.password, fetch, ...options });
 const zulip10 = (accounts: FakeAccount[] = [FAKE_ACCOUNT], now?: () => number) => fakeZulip({ version: "10.0", accounts, ...(now ? { now } : {}) });
 const zulip84 = () => fakeZulip({ version: "8.4", accounts: [FAKE_ACCOUNT] });
-const validateReport = (() => {
-  const ajv = new Ajv2020({ allErrors: true, strict: true });
-  addFormatsModule.default(ajv);
-  return ajv.compile(CHECK_REPORT_SCHEMA);
-})();
-const expectDocumentedShape = (report: CheckReport) => expect(validateReport(report), JSON.stringify(validateReport.errors)).toBe(true);
 
 /** Counts what a run spends of the account: successful logins, and failed attempts of the username as given. */
 function spending(inner: FetchLike) {
@@ -94,6 +86,24 @@ describe("zulip-auth check against faithful copies of real Zulip servers", () =>
 
   it("spends at most two successful logins and one failed attempt of the real account", () => {
     expect(spent).toEqual({ successes: 2, failures: 1 });
+    // The summary says what the server saw spent.
+    expect(z10.summary.account).toEqual({ failedLogins: spent.failures, failedBudget: 1, successfulLogins: spent.successes, successfulBudget: 2 });
+  });
+
+  it("with --failed-logins 4, sends four near-misses of the password, each refused and reported, and still logs in twice", async () => {
+    const counted = spending(zulip10());
+    const report = await check(counted.fetch, { failedLogins: 4 });
+    expect(report.status).toBe("conformant");
+    expect(counted.spent).toEqual({ successes: 2, failures: 4 });
+    const wrong = report.cases.find((c) => c.id === "fetch-api-key.wrong-password")!;
+    expect(wrong.exchanges.map((e) => e.status)).toEqual([401, 401, 401, 401]);
+    expect(wrong.exchanges.map((e) => e.label)).toEqual([
+      "a near-miss of the password: <password>x (failed login 1 of 4 on this account)",
+      "a near-miss of the password: <password, case swapped> (failed login 2 of 4 on this account)",
+      "a near-miss of the password: <password, last character cut> (failed login 3 of 4 on this account)",
+      "a near-miss of the password: <password> (a space appended) (failed login 4 of 4 on this account)",
+    ]);
+    expect(JSON.stringify(report)).not.toContain(FAKE_ACCOUNT.password.slice(0, -1));
   });
 
   it("says which real clients can log in", () => {
@@ -182,7 +192,8 @@ describe("on a real account", () => {
     );
     expect(report.stopped!.retryAfterSeconds).toBe(1800);
     expectDocumentedShape(report);
-    expect(report.summary.requests).toBe(2);
+    // The login, then one throwaway login that tells the account's limit from this address's.
+    expect(report.summary.requests).toBe(3);
     expect(report.cases.every((c) => c.outcome === "not-checked")).toBe(true);
     expect(formatHuman(report).trimEnd().split("\n").at(-1)).toMatch(/^RATE LIMITED: .*\(exit 4\)$/);
   });
@@ -221,8 +232,8 @@ describe("masking never garbles", () => {
       return res.status === 200 && sent ? rewriteJson(res, (b) => ({ ...b, msg: `welcome back, your password is ${sent}` })) : res;
     });
     const report = await check(echo, { password });
-    expect(caught(report)).toEqual(expect.arrayContaining(["fetch-api-key.success password-echoed"]));
-    expect(report.cases.flatMap((c) => c.findings).find((f) => f.id === "password-echoed")!.kind).toBe("security");
+    expect(caught(report)).toEqual(expect.arrayContaining(["property.nothing-echoed credential-echoed"]));
+    expect(report.cases.flatMap((c) => c.findings).find((f) => f.id === "credential-echoed")!.kind).toBe("security");
     expect(JSON.stringify(report)).not.toContain(password);
   });
 });

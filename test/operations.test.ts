@@ -2,6 +2,7 @@ import { once } from "node:events";
 import { chmodSync, existsSync, mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { openSqliteStore } from "../src/store/sqlite.ts";
 import { describe, expect, it } from "vitest";
 import { BIN, runCli, startProcess } from "./helpers/process.ts";
 
@@ -74,6 +75,8 @@ describe("the database file", () => {
 
   it("org list on an empty database says it is empty and where it looked", async () => {
     const db = join(tempDir(), "empty.sqlite");
+    // A database with no organization yet, as `serve` leaves a new one.
+    await (await openSqliteStore(db)).close();
     const r = await runCli(["org", "list", "--db", db]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("");
@@ -108,14 +111,22 @@ describe("the database file", () => {
     ["an unwritable folder", () => ({ path: join(unwritable(), "x.sqlite"), reason: "permission denied (EACCES)" })],
   ])("an unusable --db (%s) fails with one line naming the path and the OS reason, exit 1", async (_, where) => {
     const { path, reason } = where();
+    // What creates the database says why it cannot; the others find no database there.
     for (const command of [
       ["serve", "--port", "0"],
+      ["org", "add", ""],
+    ]) {
+      const r = await runCli([...command, "--db", path]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`zulip-auth: cannot use the database file ${path}: ${reason}\n`);
+    }
+    for (const command of [
       ["org", "list"],
       ["user", "add", "a@example.com", "--password-stdin"],
     ]) {
       const r = await runCli([...command, "--db", path], { stdin: "Sup3r-secret-pass" });
       expect(r.code).toBe(1);
-      expect(r.stderr).toBe(`zulip-auth: cannot use the database file ${path}: ${reason}\n`);
+      expect(r.stderr).toMatch(new RegExp(`^zulip-auth: no database at ${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: [^\n]+\n$`));
     }
   });
 });

@@ -98,7 +98,7 @@ describe("a caching store on SQLite", () => {
     rmSync(dir, { recursive: true, force: true });
   });
   const open = async (file: string, cache: boolean) => {
-    const store = await openStore({ sqlitePath: join(dir, file), cache });
+    const store = await openStore({ sqlitePath: join(dir, file), cache, create: true });
     stores.push(store);
     return store;
   };

@@ -88,7 +88,8 @@ describe("SIGTERM", () => {
     const { db, users } = await seed(1);
     // Expensive hashes (about two seconds each here, three at a time) so that the requests are surely
     // received, even on a loaded machine, and still in flight when the signal arrives 1.5 s later.
-    const server = await startServerProcess(["serve", "--port", "0", "--db", db, ...NO_LIMITS, "--argon2", "m=65536,t=24,p=1"]);
+    // Requests in flight at the stop get up to the service timeout: longer than these hashes take.
+    const server = await startServerProcess(["serve", "--port", "0", "--db", db, ...NO_LIMITS, "--argon2", "m=65536,t=24,p=1", "--service-timeout", "60000"]);
     const u = users[0]!;
     const inFlight = Array.from({ length: 4 }, () => fetch(`${server.url}/api/v1/fetch_api_key`, form({ username: u.email, password: u.password })));
     await new Promise((r) => setTimeout(r, 1_500));

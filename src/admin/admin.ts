@@ -18,7 +18,9 @@ export class Admin {
   ) {}
 
   async addOrganization(subdomain: string, name?: string): Promise<Organization> {
-    if (subdomain !== "" && (!SUBDOMAIN.test(subdomain) || subdomain === "www")) {
+    // Zulip's ROOT_SUBDOMAIN_ALIASES: www.<root domain> names the root organization, so it cannot name another.
+    if (subdomain === "www") throw new UserError('the subdomain "www" is reserved: www.<root domain> is the root organization (add it as "")');
+    if (subdomain !== "" && !SUBDOMAIN.test(subdomain)) {
       throw new UserError(`invalid subdomain "${subdomain}": use lower-case letters, digits and inner hyphens (or "" for the root organization)`);
     }
     return this.store.createOrganization(subdomain, name ?? (subdomain || "Zulip"));

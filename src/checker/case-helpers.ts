@@ -2,7 +2,7 @@ import { toPointer, valueAt } from "../contract/json-pointer.ts";
 import type { GetServerSettings } from "../contract/operations.ts";
 import type { JsonBody } from "../contract/types.ts";
 import { SETTINGS } from "./cases/case.ts";
-import type { CaseContext } from "./context.ts";
+import type { CaseContext } from "./session.ts";
 import { field, type Exchange } from "./exchange.ts";
 
 // Helpers the cases of several operations share.
@@ -44,4 +44,19 @@ export function expectAllowedMethod(ctx: CaseContext, exchange: Exchange, method
     expected: `a list with "${method}"`,
     actual: allowed === undefined ? "(absent)" : JSON.stringify(allowed),
   });
+}
+
+/**
+ * Whether a version names a Zulip release ("10.0", "9.3", "10.0-rc1"): a development or git build says
+ * "-dev" or "+git" (Zulip's `version.py`).
+ */
+export const isRelease = (version: unknown): boolean => typeof version === "string" && /^\d+\.\d+(\.\d+)?(-(rc|beta)\d+)?$/.test(version);
+
+/**
+ * Whether development login is on: server_settings advertises it and the version is not a release. Zulip
+ * routes dev_fetch_api_key only on development servers (`zproject/urls.py` adds `zproject/dev_urls.py` when
+ * `settings.DEVELOPMENT`), and a release is a production install.
+ */
+export function devLoginAdvertised(ctx: CaseContext): boolean {
+  return setting(ctx, "authentication_methods", "dev") === true && !isRelease(setting(ctx, "zulip_version"));
 }

@@ -1,4 +1,4 @@
-import { answerFromResponse, type Answer } from "../contract/validator.ts";
+import type { Answer } from "../contract/validator.ts";
 import { isJsonObject, parseJson } from "../text.ts";
 import { reproCurl } from "./repro-curl.ts";
 import { requestPath, toRequest, type RequestSpec } from "./request.ts";
@@ -15,6 +15,8 @@ export interface Exchange {
   answer: Answer;
   /** The body parsed as JSON; undefined when it is not JSON. */
   json: unknown;
+  /** The body's bytes as they came: what a client that does not decode like fetch reads. */
+  bytes: Uint8Array;
   durationMs: number;
 }
 
@@ -37,10 +39,10 @@ export async function send(fetch: FetchLike, baseUrl: string, spec: RequestSpec,
   });
   const started = performance.now();
   try {
-    const answer = await Promise.race([
+    const { answer, bytes } = await Promise.race([
       Promise.resolve()
         .then(() => fetch(toRequest(baseUrl, spec, controller.signal)))
-        .then(answerFromResponse),
+        .then(readAnswer),
       timeout,
     ]);
     return {
@@ -48,6 +50,7 @@ export async function send(fetch: FetchLike, baseUrl: string, spec: RequestSpec,
       path: requestPath(spec),
       repro: reproCurl(baseUrl, spec),
       answer,
+      bytes,
       json: parseJson(answer.bodyText),
       durationMs: Math.round(performance.now() - started),
     };
@@ -56,6 +59,12 @@ export async function send(fetch: FetchLike, baseUrl: string, spec: RequestSpec,
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The answer with its body decoded as fetch's `text()` does (a BOM dropped, bad UTF-8 replaced), and its raw bytes. */
+async function readAnswer(response: Response): Promise<{ answer: Answer; bytes: Uint8Array }> {
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  return { answer: { status: response.status, headers: response.headers, bodyText: new TextDecoder().decode(bytes) }, bytes };
 }
 
 /** undici reports "fetch failed" and puts the reason (ECONNREFUSED, ENOTFOUND…) in `cause`. */

@@ -6,16 +6,24 @@ export type ExpectationId =
   | "unexpected-status"
   /** A field or header has another value than the case expects (a code, a var_name, a sorted list…). */
   | "unexpected-value"
-  /** Two successful logins of the same user returned different keys. */
-  | "key-changed"
+  /** Two successful logins of the same user returned a different api_key, email or user_id. */
+  | "identity-changed"
+  /** A near-miss of the password (one character appended, the case swapped…) logged in. */
+  | "password-not-exact"
+  /** A JSON answer's bytes are not what a client's JSON parser reads: bad UTF-8, a BOM, or not exactly one value. */
+  | "bytes-unreadable"
+  /** A login was answered by another method than POST, or read credentials from a GET's query string. */
+  | "login-not-post"
+  /** server_settings contradicts itself or the server's version. */
+  | "settings-contradict"
   /** An unknown user is answered differently from a wrong password: accounts can be enumerated. */
   | "account-enumeration"
   /** dev_fetch_api_key hands out keys without a password on a server that does not advertise development login. */
   | "dev-login-open"
   /** The sixth failed attempt for a username was not refused: passwords can be guessed without limit. */
   | "rate-limit-missing"
-  /** An answer to a request that carried the password holds the password: it ends up in logs and caches. */
-  | "password-echoed"
+  /** An answer holds a password or username the request sent (beyond the stored email of a success). */
+  | "credential-echoed"
   /** A request got no answer (timeout, connection reset) after the server had answered before. */
   | "request-failed";
 
@@ -41,11 +49,15 @@ export const CONTRACT_CHECK_IDS: readonly ViolationId[] = [
 export const EXPECTATION_KINDS: Readonly<Record<ExpectationId, FindingKind>> = {
   "unexpected-status": "expectation",
   "unexpected-value": "expectation",
-  "key-changed": "expectation",
+  "identity-changed": "expectation",
+  "password-not-exact": "security",
+  "bytes-unreadable": "expectation",
+  "login-not-post": "security",
+  "settings-contradict": "expectation",
   "account-enumeration": "security",
   "dev-login-open": "security",
   "rate-limit-missing": "security",
-  "password-echoed": "security",
+  "credential-echoed": "security",
   "request-failed": "expectation",
 };
 

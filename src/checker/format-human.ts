@@ -40,18 +40,34 @@ export function formatFinding(f: Finding): string[] {
   return lines;
 }
 
+/** The one line of a run that stopped before its cases, or undefined when it ran them. */
+export function formatStop(report: CheckReport): string | undefined {
+  const code = EXIT_CODES[report.status];
+  if (report.status === "unreachable") return `UNREACHABLE: cannot reach the server: ${report.unreachable}. Nothing was checked (exit ${code})\n`;
+  if (!report.stopped) return undefined;
+  return `${STOP_HEADLINE[report.status as keyof typeof STOP_HEADLINE]}: ${report.stopped.message} (exit ${code})\n`;
+}
+
+const STOP_HEADLINE = {
+  "not-zulip": "NOT A ZULIP SERVER",
+  "no-organisation": "NO ORGANISATION HERE",
+  "password-refused": "PASSWORD REFUSED",
+  "rate-limited": "RATE LIMITED",
+} as const;
+
+/** The closing verdict line. */
+export function formatVerdict(report: CheckReport): string {
+  const s = report.summary;
+  return report.status === "conformant"
+    ? "CONFORMANT: no violation found (exit 0)"
+    : `NOT CONFORMANT: ${s.findings.total} finding${s.findings.total === 1 ? "" : "s"} in ${s.cases.failed} case${s.cases.failed === 1 ? "" : "s"} (exit 1)`;
+}
+
 /** The coverage table (operation × declared status), the reasons for the gaps, and the summary. */
 export function formatFooter(report: CheckReport): string {
   const out: string[] = [];
-  if (report.status === "unreachable") {
-    out.push(`The server could not be reached: ${report.unreachable}`, "Nothing was checked (exit 2).");
-    return out.join("\n") + "\n";
-  }
-  if (report.status === "not-zulip") return `NOT A ZULIP SERVER: ${report.stopped!.message} (exit ${EXIT_CODES["not-zulip"]})\n`;
-  if (report.status === "password-refused" || report.status === "rate-limited") {
-    const what = report.status === "password-refused" ? "PASSWORD REFUSED" : "RATE LIMITED";
-    return `${what}: ${report.stopped!.message} (exit ${EXIT_CODES[report.status]})\n`;
-  }
+  const stop = formatStop(report);
+  if (stop !== undefined) return stop;
   out.push("", "Coverage: operation × declared status (✓ observed, · not observed, ! observed but not declared)");
   const operations = [...new Set(report.coverage.map((c) => c.operationId))];
   const width = Math.max(...operations.map((o) => o.length));
@@ -85,6 +101,7 @@ export function formatFooter(report: CheckReport): string {
     const width = Math.max(...report.clients.map((c) => c.client.length));
     for (const c of report.clients) {
       out.push(`  ${c.client.padEnd(width)}  ${c.verdict.padEnd(7)}  ${c.problems.length > 0 ? c.problems.join("; ") : `needs ${c.needs}`}`);
+      if (c.evidence.length > 0) out.push(`  ${"".padEnd(width)}           seen: ${c.evidence.join("; ")}`);
     }
   }
 
@@ -99,21 +116,30 @@ export function formatFooter(report: CheckReport): string {
     `  findings  ${s.findings.total}${s.findings.total > 0 ? ` (${s.findings.contract} contract, ${s.findings.expectation} expectation, ${s.findings.security} security): ${byId}` : ""}`,
     `  coverage  ${s.coverage.observed} of ${s.coverage.declared} declared statuses observed, ${s.coverage.notObserved} not observed, ${s.coverage.undeclared} observed but not declared`,
     `  requests  ${s.requests} in ${(report.durationMs / 1000).toFixed(1)} s`,
+    `  account   ${plural(s.account.failedLogins, "failed login")} (of at most ${s.account.failedBudget}), ${plural(s.account.successfulLogins, "successful login")} (of at most ${s.account.successfulBudget}) spent on ${report.target.username}`,
     `  advisory  ${report.advisories.length === 0 ? "none" : report.advisories.map((a) => `${a.id} (${a.severity})`).join(", ")}`,
     "",
-    report.status === "conformant"
-      ? "CONFORMANT: no violation found (exit 0)"
-      : `NOT CONFORMANT: ${s.findings.total} finding${s.findings.total === 1 ? "" : "s"} in ${s.cases.failed} case${s.cases.failed === 1 ? "" : "s"} (exit 1)`,
+    formatVerdict(report),
   );
   return out.join("\n") + "\n";
 }
 
+/** Only the findings, then the verdict line (`check --quiet`); a stopped run is its one line. */
+export function formatQuiet(report: CheckReport): string {
+  const stop = formatStop(report);
+  if (stop !== undefined) return stop;
+  const findings = report.cases.flatMap((c) => c.findings.flatMap((f) => [`${c.id}`, ...formatFinding(f).map((l) => `  ${l}`)]));
+  return [...findings, formatVerdict(report)].join("\n") + "\n";
+}
+
 /** The whole report for a person, as `zulip-auth check` prints it. */
 export function formatHuman(report: CheckReport): string {
-  if (report.status === "not-zulip" || report.status === "unreachable") return formatFooter(report);
+  if (report.status === "not-zulip" || report.status === "unreachable" || report.status === "no-organisation") return formatFooter(report);
   const cases = report.stopped ? "" : report.cases.map(formatCase).join("");
   return formatHeader(report.target, report.contract, report.judgedAgainst) + cases + formatFooter(report);
 }
+
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
 
 function oneLine(text: string): string {
   return text.replace(/\r?\n/g, "\\n");

@@ -52,7 +52,10 @@ export function formatJunit(report: CheckReport): string {
     testcase.ele("system-out").txt(out.join("\n"));
   }
   const coverage = report.coverage.map((c) => `${c.operationId} ${c.status} ${c.state}${c.reason ? ` — ${c.reason}` : ""}`);
-  const clients = report.clients.map((c) => `${c.client}: ${c.verdict}${c.problems.length > 0 ? ` — ${c.problems.join("; ")}` : ""}`);
+  const clients = report.clients.map(
+    (c) =>
+      `${c.client}: ${c.verdict}${c.problems.length > 0 ? ` — ${c.problems.join("; ")}` : ""}${c.evidence.length > 0 ? ` (seen: ${c.evidence.join("; ")})` : ""}`,
+  );
   suite
     .ele("system-out")
     .txt(

@@ -1,6 +1,6 @@
 // The checker as a library: run it with any fetch-compatible function, then format the report.
 export { UserError as CheckOptionsError } from "../user-error.ts";
-export { CHECK_TIMEOUT_MS } from "./defaults.ts";
+export { CHECK_TIMEOUT_MS, MAX_FAILED_LOGINS } from "./defaults.ts";
 export { checkServer, type CheckOptions, type ProgressEvent } from "./run.ts";
 export { CASES, CASE_IDS } from "./cases/index.ts";
 export type { CheckCase } from "./cases/case.ts";
@@ -22,6 +22,6 @@ export {
 } from "./report.ts";
 export { clientCompatibility } from "./clients.ts";
 export { CHECK_REPORT_SCHEMA } from "./report-schema.ts";
-export { formatCase, formatFooter, formatHeader, formatHuman } from "./format-human.ts";
+export { formatCase, formatFooter, formatHeader, formatHuman, formatQuiet } from "./format-human.ts";
 export { formatJunit } from "./format-junit.ts";
 export { reproCurl } from "./repro-curl.ts";

@@ -1,7 +1,7 @@
 import { API_KEY_PLACEHOLDER, PASSWORD_PLACEHOLDER } from "../redact.ts";
 
 /** The forms a server may echo a value in: as sent, percent-encoded, form-encoded, inside JSON text. */
-function encodings(value: string): string[] {
+export function encodings(value: string): string[] {
   return [...new Set([value, encodeURIComponent(value), new URLSearchParams({ s: value }).toString().slice(2), JSON.stringify(value).slice(1, -1)])].filter(
     (v) => v !== "",
   );
@@ -18,9 +18,17 @@ export class Masker {
   readonly apiKeys = new Set<string>();
   private readonly forms: string[];
   private readonly baseline: string[] = [];
+  /** The near-misses of the password a run sends, each with its placeholder: longest first. */
+  private readonly others: { value: string; forms: string[]; placeholder: string }[] = [];
 
   constructor(readonly password: string) {
     this.forms = encodings(password).sort((a, b) => b.length - a.length);
+  }
+
+  /** Another secret derived from the password (a near-miss), hidden as `placeholder` as the password is. */
+  addSecret(value: string, placeholder: string): void {
+    this.others.push({ value, forms: encodings(value).sort((a, b) => b.length - a.length), placeholder });
+    this.others.sort((a, b) => b.forms[0]!.length - a.forms[0]!.length);
   }
 
   /** Records the text of an answer to a request that did not carry the password: the server's own words. */
@@ -33,17 +41,16 @@ export class Masker {
     return this.baseline.some((text) => this.forms.some((f) => text.includes(f)));
   }
 
-  /** Whether an answer to a request that carried the password holds it back (undecidable for one of the server's words). */
-  echoes(text: string): boolean {
-    return !this.isServerWord() && this.forms.some((f) => text.includes(f));
-  }
-
   /** Text from the server with the secrets replaced by their placeholders. */
   server(text: string): string {
     let out = this.keys(text);
     if (out === this.password) return PASSWORD_PLACEHOLDER;
+    const other = this.others.find((o) => o.value === out);
+    if (other) return other.placeholder;
     if (this.isServerWord()) return out;
-    for (const f of this.forms) out = out.split(f).join(PASSWORD_PLACEHOLDER);
+    // Longest first: a near-miss holds the password, or the password holds it.
+    const all = [{ forms: this.forms, placeholder: PASSWORD_PLACEHOLDER }, ...this.others].sort((a, b) => b.forms[0]!.length - a.forms[0]!.length);
+    for (const { forms, placeholder } of all) for (const f of forms) out = out.split(f).join(placeholder);
     return out;
   }
 

@@ -53,15 +53,15 @@ export const CHECK_REPORT_SCHEMA = {
     startedAt: { type: "string", format: "date-time" },
     durationMs: { type: "integer", minimum: 0 },
     status: {
-      enum: ["conformant", "violations", "unreachable", "password-refused", "rate-limited", "not-zulip"],
-      description: "exit code 0, 1, 2, 3, 4, 5",
+      enum: ["conformant", "violations", "password-refused", "rate-limited", "not-zulip", "unreachable", "no-organisation"],
+      description: "exit code 0, 1, 3, 4, 5, 6, 7",
     },
     unreachable: { type: "string", description: "why the server could not be reached (status unreachable only)" },
     stopped: {
       type: "object",
       additionalProperties: false,
       required: ["message", "answered"],
-      description: "why the run stopped before its cases (statuses password-refused, rate-limited, not-zulip)",
+      description: "why the run stopped before its cases (statuses password-refused, rate-limited, not-zulip, no-organisation)",
       properties: {
         message: { type: "string" },
         answered: { type: "string" },
@@ -82,7 +82,7 @@ export const CHECK_REPORT_SCHEMA = {
     summary: {
       type: "object",
       additionalProperties: false,
-      required: ["cases", "findings", "coverage", "requests"],
+      required: ["cases", "findings", "coverage", "requests", "account"],
       properties: {
         cases: counts("total", "passed", "failed", "notChecked"),
         findings: {
@@ -99,6 +99,7 @@ export const CHECK_REPORT_SCHEMA = {
         },
         coverage: counts("declared", "observed", "notObserved", "undeclared"),
         requests: { type: "integer", minimum: 0 },
+        account: counts("failedLogins", "failedBudget", "successfulLogins", "successfulBudget"),
       },
     },
     cases: { type: "array", items: { $ref: "#/$defs/case" } },
@@ -171,12 +172,13 @@ export const CHECK_REPORT_SCHEMA = {
     client: {
       type: "object",
       additionalProperties: false,
-      required: ["client", "needs", "verdict", "problems"],
+      required: ["client", "needs", "verdict", "problems", "evidence"],
       properties: {
         client: { type: "string" },
         needs: { type: "string" },
         verdict: { enum: ["yes", "no", "unknown"] },
         problems: { type: "array", items: { type: "string" } },
+        evidence: { type: "array", items: { type: "string" }, description: "the requests and answers the verdict rests on" },
       },
     },
     coverageRow: {

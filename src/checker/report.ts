@@ -55,26 +55,31 @@ export interface CheckSummary {
   findings: { total: number; contract: number; expectation: number; security: number; byId: Partial<Record<FindingId, number>> };
   coverage: { declared: number; observed: number; notObserved: number; undeclared: number };
   requests: number;
+  /** What the run spent of the account's budget: failed logins (near-misses) and successful logins. */
+  account: { failedLogins: number; failedBudget: number; successfulLogins: number; successfulBudget: number };
 }
 
 /**
- * `conformant` (exit 0), `violations` (exit 1), `unreachable` (exit 2), `password-refused` (exit 3: the login
- * with the given password was refused, the run stopped), `rate-limited` (exit 4: the account is limited for
- * now, the run stopped), `not-zulip` (exit 5: server_settings is not a Zulip answer, nothing was checked).
+ * `conformant` (exit 0), `violations` (exit 1), `password-refused` (exit 3: the login with the given password
+ * was refused, the run stopped), `rate-limited` (exit 4: the account, or this client's address, is limited for
+ * now, the run stopped), `not-zulip` (exit 5: server_settings is not a Zulip answer, nothing was checked),
+ * `unreachable` (exit 6: no answer at all), `no-organisation` (exit 7: a Zulip server, but the URL names no
+ * organisation to log in to). Exit 2 is bad usage, which never makes a report.
  */
-export type CheckStatus = "conformant" | "violations" | "unreachable" | "password-refused" | "rate-limited" | "not-zulip";
+export type CheckStatus = "conformant" | "violations" | "password-refused" | "rate-limited" | "not-zulip" | "unreachable" | "no-organisation";
 
 /** Exit code of each status. */
 export const EXIT_CODES: Readonly<Record<CheckStatus, number>> = {
   conformant: 0,
   violations: 1,
-  unreachable: 2,
   "password-refused": 3,
   "rate-limited": 4,
   "not-zulip": 5,
+  unreachable: 6,
+  "no-organisation": 7,
 };
 
-/** Why a run stopped before its cases (statuses password-refused, rate-limited and not-zulip). */
+/** Why a run stopped before its cases (statuses password-refused, rate-limited, not-zulip and no-organisation). */
 export interface StopReason {
   /** One line for a person. */
   message: string;
@@ -115,6 +120,8 @@ export interface ClientCompatibility {
   verdict: "yes" | "no" | "unknown";
   /** Why not (or what could not be told). */
   problems: string[];
+  /** The requests and answers the verdict rests on, e.g. "GET /api/v1/server_settings → 200". */
+  evidence: string[];
 }
 
 /** The whole outcome of `checkServer`, as printed by `zulip-auth check --json`. */
@@ -128,7 +135,7 @@ export interface CheckReport {
   status: CheckStatus;
   /** Why the server could not be reached (status "unreachable" only). */
   unreachable?: string;
-  /** Why the run stopped early (statuses password-refused, rate-limited, not-zulip). */
+  /** Why the run stopped early (statuses password-refused, rate-limited, not-zulip, no-organisation). */
   stopped?: StopReason;
   judgedAgainst: JudgedAgainst;
   summary: CheckSummary;

@@ -3,7 +3,7 @@ import type { Exchange, FetchLike } from "./exchange.ts";
 import type { Masker } from "./mask.ts";
 import type { AdvisoryRecord } from "./report.ts";
 import type { RequestSpec, Secret } from "./request.ts";
-import { throwawayPassword } from "./throwaway.ts";
+import type { LoginSession } from "./session.ts";
 
 /** What a run shares between its cases: the transport, the validator, and requests made once. */
 export class RunState {
@@ -13,8 +13,8 @@ export class RunState {
   requests = 0;
   /** Every exchange of the run, for the coverage table. */
   readonly exchanges: { caseId: string; operationId: string; status: number }[] = [];
-  /** The wrong password of the run, shared by the cases that compare answers to it. */
-  readonly wrongPassword = throwawayPassword();
+  /** Every answer of the run, in order, with the case that sent it: what the properties judge. */
+  readonly transcript: { caseId: string; exchange: Exchange }[] = [];
   /** server_settings as the run first asked for it (before any case). */
   settings: Exchange | undefined;
   /** The Zulip feature level and version server_settings reported. */
@@ -34,7 +34,18 @@ export class RunState {
     readonly level: ContractLevel,
     readonly masker: Masker,
     readonly onRequest: (caseId: string, spec: RequestSpec) => void,
+    readonly session: LoginSession,
   ) {}
+
+  /** Failed logins of this run from this client, whatever the username. */
+  get failedLogins(): number {
+    return this.session.failedFromHere;
+  }
+
+  /** Whether a request sends the password or a near-miss of it (a secret). */
+  carriesPassword(spec: RequestSpec): boolean {
+    return [...(spec.body?.fields ?? []), ...(spec.query ?? [])].some(([, v]) => typeof v !== "string");
+  }
 
   /** A request made once per run; the first case to ask for it sends it and carries its evidence. */
   memo(key: string, make: () => Promise<Exchange>): Promise<Exchange> {

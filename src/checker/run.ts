@@ -1,12 +1,12 @@
 import { UserError } from "../user-error.ts";
 import { OPERATIONS } from "../contract/operations.ts";
 import { isHttp, parseUrl } from "../http-url.ts";
-import { CHECK_TIMEOUT_MS } from "./defaults.ts";
+import { CHECK_TIMEOUT_MS, MAX_FAILED_LOGINS } from "./defaults.ts";
 import { getContractValidator } from "../contract/validator.ts";
 import { API_BASE_PATH, CONTRACT_FILE } from "../contract/spec.ts";
 import { CASES, type CheckCase } from "./cases/index.ts";
 import { clientCompatibility } from "./clients.ts";
-import { CaseContext } from "./context.ts";
+import { CaseContext, LoginSession, SUCCESSFUL_LOGINS } from "./session.ts";
 import { EarlyEnd, type EndReason } from "./early-end.ts";
 import { RunState } from "./run-state.ts";
 import { buildCoverage } from "./coverage.ts";
@@ -34,6 +34,8 @@ export interface CheckOptions {
   timeoutMs?: number;
   /** Hold the server to zulip-auth's own promises too, not only to Zulip's (default false). */
   strict?: boolean;
+  /** Failed logins the run may spend on the account, each a near-miss of the password: 1 (the default) to 4. */
+  failedLogins?: number;
   onProgress?: (event: ProgressEvent) => void;
 }
 
@@ -60,16 +62,20 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
   const onRequest = (caseId: string, spec: RequestSpec) =>
     emit({ type: "request", caseId, method: spec.method, path: `${API_BASE_PATH}${spec.path}`, ...(spec.label ? { label: spec.label } : {}) });
   const level = options.strict ? "strict" : "zulip";
+  const password = secret(PASSWORD_PLACEHOLDER, options.password);
+  const session = new LoginSession(options.username, password, options.failedLogins ?? 1);
+  for (const miss of session.nearMisses) masker.addSecret(miss.value, miss.placeholder);
   const run = new RunState(
     options.fetch ?? ((request) => fetch(request)),
     baseUrl,
     options.username,
-    secret(PASSWORD_PLACEHOLDER, options.password),
+    password,
     options.timeoutMs ?? CHECK_TIMEOUT_MS,
     validator,
     level,
     masker,
     onRequest,
+    session,
   );
 
   const target = { baseUrl, apiUrl: `${baseUrl}${API_BASE_PATH}`, username: options.username };
@@ -88,6 +94,7 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
   try {
     run.settings = await preflight.transport(requestFor(OPERATIONS.getServerSettings, { label: "server settings" }));
     const notZulip = whyNotZulip(run.settings);
+    const noOrganisation = notZulip === undefined ? whyNoOrganisation(run.settings, baseUrl) : undefined;
     if (notZulip)
       stop = {
         status: "not-zulip",
@@ -96,6 +103,7 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
           answered: String(run.settings.answer.status),
         },
       };
+    else if (noOrganisation) stop = { status: "no-organisation", reason: { message: noOrganisation, answered: String(run.settings.answer.status) } };
     else {
       const level = field(run.settings, "zulip_feature_level");
       if (typeof level === "number" && Number.isInteger(level)) run.featureLevel = level;
@@ -144,7 +152,7 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
     CASES,
     results,
   );
-  const summary = summarize(results, coverage, run.requests);
+  const summary = summarize(results, coverage, run.requests, session);
   const halted = unreachable !== undefined || stop !== undefined;
   const login = await loginIfMade(run);
   const settings = run.settings?.json;
@@ -164,7 +172,7 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
     advisories: halted ? [] : [...run.advisories.values()].map((a) => ({ ...a, evidence: maskEvidence(a.evidence, masker) })),
     clients: halted
       ? []
-      : clientCompatibility({ settings: isJsonObject(settings) ? settings : undefined, login, results }).map((c) => ({
+      : clientCompatibility({ settings: isJsonObject(settings) ? settings : undefined, login, transcript: run.transcript.map((t) => t.exchange) }).map((c) => ({
           ...c,
           problems: c.problems.map((p) => masker.server(p)),
         })),
@@ -172,13 +180,40 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
   return report;
 }
 
+/** Whether an answer is a Zulip JSON error: `{"result": "error", "msg": …, "code": …}`. */
+const isZulipError = (exchange: Exchange) =>
+  field(exchange, "result") === "error" && typeof field(exchange, "msg") === "string" && typeof field(exchange, "code") === "string";
+
 /** Why an answer to server_settings is not a Zulip server's: undefined when it is one. */
 function whyNotZulip(exchange: Exchange): string | undefined {
   const { status, headers } = exchange.answer;
   const type = headers.get("content-type") ?? "no Content-Type";
+  // A Zulip JSON 400 is Zulip's own answer for a URL without an organisation (see whyNoOrganisation).
+  if (status === 400 && isZulipError(exchange)) return undefined;
   if (status !== 200) return `answered ${status} (${type}), where a Zulip server answers 200 with its settings`;
   if (!isJsonObject(exchange.json)) return `answered ${type} that is not a JSON object`;
   if (typeof field(exchange, "zulip_version") !== "string") return "answered JSON without a zulip_version";
+  return undefined;
+}
+
+/**
+ * Why the URL names no organisation to log in to (a healthy Zulip asked at the wrong URL): undefined when it
+ * names one. Two shapes, both from zerver/views/auth.py:
+ * - the root of a server with several organisations and none at its root: get_server_settings leaves out the
+ *   organisation's realm_name, realm_icon and realm_description, and api_fetch_api_key answers every login
+ *   404 NONEXISTENT_SUBDOMAIN (`if realm is None: raise InvalidSubdomainError`);
+ * - a root with ROOT_DOMAIN_LANDING_PAGE (Zulip Cloud's), or an unknown subdomain: get_auth_backends_data
+ *   raises the JSON 400 "Subdomain required" (or "Invalid subdomain").
+ */
+function whyNoOrganisation(exchange: Exchange, baseUrl: string): string | undefined {
+  const advice = "pass the URL of one of its organisations instead (e.g. https://<organisation>.<host>)";
+  if (exchange.answer.status === 400) {
+    return `${baseUrl} is a Zulip server, but the URL names no organisation to log in to (server_settings answered 400 "${String(field(exchange, "msg"))}"): ${advice}.`;
+  }
+  const organisationFields = ["realm_name", "realm_icon", "realm_description"];
+  if (organisationFields.every((name) => field(exchange, name) === undefined)) {
+    return `${baseUrl} is the root of a Zulip server with several organisations and none at its root (server_settings has no realm_name, realm_icon or realm_description, and Zulip answers every login there 404 NONEXISTENT_SUBDOMAIN): ${advice}.`;
+  }
   return undefined;
 }
 
@@ -211,6 +246,12 @@ function validateOptions(options: CheckOptions) {
   }
   if (options.username.trim() === "") throw new UserError("the username is empty", 2);
   if (options.password === "") throw new UserError("the password is empty", 2);
+  if (
+    options.failedLogins !== undefined &&
+    !(Number.isInteger(options.failedLogins) && options.failedLogins >= 1 && options.failedLogins <= MAX_FAILED_LOGINS)
+  ) {
+    throw new UserError(`the failed logins to spend must be a whole number from 1 to ${MAX_FAILED_LOGINS} (Zulip allows 5 per 30 minutes)`, 2);
+  }
   if (options.timeoutMs !== undefined && !(Number.isInteger(options.timeoutMs) && options.timeoutMs > 0)) {
     throw new UserError("the timeout must be a whole number of milliseconds above 0", 2);
   }
@@ -275,7 +316,7 @@ function notRun(check: CheckCase, reason: string): CaseResult {
   };
 }
 
-function summarize(results: readonly CaseResult[], coverage: readonly CoverageRow[], requests: number): CheckSummary {
+function summarize(results: readonly CaseResult[], coverage: readonly CoverageRow[], requests: number, session: LoginSession): CheckSummary {
   const findings = results.flatMap((r) => r.findings);
   const byId: Partial<Record<FindingId, number>> = {};
   for (const f of findings) byId[f.id] = (byId[f.id] ?? 0) + 1;
@@ -301,5 +342,11 @@ function summarize(results: readonly CaseResult[], coverage: readonly CoverageRo
       undeclared: count(coverage, (c) => c.state === "undeclared"),
     },
     requests,
+    account: {
+      failedLogins: session.failedSpent,
+      failedBudget: session.failedBudget,
+      successfulLogins: session.successfulSpent,
+      successfulBudget: SUCCESSFUL_LOGINS,
+    },
   };
 }

@@ -1,5 +1,15 @@
 import { writeFileSync } from "node:fs";
-import { checkServer, exitCodeOf, formatCase, formatFooter, formatHeader, formatJunit, type CheckReport, type ProgressEvent } from "../checker/index.ts";
+import {
+  checkServer,
+  exitCodeOf,
+  formatCase,
+  formatFooter,
+  formatHeader,
+  formatJunit,
+  formatQuiet,
+  type CheckReport,
+  type ProgressEvent,
+} from "../checker/index.ts";
 import type { CheckCliOptions } from "./check.ts";
 import { UserError } from "../user-error.ts";
 import { readPassword } from "./password-input.ts";
@@ -9,7 +19,7 @@ import { readPassword } from "./password-input.ts";
 /** Runs the checker and prints its report; throws a UserError with the exit code. */
 export async function check(baseUrl: string, o: CheckCliOptions): Promise<void> {
   const password = await passwordFrom(o);
-  const progress = progressPrinter(o.json === true);
+  const progress = progressPrinter(o.json ? "json" : o.quiet ? "quiet" : "human");
   let report: CheckReport;
   try {
     report = await checkServer({
@@ -18,6 +28,7 @@ export async function check(baseUrl: string, o: CheckCliOptions): Promise<void> 
       password,
       timeoutMs: o.timeout,
       strict: o.strict === true,
+      failedLogins: o.failedLogins,
       ...(o.only ? { only: o.only } : {}),
       ...(o.skip ? { skip: o.skip } : {}),
       onProgress: progress.event,
@@ -26,7 +37,7 @@ export async function check(baseUrl: string, o: CheckCliOptions): Promise<void> 
     progress.done();
   }
   if (o.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
-  else process.stdout.write(formatFooter(report));
+  else process.stdout.write(o.quiet ? formatQuiet(report) : formatFooter(report));
   if (o.junit) {
     try {
       writeFileSync(o.junit, formatJunit(report));
@@ -35,7 +46,8 @@ export async function check(baseUrl: string, o: CheckCliOptions): Promise<void> 
     }
   }
   const code = exitCodeOf(report);
-  if (code !== 0) throw new UserError(report.status === "unreachable" ? `cannot reach the server: ${report.unreachable}` : "", code);
+  // The report already said why (on stdout, or in the JSON document): nothing more on stderr.
+  if (code !== 0) throw new UserError("", code);
 }
 
 async function passwordFrom(o: CheckCliOptions): Promise<string> {
@@ -55,9 +67,10 @@ async function passwordFrom(o: CheckCliOptions): Promise<string> {
 
 /**
  * The readable report streams to stdout one case at a time; on a terminal a transient line on stderr shows
- * the request under way. With --json, stdout holds only the document and progress goes to stderr.
+ * the request under way. With --json, stdout holds only the document and progress goes to stderr; with --quiet,
+ * stdout holds only the findings and the verdict.
  */
-function progressPrinter(json: boolean): { event: (e: ProgressEvent) => void; done: () => void } {
+function progressPrinter(mode: "human" | "json" | "quiet"): { event: (e: ProgressEvent) => void; done: () => void } {
   const tty = process.stderr.isTTY === true;
   let transient = false;
   const clear = () => {
@@ -66,7 +79,7 @@ function progressPrinter(json: boolean): { event: (e: ProgressEvent) => void; do
   };
   return {
     event(e) {
-      if (e.type === "request" && tty) {
+      if (e.type === "request" && tty && mode !== "quiet") {
         clear();
         const line = `  … ${e.caseId}: ${e.method} ${e.path}${e.label ? ` (${e.label})` : ""}`;
         process.stderr.write(line.slice(0, (process.stderr.columns || 100) - 1));
@@ -74,10 +87,10 @@ function progressPrinter(json: boolean): { event: (e: ProgressEvent) => void; do
       }
       if (e.type === "case-end") {
         clear();
-        if (json) process.stderr.write(`[${e.index}/${e.total}] ${e.result.outcome.padEnd(11)} ${e.result.id}\n`);
-        else process.stdout.write(formatCase(e.result));
+        if (mode === "json") process.stderr.write(`[${e.index}/${e.total}] ${e.result.outcome.padEnd(11)} ${e.result.id}\n`);
+        else if (mode === "human") process.stdout.write(formatCase(e.result));
       }
-      if (e.type === "start" && !json) process.stdout.write(formatHeader(e.target, e.contract, e.judgedAgainst));
+      if (e.type === "start" && mode === "human") process.stdout.write(formatHeader(e.target, e.contract, e.judgedAgainst));
     },
     done: clear,
   };

@@ -1,6 +1,6 @@
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import type { CheckCase } from "../checker/cases/case.ts";
-import { CHECK_TIMEOUT_MS } from "../checker/defaults.ts";
+import { CHECK_TIMEOUT_MS, MAX_FAILED_LOGINS } from "../checker/defaults.ts";
 import { CONTRACT_FILE } from "../contract/contract-file.ts";
 import { positiveWholeNumber } from "./values.ts";
 
@@ -10,6 +10,8 @@ export interface CheckCliOptions {
   passwordStdin?: boolean;
   passwordEnv?: string;
   json?: boolean;
+  quiet?: boolean;
+  failedLogins: number;
   junit?: string;
   only?: string[];
   skip?: string[];
@@ -24,6 +26,14 @@ const list = (value: string, previous: string[] = []) => [
     .map((s) => s.trim())
     .filter(Boolean),
 ];
+/** --failed-logins: a whole number from 1 to MAX_FAILED_LOGINS. */
+function failedLogins(value: string): number {
+  const n = positiveWholeNumber("failed logins")(value);
+  if (n > MAX_FAILED_LOGINS)
+    throw new InvalidArgumentError(`at most ${MAX_FAILED_LOGINS}: Zulip allows 5 failed logins per 30 minutes, and the run's second login needs the fifth`);
+  return n;
+}
+
 /**
  * `zulip-auth check <base-url>`: checks any Zulip server against the contract; exit codes in its --help. The
  * help lists the cases when main.ts passes them (loaded for `check` only).
@@ -41,6 +51,15 @@ export function checkCommand(cases: readonly CheckCase[] = []): Command {
         "also hold the server to zulip-auth's own promises (Cache-Control: no-store on keys, JSON 405s, integer Retry-After); the default checks Zulip conformance",
       )
       .option("--json", "print one JSON document (the report) instead of the readable report")
+      .option("--quiet", "print only the findings and the verdict line")
+      .addOption(
+        new Option(
+          "--failed-logins <n>",
+          `failed logins the run may spend on the account, each a near-miss of the password (1 to ${MAX_FAILED_LOGINS}; Zulip allows 5 per 30 minutes)`,
+        )
+          .default(1)
+          .argParser(failedLogins),
+      )
       .option("--junit <file>", "also write the result as JUnit XML to this file")
       .option("--only <ids>", "run only these cases (comma-separated ids; repeatable)", list)
       .option("--skip <ids>", "leave out these cases (comma-separated ids; repeatable)", list)
@@ -54,11 +73,13 @@ export function checkCommand(cases: readonly CheckCase[] = []): Command {
           "sends, judged by the feature level server_settings reports) or with --strict. Zulip behaviour weaker than best\n" +
           "practice is listed under Advisories and does not change the exit code.\n\n" +
           "On a real account: the first use of the password is the login; if it is refused (401) or limited (429) the run\n" +
-          "stops at once. A run spends at most one failed attempt of the given account (Zulip allows 5 per 30 minutes)\n" +
+          "stops at once. A run spends one failed attempt of the given account (a near-miss of the password; more with\n" +
+          `--failed-logins, at most ${MAX_FAILED_LOGINS}: Zulip allows 5 per 30 minutes)\n` +
           'and logs in successfully at most twice: a real Zulip may email the user a "new login" notice for each.\n' +
           "Cases that need more failures use random throwaway addresses. The password is never printed.\n\n" +
-          "Exit codes: 0 conformant, 1 at least one violation, 2 bad usage or server unreachable, 3 the password was\n" +
-          "refused, 4 the account is rate-limited for now, 5 not a Zulip server.\n",
+          "Exit codes: 0 conformant, 1 at least one violation, 2 bad usage, 3 the password was refused, 4 rate-limited for\n" +
+          "now (the account or this address), 5 not a Zulip server, 6 the server could not be reached, 7 the URL names no\n" +
+          "organisation (pass an organisation's URL).\n",
       )
       // The checker (Ajv, the contract loader, the cases) loads only when it runs.
       .action(async (baseUrl: string, o: CheckCliOptions) => (await import("./check-run.ts")).check(baseUrl, o))

@@ -9,9 +9,16 @@ import { visible } from "./visible.ts";
 
 // What the database commands run (loaded by their actions only, so --help stays fast).
 
-/** Runs an operator action against the database (brought up to date first), closing it afterwards. */
-export async function withAdmin<T>(where: DatabaseOptions, action: (admin: Admin) => Promise<T>, hashParams: HashParams = OWASP_MINIMUM): Promise<T> {
-  const store = await openStore({ databaseUrl: where.databaseUrl, sqlitePath: where.db });
+/**
+ * Runs an operator action against the database (brought up to date first), closing it afterwards. The SQLite
+ * file must exist unless `create` (`org add`, the first step of setting a database up).
+ */
+export async function withAdmin<T>(
+  where: DatabaseOptions,
+  action: (admin: Admin) => Promise<T>,
+  { hashParams = OWASP_MINIMUM, create = false }: { hashParams?: HashParams; create?: boolean } = {},
+): Promise<T> {
+  const store = await openStore({ databaseUrl: where.databaseUrl, sqlitePath: where.db, create });
   try {
     return await action(new Admin(store, new PasswordHasher(hashParams), DEFAULT_PASSWORD_POLICY));
   } finally {

@@ -4,7 +4,7 @@ import { Option } from "commander";
 import { checkLdapConfig, LDAP_DEFAULTS, type LdapConfig } from "../auth/ldap-config.ts";
 
 /** The environment variable holding the LDAP bind password (never an argument: arguments show in `ps`). */
-const LDAP_BIND_PASSWORD_ENV = "ZULIP_AUTH_LDAP_BIND_PASSWORD";
+export const LDAP_BIND_PASSWORD_ENV = "ZULIP_AUTH_LDAP_BIND_PASSWORD";
 
 /** `serve`'s LDAP options, each also an environment variable. */
 export function ldapOptions(): Option[] {

@@ -77,7 +77,7 @@ function commonMessage(error: CommonError, ctx: MessageContext): string {
     case "SERVICE_UNAVAILABLE":
       return `${ctx.site} is temporarily unavailable (a service it depends on does not answer): try again in a few minutes`;
     case "NETWORK_ERROR":
-      return `could not reach ${ctx.site}: ${error.message}`;
+      return `could not reach ${ctx.site}: ${tlsFailure(error.cause, ctx.site) ?? error.message}`;
     case "TIMEOUT":
       return `${ctx.site} did not answer within ${duration(error.timeoutMs / 1000)}`;
     case "ABORTED":
@@ -90,6 +90,19 @@ function commonMessage(error: CommonError, ctx: MessageContext): string {
 function unexpectedLoginMessage(error: UnexpectedResponseError, ctx: MessageContext): string {
   if (error.location) return `${ctx.site} redirects the login to ${siteFromLocation(error.location)}: use that address`;
   return `${ctx.site} answered the login as no Zulip server does: ${error.message}${error.msg ? ` (${error.msg})` : ""}`;
+}
+
+/**
+ * A TLS handshake failure in words, or undefined for any other network error. OpenSSL's own message is a
+ * line of internal codes and source paths; "wrong version number" is what an https:// address of a server
+ * that speaks plain HTTP gets.
+ */
+function tlsFailure(error: unknown, site: string): string | undefined {
+  const cause = (error as { cause?: { code?: unknown; reason?: unknown } } | null)?.cause;
+  if (typeof cause?.code !== "string" || !cause.code.startsWith("ERR_SSL_")) return undefined;
+  if (cause.code === "ERR_SSL_WRONG_VERSION_NUMBER" && site.startsWith("https://"))
+    return `it does not speak HTTPS on that port; if it serves plain HTTP, use ${site.replace(/^https:/, "http:")}`;
+  return `the TLS handshake failed (${typeof cause.reason === "string" ? cause.reason : cause.code})`;
 }
 
 /** "45 seconds", "2 minutes", "30 minutes". */

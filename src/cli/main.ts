@@ -1,8 +1,10 @@
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { UserError } from "../user-error.ts";
 import type { CheckCase } from "../checker/cases/case.ts";
 import { auditCommand } from "./audit.ts";
 import { checkCommand } from "./check.ts";
+import { CONFIG_ENV, configFileOf, loadConfigFile } from "./config-file.ts";
+import { LDAP_BIND_PASSWORD_ENV } from "./ldap-options.ts";
 import { limitsCommand } from "./limits.ts";
 import { loginCommand } from "./login.ts";
 import { orgCommand } from "./org.ts";
@@ -11,6 +13,9 @@ import { userCommand } from "./user.ts";
 
 // Only command definitions are imported here: each action imports what it runs, so `--help`, `--version` and
 // a command's own start-up load nothing they do not use.
+
+/** Variables read outside commander's options: allowed in a settings file too. */
+const OTHER_SETTINGS = [LDAP_BIND_PASSWORD_ENV];
 
 /** The `zulip-auth` program. Exit codes: 0 done, 1 failed (one line on stderr), 2 bad usage. */
 function buildProgram(cases: readonly CheckCase[] = []): Command {
@@ -24,10 +29,23 @@ function buildProgram(cases: readonly CheckCase[] = []): Command {
   // Sub-commands inherit neither exitOverride nor this setting: apply them everywhere.
   const configure = (c: Command, path: string) => {
     c.exitOverride().showHelpAfterError(`Try '${path} --help'`);
+    // Read before commander parses (configFileOf): declared on every command so that it is accepted and listed.
+    c.addOption(new Option("--config <file>", "read settings from an env-style file (NAME=value lines)").env(CONFIG_ENV));
     for (const sub of c.commands) configure(sub, `${path} ${sub.name()}`);
   };
   configure(program, "zulip-auth");
   return program;
+}
+
+/** Every environment variable some command's option reads: the names a settings file may set. */
+function settingNames(program: Command): Set<string> {
+  const names = new Set(OTHER_SETTINGS);
+  const visit = (c: Command) => {
+    for (const option of c.options) if (option.envVar) names.add(option.envVar);
+    for (const sub of c.commands) visit(sub);
+  };
+  visit(program);
+  return names;
 }
 
 /** Runs the program on argv and returns the exit code. */
@@ -36,7 +54,11 @@ export async function run(argv: string[]): Promise<number> {
     // `check --help` lists the cases: load them for that command only.
     const wantsCheck = argv[0] === "check" || (argv[0] === "help" && argv[1] === "check");
     const cases = wantsCheck ? (await import("../checker/cases/index.ts")).CASES : [];
-    await buildProgram(cases).parseAsync(argv, { from: "user" });
+    const program = buildProgram(cases);
+    // The file's variables are in the environment before commander reads the options' defaults from it.
+    const configFile = configFileOf(argv);
+    if (configFile !== undefined) loadConfigFile(configFile, settingNames(program));
+    await program.parseAsync(argv, { from: "user" });
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {

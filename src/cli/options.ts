@@ -2,6 +2,7 @@ import { Option } from "commander";
 import { OWASP_MINIMUM, parseHashParams } from "../auth/hash-params.ts";
 import { defaultSqlitePath } from "../store/default-path.ts";
 import { argument } from "./arguments.ts";
+import { serviceUrl } from "./values.ts";
 
 // Option definitions only: every command's --help is built from these, so they import nothing heavy.
 
@@ -13,7 +14,9 @@ export const databaseUrlOption = () =>
   new Option(
     "--database-url <url>",
     "PostgreSQL database (postgres://user@host:port/db) instead of the SQLite file; the password is best left to DATABASE_URL or PGPASSWORD",
-  ).env("DATABASE_URL");
+  )
+    .env("DATABASE_URL")
+    .argParser(serviceUrl("--database-url (DATABASE_URL)", ["postgres:", "postgresql:"], "postgres://user@host:5432/database"));
 
 /** Where a command finds the database: the two options above. */
 export interface DatabaseOptions {

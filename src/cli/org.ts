@@ -27,7 +27,7 @@ export function orgCommand(): Command {
     .addOption(dbOption())
     .addOption(databaseUrlOption())
     .action(async (subdomain: string, o: DatabaseOptions & { name?: string }) => {
-      const created = await (await admin()).withAdmin(o, (a) => a.addOrganization(subdomain, o.name));
+      const created = await (await admin()).withAdmin(o, (a) => a.addOrganization(subdomain, o.name), { create: true });
       console.log(`created organization "${created.subdomain}" (${created.name})`);
     });
   org

@@ -1,17 +1,23 @@
-import { setFlagsFromString } from "node:v8";
-import { DEMO_RATE_LIMITED, DEMO_ROOT_DOMAIN, keepRateLimited } from "../admin/demo.ts";
+import { DEMO_LIMITS, DEMO_RATE_LIMITED, DEMO_ROOT_DOMAIN, keepRateLimited } from "../admin/demo.ts";
+import { serviceLogger, type Logger } from "../server/logger.ts";
 import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT } from "../server/metrics-listener.ts";
 import { startServer, type RunningServer } from "../server/start.ts";
+import { UserError } from "../user-error.ts";
+import { databaseName } from "./context.ts";
 import { createDemoDatabase, demoBanner } from "./demo.ts";
 import { ldapConfigFrom } from "./ldap-options.ts";
-import type { ServeOptions } from "./serve.ts";
+import { stopWhenParentGoes } from "./node-flags.ts";
+import type { DemoOptions, LogOptions, ServeOptions } from "./serve.ts";
 
 // What `serve` and `demo` run: loaded by their actions only.
 
+/** The signals that stop a server gracefully: SIGHUP too, so that closing the terminal cleans up as Ctrl-C does. */
+const STOP_SIGNALS: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP"];
+
 /**
- * Stops the server gracefully on SIGTERM or SIGINT: in-flight requests finish, the database closes, exit 0.
- * The handlers are in place before the server starts: a signal sent as soon as it logs "listening" (or
- * while it starts) waits for the start to end instead of killing the process half-way.
+ * Stops the server gracefully on SIGTERM, SIGINT or SIGHUP: in-flight requests finish, the database closes,
+ * exit 0. The handlers are in place before the server starts: a signal sent as soon as it logs "listening"
+ * (or while it starts) waits for the start to end instead of killing the process half-way.
  */
 function stopOnSignals(starting: Promise<RunningServer>, cleanup: () => Promise<void> | void = () => {}): void {
   let stopping = false;
@@ -36,20 +42,50 @@ function stopOnSignals(starting: Promise<RunningServer>, cleanup: () => Promise<
       process.exit(1);
     }
   };
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
+  for (const signal of STOP_SIGNALS) process.on(signal, () => void stop(signal));
+  stopWhenParentGoes(() => void stop("parent process gone"));
 }
 
-/**
- * Asks V8 to favour memory over speed in a server process (`--optimize-for-size`, read at every garbage
- * collection, so it takes effect set at run time). By default V8 let the old generation grow to three or four
- * times what was live between full collections: 100 000 mixed requests left ~200 MB resident for ~27 MB of
- * live heap; with it, ~115 MB, and no CPU per request or per login measurably more (bench/README.md). Set
- * here, not in a shebang (`env -S` is not in every `env`) nor NODE_OPTIONS, so that every way of starting
- * `serve` gets it, and never in a process that only runs a command.
- */
-export function favourMemory(): void {
-  setFlagsFromString("--optimize-for-size");
+/** The OS's reasons a listen fails that an operator can act on, in words. */
+const LISTEN_FAILURES: Record<string, string> = {
+  EADDRINUSE: "the address is already in use (another server, or another zulip-auth, listens there)",
+  EACCES: "permission denied (ports below 1024 need privileges)",
+  EADDRNOTAVAIL: "no network interface of this machine has that address",
+  ENOTFOUND: "the host name does not resolve",
+};
+
+/** A start that failed to listen, as one sentence naming the address; any other failure as it is. */
+async function listening<T>(starting: Promise<T>, o: { host: string; port: number }): Promise<T> {
+  try {
+    return await starting;
+  } catch (error) {
+    const { code, syscall, hostname } = error as NodeJS.ErrnoException & { hostname?: string };
+    const why = LISTEN_FAILURES[code ?? ""];
+    const ours = syscall === "listen" || (syscall === "getaddrinfo" && hostname === o.host);
+    if (!why || !ours) throw error;
+    throw new UserError(`cannot listen on ${o.host}:${o.port}: ${why}`, 1, { cause: error });
+  }
+}
+
+/** The log format asked for, else pretty for a person at a terminal and JSON for everything else. */
+function logger(o: LogOptions): Promise<Logger> {
+  return serviceLogger(o.logFormat ?? (process.stdout.isTTY ? "pretty" : "json"), o.logLevel);
+}
+
+/** Said at every start in dev mode (`serve --dev`, `demo`). */
+const DEV_MODE_WARNING = "dev mode is on: dev_fetch_api_key hands out any user's API key without a password; never use it in production";
+
+/** Warnings about settings that work but are rarely what the operator meant, once the server listens. */
+async function warnAtStart(server: RunningServer, o: ServeOptions): Promise<void> {
+  if (o.dev) server.logger.warn(DEV_MODE_WARNING);
+  if ((await server.store.listOrganizations()).length === 0) {
+    const where = databaseName(o);
+    const flag = o.databaseUrl ? "--database-url <url>" : `--db ${where}`;
+    server.logger.warn(
+      { database: where },
+      `the database has no organization, so every login answers 404: add one with zulip-auth org add "" ${flag} (the root organization)`,
+    );
+  }
 }
 
 /** Where the metrics listen: `--metrics`, `--metrics-port` or `--metrics-host` turns them on, on a listener of their own. */
@@ -58,57 +94,73 @@ function metricsListener(o: ServeOptions): { metrics?: { host: string; port: num
   return { metrics: { host: o.metricsHost ?? DEFAULT_METRICS_HOST, port: o.metricsPort ?? DEFAULT_METRICS_PORT } };
 }
 
-/** Runs `serve` until SIGTERM or SIGINT. */
+/** Runs `serve` until SIGTERM, SIGINT or SIGHUP. */
 export async function serve(o: ServeOptions): Promise<void> {
-  favourMemory();
-  const starting = startServer({
-    port: o.port,
-    host: o.host,
-    db: o.db,
-    databaseUrl: o.databaseUrl,
-    redisUrl: o.redisUrl,
-    ldap: ldapConfigFrom(o, o.serviceTimeout),
-    serviceTimeoutMs: o.serviceTimeout,
-    hashParams: o.argon2,
-    auditRetentionDays: o.auditRetention,
-    ...metricsListener(o),
-    config: {
-      rootDomain: o.rootDomain,
-      devMode: o.dev,
-      docs: o.docs,
-      bodyLimit: o.bodyLimit,
-      // commander hands back "" for a parser that returned null ("off").
-      limits: {
-        userAddress: o.rateLimit || null,
-        address: o.addressRateLimit || null,
-        user: o.userRateLimit || null,
-        userSuccess: o.successRateLimit || null,
-        addressSuccess: o.addressSuccessRateLimit || null,
+  const starting = logger(o).then((log) =>
+    startServer({
+      port: o.port,
+      host: o.host,
+      db: o.db,
+      databaseUrl: o.databaseUrl,
+      redisUrl: o.redisUrl,
+      ldap: ldapConfigFrom(o, o.serviceTimeout),
+      serviceTimeoutMs: o.serviceTimeout,
+      hashParams: o.argon2,
+      auditRetentionDays: o.auditRetention,
+      logger: log,
+      ...metricsListener(o),
+      config: {
+        rootDomain: o.rootDomain,
+        devMode: o.dev,
+        docs: o.docs,
+        bodyLimit: o.bodyLimit,
+        // commander hands back "" for a parser that returned null ("off").
+        limits: {
+          userAddress: o.rateLimit || null,
+          address: o.addressRateLimit || null,
+          user: o.userRateLimit || null,
+          userSuccess: o.successRateLimit || null,
+          addressSuccess: o.addressSuccessRateLimit || null,
+        },
+        maxConnections: o.maxConnections,
+        maxConnectionsPerAddress: o.maxConnectionsPerAddress,
+        trustedProxies: o.trustedProxies ?? [],
+        proxyHeader: o.proxyHeader,
+        uniformErrors: o.uniformErrors,
+        headersTimeoutMs: o.headersTimeout,
+        requestTimeoutMs: o.requestTimeout,
+        ...(o.externalUrl ? { externalUrl: o.externalUrl } : {}),
       },
-      maxConnections: o.maxConnections,
-      maxConnectionsPerAddress: o.maxConnectionsPerAddress,
-      trustedProxies: o.trustedProxies ?? [],
-      proxyHeader: o.proxyHeader,
-      uniformErrors: o.uniformErrors,
-      headersTimeoutMs: o.headersTimeout,
-      requestTimeoutMs: o.requestTimeout,
-      ...(o.externalUrl ? { externalUrl: o.externalUrl } : {}),
-    },
-  });
+    }),
+  );
   stopOnSignals(starting);
-  await starting;
+  await warnAtStart(await listening(starting, o), o);
 }
 
-/** Runs `demo` until SIGTERM or SIGINT, then deletes its database. */
-export async function demo(o: { port: number; host: string }): Promise<void> {
-  favourMemory();
-  const database = createDemoDatabase();
-  const starting = database.then(({ db }) =>
-    startServer({ port: o.port, host: o.host, db, config: { devMode: true, docs: true, rootDomain: DEMO_ROOT_DOMAIN } }),
+/** Runs `demo` until SIGTERM, SIGINT or SIGHUP; its database's folder is removed however it ends. */
+export async function demo(o: DemoOptions): Promise<void> {
+  const database = await createDemoDatabase();
+  // Synchronous, so it also runs on process.exit and when the start fails.
+  process.once("exit", database.cleanup);
+  const starting = logger(o).then((log) =>
+    startServer({
+      port: o.port,
+      host: o.host,
+      db: database.db,
+      logger: log,
+      config: { devMode: true, docs: true, rootDomain: DEMO_ROOT_DOMAIN, limits: DEMO_LIMITS },
+    }),
   );
-  stopOnSignals(starting, async () => (await database).cleanup());
-  const server = await starting;
+  stopOnSignals(starting, database.cleanup);
+  let server: RunningServer;
+  try {
+    server = await listening(starting, o);
+  } catch (error) {
+    database.cleanup();
+    throw error;
+  }
   // Through the real limiter, as many failed logins would: the login path has no special case for him.
   if (server.limiter) await keepRateLimited(server.limiter, DEMO_RATE_LIMITED);
+  server.logger.warn(DEV_MODE_WARNING);
   process.stderr.write(demoBanner(server.url, Number(new URL(server.url).port)));
 }

@@ -18,12 +18,28 @@ import { DEFAULT_SERVICE_TIMEOUT_MS } from "../store/service-timeout.ts";
 import { argument } from "./arguments.ts";
 import { ldapOptions, type LdapOptionValues } from "./ldap-options.ts";
 import { argon2Option, databaseUrlOption, dbOption } from "./options.ts";
-import { httpOrigin, onOff, port, positiveWholeNumber, wholeNumber } from "./values.ts";
+import { LOG_LEVELS, type LogLevel } from "../server/log-level.ts";
+import { httpOrigin, listenHost, onOff, port, positiveWholeNumber, rootDomain, serviceUrl, wholeNumber } from "./values.ts";
 
 const rule = argument(parseRateLimit);
 
 const portOption = () => new Option("--port <port>", "TCP port").env("ZULIP_AUTH_PORT").default(9991).argParser(port);
-const hostOption = () => new Option("--host <address>", "address to listen on").env("ZULIP_AUTH_HOST").default("127.0.0.1");
+const hostOption = () => new Option("--host <address>", "address to listen on").env("ZULIP_AUTH_HOST").default("127.0.0.1").argParser(listenHost);
+
+/** How the server's log is written; every long-running command takes them. */
+const logOptions = () => [
+  new Option("--log-level <level>", "the least severe log lines written").env("LOG_LEVEL").choices(LOG_LEVELS).default("info"),
+  new Option("--log-format <format>", "json lines (for services), or pretty: time, level and message for a person")
+    .env("ZULIP_AUTH_LOG_FORMAT")
+    .choices(["json", "pretty"])
+    .default(undefined, "pretty when standard output is a terminal, else json"),
+];
+
+/** What the log options parsed. */
+export interface LogOptions {
+  logLevel: LogLevel;
+  logFormat?: "json" | "pretty";
+}
 
 const docsOption = () =>
   new Option("--docs [on|off]", "serve the contract (/openapi.yaml, /openapi.json) and its interactive reference (/docs)")
@@ -33,7 +49,7 @@ const docsOption = () =>
     .argParser(onOff);
 
 /** What commander parsed for `serve`. */
-export interface ServeOptions extends LdapOptionValues {
+export interface ServeOptions extends LdapOptionValues, LogOptions {
   port: number;
   host: string;
   db: string;
@@ -76,7 +92,9 @@ export function serveCommand(): Command {
       new Option(
         "--redis-url <url>",
         "Redis for the login-attempt counters (instead of the database), shared by every instance that uses it (redis://[:password@]host:port[/db])",
-      ).env("REDIS_URL"),
+      )
+        .env("REDIS_URL")
+        .argParser(serviceUrl("--redis-url (REDIS_URL)", ["redis:", "rediss:"], "redis://127.0.0.1:6379")),
     )
     .addOption(
       new Option("--service-timeout <ms>", "longest wait for PostgreSQL, Redis or LDAP before answering 503")
@@ -85,7 +103,10 @@ export function serveCommand(): Command {
         .argParser(positiveWholeNumber()),
     )
     .addOption(
-      new Option("--root-domain <host>", "hosts <sub>.<root-domain> name organization <sub>").env("ZULIP_AUTH_ROOT_DOMAIN").default(DEFAULT_CONFIG.rootDomain),
+      new Option("--root-domain <host>", "hosts <sub>.<root-domain> name organization <sub>")
+        .env("ZULIP_AUTH_ROOT_DOMAIN")
+        .default(DEFAULT_CONFIG.rootDomain)
+        .argParser(rootDomain),
     )
     .addOption(new Option("--external-url <url>", "public URL behind a proxy (for realm_url)").env("ZULIP_AUTH_EXTERNAL_URL").argParser(httpOrigin))
     .addOption(
@@ -204,16 +225,29 @@ export function serveCommand(): Command {
         .default(DEFAULT_AUDIT_RETENTION_DAYS)
         .argParser(positiveWholeNumber()),
     );
-  for (const option of ldapOptions()) command.addOption(option);
+  for (const option of [...ldapOptions(), ...logOptions()]) command.addOption(option);
   // The server's modules (database drivers, argon2, LDAP, Redis) load only when it runs.
-  return command.action(async (o: ServeOptions) => (await import("./serve-run.ts")).serve(o));
+  return command.action(async (o: ServeOptions) => {
+    await (await import("./node-flags.ts")).relaunchWithServerFlags();
+    await (await import("./serve-run.ts")).serve(o);
+  });
 }
 
 /** `zulip-auth demo`: a throwaway server seeded with one account per login answer (docs/demo.md). */
 export function demoCommand(): Command {
-  return new Command("demo")
+  const command = new Command("demo")
     .description("run a throwaway demo server with one account per login answer, for client developers (dev mode and /docs on)")
     .addOption(portOption())
-    .addOption(hostOption())
-    .action(async (o: { port: number; host: string }) => (await import("./serve-run.ts")).demo(o));
+    .addOption(hostOption());
+  for (const option of logOptions()) command.addOption(option);
+  return command.action(async (o: DemoOptions) => {
+    await (await import("./node-flags.ts")).relaunchWithServerFlags();
+    await (await import("./serve-run.ts")).demo(o);
+  });
+}
+
+/** What commander parsed for `demo`. */
+export interface DemoOptions extends LogOptions {
+  port: number;
+  host: string;
 }

@@ -22,14 +22,14 @@ export function userCommand(): Command {
     .option("--password-stdin", "read the password from standard input")
     .action(async (email: string, o: UserOptions & { name: string; passwordStdin?: boolean }) => {
       const password = await readPassword(o.passwordStdin === true);
-      const created = await (await admin()).withAdmin(o, (a) => a.addUser(o.org, email, password, o.name), o.argon2);
+      const created = await (await admin()).withAdmin(o, (a) => a.addUser(o.org, email, password, o.name), { hashParams: o.argon2 });
       console.log(`created user ${created.email} (id ${created.id}) in organization "${o.org}"`);
     });
   withOrg(user.command("set-password <email>").description("set a user's password (prompts for it)"))
     .option("--password-stdin", "read the password from standard input")
     .action(async (email: string, o: UserOptions & { passwordStdin?: boolean }) => {
       const password = await readPassword(o.passwordStdin === true, "New password: ");
-      await (await admin()).withAdmin(o, (a) => a.setPassword(o.org, email, password), o.argon2);
+      await (await admin()).withAdmin(o, (a) => a.setPassword(o.org, email, password), { hashParams: o.argon2 });
       console.log(`password changed for ${email}`);
     });
   for (const [name, active] of [

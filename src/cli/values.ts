@@ -1,5 +1,8 @@
 import { InvalidArgumentError } from "commander";
+import { isIP } from "node:net";
 import { isHttp, parseUrl } from "../http-url.ts";
+import { safeUrl } from "../safe-url.ts";
+import { UserError } from "../user-error.ts";
 
 // Every parser of an option's or argument's value: a bad value is a usage error (commander prints the message
 // and the command exits 2).
@@ -54,3 +57,36 @@ export function httpOrigin(value: string): string {
   }
   return url.origin;
 }
+
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
+
+/**
+ * A root domain as Zulip's EXTERNAL_HOST writes it: a host name, optionally with `:port`, and nothing else
+ * (`https://chat.example.com/` would make realm_url `http://https://…`). Returned lower case.
+ */
+export function rootDomain(value: string): string {
+  const m = /^([^:]*)(?::(\d{1,5}))?$/.exec(value);
+  if (!m || !HOST_NAME.test(m[1]!) || (m[2] !== undefined && Number(m[2]) > 65535)) {
+    throw new InvalidArgumentError("expected a host name with an optional port, such as chat.example.com or localhost:9991 (no scheme, path or spaces)");
+  }
+  return value.toLowerCase();
+}
+
+/** An address to listen on: an IPv4 or IPv6 address, or a host name (localhost). */
+export function listenHost(value: string): string {
+  if (isIP(value) || HOST_NAME.test(value)) return value;
+  throw new InvalidArgumentError("expected an IP address such as 127.0.0.1, 0.0.0.0 or ::, or a host name");
+}
+
+/**
+ * A service URL with one of `schemes` (`postgres:`, `redis:`…), or "" (an empty variable: none). A bad one is
+ * a usage error told without its value, which may hold a password (commander's own message would quote it).
+ */
+export const serviceUrl =
+  (option: string, schemes: readonly string[], example: string) =>
+  (value: string): string => {
+    if (value === "") return value;
+    const url = parseUrl(value);
+    if (url && schemes.includes(url.protocol) && url.hostname) return value;
+    throw new UserError(`${option} must be a URL such as ${example}, not ${url ? safeUrl(value) : "that value"}`, 2);
+  };

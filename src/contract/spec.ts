@@ -1,30 +1,16 @@
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { LineCounter, parseDocument } from "yaml";
 import type { OpenAPIV3_1 } from "openapi-types";
 import { CONTRACT_FILE } from "./contract-file.ts";
 import { parsePointer, toPointer } from "./json-pointer.ts";
+import { packageRoot } from "../package-root.ts";
 
 export { CONTRACT_FILE } from "./contract-file.ts";
 
 /** Where the contract lives, as an absolute path. */
 export const CONTRACT_PATH = join(packageRoot(), CONTRACT_FILE);
-
-/**
- * The folder holding package.json: the repository root when run from src/, the installed package's folder
- * when run from dist/src/ (the package ships openapi/ beside dist/), so the contract is found from both.
- */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json"))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}: cannot find ${CONTRACT_FILE}`);
-    dir = parent;
-  }
-  return dir;
-}
 
 export { API_BASE_PATH } from "./base-path.ts";
 

@@ -9,13 +9,14 @@ import { DOCS_HTML, DOCS_INIT_JS } from "./docs-page.ts";
 import { methodNotAllowed, notFound } from "./errors.ts";
 import { subdomainFromHost } from "./organization.ts";
 import { publicOrigins } from "./public-origin.ts";
-import { servedContract } from "./served-contract.ts";
+import { servedContract, type ServedFile } from "./served-contract.ts";
 
 // Revalidated on every load (cheap with the ETag), so an upgrade is seen at once.
 const REVALIDATE = { "cache-control": "no-cache" };
 
 /**
- * GET /openapi.yaml, /openapi.json (the contract with this host's server URL) and /docs (Swagger UI on it).
+ * GET /openapi.yaml, /openapi.json (the contract with this host's server URL), /openapi.zulip-level.yaml and
+ * .json (its Zulip level, scripts/zulip-level.ts) and /docs (Swagger UI on the contract).
  * Outside /api/v1 and not part of the contract; mounted only when the server is configured with `docs`.
  */
 export function docsRoutes(deps: AppDeps): Hono<AppEnv> {
@@ -48,9 +49,17 @@ export function docsRoutes(deps: AppDeps): Hono<AppEnv> {
   );
 
   const publicOrigin = publicOrigins(deps.config);
-  const contract = (c: Context<AppEnv>) => servedContract(publicOrigin(c.req.url, subdomainFromHost(c.req.header("host"), deps.config.rootDomain)));
+  const contract = (c: Context<AppEnv>, file?: ServedFile) =>
+    servedContract(publicOrigin(c.req.url, subdomainFromHost(c.req.header("host"), deps.config.rootDomain)), file);
   routes.get("/openapi.yaml", (c) => c.body(contract(c).yaml, 200, { "content-type": "application/yaml; charset=utf-8", ...REVALIDATE }));
   routes.get("/openapi.json", (c) => c.body(contract(c).json, 200, { "content-type": "application/json; charset=utf-8", ...REVALIDATE }));
+  // The Zulip level alone, for other tools (Prism, Schemathesis, Dredd) judging real Zulip servers: docs/contract.md.
+  routes.get("/openapi.zulip-level.yaml", (c) =>
+    c.body(contract(c, "zulip-level").yaml, 200, { "content-type": "application/yaml; charset=utf-8", ...REVALIDATE }),
+  );
+  routes.get("/openapi.zulip-level.json", (c) =>
+    c.body(contract(c, "zulip-level").json, 200, { "content-type": "application/json; charset=utf-8", ...REVALIDATE }),
+  );
 
   routes.get("/docs", (c) => c.body(DOCS_HTML, 200, { "content-type": "text/html; charset=utf-8", ...REVALIDATE }));
   routes.get("/docs/", (c) => c.redirect("/docs", 301));

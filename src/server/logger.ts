@@ -28,6 +28,17 @@ export function createLogger(destination?: DestinationStream, level = process.en
   return pino({ level, base: null, redact: { paths: REDACT, censor: "[redacted]" } }, destination ?? stdout());
 }
 
+/**
+ * The logger of `serve` and `demo`: JSON lines (createLogger) for services and files, or, with `pretty` (a
+ * terminal, or --log-format pretty), pino-pretty's lines of local time, level name and message, the other
+ * fields below. pino-pretty is loaded only then, and writes synchronously: a person is reading, not a collector.
+ */
+export async function serviceLogger(format: "json" | "pretty", level: string): Promise<Logger> {
+  if (format === "json") return createLogger(undefined, level);
+  const { PinoPretty } = await import("pino-pretty");
+  return createLogger(PinoPretty({ colorize: process.stdout.isTTY === true, translateTime: "SYS:standard", sync: true }), level);
+}
+
 /** The longest a log line waits in memory before it is written. */
 const LOG_FLUSH_MS = 100;
 /**

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { isMap, parseDocument, type Document } from "yaml";
 import { API_BASE_PATH, CONTRACT_PATH } from "../contract/spec.ts";
 
@@ -8,16 +9,21 @@ export interface ServedContract {
   json: string;
 }
 
-let source: { doc: Document; rootPaths: string[] } | undefined;
+/** The files served: the contract, and its Zulip level for other tools (scripts/generate-zulip-level.ts writes it beside). */
+export const SERVED_FILES = { contract: CONTRACT_PATH, "zulip-level": join(dirname(CONTRACT_PATH), "zulip-level.yaml") } as const;
+export type ServedFile = keyof typeof SERVED_FILES;
+
+const sources = new Map<ServedFile, { doc: Document; rootPaths: string[] }>();
 
 /** The contract per origin it was served for; bounded, since the origin comes from the request's Host. */
 const served = new Map<string, ServedContract>();
 const MAX_SERVED = 64;
 
 /** The contract's document, parsed once, and the paths that override the servers (e.g. /healthz, at the root). */
-function load(): { doc: Document; rootPaths: string[] } {
-  const doc = parseDocument(readFileSync(CONTRACT_PATH, "utf8"));
-  if (!doc.has("servers")) throw new Error(`${CONTRACT_PATH} has no top-level servers entry to fill in`);
+function load(file: ServedFile): { doc: Document; rootPaths: string[] } {
+  const path = SERVED_FILES[file];
+  const doc = parseDocument(readFileSync(path, "utf8"));
+  if (!doc.has("servers")) throw new Error(`${path} has no top-level servers entry to fill in`);
   const paths = doc.get("paths");
   const rootPaths = isMap(paths) ? paths.items.filter((item) => isMap(item.value) && item.value.has("servers")).map((item) => String(item.key)) : [];
   return { doc, rootPaths };
@@ -28,18 +34,23 @@ function load(): { doc: Document; rootPaths: string[] } {
  * replaced by the URLs that reach this server (the API under /api/v1, and the root for paths that override it
  * such as /healthz), so that a reader's "try it" goes here.
  */
-export function servedContract(origin: string): ServedContract {
-  let contract = served.get(origin);
+export function servedContract(origin: string, file: ServedFile = "contract"): ServedContract {
+  const key = `${file} ${origin}`;
+  let contract = served.get(key);
   if (!contract) {
     if (served.size >= MAX_SERVED) served.clear();
-    contract = fillIn(origin);
-    served.set(origin, contract);
+    contract = fillIn(origin, file);
+    served.set(key, contract);
   }
   return contract;
 }
 
-function fillIn(origin: string): ServedContract {
-  source ??= load();
+function fillIn(origin: string, file: ServedFile): ServedContract {
+  let source = sources.get(file);
+  if (!source) {
+    source = load(file);
+    sources.set(file, source);
+  }
   const doc = source.doc.clone();
   doc.setIn(["servers"], doc.createNode([{ url: `${origin}${API_BASE_PATH}`, description: "This server." }]));
   for (const path of source.rootPaths) doc.setIn(["paths", path, "servers"], doc.createNode([{ url: origin, description: "This server's root." }]));

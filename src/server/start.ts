@@ -25,6 +25,7 @@ import { listenForMetrics, type MetricsListener } from "./metrics-listener.ts";
 import { DEFAULT_CONNECTION_LIMITS, limitConnections, type ConnectionLimits } from "./connection-limits.ts";
 import { proxyTrust } from "./client-address.ts";
 import { proxyWarning } from "./proxy-warning.ts";
+import { connectionCloser } from "./shutdown.ts";
 
 /** What `serve` and `demo` need to run a server. */
 export interface StartOptions {
@@ -74,6 +75,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const store = await openStore({
     databaseUrl: options.databaseUrl,
     sqlitePath: options.db,
+    create: true,
     timeoutMs,
     onIdleError: (error) => logger.warn({ err: error }, "a database connection broke; it is replaced on next use"),
     cache: true,
@@ -138,7 +140,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     ...(ldap ? { ldap } : {}),
   };
   const app = createApp(deps);
-  const running = await listen(app.fetch, { ...options, ...config, store, logger, onClose, front: (next) => fastServerSettings(deps, next) });
+  const running = await listen(app.fetch, {
+    ...options,
+    ...config,
+    store,
+    logger,
+    onClose,
+    front: (next) => fastServerSettings(deps, next),
+    drainMs: timeoutMs,
+  });
   if (metricsListener) logger.info({ url: metricsListener.url }, "metrics");
   return { ...running, ...(limiter ? { limiter } : {}), ...(metricsListener ? { metricsUrl: metricsListener.url } : {}) };
 }
@@ -206,6 +216,8 @@ export async function listen(
     trustedProxies?: string[];
     onClose?: () => Promise<void>;
     front?: (next: NodeListener) => NodeListener;
+    /** How long requests in flight may still take once the server is told to stop (default: the service timeout). */
+    drainMs?: number;
   },
 ): Promise<RunningServer> {
   const listener = getRequestListener(fetch, {
@@ -235,6 +247,7 @@ export async function listen(
   // A trusted proxy speaks for many clients: it is held to the total only.
   const trust = proxyTrust(options.trustedProxies ?? []);
   limitConnections(server, { ...DEFAULT_CONNECTION_LIMITS, ...definedOnly(options) }, (peer) => trust(peer, 0));
+  const closer = connectionCloser(server);
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
     // Node's own HTTP parser refused the request (NUL bytes, no Host, oversized headers…), or a client was
     // too slow: a stalled client is cut off without an answer; any other gets Zulip's JSON error shape.
@@ -268,13 +281,8 @@ export async function listen(
     store: options.store,
     logger: options.logger,
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        // Once closed, Node stops enforcing its request timeout: a stalled client would hold the process
-        // forever. Requests in flight get as long as the request timeout allowed them, then are cut off.
-        setTimeout(() => server.closeAllConnections(), options.requestTimeoutMs).unref();
-      });
+      // Requests in flight are bounded by the service timeout (a hash, or a wait for a service, ends within it).
+      await closer.close(options.drainMs ?? DEFAULT_SERVICE_TIMEOUT_MS);
       await options.onClose?.();
       await options.store.close();
     },

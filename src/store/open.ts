@@ -1,3 +1,5 @@
+import { type Stats, statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { safeUrl } from "../safe-url.ts";
 import { UnavailableError } from "../unavailable.ts";
 import { isPostgresUrl } from "./postgres-url.ts";
@@ -9,6 +11,11 @@ import type { Store } from "./store.ts";
 export interface StoreLocation {
   databaseUrl?: string | undefined;
   sqlitePath: string;
+  /**
+   * Creates the SQLite file (and its folders) when it is missing: only for what sets a database up (`serve`,
+   * `org add`). Everything else opens an existing file, so a mistyped --db is reported, not made.
+   */
+  create?: boolean;
   /** Bound on every PostgreSQL wait, in milliseconds. */
   timeoutMs?: number;
   onIdleError?: (error: Error) => void;
@@ -23,11 +30,33 @@ export interface StoreLocation {
 
 export { DEFAULT_SERVICE_TIMEOUT_MS } from "./service-timeout.ts";
 
+/** The path's stat, or undefined when there is nothing there to open (ENOENT, or ENOTDIR under a file). */
+function stat(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Refuses, in one sentence naming the path, a folder or (unless `create`) a missing file. */
+function checkSqlitePath(path: string, create: boolean): void {
+  if (path === ":memory:") return;
+  const where = resolve(path);
+  const found = stat(where);
+  if (found?.isDirectory())
+    throw new UserError(`cannot use the database file ${where}: it is a folder (give the file's path, such as ${join(where, "zulip-auth.sqlite")})`);
+  if (!found && !create) throw new UserError(`no database at ${where}: create it with zulip-auth org add, or name the right file with --db or ZULIP_AUTH_DB`);
+}
+
 /** Opens the store the location names, with its schema up to date. */
 export async function openStore(location: StoreLocation): Promise<Store> {
   const url = location.databaseUrl;
   // Only the driver in use is loaded (and held in memory).
-  if (url === undefined || url === "") return (await import("./sqlite.ts")).openSqliteStore(location.sqlitePath, { cache: location.cache ?? false });
+  if (url === undefined || url === "") {
+    checkSqlitePath(location.sqlitePath, location.create === true);
+    return (await import("./sqlite.ts")).openSqliteStore(location.sqlitePath, { cache: location.cache ?? false });
+  }
   if (!isPostgresUrl(url)) throw new UserError(`unsupported database URL ${safeUrl(url)}: use postgres://user@host:port/database`);
   try {
     // The PostgreSQL driver loads only for a PostgreSQL URL: the SQLite default (and the CLI) never pay for it.

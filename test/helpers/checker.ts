@@ -2,7 +2,10 @@ import { DEFAULT_CONFIG } from "../../src/server/config.ts";
 import { createLogger } from "../../src/server/logger.ts";
 import { listen, type RunningServer } from "../../src/server/start.ts";
 import type { Store } from "../../src/store/store.ts";
-import { checkServer, type CheckOptions, type CheckReport, type FetchLike } from "../../src/checker/index.ts";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormatsModule from "ajv-formats";
+import { expect } from "vitest";
+import { CHECK_REPORT_SCHEMA, checkServer, type CheckOptions, type CheckReport, type FetchLike } from "../../src/checker/index.ts";
 import { createTestServer, USERS, type TestServer } from "./harness.ts";
 
 /** Our server, in-process, with the project's rate limiter on (Zulip's rule, as a production server runs it). */
@@ -58,4 +61,15 @@ export async function rewriteJson(
     else headers.set(name, value);
   }
   return new Response(typeof body === "string" ? body : JSON.stringify(body) + "\n", { status: init.status ?? response.status, headers });
+}
+
+const validateReport = (() => {
+  const ajv = new Ajv2020({ allErrors: true, strict: true });
+  addFormatsModule.default(ajv);
+  return ajv.compile(CHECK_REPORT_SCHEMA);
+})();
+
+/** The report has the documented JSON shape (docs/checker.md, CHECK_REPORT_SCHEMA). */
+export function expectDocumentedShape(report: unknown): void {
+  expect(validateReport(report), JSON.stringify(validateReport.errors)).toBe(true);
 }

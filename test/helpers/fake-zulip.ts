@@ -17,6 +17,18 @@ export interface FakeZulipOptions {
   accounts: FakeAccount[];
   /** The clock, in milliseconds (the tests move it to expire attempts). */
   now?: () => number;
+  /**
+   * What the base URL names: one organisation (the default); the root of a server with several organisations
+   * and none at its root; or a root with ROOT_DOMAIN_LANDING_PAGE, as Zulip Cloud's.
+   */
+  root?: "organisation" | "several-organisations" | "landing-page";
+  /** A field a newer Zulip might add, in server_settings and in a success (clients ignore it). */
+  extraField?: boolean;
+  /**
+   * Failed logins per client address in the window: a limit by address, as Zulip's own `api_by_ip` rule
+   * (`zerver/lib/rate_limiter.py`, rate_limit_request_by_ip) or a proxy in front of Zulip may set.
+   */
+  addressLimit?: number;
 }
 
 const RATE_LIMIT = { attempts: 5, windowSeconds: 1800 };
@@ -41,13 +53,16 @@ const notFound = () =>
 /** Django's EmailValidator, close enough for the checker's addresses: no spaces, one @, a dotted domain. */
 const isEmail = (value: string) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value);
 
-/** A fetch function answering as a production Zulip of the given version, with one root organisation. */
+/** A fetch function answering as a production Zulip of the given version (at its root organisation unless `root` says otherwise). */
 export function fakeZulip(options: FakeZulipOptions): FetchLike {
   const now = options.now ?? Date.now;
   // zerver/lib/rate_limiter.py: the times of the last attempts per username string, as sent.
   const log = new Map<string, number[]>();
   const featureLevel = options.version === "10.0" ? 371 : 237;
 
+  const root = options.root ?? "organisation";
+  // Failed logins of "this address" (the fake has one client), in the window.
+  let addressLog: number[] = [];
   const recent = (username: string) => (log.get(username) ?? []).filter((t) => t > now() - RATE_LIMIT.windowSeconds * 1000);
   const rateHeaders = (username: string) => {
     const times = recent(username);
@@ -60,6 +75,17 @@ export function fakeZulip(options: FakeZulipOptions): FetchLike {
 
   function settings(request: Request): Response {
     const origin = new URL(request.url).origin;
+    // zerver/views/auth.py get_auth_backends_data: with ROOT_DOMAIN_LANDING_PAGE, the root has no organisation.
+    if (root === "landing-page") return json(400, { result: "error", msg: "Subdomain required", code: "BAD_REQUEST" });
+    // get_server_settings: without an organisation, its name, icon and description are left out.
+    const organisation =
+      root === "organisation"
+        ? {
+            realm_name: "Zulip Community",
+            realm_icon: "https://secure.gravatar.com/avatar/3d4e6dd2bd8a7a5bd9e0c3c8d45e6c4f?d=identicon&version=1",
+            realm_description: "<p>The Zulip community.</p>",
+          }
+        : {};
     return json(200, {
       result: "success",
       msg: "",
@@ -87,10 +113,9 @@ export function fakeZulip(options: FakeZulipOptions): FetchLike {
       require_email_format_usernames: true,
       realm_uri: origin,
       ...(featureLevel >= 257 ? { realm_url: origin } : {}),
-      realm_name: "Zulip Community",
-      realm_icon: "https://secure.gravatar.com/avatar/3d4e6dd2bd8a7a5bd9e0c3c8d45e6c4f?d=identicon&version=1",
-      realm_description: "<p>The Zulip community.</p>",
+      ...organisation,
       realm_web_public_access_enabled: false,
+      ...(options.extraField ? { zulip_future_setting: true } : {}),
     });
   }
 
@@ -107,7 +132,25 @@ export function fakeZulip(options: FakeZulipOptions): FetchLike {
     const password = param("password");
     if (password === undefined)
       return json(400, { result: "error", msg: "Missing 'password' argument", var_name: "password", code: "REQUEST_VARIABLE_MISSING" });
+    // api_fetch_api_key: `if realm is None: raise InvalidSubdomainError`, before the email is validated.
+    if (root !== "organisation") return json(404, { result: "error", msg: "Invalid subdomain", code: "NONEXISTENT_SUBDOMAIN" });
     if (!isEmail(username)) return json(400, { result: "error", msg: "Enter a valid email address.", code: "BAD_REQUEST" });
+    if (options.addressLimit !== undefined) {
+      addressLog = addressLog.filter((t) => t > now() - RATE_LIMIT.windowSeconds * 1000);
+      if (addressLog.length >= options.addressLimit) {
+        const wait = (addressLog[addressLog.length - options.addressLimit]! + RATE_LIMIT.windowSeconds * 1000 - now()) / 1000;
+        return json(
+          429,
+          { result: "error", msg: "API usage exceeded rate limit", code: "RATE_LIMIT_HIT", "retry-after": wait },
+          {
+            "Retry-After": String(wait),
+            "X-RateLimit-Limit": String(options.addressLimit),
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": String(Math.floor(now() / 1000 + wait)),
+          },
+        );
+      }
+    }
 
     const times = recent(username);
     if (times.length >= RATE_LIMIT.attempts) {
@@ -122,6 +165,7 @@ export function fakeZulip(options: FakeZulipOptions): FetchLike {
     const headers = rateHeaders(username);
     const account = options.accounts.find((a) => a.email.toLowerCase() === username.toLowerCase());
     if (password === "" || !account || account.password !== password) {
+      addressLog.push(now());
       return json(401, { result: "error", msg: "Your username or password is incorrect", code: "AUTHENTICATION_FAILED" }, headers);
     }
     log.delete(username);
@@ -136,6 +180,7 @@ export function fakeZulip(options: FakeZulipOptions): FetchLike {
         email: account.email,
         user_id: account.userId,
         ...(ignored.length > 0 ? { ignored_parameters_unsupported: ignored } : {}),
+        ...(options.extraField ? { zulip_future_field: "x" } : {}),
       },
       rateHeaders(username),
     );

@@ -1,6 +1,6 @@
 import { OPERATIONS, operationPointer, type Operation } from "../../contract/operations.ts";
 import type { DeclaredStatus, OperationId } from "../../contract/types.ts";
-import type { CaseContext } from "../context.ts";
+import type { CaseContext } from "../session.ts";
 
 /** One scenario the checker runs against a server, with a stable id such as `fetch-api-key.wrong-password`. */
 export interface CheckCase {

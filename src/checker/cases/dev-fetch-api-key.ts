@@ -1,9 +1,9 @@
 import { OPERATIONS } from "../../contract/operations.ts";
-import type { CaseContext } from "../context.ts";
+import type { CaseContext } from "../session.ts";
 import { field, type Exchange } from "../exchange.ts";
 import { requestFor, type RequestSpec } from "../request.ts";
 import { DEV_FETCH, casesOf, type CheckCase } from "./case.ts";
-import { expectAllowedMethod, setting } from "../case-helpers.ts";
+import { devLoginAdvertised, expectAllowedMethod } from "../case-helpers.ts";
 
 const devCase = casesOf(OPERATIONS.devFetchApiKey);
 
@@ -18,7 +18,7 @@ async function checkDevelopmentLogin(ctx: CaseContext, exchange: Exchange): Prom
   const login = await ctx.login();
   const key = field(login, "api_key");
   if (login.answer.status === 200 && typeof key === "string" && field(exchange, "api_key") !== key) {
-    ctx.fail(exchange, "key-changed", "dev_fetch_api_key returned another key than fetch_api_key for the same user", {
+    ctx.fail(exchange, "identity-changed", "dev_fetch_api_key returned another key than fetch_api_key for the same user", {
       spec: ["components", "schemas", "ApiKeySuccess", "properties", "api_key", "description"],
       pointer: "/api_key",
       expected: "the key fetch_api_key returned",
@@ -41,7 +41,8 @@ export const devFetchApiKeyCases: CheckCase[] = [
     id: "dev-fetch-api-key.production-refuses",
     title: "dev_fetch_api_key refuses (400, or no such route) unless server_settings advertises development login",
     async run(ctx) {
-      const advertised = setting(ctx, "authentication_methods", "dev") === true;
+      // A release never serves development login (see devLoginAdvertised), whatever server_settings says.
+      const advertised = devLoginAdvertised(ctx);
       const exchange = await ctx.send(devSpec(ctx.username, "the given username, no password"));
       const status = exchange.answer.status;
       if (status === 200 && typeof field(exchange, "api_key") === "string") {

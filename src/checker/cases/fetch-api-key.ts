@@ -1,10 +1,10 @@
 import { isDeepStrictEqual } from "node:util";
-import { valueAt } from "../../contract/json-pointer.ts";
 import { OPERATIONS } from "../../contract/operations.ts";
-import { loginSpec, type CaseContext } from "../context.ts";
+import { loginSpec, otherCase, type CaseContext } from "../session.ts";
 import { throwawayPassword } from "../throwaway.ts";
 import { field, type Exchange } from "../exchange.ts";
-import { requestFor, type FieldValue, type RequestSpec } from "../request.ts";
+import { isJsonObject } from "../../text.ts";
+import { requestFor, shownValue, type FieldValue, type RequestSpec } from "../request.ts";
 import { FETCH, casesOf, type CheckCase } from "./case.ts";
 import { expectAllowedMethod, setting } from "../case-helpers.ts";
 
@@ -32,72 +32,47 @@ function missingVariable(name: string, title: string, variable: "username" | "pa
   });
 }
 
-/**
- * A wrong password for the given account, once per run: the run's one counted failure on the real username,
- * sent after the login with the right password (so that a limit it trips cannot refuse that login).
- */
-async function wrongPassword(ctx: CaseContext): Promise<Exchange> {
-  await ctx.successfulLogin();
-  return ctx.memo("wrong-password", () => loginSpec(ctx.username, ctx.wrongPassword, "wrong password (the run's one failed attempt on this account)"));
+/** What two refusals must share: status, code, msg, field names, header names and the rate-limit headers' meaning. */
+function refusalShape(e: Exchange) {
+  const body = isJsonObject(e.json) ? e.json : {};
+  const headers = e.answer.headers;
+  // Headers that differ between any two answers (time, length, ids) are not compared by name.
+  const names = [...headers.keys()].filter((n) => !VARYING_HEADERS.has(n)).sort();
+  return {
+    status: e.answer.status,
+    code: body.code,
+    msg: body.msg,
+    fields: Object.keys(body).sort(),
+    headers: names,
+    "X-RateLimit-Limit": headers.get("x-ratelimit-limit"),
+    "X-RateLimit-Remaining": headers.get("x-ratelimit-remaining"),
+  };
 }
+
+const VARYING_HEADERS = new Set([
+  "date",
+  "content-length",
+  "x-request-id",
+  "x-zulip-request-id",
+  "etag",
+  "last-modified",
+  "age",
+  "set-cookie",
+  "connection",
+  "keep-alive",
+]);
 
 /** Zulip's feature levels of what a login answer holds (the contract's x-zulip-feature-level). */
 const USER_ID_SINCE = 171;
 const IGNORED_PARAMETERS_SINCE = 167;
 
-/** The username with its letters' case swapped; undefined when it is not an email or has no letter. */
-function otherCase(username: string): string | undefined {
-  if (!username.includes("@")) return undefined;
-  const swapped = [...username].map((c) => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase())).join("");
-  return swapped === username ? undefined : swapped;
-}
-
-/**
- * The run's second (and last) successful login: the username in another case (Zulip compares emails without
- * case), in the query string, with unused parameters in the body and the query string. Made once, after the
- * wrong password, so that a success clears the account's failed attempt on servers that count per string.
- */
-function secondLogin(ctx: CaseContext): Promise<Exchange> {
-  return ctx.memo("second-login", () =>
-    fetchSpec(
-      [
-        ["username", otherCase(ctx.username) ?? ctx.username],
-        ["password", ctx.password],
-        ["zulip_auth_check_b", "1"],
-        ["client", "zulip-auth-check"],
-      ],
-      {
-        query: [["zulip_auth_check_a", "1"]],
-        label: "second login: the username in another case, with unused parameters",
-      },
-    ),
-  );
-}
-
 /** The second login's answer, or "not checked" when it was not a 200 with a key. */
 async function successfulSecondLogin(ctx: CaseContext): Promise<Exchange> {
-  const second = await secondLogin(ctx);
+  const second = await ctx.secondLogin();
   if (second.answer.status !== 200 || typeof field(second, "api_key") !== "string") {
     ctx.notChecked(`the second login did not succeed (it was answered ${second.answer.status}; see fetch-api-key.case-insensitive)`);
   }
   return second;
-}
-
-/** The answer's key compared with the login's: `key-changed` when they differ. */
-function expectSameKey(ctx: CaseContext, exchange: Exchange, key: string, what: string): void {
-  const other = field(exchange, "api_key");
-  if (other === key) return;
-  ctx.fail(exchange, "key-changed", `${what} returned another key than the first login`, {
-    spec: [...SUCCESS, "api_key", "description"],
-    pointer: "/api_key",
-    expected: "the key of the first login",
-    actual: typeof other === "string" ? "another key (keys are not shown)" : (JSON.stringify(other) ?? "(absent)"),
-  });
-}
-
-/** The key of the run's login, or "not checked" when the login failed. */
-async function loginKey(ctx: CaseContext): Promise<string> {
-  return (await ctx.successfulLogin()).apiKey;
 }
 
 /** A throwaway login (no account has the address) whose parameters travel as `how` says: Zulip answers 401 once it read them. */
@@ -158,26 +133,46 @@ export const fetchApiKeyCases: CheckCase[] = [
   }),
   fetchCase([401], {
     id: "fetch-api-key.wrong-password",
-    title: "a wrong password → 401 AUTHENTICATION_FAILED (the run's one failed attempt on the account)",
+    title: "near-misses of the password (one character appended; more with --failed-logins) → 401 AUTHENTICATION_FAILED: passwords are compared exactly",
     usesPassword: true,
+    // zproject/backends.py: EmailAuthBackend.authenticate hands the password as sent to Django's check_password,
+    // which compares the whole hash: no near-miss ever logs in on a real Zulip.
     async run(ctx) {
-      const exchange = await wrongPassword(ctx);
-      if (ctx.expectStatus(exchange, 401)) ctx.expectCode(exchange, OPERATIONS.fetchApiKey, 401, "AUTHENTICATION_FAILED", "authentication-failed");
+      for (const [i, miss] of ctx.nearMisses.entries()) {
+        const exchange = await ctx.nearMiss(i);
+        if (exchange.answer.status === 200) {
+          ctx.fail(
+            exchange,
+            "password-not-exact",
+            `a near-miss of the password (${shownValue(miss)}) logged in: the server does not compare passwords exactly`,
+            {
+              spec: [...FETCH, "responses", "401", "description"],
+              expected: "401 AUTHENTICATION_FAILED",
+              actual: "200 with an API key (not shown)",
+            },
+          );
+          continue;
+        }
+        if (ctx.expectStatus(exchange, 401)) ctx.expectCode(exchange, OPERATIONS.fetchApiKey, 401, "AUTHENTICATION_FAILED", "authentication-failed");
+      }
+      if (ctx.nearMisses.length === 1)
+        ctx.note("one near-miss (one character appended); --failed-logins 2 to 4 adds the case swapped, the last character cut and a space appended");
+      else ctx.note(`${ctx.nearMisses.length} near-misses: ${ctx.nearMisses.map(shownValue).join(", ")}`);
     },
   }),
   fetchCase([401], {
     id: "fetch-api-key.unknown-user",
-    title: "an unknown user gets the same status, code and message as a wrong password",
+    title: "refusals are uniform: an unknown user gets the same status, code, message, fields, headers and rate-limit headers as a wrong password",
     usesPassword: true,
+    // zproject/backends.py: an unknown user and a wrong password both end in authenticate() returning None, and
+    // api_fetch_api_key answers both with get_api_key_fetch_authenticate_failure's AUTHENTICATION_FAILED; the
+    // username's rate limit (RateLimitedAuthenticationByUsername) counts both alike.
     async run(ctx) {
-      const wrong = await wrongPassword(ctx);
-      if (wrong.answer.status === 429) ctx.notChecked("the wrong-password attempt was refused by the rate limit, so there is nothing to compare with");
-      const unknown = await ctx.send(loginSpec(ctx.throwawayEmail(), ctx.wrongPassword, "unknown user (a throwaway address)"));
-      const shape = (e: Exchange) => {
-        const body = typeof e.json === "object" && e.json !== null ? e.json : {};
-        return { status: e.answer.status, code: valueAt(body, "/code"), msg: valueAt(body, "/msg"), fields: Object.keys(body).sort() };
-      };
-      const [a, b] = [shape(wrong), shape(unknown)];
+      const wrong = await ctx.nearMiss(0);
+      if (wrong.answer.status !== 401)
+        ctx.notChecked(`the near-miss of the password was answered ${wrong.answer.status}, not refused: there is no refusal to compare with`);
+      const unknown = await ctx.send(loginSpec(ctx.throwawayEmail(), throwawayPassword(), "unknown user (a throwaway address)"));
+      const [a, b] = [refusalShape(wrong), refusalShape(unknown)];
       if (isDeepStrictEqual(a, b)) return;
       const differs = (Object.keys(a) as (keyof typeof a)[]).filter((k) => !isDeepStrictEqual(a[k], b[k]));
       ctx.fail(
@@ -200,19 +195,10 @@ export const fetchApiKeyCases: CheckCase[] = [
     async run(ctx) {
       const { login: first } = await ctx.successfulLogin();
       const variant = otherCase(ctx.username);
-      const second = await secondLogin(ctx);
+      const second = await ctx.secondLogin();
       if (!variant) ctx.notChecked("the username is not an email address with letters (LDAP login), so its case was not changed");
       if (!ctx.expectStatus(second, 200, `Zulip finds ${variant} as ${ctx.username}: emails are compared without case`)) return;
       ctx.expectField(second, "/email", field(first, "email"), [...SUCCESS, "email", "description"]);
-    },
-  }),
-  fetchCase([200], {
-    id: "fetch-api-key.same-key",
-    title: "a second login returns the same key",
-    usesPassword: true,
-    async run(ctx) {
-      const key = await loginKey(ctx);
-      expectSameKey(ctx, await successfulSecondLogin(ctx), key, "a second login");
     },
   }),
   fetchCase([200], {
@@ -310,11 +296,34 @@ export const fetchApiKeyCases: CheckCase[] = [
   }),
   fetchCase([405], {
     id: "fetch-api-key.get-not-allowed",
-    title: "GET fetch_api_key → 405 with Allow: POST",
+    title: "only POST logs in: GET (bare, and with a throwaway's credentials in the query string), PUT, PATCH and DELETE → 405 with Allow: POST",
+    // zerver/views/auth.py: api_fetch_api_key is decorated with Django's require_post, which answers every other
+    // method with 405 before the view reads a parameter.
     async run(ctx) {
-      const { body: _body, ...get } = fetchSpec([]);
-      const exchange = await ctx.send({ ...get, method: "GET", label: "GET" });
-      if (ctx.expectStatus(exchange, 405)) expectAllowedMethod(ctx, exchange, "POST", [...FETCH, "responses", "405"]);
+      const credentials = (): [string, FieldValue][] => [
+        ["username", ctx.throwawayEmail()],
+        ["password", throwawayPassword()],
+      ];
+      const { body: _body, ...bare } = fetchSpec([]);
+      const attempts: RequestSpec[] = [
+        { ...bare, method: "GET", label: "GET" },
+        { ...bare, method: "GET", query: credentials(), label: "GET, a throwaway's credentials in the query string" },
+        ...["PUT", "PATCH", "DELETE"].map((method) => fetchSpec(credentials(), { method, label: `${method}, a throwaway's credentials in a form body` })),
+      ];
+      for (const spec of attempts) {
+        const exchange = await ctx.send(spec);
+        const status = exchange.answer.status;
+        // A 401 means the credentials were read and tried; a 429 is left to the address limit (see CaseRecording.send).
+        if (status === 200 || status === 401) {
+          ctx.fail(exchange, "login-not-post", `${spec.method} was taken as a login attempt (${status}): credentials travel where logs and caches keep them`, {
+            spec: [...FETCH, "responses", "405"],
+            expected: "405 with Allow: POST, before the credentials are read",
+            actual: `${status}${typeof field(exchange, "code") === "string" ? ` ${String(field(exchange, "code"))}` : ""}`,
+          });
+          continue;
+        }
+        if (ctx.expectStatus(exchange, 405)) expectAllowedMethod(ctx, exchange, "POST", [...FETCH, "responses", "405"]);
+      }
     },
   }),
 ];

@@ -1,5 +1,5 @@
 import { OPERATIONS } from "../../contract/operations.ts";
-import { loginSpec } from "../context.ts";
+import { loginSpec } from "../session.ts";
 import { throwawayPassword } from "../throwaway.ts";
 import { field } from "../exchange.ts";
 import { FETCH, casesOf, type CheckCase } from "./case.ts";
@@ -17,13 +17,19 @@ export const rateLimitCases: CheckCase[] = [
     title: `${ALLOWED_ATTEMPTS} failed logins of one (throwaway) username, then 429 with Retry-After, retry-after and X-RateLimit-*`,
     async run(ctx) {
       // A fresh, valid address no account has: Zulip rejects malformed usernames before the rate limit, and
-      // the real account is never locked.
+      // the real account is never locked. zproject/backends.py: RateLimitedAuthenticationByUsername, 5 per 1800 s
+      // per username string (settings.RATE_LIMITING_RULES["authenticate_by_username"]).
       const username = ctx.throwawayEmail();
       const password = throwawayPassword();
       const total = ALLOWED_ATTEMPTS + 1;
       for (let attempt = 1; attempt <= ALLOWED_ATTEMPTS; attempt++) {
-        const exchange = await ctx.send(loginSpec(username, password, `attempt ${attempt} of ${total}`));
+        const exchange = await ctx.send(loginSpec(username, password, `attempt ${attempt} of ${total}`), { limitExpected: true });
         if (exchange.answer.status === 429) {
+          // Another fresh username tells whose limit it is: refused too, it is this address's (not a fault).
+          const probe = await ctx.send(loginSpec(ctx.throwawayEmail(), throwawayPassword(), "another throwaway username, to tell whose limit it is"), {
+            limitExpected: true,
+          });
+          if (probe.answer.status === 429) ctx.notChecked(ctx.addressLimited());
           ctx.fail(exchange, "unexpected-status", `refused after ${attempt - 1} failed attempts; Zulip allows ${ALLOWED_ATTEMPTS}`, {
             spec: [...RATE_LIMITED, "description"],
             expected: "401",
@@ -33,7 +39,7 @@ export const rateLimitCases: CheckCase[] = [
         }
         if (!ctx.expectStatus(exchange, 401, "an unknown user")) return;
       }
-      const last = await ctx.send(loginSpec(username, password, `attempt ${total} of ${total}`));
+      const last = await ctx.send(loginSpec(username, password, `attempt ${total} of ${total}`), { limitExpected: true });
       if (last.answer.status === 401) {
         ctx.fail(last, "rate-limit-missing", `the ${total}th failed attempt for one username was not refused: passwords can be guessed without limit`, {
           spec: RATE_LIMITED,

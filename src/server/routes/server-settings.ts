@@ -114,7 +114,9 @@ function settingsBody(deps: AppDeps, org: Organization | undefined, incompatible
       "openid connect": false,
     },
     external_authentication_methods: [],
-    zulip_version: ZULIP_VERSION,
+    // A development server says so in its version, as Zulip's own do ("-dev+git"): a release never serves
+    // development login, and clients (and zulip-auth check) hold it to that.
+    zulip_version: deps.config.devMode ? `${ZULIP_VERSION}-dev+zulip-auth` : ZULIP_VERSION,
     zulip_merge_base: ZULIP_VERSION,
     zulip_feature_level: ZULIP_FEATURE_LEVEL,
     push_notifications_enabled: false,

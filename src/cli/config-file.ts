@@ -1,0 +1,46 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseEnv } from "node:util";
+import { UserError } from "../user-error.ts";
+
+/** The environment variable that names the settings file when --config does not. */
+export const CONFIG_ENV = "ZULIP_AUTH_CONFIG";
+
+/** The file named by `--config FILE` / `--config=FILE` anywhere in argv, else by ZULIP_AUTH_CONFIG; undefined for none. */
+export function configFileOf(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    // Past "--" every word is an argument, not an option.
+    if (arg === "--") break;
+    if (arg === "--config") {
+      const file = argv[i + 1];
+      if (file === undefined || file === "") throw new UserError("--config needs a file name", 2);
+      return file;
+    }
+    if (arg.startsWith("--config=")) return arg.slice("--config=".length);
+  }
+  return env[CONFIG_ENV] || undefined;
+}
+
+/**
+ * Reads an env-style settings file (`NAME=value` lines, `#` comments: the format of systemd's EnvironmentFile
+ * and of .env files) and puts its variables into `env`, below what the environment already sets: the command
+ * line wins over the environment, which wins over the file. A name no option reads is refused, so a typo is
+ * not silently ignored; values are never printed (the file may hold DATABASE_URL's password).
+ */
+export function loadConfigFile(file: string, known: ReadonlySet<string>, env: NodeJS.ProcessEnv = process.env): void {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const { code } = error as NodeJS.ErrnoException;
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder" : code === "EACCES" ? "permission denied" : (error as Error).message;
+    throw new UserError(`cannot read the settings file ${path}: ${why}`, 2);
+  }
+  const settings = parseEnv(text);
+  for (const [name, value] of Object.entries(settings)) {
+    if (!known.has(name) && !name.startsWith("PG")) throw new UserError(`${path}: ${name} is not a zulip-auth setting (docs/operating.md lists them)`, 2);
+    if (env[name] === undefined) env[name] = value;
+  }
+}
