@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import pg from "pg";
 import { afterAll, beforeEach, describe, expect, it, type TestContext } from "vitest";
 import { SqlAttemptLog } from "../src/auth/sql-attempt-log.ts";
 import { Admin } from "../src/admin/admin.ts";
@@ -254,6 +255,33 @@ describe("a PostgreSQL that does not answer", () => {
     expect(error).toBeInstanceOf(StoreOpenError);
     expect((error as Error).message).toBe(`cannot use the database at postgres://127.0.0.1:${port}/zulip_auth: connect ECONNREFUSED 127.0.0.1:${port}`);
     await expect(openStore({ databaseUrl: "mysql://root:pw@db/x", sqlitePath: "" })).rejects.toThrow("unsupported database URL mysql://db/x");
+  });
+
+  it("ends a connection lent to a transaction: the transaction fails, the process lives on", async (ctx) => {
+    need(ctx, NO_POSTGRES);
+    const db = await createDatabase();
+    dropLater.push(db.drop);
+    const store = createPostgresStore(db.url, { timeoutMs: 5000 });
+    await store.migrate();
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      const failed = await store.db
+        .transaction()
+        .execute(async (trx) => {
+          const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
+          // No query of this client is running when its backend goes: pg emits "error" on the lent client.
+          await admin.query("select pg_terminate_backend($1)", [rows[0]!.pid]);
+          await sql`select 1`.execute(trx);
+        })
+        .catch((e: unknown) => e);
+      expect(failed).toBeInstanceOf(Error);
+      // The pool still serves: the broken client was dropped, a new one is opened.
+      expect(await store.listUsers()).toEqual([]);
+    } finally {
+      await admin.end();
+      await store.close();
+    }
   });
 
   it("with a wrong password is refused at open, the password never shown", async (ctx) => {
