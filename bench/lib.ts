@@ -18,6 +18,18 @@ export const BENCH_USER = { email: "bench@zulip.com", password: "bench-Correct-h
 /** A deactivated user (for the enumeration benchmark under --uniform-errors); its password is public. */
 export const DEACTIVATED_USER = { email: "retired@zulip.com", password: "retired-Correct-horse-77" };
 
+/**
+ * A user whose hash was made with older, cheaper parameters (before `--argon2` was raised): a wrong password
+ * for them must cost as much as anyone's (the enumeration line). Its password is public.
+ */
+export const OLD_HASH_USER = { email: "veteran@zulip.com", password: "veteran-Correct-horse-77" };
+
+/** The account that floods the server in line 7, with its right password (public). */
+export const FLOOD_USER = { email: "flood@zulip.com", password: "flood-Correct-horse-77" };
+
+/** The older parameters of OLD_HASH_USER's hash: a fifth of the memory, one pass. */
+export const OLD_HASH_PARAMS: HashParams = { memoryCost: 4096, timeCost: 1, parallelism: 1 };
+
 /** The argon2id parameters every benchmark uses unless told otherwise: the server's default. */
 export const BENCH_HASH_PARAMS: HashParams = OWASP_MINIMUM;
 
@@ -44,7 +56,7 @@ function track(child: ChildProcess): ChildProcess {
   return child;
 }
 
-/** A database in a fresh temporary folder holding the root organisation "Bench" and BENCH_USER. */
+/** A database in a fresh temporary folder holding the root organisation "Bench" and the users above. */
 export async function createBenchDatabase(hashParams: HashParams = BENCH_HASH_PARAMS): Promise<{ db: string; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), "zulip-auth-bench-"));
   const db = join(dir, "bench.sqlite");
@@ -55,7 +67,9 @@ export async function createBenchDatabase(hashParams: HashParams = BENCH_HASH_PA
     await admin.addOrganization("", "Bench");
     await admin.addUser("", BENCH_USER.email, BENCH_USER.password);
     await admin.addUser("", DEACTIVATED_USER.email, DEACTIVATED_USER.password);
+    await admin.addUser("", FLOOD_USER.email, FLOOD_USER.password);
     await admin.setUserActive("", DEACTIVATED_USER.email, false);
+    await new Admin(store, new PasswordHasher(OLD_HASH_PARAMS), DEFAULT_PASSWORD_POLICY).addUser("", OLD_HASH_USER.email, OLD_HASH_USER.password);
   } finally {
     await store.close();
   }
@@ -72,8 +86,9 @@ export interface BenchServer {
 
 /**
  * Starts the real `zulip-auth serve` in its own process on loopback, with BENCH_USER, fixed argon2 parameters
- * and every login limit off unless `limits` says "default" (the three rules at serve's defaults, their counters
- * in the database, as a user runs it), `rateLimit` sets rule (a), or `extraArgs` say otherwise. The access log
+ * and every login limit off unless `limits` says "default" (rules (a)–(c) at serve's defaults, their counters
+ * in the database, as a user runs it; (d) and (e), which cap one user's successes, stay off: the benchmark
+ * logs one user in as fast as the server can), `rateLimit` sets rule (a), or `extraArgs` say otherwise. The access log
  * stays on, as in production, and goes to a file (as it would to a journal), so no other process spends CPU
  * reading it.
  */
@@ -86,12 +101,11 @@ export async function startBenchServer(
   const fd = openSync(logFile, "w");
   // Settings from the caller's environment would change what is measured: the command line says it all.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ZULIP_AUTH_") && k !== "LOG_LEVEL"));
+  const successesOff = ["--success-rate-limit", "off", "--address-success-rate-limit", "off"];
   const limits =
     options.limits === "default"
-      ? options.rateLimit
-        ? ["--rate-limit", options.rateLimit]
-        : []
-      : ["--rate-limit", options.rateLimit ?? "off", "--address-rate-limit", "off", "--user-rate-limit", "off"];
+      ? [...(options.rateLimit ? ["--rate-limit", options.rateLimit] : []), ...successesOff]
+      : ["--rate-limit", options.rateLimit ?? "off", "--address-rate-limit", "off", "--user-rate-limit", "off", ...successesOff];
   const args = ["serve", "--port", "0", "--host", "127.0.0.1", "--db", db, ...limits, "--argon2", formatHashParams(hashParams), ...(options.extraArgs ?? [])];
   // V8's flags on node's command line, as the unit starts it: the measured process is the server itself.
   const nodeArgs = [...SERVER_NODE_FLAGS, ...(options.nodeArgs ?? [])];
@@ -116,6 +130,8 @@ export async function startBenchServer(
 export interface BenchChild {
   firstLine: string;
   pid: number;
+  /** Everything it printed on standard output so far. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -131,7 +147,17 @@ export async function startScript(script: string, input: unknown): Promise<Bench
     child,
     () => err,
   );
-  return { firstLine, pid: child.pid!, stop: () => stopChild(child) };
+  const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  return {
+    firstLine,
+    pid: child.pid!,
+    output: () => out,
+    // Its last output is read before stop() resolves.
+    stop: async () => {
+      await stopChild(child);
+      await closed;
+    },
+  };
 }
 
 /** Runs `node --import tsx bench/<script> <JSON input>` to completion and parses the JSON it prints. */

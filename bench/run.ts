@@ -101,8 +101,9 @@ try {
       "",
       `- Machine: ${describeMachine()}`,
       `- argon2id: ${formatHashParams(p)} (memory ${p.memoryCost} KiB, ${p.timeCost} passes, ${p.parallelism} lane), @node-rs/argon2 ${installedVersion("@node-rs/argon2")}`,
-      `- Server: \`zulip-auth serve${settings.ruleA ? ` --rate-limit ${settings.ruleA}` : ""} --argon2 ${formatHashParams(p)}\` on loopback for lines 1–3 (the login limits on, ` +
-        `counted in its SQLite database; the audit trail on), with \`--rate-limit off --address-rate-limit off --user-rate-limit off\` for lines 4 and 5; access log on (to a file)`,
+      `- Server: \`zulip-auth serve${settings.ruleA ? ` --rate-limit ${settings.ruleA}` : ""} --success-rate-limit off --address-success-rate-limit off --argon2 ${formatHashParams(p)}\` ` +
+        `on loopback for lines 1–3 (login rules (a)–(c) on, counted in its SQLite database; the audit trail on), with every rule off ` +
+        `(\`--rate-limit off --address-rate-limit off --user-rate-limit off\` too) for lines 4, 5 and 7; access log on (to a file)`,
       `- Load: autocannon ${installedVersion("autocannon")} in its own process; ${settings.loginConcurrency} concurrent logins (and raw verifies), ` +
         `${settings.connections} connections for server_settings, a ${settings.probeRate} req/s probe for latency`,
       `- ${settings.rounds} round(s) of ${settings.seconds} s per side, alternating; medians; total ${seconds.toFixed(0)} s`,

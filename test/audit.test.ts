@@ -4,6 +4,10 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { normalizeOutcome, parseSince } from "../src/admin/audit.ts";
+import { LoginLimiter, usernameKey } from "../src/auth/login-limiter.ts";
+import { DEFAULT_LIMIT_RULES } from "../src/auth/rate-limit.ts";
+import { SqlAttemptLog } from "../src/auth/sql-attempt-log.ts";
+import { visible } from "../src/cli/visible.ts";
 import { createLogger } from "../src/server/logger.ts";
 import { AuditWriter } from "../src/store/audit-writer.ts";
 import type { NewLoginAttempt } from "../src/store/schema.ts";
@@ -79,6 +83,8 @@ describe("the login audit trail", () => {
 
     const users = Object.fromEntries((await s.store.listUsers()).map((u) => [u.email, u.id]));
     const rows = (await s.store.listLoginAttempts({ limit: 100 })).reverse();
+    // Refusals before password checking (an unknown organisation, a missing username) are collapsed rows of
+    // one attempt each here: each is alone in its address's window for its outcome.
     expect(rows.map(({ id: _id, time: _time, ...rest }) => rest)).toEqual([
       {
         organization: "",
@@ -88,6 +94,8 @@ describe("the login audit trail", () => {
         ip: "192.0.2.7",
         client: "ZulipMobile",
         outcome: "AUTHENTICATION_FAILED",
+        count: 1,
+        last_time: null,
         request_id: ids[0],
       },
       {
@@ -98,6 +106,8 @@ describe("the login audit trail", () => {
         ip: "192.0.2.7",
         client: "ZulipMobile",
         outcome: "success",
+        count: 1,
+        last_time: null,
         request_id: ids[1],
       },
       {
@@ -108,6 +118,8 @@ describe("the login audit trail", () => {
         ip: "127.0.0.1",
         client: "",
         outcome: "AUTHENTICATION_FAILED",
+        count: 1,
+        last_time: null,
         request_id: ids[2],
       },
       {
@@ -118,6 +130,8 @@ describe("the login audit trail", () => {
         ip: "2001:db8::5",
         client: "",
         outcome: "success",
+        count: 1,
+        last_time: null,
         request_id: ids[3],
       },
       {
@@ -128,6 +142,8 @@ describe("the login audit trail", () => {
         ip: "127.0.0.1",
         client: "",
         outcome: "REALM_DEACTIVATED",
+        count: 1,
+        last_time: null,
         request_id: ids[4],
       },
       {
@@ -138,6 +154,8 @@ describe("the login audit trail", () => {
         ip: "127.0.0.1",
         client: "",
         outcome: "NONEXISTENT_SUBDOMAIN",
+        count: 1,
+        last_time: null,
         request_id: ids[5],
       },
       {
@@ -148,6 +166,8 @@ describe("the login audit trail", () => {
         ip: "127.0.0.1",
         client: "",
         outcome: "REQUEST_VARIABLE_MISSING",
+        count: 1,
+        last_time: null,
         request_id: ids[6],
       },
       {
@@ -158,6 +178,8 @@ describe("the login audit trail", () => {
         ip: "127.0.0.1",
         client: "ZulipTerminal",
         outcome: "success",
+        count: 1,
+        last_time: null,
         request_id: ids[7],
       },
     ]);
@@ -355,8 +377,8 @@ describe("zulip-auth audit, after a real server's logins", () => {
     const table = await runCli(["audit", "--db", db]);
     expect(table.code).toBe(0);
     const lines = table.stdout.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^time\s+organization\s+username\s+user_id\s+ip\s+client\s+outcome\s+endpoint\s+request_id$/);
-    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(2, 7).join(" "))).toEqual([
+    expect(lines[0]).toMatch(/^time\s+count\s+organization\s+username\s+user_id\s+ip\s+client\s+outcome\s+endpoint\s+request_id\s+last_time$/);
+    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(3, 8).join(" "))).toEqual([
       "nobody@zulip.com - 127.0.0.1 ZulipMobile AUTHENTICATION_FAILED",
       "iago@zulip.com 1 127.0.0.1 ZulipMobile success",
       "iago@zulip.com 1 127.0.0.1 ZulipMobile AUTHENTICATION_FAILED",
@@ -367,5 +389,44 @@ describe("zulip-auth audit, after a real server's logins", () => {
     const bad = await runCli(["audit", "--db", db, "--since", "yesterday"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("expected a duration");
+  });
+});
+
+describe("control characters a client chose", () => {
+  // A newline that would forge a row, ESC sequences that would recolour or rewrite the operator's terminal, C1's
+  // CSI, DEL and a right-to-left override.
+  const EVIL = "eve\n2026-01-01T00:00:00.000Z  \x1b[2J\x1b]0;owned\x07\x9b31m\x7f\u202e@zulip.com";
+
+  it("are escaped visibly in `audit` and `limits show`, and exact in their --json", { timeout: 60_000 }, async () => {
+    const db = join(mkdtempSync(join(tmpdir(), "zulip-auth-escape-")), "escape.sqlite");
+    const store = await openSqliteStore(db);
+    await store.recordLoginAttempts([{ ...attemptRow(1, Date.now()), username: EVIL, client: "Zulip\x1b[31mRed", outcome: "AUTHENTICATION_FAILED" }]);
+    const limiter = new LoginLimiter(new SqlAttemptLog(store), DEFAULT_LIMIT_RULES);
+    await limiter.attempt({ org: "", username: EVIL, address: "192.0.2.9" });
+    await limiter.close();
+    await store.close();
+
+    for (const args of [["audit"], ["limits", "show"]]) {
+      const human = await runCli([...args, "--db", db]);
+      expect(human.code, human.stderr).toBe(0);
+      // Nothing but printable text and the line ends; one line per row.
+      expect(human.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/);
+      const lines = human.stdout.trimEnd().split("\n");
+      expect(lines.length, human.stdout).toBe(args[0] === "audit" ? 2 : 4);
+      const shown = "eve\\x0a2026-01-01T00:00:00.000Z  \\x1b[2J\\x1b]0;owned\\x07\\x9b31m\\x7f\\u202e@zulip.com";
+      // The limits count the username as logins compare it: case folded.
+      expect(human.stdout).toContain(args[0] === "audit" ? shown : shown.toLowerCase());
+    }
+    const audit = JSON.parse((await runCli(["audit", "--db", db, "--json"])).stdout) as { username: string; client: string }[];
+    expect(audit[0]).toMatchObject({ username: EVIL, client: "Zulip\x1b[31mRed" });
+    const limits = JSON.parse((await runCli(["limits", "show", "--db", db, "--json"])).stdout) as { user: string }[];
+    expect(limits.map((r) => r.user)).toContain(usernameKey(EVIL));
+  });
+
+  it("visible() escapes C0, DEL, C1, invisible and reordering marks, and the backslash; nothing else", () => {
+    expect(visible("a\\b")).toBe("a\\\\b");
+    expect(visible("\x00\x1f\x7f\x80\x9f")).toBe("\\x00\\x1f\\x7f\\x80\\x9f");
+    expect(visible("\u200b\u202e\u2066\ufeff")).toBe("\\u200b\\u202e\\u2066\\ufeff");
+    expect(visible("zoë@zulip.com 名前")).toBe("zoë@zulip.com 名前");
   });
 });

@@ -1,87 +1,17 @@
-import { mkdtempSync, rmSync } from "node:fs";
 import { Agent } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Writable } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Admin } from "../src/admin/admin.ts";
-import type { HashQueueLimits } from "../src/auth/hash-queue.ts";
-import { PasswordHasher, type HashParams } from "../src/auth/password-hasher.ts";
-import { DEFAULT_PASSWORD_POLICY } from "../src/auth/password-policy.ts";
-import { DEFAULT_LIMIT_RULES, type LimitRules } from "../src/auth/rate-limit.ts";
-import type { ServerConfig } from "../src/server/config.ts";
-import { createLogger } from "../src/server/logger.ts";
-import { startServer, type RunningServer } from "../src/server/start.ts";
-import { openStore } from "../src/store/open.ts";
-import { conformant, TEST_HASH, USERS } from "./helpers/harness.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { RunningServer } from "../src/server/start.ts";
+import { conformant, USERS } from "./helpers/harness.ts";
 import { fromAddress, rawExchange } from "./helpers/loopback.ts";
 import { runCli, startServerProcess } from "./helpers/process.ts";
 import { createDatabase, missingServices, need, redisDatabase } from "./helpers/service-env.ts";
+import { FETCH_API_KEY, login, seed, sqlite, start, type Where } from "./helpers/wire.ts";
 
 // Real servers on real sockets; every client is bound to its own loopback address (127.0.0.x), so the server
 // sees distinct client addresses as it would distinct machines.
 
 type Body = Record<string, unknown>;
-const PATH = "/api/v1/fetch_api_key";
-const dir = mkdtempSync(join(tmpdir(), "zulip-auth-bf-"));
-const servers: RunningServer[] = [];
-afterAll(async () => {
-  for (const s of servers) await s.close().catch(() => {});
-  rmSync(dir, { recursive: true, force: true });
-});
-
-interface Where {
-  db: string;
-  databaseUrl?: string;
-  redisUrl?: string;
-}
-
-async function seed(where: Where): Promise<void> {
-  const store = await openStore({ databaseUrl: where.databaseUrl, sqlitePath: where.db, create: true });
-  const admin = new Admin(store, new PasswordHasher(TEST_HASH), DEFAULT_PASSWORD_POLICY);
-  try {
-    await admin.addOrganization("", "Zulip Dev");
-    await admin.addOrganization("lear", "Lear & Co.");
-    await admin.addOrganization("gone", "Gone Ltd");
-    for (const u of Object.values(USERS)) await admin.addUser(u.org, u.email, u.password);
-    await admin.setOrganization("gone", { deactivated: 1 });
-    await admin.addUser("", "retired@zulip.com", "retired-Strong-77");
-    await admin.setUserActive("", "retired@zulip.com", false);
-  } finally {
-    await store.close();
-  }
-}
-
-async function start(
-  where: Where,
-  options: { limits?: Partial<LimitRules>; config?: Partial<ServerConfig>; hashQueue?: HashQueueLimits; slowHash?: boolean } = {},
-): Promise<RunningServer> {
-  const quiet = new Writable({ write: (_c, _e, done) => done() });
-  const server = await startServer({
-    port: 0,
-    host: "127.0.0.1",
-    db: where.db,
-    databaseUrl: where.databaseUrl,
-    redisUrl: where.redisUrl,
-    hashParams: options.slowHash ? SLOW_HASH : TEST_HASH,
-    ...(options.hashQueue ? { hashQueue: options.hashQueue } : {}),
-    logger: createLogger(quiet),
-    config: { rootDomain: "zulip.test", limits: { ...DEFAULT_LIMIT_RULES, ...options.limits }, ...options.config },
-  });
-  servers.push(server);
-  return server;
-}
-
-/** Slow enough (tens of ms) that concurrent logins surely overlap in the hash queue. */
-const SLOW_HASH: HashParams = { memoryCost: 32768, timeCost: 3, parallelism: 1 };
-
-let n = 0;
-const sqlite = (): Where => ({ db: join(dir, `db${++n}.sqlite`) });
-
-async function login(server: RunningServer, from: string, username: string, password: string, host = "zulip.test") {
-  const answer = await fromAddress(server.url, from, { path: PATH, host, form: { username, password } });
-  return { ...(await conformant<Body>("fetch-api-key", answer.response)), wire: answer };
-}
+const PATH = FETCH_API_KEY;
 
 describe("the brute-force defence over real sockets (SQLite)", () => {
   let server: RunningServer;
@@ -127,7 +57,7 @@ describe("a restart keeps the counts", () => {
     it(`on ${kind}`, async (ctx) => {
       if (kind === "postgres") need(ctx, MISSING);
       const pg = kind === "postgres" ? await createDatabase() : undefined;
-      const where: Where = pg ? { db: join(dir, "unused.sqlite"), databaseUrl: pg.url } : sqlite();
+      const where: Where = pg ? { ...sqlite(), databaseUrl: pg.url } : sqlite();
       try {
         await seed(where);
         let server = await start(where);
@@ -395,14 +325,15 @@ describe("zulip-auth serve with the new options", () => {
 });
 
 describe("the bounded hash queue, on the wire", () => {
-  it("answers an address past its share 429 at once (Retry-After 1), a full queue 503, and still serves another address", async () => {
+  it("answers an address past its share 429 (Retry-After 1), a full queue 503, and still serves another address", async () => {
     const where = sqlite();
     await seed(where);
     // Users hashed with TEST_HASH would be rehashed; the slow parameters only cost the wrong guesses.
     const server = await start(where, {
       limits: { userAddress: null, address: null, user: null },
       slowHash: true,
-      hashQueue: { concurrency: 1, maxQueued: 3, perAddress: 2 },
+      // No wait for a share: an address past it is refused at once.
+      hashQueue: { concurrency: 1, maxQueued: 3, perAddress: 2, shareWaitMs: 0 },
     });
     const flood = await Promise.all(Array.from({ length: 8 }, (_, i) => login(server, "127.0.0.60", `flood${i}@zulip.com`, "wrong-password")));
     const statuses = flood.map((a) => a.status);

@@ -96,7 +96,7 @@ describe("server_settings straight on node:http answers exactly as the Hono app 
       store,
       hasher,
       policy: DEFAULT_PASSWORD_POLICY,
-      config: { ...DEFAULT_CONFIG, rootDomain: "zulip.test", metrics: true, ...config },
+      config: { ...DEFAULT_CONFIG, rootDomain: "zulip.test", ...config },
       logger,
       metrics: createMetrics(hasher),
     };

@@ -26,7 +26,10 @@ async function seed(n: number): Promise<{ db: string; users: { email: string; pa
 }
 
 /** Every login rule off: these tests count what is kept, not what is refused. */
-const NO_LIMITS = ["--rate-limit", "off", "--address-rate-limit", "off", "--user-rate-limit", "off"];
+const NO_LIMITS = [
+  ...["--rate-limit", "off", "--address-rate-limit", "off", "--user-rate-limit", "off"],
+  ...["--success-rate-limit", "off", "--address-success-rate-limit", "off"],
+];
 
 describe("nothing lost on a crash", () => {
   it("after SIGKILL mid-burst, every user and key confirmed before the kill is there, unchanged", async () => {

@@ -46,7 +46,15 @@ describe("the Redis attempt log (a real Redis)", () => {
     const attempt = await limiter.attempt(who);
     await attempt.succeeded();
     const rows = await log.list({ username: "iago@zulip.com" }, Date.now());
-    expect(rows.map((r) => [r.bucket.rule, r.times.length])).toEqual([["user", 3]]);
+    expect(rows.map((r) => [r.bucket.rule, r.times.length]).sort()).toEqual([
+      ["user", 3],
+      ["user-success", 1],
+    ]);
+    // The address is remembered: its next failures are not counted under (c).
+    expect(await log.isKnownAddress({ org: "", username: "iago@zulip.com", address: who.address }, Date.now() - 60_000)).toBe(true);
+    await limiter.attempt(who);
+    const after = await log.list({ username: "iago@zulip.com", rules: ["user"] }, Date.now());
+    expect(after.map((r) => r.times.length)).toEqual([3]);
   });
 
   it("keeps each bucket under its own prefix, expiring with the window", async (ctx) => {

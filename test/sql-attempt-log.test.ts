@@ -41,6 +41,7 @@ describe("the attempt log in the database", () => {
       const attempts = await Promise.all(Array.from({ length: 20 }, (_, i) => limiters[i % 2]!.attempt(WHO)));
       expect(attempts.filter((t) => t.allowed)).toHaveLength(5);
       const rows = await new SqlAttemptLog(a).list({}, Date.now());
+      // (d) and (e) count successes only, once they happen.
       expect(rows.map((r) => [r.bucket.rule, r.times.length]).sort()).toEqual([
         ["address", 5],
         ["user", 5],
@@ -60,18 +61,21 @@ describe("a success's release, written with the next write", () => {
       const [a, b] = await stores(kind);
       const log = new SqlAttemptLog(a);
       const limiter = new LoginLimiter(log, DEFAULT_LIMIT_RULES);
-      // Four failures, then a success: (a) empties, and the success's own entry leaves (b) and (c).
-      for (let i = 0; i < 4; i++) expect((await limiter.attempt(WHO)).allowed).toBe(true);
+      // Four failures, then a success: (a) empties, the success's own entry leaves (b) and (c) and is counted
+      // in (d) and (e).
+      const fail = async () => expect((await limiter.attempt(WHO)).allowed).toBe(true);
+      for (let i = 0; i < 4; i++) await fail();
       const success = await limiter.attempt(WHO);
       expect(success.decision?.remaining).toBe(0);
       await success.succeeded();
-      expect(await counts(log)).toEqual({ address: 4, user: 4 });
-      // Four more are allowed from this address: (a) was emptied before the next attempt was counted.
-      for (let i = 0; i < 4; i++) expect((await limiter.attempt(WHO)).allowed).toBe(true);
+      expect(await counts(log)).toEqual({ address: 4, "address-success": 1, user: 4, "user-success": 1 });
+      // Four more are allowed from this address: (a) was emptied before the next attempt was counted. The
+      // address is now one the user logs in from: its failures no longer count under (c).
+      for (let i = 0; i < 4; i++) await fail();
       await (await limiter.attempt(WHO)).succeeded();
       // Another connection (another instance, the CLI) sees the release once it is written; close() writes it.
       await log.close();
-      expect(await counts(new SqlAttemptLog(b))).toEqual({ address: 8, user: 8 });
+      expect(await counts(new SqlAttemptLog(b))).toEqual({ address: 8, "address-success": 2, user: 4, "user-success": 2 });
     });
   }
 
@@ -89,8 +93,10 @@ describe("a success's release, written with the next write", () => {
     const left = (await b.list({}, Date.now())).map((r) => [r.bucket.rule, r.times.length]).sort();
     expect(left).toEqual([
       ["address", 1],
+      ["address-success", 1],
       ["user", 1],
       ["user-address", 1],
+      ["user-success", 1],
     ]);
   });
 
@@ -99,10 +105,13 @@ describe("a success's release, written with the next write", () => {
     const log = new SqlAttemptLog(store);
     const limiter = new LoginLimiter(log, DEFAULT_LIMIT_RULES);
     await (await limiter.attempt(WHO)).succeeded();
-    const rows = () => store.db.selectFrom("attempt_log").select("rule").execute();
+    const rows = () => store.db.selectFrom("attempt_log").select("rule").where("rule", "not like", "%-success").execute();
     expect((await rows()).length).toBe(3);
+    const known = () => store.db.selectFrom("known_addresses").selectAll().execute();
+    expect(await known()).toEqual([]);
     // No read through this log: the release goes out by its timer.
     for (let waited = 0; (await rows()).length > 0 && waited < 10_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(await rows()).toEqual([]);
+    expect((await known()).map((k) => [k.username, k.address])).toEqual([[WHO.username, WHO.address]]);
   });
 });

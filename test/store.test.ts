@@ -1,4 +1,7 @@
+import { sql } from "kysely";
+import pg from "pg";
 import { afterAll, beforeEach, describe, expect, it, type TestContext } from "vitest";
+import { SqlAttemptLog } from "../src/auth/sql-attempt-log.ts";
 import { Admin } from "../src/admin/admin.ts";
 import { userForDirectoryLogin } from "../src/auth/ldap-user.ts";
 import { PasswordHasher } from "../src/auth/password-hasher.ts";
@@ -196,6 +199,36 @@ describe.each(DIALECTS)("the store on $name", ({ name, missing, open }) => {
     expect(await store.pruneLoginAttempts("2026-02-15T00:00:00.000Z")).toBe(2);
     expect((await store.listLoginAttempts({ limit: 10 })).map((r) => r.outcome)).toEqual(["success"]);
   });
+
+  it("upgrades a database made before known addresses and collapsed audit rows: old rows stand for one attempt", async () => {
+    // The schema as 0006 left it, with an audit row written then.
+    await sql`DROP TABLE known_addresses`.execute(store.db);
+    await sql`ALTER TABLE login_attempts DROP COLUMN count`.execute(store.db);
+    await sql`ALTER TABLE login_attempts DROP COLUMN last_time`.execute(store.db);
+    await sql`DELETE FROM kysely_migration WHERE name = '0007-known-addresses-and-audit-counts'`.execute(store.db);
+    await sql`INSERT INTO login_attempts (time, organization, endpoint, username, user_id, ip, client, outcome, request_id)
+      VALUES ('2026-01-01T00:00:00.000Z', '', 'fetch_api_key', 'iago@zulip.com', NULL, '192.0.2.1', '', 'success', 'old')`.execute(store.db);
+    await store.migrate();
+    expect(await store.listLoginAttempts({ limit: 10 })).toEqual([expect.objectContaining({ request_id: "old", count: 1, last_time: null })]);
+    const log = new SqlAttemptLog(store);
+    const user = { org: "", username: "iago@zulip.com", address: "192.0.2.1" };
+    await log.rememberAddress(user, Date.now());
+    expect(await log.isKnownAddress(user, 0)).toBe(true);
+  });
+
+  it("keeps a user's 10 most recent known addresses, and forgets those older than `since`", async () => {
+    const log = new SqlAttemptLog(store);
+    const at = (i: number) => 1_000_000 + i * 1000;
+    for (let i = 0; i < 12; i++) await log.rememberAddress({ org: "", username: "iago@zulip.com", address: `192.0.2.${i}` }, at(i));
+    const known = async (i: number, since = 0) => log.isKnownAddress({ org: "", username: "iago@zulip.com", address: `192.0.2.${i}` }, since);
+    expect(await Promise.all(Array.from({ length: 12 }, (_, i) => known(i)))).toEqual([false, false, ...Array(10).fill(true)]);
+    // Another user's list is their own; a success again moves an address to the front.
+    expect(await log.isKnownAddress({ org: "lear", username: "iago@zulip.com", address: "192.0.2.5" }, 0)).toBe(false);
+    await log.rememberAddress({ org: "", username: "iago@zulip.com", address: "192.0.2.2" }, at(20));
+    await log.rememberAddress({ org: "", username: "iago@zulip.com", address: "192.0.2.99" }, at(21));
+    expect([await known(2), await known(3)]).toEqual([true, false]);
+    expect([await known(4, at(4)), await known(5, at(4))]).toEqual([false, true]);
+  });
 });
 
 describe("a PostgreSQL that does not answer", () => {
@@ -222,6 +255,33 @@ describe("a PostgreSQL that does not answer", () => {
     expect(error).toBeInstanceOf(StoreOpenError);
     expect((error as Error).message).toBe(`cannot use the database at postgres://127.0.0.1:${port}/zulip_auth: connect ECONNREFUSED 127.0.0.1:${port}`);
     await expect(openStore({ databaseUrl: "mysql://root:pw@db/x", sqlitePath: "" })).rejects.toThrow("unsupported database URL mysql://db/x");
+  });
+
+  it("ends a connection lent to a transaction: the transaction fails, the process lives on", async (ctx) => {
+    need(ctx, NO_POSTGRES);
+    const db = await createDatabase();
+    dropLater.push(db.drop);
+    const store = createPostgresStore(db.url, { timeoutMs: 5000 });
+    await store.migrate();
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      const failed = await store.db
+        .transaction()
+        .execute(async (trx) => {
+          const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
+          // No query of this client is running when its backend goes: pg emits "error" on the lent client.
+          await admin.query("select pg_terminate_backend($1)", [rows[0]!.pid]);
+          await sql`select 1`.execute(trx);
+        })
+        .catch((e: unknown) => e);
+      expect(failed).toBeInstanceOf(Error);
+      // The pool still serves: the broken client was dropped, a new one is opened.
+      expect(await store.listUsers()).toEqual([]);
+    } finally {
+      await admin.end();
+      await store.close();
+    }
   });
 
   it("with a wrong password is refused at open, the password never shown", async (ctx) => {

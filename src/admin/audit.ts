@@ -44,7 +44,7 @@ export async function auditTrail(store: Store, query: AuditQuery): Promise<Audit
     ...(query.since !== undefined ? { since: query.since } : {}),
     limit: query.limit,
   });
-  return rows.map(({ time, organization, endpoint, username, user_id, ip, client, outcome, request_id }) => ({
+  return rows.map(({ time, organization, endpoint, username, user_id, ip, client, outcome, request_id, count, last_time }) => ({
     time,
     organization,
     endpoint,
@@ -54,5 +54,7 @@ export async function auditTrail(store: Store, query: AuditQuery): Promise<Audit
     client,
     outcome,
     request_id,
+    count,
+    last_time,
   }));
 }

@@ -74,12 +74,15 @@ export const DEMO_SCENARIOS: readonly DemoScenario[] = [
  * The demo's login limits, generous for a client's test suite run again and again: rule (a) keeps Zulip's 5
  * attempts (the checker and clients test the 429 with a fresh username), over one minute instead of 30, so a
  * suite's wrong passwords for iago are forgotten by its next run; (b), per address, is far above what a suite
- * sends; (c) stays on, since it is what keeps othello refused.
+ * sends; (c) stays on, since it is what keeps othello refused; (d) and (e), successes per user and per address,
+ * are as far above it as (b).
  */
 export const DEMO_LIMITS: LimitRules = {
   userAddress: { attempts: 5, windowSeconds: 60 },
   address: { attempts: 1000, windowSeconds: 60 },
   user: { attempts: 100, windowSeconds: 60 },
+  userSuccess: { attempts: 1000, windowSeconds: 60 },
+  addressSuccess: { attempts: 1000, windowSeconds: 60 },
 };
 
 /** The user the demo keeps rate-limited. */

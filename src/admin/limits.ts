@@ -1,12 +1,12 @@
-import type { AttemptLog, BucketFilter, RuleName } from "../auth/attempt-log.ts";
+import { namesAddress, namesUser, type AttemptLog, type BucketFilter, type RuleName } from "../auth/attempt-log.ts";
 import { usernameKey } from "../auth/login-limiter.ts";
 import { addressGroup } from "../server/client-address.ts";
 import { UserError } from "../user-error.ts";
 
 /** One bucket as an operator sees it. */
 export interface LimitRow {
-  /** a, b or c, as the docs name the rules. */
-  rule: "a" | "b" | "c";
+  /** a to e, as the docs name the rules. */
+  rule: "a" | "b" | "c" | "d" | "e";
   organization: string;
   user: string;
   address: string;
@@ -20,7 +20,7 @@ export interface LimitRow {
   clearsAt: string;
 }
 
-const LETTER: Record<RuleName, LimitRow["rule"]> = { "user-address": "a", address: "b", user: "c" };
+const LETTER: Record<RuleName, LimitRow["rule"]> = { "user-address": "a", address: "b", user: "c", "user-success": "d", "address-success": "e" };
 
 /** Who an operator names: a user (optionally in one organisation), an address, or both. */
 export interface LimitTarget {
@@ -43,9 +43,9 @@ export async function showLimits(log: AttemptLog, target: LimitTarget, now = Dat
     const full = times.length >= attempts;
     return {
       rule: LETTER[bucket.rule],
-      organization: bucket.rule === "address" ? "*" : bucket.org,
-      user: bucket.rule === "address" ? "*" : bucket.username,
-      address: bucket.rule === "user" ? "*" : bucket.address,
+      organization: namesUser(bucket.rule) ? bucket.org : "*",
+      user: namesUser(bucket.rule) ? bucket.username : "*",
+      address: namesAddress(bucket.rule) ? bucket.address : "*",
       attempts: times.length,
       limit: attempts,
       windowSeconds: windowMs / 1000,
@@ -57,13 +57,13 @@ export async function showLimits(log: AttemptLog, target: LimitTarget, now = Dat
 }
 
 /**
- * Lifts limits: for a user, (a) and (c) (in one organisation, or all); for an address, (a) and (b). Returns
- * how many buckets were emptied.
+ * Lifts limits: for a user, (a), (c) and (d) (in one organisation, or all); for an address, (a), (b) and (e).
+ * Returns how many buckets were emptied.
  */
 export async function clearLimits(log: AttemptLog, target: LimitTarget): Promise<number> {
   if ((target.user === undefined) === (target.address === undefined))
     throw new UserError("name either --user EMAIL (with --org SUB if need be) or --address IP");
   if (target.org !== undefined && target.user === undefined) throw new UserError("--org goes with --user");
-  const rules: RuleName[] = target.user !== undefined ? ["user-address", "user"] : ["user-address", "address"];
+  const rules: RuleName[] = target.user !== undefined ? ["user-address", "user", "user-success"] : ["user-address", "address", "address-success"];
   return log.clearMatching({ ...filterOf(target), rules });
 }

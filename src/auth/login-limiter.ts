@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { emailKey } from "../store/store.ts";
-import type { AttemptLog, Bucket, LogRequest, RuleName } from "./attempt-log.ts";
+import { KNOWN_ADDRESS_MS, type AttemptLog, type Bucket, type LogRequest, type RuleName } from "./attempt-log.ts";
 import type { LimitRules, RateLimitDecision, RateLimitRule } from "./rate-limit.ts";
 
 /** Who is trying to log in: the organisation, the username as typed, the client address's group. */
@@ -10,6 +10,8 @@ export interface Attempter {
   address: string;
   /** When the user's password last changed (ms): older attempts no longer count under (a) and (c). */
   passwordChangedAt?: number | undefined;
+  /** The attempt can never succeed and costs no hash (an empty password): it counts under (a) only. */
+  hopeless?: boolean | undefined;
 }
 
 /** A counted attempt: the decision for its answer, and what to do once its outcome is known. */
@@ -18,8 +20,12 @@ export interface Attempt {
   allowed: boolean;
   /** The rules whose buckets were full, when refused. */
   refusedBy: RuleName[];
-  /** The login succeeded: empties (a) for this address and takes the attempt back out of (b) and (c). */
+  /**
+   * The login succeeded: empties (a) for this address, takes the attempt back out of (b) and (c), and notes the
+   * address as one the user logs in from.
+   */
   succeeded(): Promise<void>;
+
   /** The server, not the user, failed (the directory did not answer): the attempt is given back everywhere. */
   refund(): Promise<void>;
 }
@@ -30,20 +36,29 @@ const SWEEP_EVERY_MS = 60_000;
 /** The username as counted: the spellings that log in as one user (case, surrounding spaces) share a count. */
 export const usernameKey = emailKey;
 
-/** The three buckets of an attempt, by rule. */
+/** The buckets of an attempt, by rule. */
 function bucketsOf(who: Attempter): Record<RuleName, Bucket> {
   const username = usernameKey(who.username);
   return {
     "user-address": { rule: "user-address", org: who.org, username, address: who.address },
     address: { rule: "address", org: "", username: "", address: who.address },
     user: { rule: "user", org: who.org, username, address: "" },
+    "user-success": { rule: "user-success", org: who.org, username, address: "" },
+    "address-success": { rule: "address-success", org: "", username: "", address: who.address },
   };
 }
 
+/** The rules counting failures (an entry leaves them on success) and those counting successes (recorded on success). */
+const FAILURE_RULES = new Set<RuleName>(["address", "user"]);
+const SUCCESS_RULES = new Set<RuleName>(["user-success", "address-success"]);
+
 /**
- * The brute-force defence: every attempt that reaches authentication is recorded under the three sliding-log
- * rules at once, atomically, and refused (before any hashing) while one of them is full. Refused attempts are
- * not recorded, as in Zulip's limiter.
+ * The brute-force defence: every attempt that reaches authentication is recorded under the sliding-log rules
+ * at once, atomically, and refused (before any hashing) while one of them is full. Refused attempts are not
+ * recorded, as in Zulip's limiter. An attempt is counted under (a)–(c) at once, and a success takes it back out
+ * of (b) and (c); (d) and (e) are checked at once but count only successes, as they happen. Rule (c) skips the addresses the user logged in
+ * from recently, so strangers cannot lock a user out of their own address; an attempt that cannot succeed and
+ * costs no hash counts under (a) only.
  */
 export class LoginLimiter {
   private lastSweep = 0;
@@ -55,21 +70,37 @@ export class LoginLimiter {
 
   /** Whether any rule is on. */
   get active(): boolean {
-    return this.rules.userAddress !== null || this.rules.address !== null || this.rules.user !== null;
+    return Object.values(this.rules).some((rule) => rule !== null);
   }
 
   async attempt(who: Attempter): Promise<Attempt> {
     const now = Date.now();
     this.sweep(now);
     const buckets = bucketsOf(who);
-    const ruleOf: Record<RuleName, RateLimitRule | null> = { "user-address": this.rules.userAddress, address: this.rules.address, user: this.rules.user };
-    const active = (Object.keys(buckets) as RuleName[]).filter((name) => ruleOf[name] !== null);
-    if (active.length === 0) return { decision: undefined, allowed: true, refusedBy: [], succeeded: async () => {}, refund: async () => {} };
+    const ruleOf: Record<RuleName, RateLimitRule | null> = {
+      "user-address": this.rules.userAddress,
+      address: this.rules.address,
+      user: this.rules.user,
+      "user-success": this.rules.userSuccess,
+      "address-success": this.rules.addressSuccess,
+    };
+    const username = usernameKey(who.username);
+    const known = { org: who.org, username, address: who.address };
+    // The user's own recent address is exempt from (c): a stranger's failures elsewhere cannot lock them out.
+    const exempt =
+      ruleOf.user !== null && !who.hopeless && (await this.log.isKnownAddress(known, Math.max(now - KNOWN_ADDRESS_MS, who.passwordChangedAt ?? 0)));
+    const active = (Object.keys(buckets) as RuleName[]).filter(
+      (name) => ruleOf[name] !== null && (name === "user-address" || !who.hopeless) && !(name === "user" && exempt),
+    );
+    const none = async () => {};
+    if (active.length === 0) return { decision: undefined, allowed: true, refusedBy: [], succeeded: none, refund: none };
     const requests: LogRequest[] = active.map((name) => ({
       bucket: buckets[name],
       attempts: ruleOf[name]!.attempts,
       windowMs: ruleOf[name]!.windowSeconds * 1000,
-      since: name === "address" ? undefined : who.passwordChangedAt,
+      since: name === "address" || SUCCESS_RULES.has(name) ? undefined : who.passwordChangedAt,
+      // Successes are counted once they happen: a failure in flight never holds a success's place.
+      checkOnly: SUCCESS_RULES.has(name),
     }));
     const id = randomUUID();
     const { recorded, times } = await this.log.record(requests, now, id);
@@ -83,7 +114,8 @@ export class LoginLimiter {
       });
     }
     const decision = this.decision(requests, times, recorded, retryAfter, now);
-    const others = requests.filter((r) => r.bucket.rule !== "user-address").map((r) => r.bucket);
+    const failures = requests.filter((r) => FAILURE_RULES.has(r.bucket.rule)).map((r) => r.bucket);
+    const successes = requests.filter((r) => r.checkOnly).map((r) => ({ ...r, checkOnly: false }));
     return {
       decision,
       allowed: recorded,
@@ -91,9 +123,12 @@ export class LoginLimiter {
       succeeded: async () => {
         if (!recorded) return;
         const clear = this.rules.userAddress ? [buckets["user-address"]] : [];
-        if (this.log.release) return this.log.release(clear, others, id, now);
+        const remember = this.rules.user ? known : undefined;
+        if (this.log.release) return this.log.release(clear, failures, id, now, { remember, count: successes });
         if (clear.length > 0) await this.log.clear(clear);
-        if (others.length > 0) await this.log.remove(others, id);
+        if (failures.length > 0) await this.log.remove(failures, id);
+        if (remember) await this.log.rememberAddress(remember, now);
+        if (successes.length > 0) await this.log.record(successes, now, id);
       },
       refund: async () => {
         if (recorded)

@@ -3,10 +3,10 @@ import type { CodeOfStatus, ErrorCode } from "../contract/types.ts";
 import type { Store } from "../store/store.ts";
 import type { Organization, User } from "../store/schema.ts";
 import { UnavailableError } from "../unavailable.ts";
-import { HashQueueFull } from "./hash-queue.ts";
+import { HashQueueFull, userQueueKey, type HashClient } from "./hash-queue.ts";
 import type { LdapBackend, LdapOutcome } from "./ldap.ts";
 import { userForDirectoryLogin } from "./ldap-user.ts";
-import type { LoginLimiter } from "./login-limiter.ts";
+import { usernameKey, type LoginLimiter } from "./login-limiter.ts";
 import { loginMethods } from "./login-methods.ts";
 import { isOverlong, type PasswordHasher } from "./password-hasher.ts";
 import { passwordWeakness, type PasswordPolicy } from "./password-policy.ts";
@@ -19,9 +19,13 @@ import type { RateLimitDecision } from "./rate-limit.ts";
  */
 export type LoginFailure = CodeOfStatus<FetchApiKey, 401 | 404 | 429> | Extract<ErrorCode<FetchApiKey>, "LDAP_UNAVAILABLE"> | "SERVER_BUSY";
 
-/** The outcome of a login, with the rate-limit state when the attempt was counted; a refusal names the user when known. */
+/**
+ * The outcome of a login, with the rate-limit state when the attempt was counted; a refusal names the user when
+ * known. `checked` says the password was checked (the audit trail keeps such attempts one row each).
+ */
 export type LoginResult = ({ ok: true; user: User } | { ok: false; failure: LoginFailure; userId?: number; refusedBy?: readonly string[] }) & {
   rateLimit?: RateLimitDecision;
+  checked?: boolean;
 };
 
 type Outcome = { ok: true; user: User } | { ok: false; failure: LoginFailure };
@@ -39,6 +43,8 @@ export interface LoginDeps {
 export interface LoginContext {
   /** The client address's group (the limiter's and the hash queue's key). */
   address: string;
+  /** The user's key in the hash queue (see loginQueueKey): no user may hold more than a share of it. */
+  user?: string;
   /** Deactivated users and organisations, and users of other organisations, get the wrong-password answer. */
   uniformErrors?: boolean;
 }
@@ -52,13 +58,18 @@ const TRY_LDAP_AFTER = new Set<LoginFailure>(["AUTHENTICATION_FAILED", "NONEXIST
 /** The refusals that tell an account exists (or how it stands): hidden under uniform errors. */
 const REVEALING = new Set<LoginFailure>(["NONEXISTENT_SUBDOMAIN", "REALM_DEACTIVATED", "USER_DEACTIVATED"]);
 
-/** The 429 for an address that holds its whole share of the hash queue: try again in a second. */
+/** The hash queue's key for a login as `username` in organisation `org`: the spellings of one user share it. */
+export function loginQueueKey(org: string, username: string): string {
+  return userQueueKey(org, usernameKey(username));
+}
+
+/** The 429 for an address or user that held its whole share of the hash queue for too long: try again in a second. */
 function addressBusy(deps: LoginDeps, counted: RateLimitDecision | undefined): LoginResult {
   return { ok: false, failure: "RATE_LIMIT_HIT", refusedBy: ["hash-share"], rateLimit: addressBusyDecision(deps, counted) };
 }
 
-/** The rate-limit state of an address that holds its whole share of the hash queue. */
-export function addressBusyDecision(deps: LoginDeps, counted?: RateLimitDecision): RateLimitDecision {
+/** The rate-limit state of an address or user that holds its whole share of the hash queue. */
+function addressBusyDecision(deps: LoginDeps, counted?: RateLimitDecision): RateLimitDecision {
   const retryAfter = HASH_QUEUE_RETRY_AFTER_SECONDS;
   const limit = counted?.limit ?? deps.limiter?.rules.userAddress?.attempts ?? deps.hasher.queue.limits.perAddress;
   return { allowed: false, limit, remaining: 0, resetAt: Math.floor(Date.now() / 1000 + retryAfter), retryAfter };
@@ -72,17 +83,19 @@ export function addressBusyDecision(deps: LoginDeps, counted?: RateLimitDecision
  * told apart by timing.
  */
 export async function passwordLogin(deps: LoginDeps, org: Organization, username: string, password: string, context: LoginContext): Promise<LoginResult> {
-  // An address holding its whole share of the hashing is answered before any other work: under a flood from
-  // it, each of its requests must cost as little as possible, or the event loop starves everyone else.
-  if (deps.hasher.queue.isFull(context.address)) return addressBusy(deps, undefined);
+  const queueKey = context.user ?? loginQueueKey(org.subdomain, username);
   const methods = loginMethods(org, deps);
   const user = methods.email ? await deps.store.findUser(org.id, username) : undefined;
+  // An attempt that cannot succeed and costs no hash (an empty or over-long password, password login off)
+  // tells an attacker nothing: it counts under (a) only.
+  const hopeless = password === "" || isOverlong(password) || (!methods.email && !methods.ldap);
   const attempt = deps.limiter?.active
     ? await deps.limiter.attempt({
         org: org.subdomain,
         username,
         address: context.address,
         passwordChangedAt: user?.password_changed_at ? Date.parse(user.password_changed_at) : undefined,
+        hopeless,
       })
     : undefined;
   let rateLimit = attempt?.decision;
@@ -97,7 +110,8 @@ export async function passwordLogin(deps: LoginDeps, org: Organization, username
 
   let result: Outcome;
   try {
-    result = await authenticate(deps, org, methods, user, username, password, context);
+    result = await authenticate(deps, org, methods, user, username, password, { ...context, user: queueKey });
+    if (result.ok) result = await stillValid(deps, result.user);
   } catch (error) {
     if (!(error instanceof HashQueueFull)) throw error;
     if (error.scope === "server") {
@@ -105,7 +119,7 @@ export async function passwordLogin(deps: LoginDeps, org: Organization, username
       await attempt?.refund();
       return counted(fail("SERVER_BUSY"));
     }
-    // This address holds its whole share of the hashing: it waits, and the attempt still counts.
+    // This address or user holds its whole share of the hashing: it waits, and the attempt still counts.
     return addressBusy(deps, rateLimit);
   }
   if (result.ok) await attempt?.succeeded();
@@ -115,7 +129,19 @@ export async function passwordLogin(deps: LoginDeps, org: Organization, username
     if (rateLimit) rateLimit = { ...rateLimit, remaining: Math.min(rateLimit.limit, rateLimit.remaining + 1) };
   }
   if (!result.ok && context.uniformErrors && REVEALING.has(result.failure)) result = fail("AUTHENTICATION_FAILED");
-  return counted(result);
+  return { ...counted(result), checked: !hopeless };
+}
+
+/**
+ * The user as the database holds them once the hash is done: a deactivation, password change or new key
+ * made while the login was hashing wins, so no key leaves after the operator's command returned.
+ */
+async function stillValid(deps: LoginDeps, user: User): Promise<Outcome> {
+  const now = await deps.store.findUser(user.organization_id, user.email_key);
+  if (now?.is_active !== 1) return fail("USER_DEACTIVATED");
+  // A rehash after this login changes the hash but not password_changed_at; the operator's set-password both.
+  if (now.password_changed_at !== user.password_changed_at || now.api_key !== user.api_key) return fail("AUTHENTICATION_FAILED");
+  return { ok: true, user: now };
 }
 
 async function authenticate(
@@ -136,7 +162,7 @@ async function authenticate(
     if (emailOutcome.ok || !methods.ldap || !TRY_LDAP_AFTER.has(emailOutcome.failure)) return emailOutcome;
   }
   // A refusal by the email backend has spent its argon2 verification already: the LDAP step spends no second.
-  const ldapOutcome = await ldapBackend(deps, org, username, password, emailOutcome !== undefined, context.address);
+  const ldapOutcome = await ldapBackend(deps, org, username, password, emailOutcome !== undefined, { address: context.address, user: context.user });
   // An LDAP refusal that says more than "no" (deactivated, directory down) wins; otherwise the email backend's.
   if (ldapOutcome.ok || ldapOutcome.failure !== "AUTHENTICATION_FAILED") return ldapOutcome;
   return emailOutcome ?? ldapOutcome;
@@ -156,7 +182,7 @@ async function emailBackend(
   password: string,
   context: LoginContext,
 ): Promise<Outcome> {
-  const from = context.address;
+  const from: HashClient = { address: context.address, user: context.user };
   if (!user) {
     await deps.hasher.verifyDummy(password, from);
     if (context.uniformErrors) return fail("AUTHENTICATION_FAILED");
@@ -181,13 +207,13 @@ async function emailBackend(
   return { ok: true, user };
 }
 
-async function verifyOrDummy(deps: LoginDeps, user: User, password: string, from: string): Promise<void> {
+async function verifyOrDummy(deps: LoginDeps, user: User, password: string, from: HashClient): Promise<void> {
   if (user.password_hash === null) await deps.hasher.verifyDummy(password, from);
   else await deps.hasher.verify(user.password_hash, password, from);
 }
 
 /** Zulip's LDAPAuthBackend: a bind with the directory; the first successful one creates the local user. */
-async function ldapBackend(deps: LoginDeps, org: Organization, username: string, password: string, verified: boolean, from: string): Promise<Outcome> {
+async function ldapBackend(deps: LoginDeps, org: Organization, username: string, password: string, verified: boolean, from: HashClient): Promise<Outcome> {
   // An over-long password is refused as wrong, without a bind (the email backend, or this, spends no hash on it).
   if (isOverlong(password)) return fail("AUTHENTICATION_FAILED");
   let outcome: LdapOutcome;

@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { hash, parseOptions, verify } from "@node-rs/argon2";
-import { FairQueue, type HashQueueLimits } from "./hash-queue.ts";
+import { FairQueue, type HashClient, type HashQueueLimits } from "./hash-queue.ts";
 
 import { OWASP_MINIMUM, type HashParams } from "./hash-params.ts";
 
@@ -17,12 +17,13 @@ export function isOverlong(password: string): boolean {
 /**
  * One argon2 more than the cores (HASHES_OVER_CORES), but always a thread of libuv's pool left for file
  * writes (the log) and DNS: hashes beyond it would wait in libuv's own queue, outside this one's fairness.
- * 16 waiting per core in all, and at most a quarter of them (running ones included) per address.
+ * 16 waiting per core in all, and at most a quarter of them (running ones included) per address and per user.
  */
 export function defaultQueueLimits(cores = availableParallelism(), pool = threadPoolSize()): HashQueueLimits {
   const maxQueued = 16 * cores;
   const concurrency = Math.max(1, Math.min(cores + HASHES_OVER_CORES, pool - 1));
-  return { concurrency, maxQueued, perAddress: Math.max(2, Math.floor(maxQueued / 4)) };
+  const share = Math.max(2, Math.floor(maxQueued / 4));
+  return { concurrency, maxQueued, perAddress: share, perUser: share };
 }
 
 /** libuv's thread pool size: UV_THREADPOOL_SIZE as libuv reads it (1 to 1024), else its default of 4. */
@@ -39,6 +40,9 @@ function threadPoolSize(): number {
  */
 const HASHES_OVER_CORES = 1;
 
+/** Pad hashes kept at most (one per set of old parameters met). */
+const MAX_PADS = 16;
+
 /** The queue key of work not done for a client (the CLI's hashes, rehashing): never refused. */
 const INTERNAL = Symbol("internal");
 
@@ -53,6 +57,8 @@ const ARGON2ID = 2; // Algorithm.Argon2id: a const enum, which isolated modules 
 export class PasswordHasher {
   /** A hash of a random password at today's parameters, verified for unknown users so they cost the same. */
   private dummy: Promise<string> | undefined;
+  /** Pad hashes by the old parameters they make up for (see padFor). */
+  private readonly pads = new Map<string, Promise<string>>();
   readonly queue: FairQueue;
 
   /** Told the time (seconds) of each verification on the thread pool, for the metrics. */
@@ -66,35 +72,74 @@ export class PasswordHasher {
     this.queue = new FairQueue(limits);
   }
 
-  /** Hashes a password; `from` is the client address it is done for (bounded), none for the operator's own work. */
-  hash(password: string, from?: string): Promise<string> {
+  /** Hashes a password; `from` is the client it is done for (bounded), none for the operator's own work. */
+  hash(password: string, from?: HashClient | string): Promise<string> {
     return this.slot(from, () => hash(password, { ...this.params, algorithm: ARGON2ID }));
   }
 
   /**
    * True when `password` matches; false for a mismatch, a hash this hasher cannot read, or a password over
    * MAX_PASSWORD_BYTES (refused unhashed). Throws HashQueueFull when `from` may not queue more.
+   *
+   * A mismatch against a stored hash cheaper than today's parameters (made before `--argon2` was raised) goes on,
+   * in the same slot, to verify a pad hash that costs the difference: the answer takes as long as today's
+   * parameters take, so a wrong password cannot tell an old account from an unknown one.
    */
-  async verify(stored: string, password: string, from?: string): Promise<boolean> {
+  async verify(stored: string, password: string, from?: HashClient | string): Promise<boolean> {
     if (isOverlong(password)) return false;
+    const pad = from === undefined ? undefined : await this.padFor(stored);
     return this.slot(from, async () => {
-      const started = performance.now();
-      try {
-        return await verify(stored, password);
-      } catch {
-        return false;
-      } finally {
-        this.onVerified?.((performance.now() - started) / 1000);
-      }
+      const matched = await this.timedVerify(stored, password);
+      if (!matched && pad !== undefined) await this.timedVerify(pad, password);
+      return matched;
     });
   }
 
+  private async timedVerify(stored: string, password: string): Promise<boolean> {
+    const started = performance.now();
+    try {
+      return await verify(stored, password);
+    } catch {
+      return false;
+    } finally {
+      this.onVerified?.((performance.now() - started) / 1000);
+    }
+  }
+
   /** Spends the same work as a real verification, for a user who does not exist. */
-  async verifyDummy(password: string, from?: string): Promise<void> {
+  async verifyDummy(password: string, from?: HashClient | string): Promise<void> {
     await this.verify(await this.prepareDummy(), password, from);
   }
 
-  private slot<T>(from: string | undefined, job: () => Promise<T>): Promise<T> {
+  /**
+   * The pad hash for a stored hash cheaper than today's parameters: today's passes over the memory that makes up
+   * the difference (argon2's time grows with memory × passes), made once per set of old parameters. The dummy
+   * itself for a hash this hasher cannot read (its verification fails at once); none for today's or dearer.
+   */
+  private padFor(stored: string): Promise<string> | undefined {
+    let own: number;
+    let key: string;
+    try {
+      const o = parseOptions(stored);
+      own = (o.memoryCost ?? 0) * (o.timeCost ?? 0);
+      key = `${o.memoryCost},${o.timeCost}`;
+    } catch {
+      return this.prepareDummy();
+    }
+    const { memoryCost, timeCost, parallelism } = this.params;
+    if (own >= memoryCost * timeCost) return undefined;
+    let pad = this.pads.get(key);
+    if (!pad) {
+      const params = { memoryCost: Math.max(8 * parallelism, Math.round((memoryCost * timeCost - own) / timeCost)), timeCost, parallelism };
+      pad = this.queue.runInternal(INTERNAL, () => hash(crypto.randomUUID(), { ...params, algorithm: ARGON2ID }));
+      // Bounded: a database holds few sets of old parameters, but a client must not make it grow.
+      if (this.pads.size >= MAX_PADS) this.pads.delete(this.pads.keys().next().value!);
+      this.pads.set(key, pad);
+    }
+    return pad;
+  }
+
+  private slot<T>(from: HashClient | string | undefined, job: () => Promise<T>): Promise<T> {
     return from === undefined ? this.queue.runInternal(INTERNAL, job) : this.queue.run(from, job);
   }
 

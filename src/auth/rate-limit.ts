@@ -5,15 +5,19 @@ export interface RateLimitRule {
 }
 
 /**
- * The three rules a login attempt is counted under, each a sliding log, each `null` when switched off:
+ * The rules a login attempt is counted under, each a sliding log, each `null` when switched off:
  * (a) `userAddress`, per organisation + username + client address (Zulip's rule, the one the X-RateLimit-*
  * headers describe); (b) `address`, per client address across usernames (spraying); (c) `user`, per
- * organisation + username across addresses (distributed guessing). (b) and (c) count failures only.
+ * organisation + username across addresses (distributed guessing), except from the user's own recent
+ * addresses. (b) and (c) count failures only; (d) `userSuccess` and (e) `addressSuccess` count successes
+ * only, per user and per address, so that even a valid account cannot keep the hashing busy.
  */
 export interface LimitRules {
   userAddress: RateLimitRule | null;
   address: RateLimitRule | null;
   user: RateLimitRule | null;
+  userSuccess: RateLimitRule | null;
+  addressSuccess: RateLimitRule | null;
 }
 
 /** Zulip's default for rule (a): 5 attempts per 30 minutes. */
@@ -25,8 +29,23 @@ export const ADDRESS_RATE_LIMIT: RateLimitRule = { attempts: 30, windowSeconds: 
 /** Rule (c)'s default: high enough that only a large, distributed attack reaches it. */
 export const USER_RATE_LIMIT: RateLimitRule = { attempts: 100, windowSeconds: 1800 };
 
+/** Rule (d)'s default: successful logins per user; a real client logs in a few times a day. */
+export const USER_SUCCESS_RATE_LIMIT: RateLimitRule = { attempts: 30, windowSeconds: 60 };
+
+/** Rule (e)'s default: successful logins per address, across users (an office behind one NAT included). */
+export const ADDRESS_SUCCESS_RATE_LIMIT: RateLimitRule = { attempts: 120, windowSeconds: 60 };
+
 /** The defaults of `serve`. */
-export const DEFAULT_LIMIT_RULES: LimitRules = { userAddress: ZULIP_AUTH_RATE_LIMIT, address: ADDRESS_RATE_LIMIT, user: USER_RATE_LIMIT };
+export const DEFAULT_LIMIT_RULES: LimitRules = {
+  userAddress: ZULIP_AUTH_RATE_LIMIT,
+  address: ADDRESS_RATE_LIMIT,
+  user: USER_RATE_LIMIT,
+  userSuccess: USER_SUCCESS_RATE_LIMIT,
+  addressSuccess: ADDRESS_SUCCESS_RATE_LIMIT,
+};
+
+/** Every rule off. */
+export const NO_LIMIT_RULES: LimitRules = { userAddress: null, address: null, user: null, userSuccess: null, addressSuccess: null };
 
 /** The state of the caller's bucket (a) after an attempt was counted, or why it was refused. */
 export interface RateLimitDecision {

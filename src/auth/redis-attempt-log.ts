@@ -2,7 +2,19 @@ import { UserError } from "../user-error.ts";
 import { Redis } from "ioredis";
 import { safeUrl } from "../safe-url.ts";
 import { anyFailure, guard } from "../unavailable.ts";
-import { matches, type AttemptLog, type Bucket, type BucketEntries, type BucketFilter, type LogRequest, type RuleName } from "./attempt-log.ts";
+import {
+  KNOWN_ADDRESS_MS,
+  KNOWN_ADDRESSES,
+  matches,
+  RULE_NAMES,
+  type AttemptLog,
+  type Bucket,
+  type BucketEntries,
+  type BucketFilter,
+  type KnownAddress,
+  type LogRequest,
+  type RuleName,
+} from "./attempt-log.ts";
 
 /** How the Redis log bounds its waits and reports its connection's state. */
 export interface RedisLogOptions {
@@ -14,25 +26,36 @@ export interface RedisLogOptions {
 
 /** Keys are `<prefix>:<rule>:<org>:<username>:<address>` (parts URI-encoded), apart from anything else the Redis holds. */
 const REDIS_KEY_PREFIX = "zulip-auth:limit";
+/** A user's known addresses: one sorted set `<prefix>:<org>:<username>`, each address scored by its last success. */
+const KNOWN_KEY_PREFIX = "zulip-auth:known";
 
-// KEYS: the buckets. ARGV: now, the entry's member, then per bucket its attempts, window (ms) and since.
-// Prunes every bucket, records in all of them unless one is full, and returns each bucket's entries. The
-// member carries the rule (`id|attempts|window`) so that a reader knows the window; each key expires with it.
+// KEYS[1]: the user's known addresses. ARGV: the address, the time, how many to keep, for how long (ms).
+const REMEMBER = `
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[3]) + 1))
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 0
+`;
+
+// KEYS: the buckets. ARGV: now, the entry's member, then per bucket its attempts, window (ms), since and
+// whether it is only checked (1) or recorded too (0). Prunes every bucket, records in all of them unless one is
+// full, and returns each bucket's entries. The member carries the rule (`id|attempts|window`) so that a reader
+// knows the window; each key expires with it.
 const RECORD = `
 local now = tonumber(ARGV[1])
 local full = false
 for i, key in ipairs(KEYS) do
-  local attempts = tonumber(ARGV[3 * i])
-  local window = tonumber(ARGV[3 * i + 1])
-  local since = tonumber(ARGV[3 * i + 2])
+  local attempts = tonumber(ARGV[4 * i - 1])
+  local window = tonumber(ARGV[4 * i])
+  local since = tonumber(ARGV[4 * i + 1])
   redis.call('ZREMRANGEBYSCORE', key, '-inf', math.max(now - window, since))
   if redis.call('ZCARD', key) >= attempts then full = true end
 end
 local out = { full and 0 or 1 }
 for i, key in ipairs(KEYS) do
-  if not full then
-    redis.call('ZADD', key, now, ARGV[2] .. '|' .. ARGV[3 * i] .. '|' .. ARGV[3 * i + 1])
-    redis.call('PEXPIRE', key, tonumber(ARGV[3 * i + 1]))
+  if not full and ARGV[4 * i + 2] == '0' then
+    redis.call('ZADD', key, now, ARGV[2] .. '|' .. ARGV[4 * i - 1] .. '|' .. ARGV[4 * i])
+    redis.call('PEXPIRE', key, tonumber(ARGV[4 * i]))
   end
   out[i + 1] = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')
 end
@@ -54,9 +77,14 @@ export function redisKey(b: Bucket): string {
   return [REDIS_KEY_PREFIX, b.rule, b.org, b.username, b.address].map((part, i) => (i === 0 ? part : encodeURIComponent(part))).join(":");
 }
 
+/** The Redis key of a user's known addresses. */
+function knownKey(user: KnownAddress): string {
+  return [KNOWN_KEY_PREFIX, encodeURIComponent(user.org), encodeURIComponent(user.username)].join(":");
+}
+
 function bucketOf(key: string): Bucket | undefined {
   const parts = key.slice(REDIS_KEY_PREFIX.length + 1).split(":");
-  if (parts.length !== 4 || !["user-address", "address", "user"].includes(parts[0]!)) return undefined;
+  if (parts.length !== 4 || !RULE_NAMES.includes(parts[0] as RuleName)) return undefined;
   const [rule, org, username, address] = parts.map((p) => decodeURIComponent(p)) as [RuleName, string, string, string];
   return { rule, org, username, address };
 }
@@ -114,7 +142,7 @@ export class RedisAttemptLog implements AttemptLog {
 
   record(requests: LogRequest[], now: number, id: string): Promise<{ recorded: boolean; times: number[][] }> {
     return this.call(async () => {
-      const args = requests.flatMap((r) => [r.attempts, r.windowMs, r.since ?? 0]);
+      const args = requests.flatMap((r) => [r.attempts, r.windowMs, r.since ?? 0, r.checkOnly ? 1 : 0]);
       const [flag, ...sets] = (await this.redis.eval(RECORD, requests.length, ...requests.map((r) => redisKey(r.bucket)), now, id, ...args)) as [
         number,
         string[][],
@@ -129,6 +157,15 @@ export class RedisAttemptLog implements AttemptLog {
 
   async clear(buckets: Bucket[]): Promise<void> {
     if (buckets.length > 0) await this.call(() => this.redis.del(...buckets.map(redisKey)));
+  }
+
+  async isKnownAddress(user: KnownAddress, since: number): Promise<boolean> {
+    const at = await this.call(() => this.redis.zscore(knownKey(user), user.address));
+    return at !== null && Number(at) > since;
+  }
+
+  async rememberAddress(user: KnownAddress, at: number): Promise<void> {
+    await this.call(() => this.redis.eval(REMEMBER, 1, knownKey(user), user.address, at, KNOWN_ADDRESSES, KNOWN_ADDRESS_MS));
   }
 
   async list(filter: BucketFilter, now: number): Promise<BucketEntries[]> {

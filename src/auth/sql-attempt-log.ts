@@ -3,7 +3,19 @@ import type { Database } from "../store/schema.ts";
 import { isDatabaseOutage } from "../store/outage.ts";
 import type { Store } from "../store/store.ts";
 import { guard } from "../unavailable.ts";
-import { matches, type AttemptLog, type Bucket, type BucketEntries, type BucketFilter, type LogRequest, type RuleName } from "./attempt-log.ts";
+import {
+  KNOWN_ADDRESS_MS,
+  KNOWN_ADDRESSES,
+  matches,
+  type AttemptLog,
+  type Bucket,
+  type BucketEntries,
+  type BucketFilter,
+  type KnownAddress,
+  type LogRequest,
+  type RuleName,
+  type Success,
+} from "./attempt-log.ts";
 
 type Db = Kysely<Database>;
 
@@ -14,6 +26,8 @@ interface Release {
   id: string;
   /** The successful attempt's time: `clear` empties its buckets of entries up to it only. */
   upTo: number;
+  /** What the success adds at `upTo`. */
+  success: Success;
 }
 
 /** The longest a success's release waits for the next attempt's transaction before it is written alone. */
@@ -43,9 +57,9 @@ export class SqlAttemptLog implements AttemptLog {
     this.db = store.db;
   }
 
-  async release(clear: Bucket[], remove: Bucket[], id: string, upTo: number): Promise<void> {
+  async release(clear: Bucket[], remove: Bucket[], id: string, upTo: number, success: Success): Promise<void> {
     if (this.releases.length >= MAX_RELEASES) this.releases.shift();
-    this.releases.push({ clear, remove, id, upTo });
+    this.releases.push({ clear, remove, id, upTo, success });
     this.timer ??= setTimeout(() => void this.writeReleases().catch(() => {}), RELEASE_WAIT_MS).unref();
   }
 
@@ -70,12 +84,12 @@ export class SqlAttemptLog implements AttemptLog {
           .execute();
         const times = requests.map((r) => rows.filter((row) => row.rule === r.bucket.rule).map((row) => Number(row.at)));
         const recorded = requests.every((r, i) => times[i]!.length < r.attempts);
-        if (recorded) {
-          await trx
-            .insertInto("attempt_log")
-            .values(requests.map((r) => ({ ...r.bucket, at: now, attempts: r.attempts, window_ms: r.windowMs, id })))
-            .execute();
-          for (const t of times) t.push(now);
+        const counted = requests.filter((r) => !r.checkOnly);
+        if (recorded && counted.length > 0) {
+          await insert(trx, counted, now, id);
+          requests.forEach((r, i) => {
+            if (!r.checkOnly) times[i]!.push(now);
+          });
         }
         return { recorded, times };
       }),
@@ -92,6 +106,26 @@ export class SqlAttemptLog implements AttemptLog {
     await this.run(async () => {
       for (const bucket of buckets) await where(this.db.deleteFrom("attempt_log"), bucket).execute();
     });
+  }
+
+  async isKnownAddress(user: KnownAddress, since: number): Promise<boolean> {
+    // A success still waiting to be written counts already.
+    if (this.releases.some((r) => r.success.remember && r.upTo > since && sameAddress(r.success.remember, user))) return true;
+    const row = await this.run(() =>
+      this.db
+        .selectFrom("known_addresses")
+        .select("at")
+        .where("org", "=", user.org)
+        .where("username", "=", user.username)
+        .where("address", "=", user.address)
+        .where("at", ">", since)
+        .executeTakeFirst(),
+    );
+    return row !== undefined;
+  }
+
+  async rememberAddress(user: KnownAddress, at: number): Promise<void> {
+    await this.run(() => this.transaction((trx) => remember(trx, user, at)));
   }
 
   async list(filter: BucketFilter, now: number): Promise<BucketEntries[]> {
@@ -127,6 +161,12 @@ export class SqlAttemptLog implements AttemptLog {
   async prune(now: number): Promise<void> {
     // Each row expires by the window it was recorded under.
     await this.run(() => this.db.deleteFrom("attempt_log").where(sql<boolean>`at + window_ms <= ${now}`).execute());
+    await this.run(() =>
+      this.db
+        .deleteFrom("known_addresses")
+        .where("at", "<=", now - KNOWN_ADDRESS_MS)
+        .execute(),
+    );
   }
 
   ping(): Promise<void> {
@@ -170,6 +210,10 @@ export class SqlAttemptLog implements AttemptLog {
             ),
           )
           .execute();
+        for (const r of taken) {
+          if (r.success.remember) await remember(trx, r.success.remember, r.upTo);
+          if (r.success.count.length > 0) await insert(trx, r.success.count, r.upTo, r.id);
+        }
       }
       return work(trx);
     }).catch((error: unknown) => {
@@ -204,6 +248,43 @@ export class SqlAttemptLog implements AttemptLog {
   private run<T>(query: () => Promise<T>): Promise<T> {
     return guard("database", isDatabaseOutage, query);
   }
+}
+
+/** Records entry `id` at `at` in these buckets. */
+async function insert(trx: Db, requests: LogRequest[], at: number, id: string): Promise<void> {
+  await trx
+    .insertInto("attempt_log")
+    .values(requests.map((r) => ({ ...r.bucket, at, attempts: r.attempts, window_ms: r.windowMs, id })))
+    .execute();
+}
+
+function sameAddress(a: KnownAddress, b: KnownAddress): boolean {
+  return a.org === b.org && a.username === b.username && a.address === b.address;
+}
+
+/** Notes a user's successful login from an address, and keeps only their KNOWN_ADDRESSES most recent ones. */
+async function remember(trx: Db, user: KnownAddress, at: number): Promise<void> {
+  await trx
+    .insertInto("known_addresses")
+    .values({ ...user, at })
+    .onConflict((oc) => oc.columns(["org", "username", "address"]).doUpdateSet({ at: (eb) => eb.ref("excluded.at") }))
+    .execute();
+  await trx
+    .deleteFrom("known_addresses")
+    .where("org", "=", user.org)
+    .where("username", "=", user.username)
+    .where(
+      "address",
+      "not in",
+      trx
+        .selectFrom("known_addresses")
+        .select("address")
+        .where("org", "=", user.org)
+        .where("username", "=", user.username)
+        .orderBy("at", "desc")
+        .limit(KNOWN_ADDRESSES),
+    )
+    .execute();
 }
 
 /** One string naming a bucket (for locks and grouping). */

@@ -42,6 +42,7 @@ export function auditCommand(): Command {
       printRows(
         entries.map((e) => ({
           time: e.time,
+          count: e.count,
           organization: e.organization === "" ? '""' : e.organization,
           username: e.username || "-",
           user_id: e.user_id ?? "-",
@@ -50,6 +51,7 @@ export function auditCommand(): Command {
           outcome: e.outcome,
           endpoint: e.endpoint,
           request_id: e.request_id,
+          last_time: e.last_time ?? "-",
         })),
         false,
         empty,

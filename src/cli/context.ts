@@ -5,6 +5,7 @@ import { DEFAULT_PASSWORD_POLICY } from "../auth/password-rules.ts";
 import { safeUrl } from "../safe-url.ts";
 import { openStore } from "../store/open.ts";
 import type { DatabaseOptions } from "./options.ts";
+import { visible } from "./visible.ts";
 
 // What the database commands run (loaded by their actions only, so --help stays fast).
 
@@ -30,7 +31,10 @@ export function databaseName(where: DatabaseOptions): string {
   return where.databaseUrl ? safeUrl(where.databaseUrl) : resolve(where.db);
 }
 
-/** Prints rows as JSON or as aligned columns; with no rows, prints `empty` on stderr instead (say where it looked). */
+/**
+ * Prints rows as JSON or as aligned columns, every cell's control characters escaped (see visible); with no
+ * rows, prints `empty` on stderr instead (say where it looked).
+ */
 export function printRows(rows: Record<string, unknown>[], json: boolean, empty: string): void {
   if (json) {
     process.stdout.write(JSON.stringify(rows, null, 2) + "\n");
@@ -41,7 +45,7 @@ export function printRows(rows: Record<string, unknown>[], json: boolean, empty:
     return;
   }
   const columns = Object.keys(rows[0]!);
-  const cells = [columns, ...rows.map((r) => columns.map((c) => String(r[c])))];
+  const cells = [columns, ...rows.map((r) => columns.map((c) => visible(String(r[c]))))];
   const widths = columns.map((_, i) => Math.max(...cells.map((row) => row[i]!.length)));
   for (const row of cells)
     process.stdout.write(

@@ -1,5 +1,6 @@
 import { DEMO_LIMITS, DEMO_RATE_LIMITED, DEMO_ROOT_DOMAIN, keepRateLimited } from "../admin/demo.ts";
 import { serviceLogger, type Logger } from "../server/logger.ts";
+import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT } from "../server/metrics-listener.ts";
 import { startServer, type RunningServer } from "../server/start.ts";
 import { UserError } from "../user-error.ts";
 import { databaseName } from "./context.ts";
@@ -87,6 +88,12 @@ async function warnAtStart(server: RunningServer, o: ServeOptions): Promise<void
   }
 }
 
+/** Where the metrics listen: `--metrics`, `--metrics-port` or `--metrics-host` turns them on, on a listener of their own. */
+function metricsListener(o: ServeOptions): { metrics?: { host: string; port: number } } {
+  if (!o.metrics && o.metricsPort === undefined && o.metricsHost === undefined) return {};
+  return { metrics: { host: o.metricsHost ?? DEFAULT_METRICS_HOST, port: o.metricsPort ?? DEFAULT_METRICS_PORT } };
+}
+
 /** Runs `serve` until SIGTERM, SIGINT or SIGHUP. */
 export async function serve(o: ServeOptions): Promise<void> {
   const starting = logger(o).then((log) =>
@@ -101,14 +108,22 @@ export async function serve(o: ServeOptions): Promise<void> {
       hashParams: o.argon2,
       auditRetentionDays: o.auditRetention,
       logger: log,
-      ...(o.metricsPort !== undefined ? { metrics: { port: o.metricsPort } } : o.metrics ? { metrics: {} } : {}),
+      ...metricsListener(o),
       config: {
         rootDomain: o.rootDomain,
         devMode: o.dev,
         docs: o.docs,
         bodyLimit: o.bodyLimit,
         // commander hands back "" for a parser that returned null ("off").
-        limits: { userAddress: o.rateLimit || null, address: o.addressRateLimit || null, user: o.userRateLimit || null },
+        limits: {
+          userAddress: o.rateLimit || null,
+          address: o.addressRateLimit || null,
+          user: o.userRateLimit || null,
+          userSuccess: o.successRateLimit || null,
+          addressSuccess: o.addressSuccessRateLimit || null,
+        },
+        maxConnections: o.maxConnections,
+        maxConnectionsPerAddress: o.maxConnectionsPerAddress,
         trustedProxies: o.trustedProxies ?? [],
         proxyHeader: o.proxyHeader,
         uniformErrors: o.uniformErrors,

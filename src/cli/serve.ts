@@ -1,8 +1,18 @@
 import { Command, Option } from "commander";
 import type { HashParams } from "../auth/hash-params.ts";
-import { ADDRESS_RATE_LIMIT, parseRateLimit, USER_RATE_LIMIT, ZULIP_AUTH_RATE_LIMIT, type RateLimitRule } from "../auth/rate-limit.ts";
+import {
+  ADDRESS_RATE_LIMIT,
+  ADDRESS_SUCCESS_RATE_LIMIT,
+  formatRateLimit,
+  parseRateLimit,
+  USER_RATE_LIMIT,
+  USER_SUCCESS_RATE_LIMIT,
+  ZULIP_AUTH_RATE_LIMIT,
+  type RateLimitRule,
+} from "../auth/rate-limit.ts";
 import { parseTrustedProxies } from "../server/client-address.ts";
 import { DEFAULT_CONFIG } from "../server/config.ts";
+import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT } from "../server/metrics-listener.ts";
 import { DEFAULT_AUDIT_RETENTION_DAYS } from "../store/audit-writer.ts";
 import { DEFAULT_SERVICE_TIMEOUT_MS } from "../store/service-timeout.ts";
 import { argument } from "./arguments.ts";
@@ -53,6 +63,8 @@ export interface ServeOptions extends LdapOptionValues, LogOptions {
   rateLimit: RateLimitRule | null;
   addressRateLimit: RateLimitRule | null;
   userRateLimit: RateLimitRule | null;
+  successRateLimit: RateLimitRule | null;
+  addressSuccessRateLimit: RateLimitRule | null;
   trustedProxies?: string[];
   proxyHeader: "x-forwarded-for" | "forwarded";
   uniformErrors: boolean;
@@ -62,6 +74,9 @@ export interface ServeOptions extends LdapOptionValues, LogOptions {
   docs: boolean;
   metrics: boolean;
   metricsPort?: number;
+  metricsHost?: string;
+  maxConnections: number;
+  maxConnectionsPerAddress: number;
   auditRetention: number;
 }
 
@@ -123,6 +138,18 @@ export function serveCommand(): Command {
         .argParser(rule),
     )
     .addOption(
+      new Option("--success-rate-limit <attempts/seconds|off>", "(d) successful logins per organization and username, across addresses")
+        .env("ZULIP_AUTH_SUCCESS_RATE_LIMIT")
+        .default(USER_SUCCESS_RATE_LIMIT, formatRateLimit(USER_SUCCESS_RATE_LIMIT))
+        .argParser(rule),
+    )
+    .addOption(
+      new Option("--address-success-rate-limit <attempts/seconds|off>", "(e) successful logins per client address, across usernames")
+        .env("ZULIP_AUTH_ADDRESS_SUCCESS_RATE_LIMIT")
+        .default(ADDRESS_SUCCESS_RATE_LIMIT, formatRateLimit(ADDRESS_SUCCESS_RATE_LIMIT))
+        .argParser(rule),
+    )
+    .addOption(
       new Option("--trusted-proxies <cidr,...>", "proxies whose --proxy-header names the client (default: none, the socket's address is the client)")
         .env("ZULIP_AUTH_TRUSTED_PROXIES")
         .argParser(argument(parseTrustedProxies)),
@@ -158,12 +185,39 @@ export function serveCommand(): Command {
     )
     .addOption(docsOption())
     .addOption(
-      new Option("--metrics [on|off]", "serve Prometheus metrics at GET /metrics").env("ZULIP_AUTH_METRICS").default(false).preset("on").argParser(onOff),
+      new Option("--max-connections <n>", "open connections at most, in all")
+        .env("ZULIP_AUTH_MAX_CONNECTIONS")
+        .default(DEFAULT_CONFIG.maxConnections)
+        .argParser(positiveWholeNumber()),
     )
     .addOption(
-      new Option("--metrics-port <port>", "serve /metrics on this port of --host instead (implies --metrics), so it need not be public")
+      new Option(
+        "--max-connections-per-address <n>",
+        "open connections at most per client address (IPv6: per /64); trusted proxies count toward the total only",
+      )
+        .env("ZULIP_AUTH_MAX_CONNECTIONS_PER_ADDRESS")
+        .default(DEFAULT_CONFIG.maxConnectionsPerAddress)
+        .argParser(positiveWholeNumber()),
+    )
+    .addOption(
+      new Option(
+        "--metrics [on|off]",
+        `serve Prometheus metrics at GET /metrics on a listener of their own (${DEFAULT_METRICS_HOST}:${DEFAULT_METRICS_PORT}), never the public port`,
+      )
+        .env("ZULIP_AUTH_METRICS")
+        .default(false)
+        .preset("on")
+        .argParser(onOff),
+    )
+    .addOption(
+      new Option("--metrics-port <port>", `the metrics listener's port (implies --metrics; default ${DEFAULT_METRICS_PORT})`)
         .env("ZULIP_AUTH_METRICS_PORT")
         .argParser(port),
+    )
+    .addOption(
+      new Option("--metrics-host <address>", `the metrics listener's address (implies --metrics; default ${DEFAULT_METRICS_HOST}, this machine only)`).env(
+        "ZULIP_AUTH_METRICS_HOST",
+      ),
     )
     .addOption(
       new Option("--audit-retention <days>", "days the login audit trail is kept (older rows are pruned hourly)")

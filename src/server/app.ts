@@ -10,7 +10,6 @@ import { DOCS_PATHS } from "./docs-paths.ts";
 import { handedOff } from "./hand-off.ts";
 import { accessLine, accessLogger } from "./logger.ts";
 import { loginAttempt } from "./login-attempt.ts";
-import { metricsHandler } from "./metrics.ts";
 import { isParsableHost } from "./parsable-host.ts";
 import { announcesBody, headerCount, nodeRequest, requestHeader } from "./request-header.ts";
 import { requestIds } from "./request-id.ts";
@@ -59,9 +58,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       else c.res.headers.set("Connection", "close");
     }
     // The path only: a query string may hold a password.
-    // Load balancers ask for /healthz, and Prometheus for /metrics, every few seconds: their successes would
-    // drown the access log.
-    const level = (c.req.path === OPERATIONS.getHealth.url || c.req.path === "/metrics") && c.res.status === 200 ? "debug" : "info";
+    // Load balancers ask for /healthz every few seconds: their successes would drown the access log.
+    const level = c.req.path === OPERATIONS.getHealth.url && c.res.status === 200 ? "debug" : "info";
     accessLog(
       level,
       accessLine({
@@ -92,10 +90,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.get(DEFAULT_REALM_ICON_PATH, realmIcon());
   app.get(healthz.url, health(deps));
   app.all(healthz.url, () => methodNotAllowed([healthz.method]).getResponse());
-  if (deps.metrics && deps.config.metrics) {
-    app.get("/metrics", metricsHandler(deps.metrics));
-    app.all("/metrics", () => methodNotAllowed(["GET"]).getResponse());
-  }
   if (deps.config.docs) {
     // The contract's YAML, Swagger UI's files and their middleware are loaded by the first request for them:
     // a server without docs, or whose docs nobody opens, does not hold them in memory.

@@ -1,8 +1,9 @@
 import type { ProxyHeader } from "./client-address.ts";
 import { DEFAULT_LIMIT_RULES, type LimitRules } from "../auth/rate-limit.ts";
+import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from "./connection-limits.ts";
 
 /** How one server instance behaves; each field is also a `serve` option and an environment variable. */
-export interface ServerConfig {
+export interface ServerConfig extends ConnectionLimits {
   /** Hosts `<sub>.<rootDomain>` name organisation `sub`; the root domain itself (and any other host) the root organisation. */
   rootDomain: string;
   /** Enables dev_fetch_api_key, which hands out keys without a password. Never in production. */
@@ -24,8 +25,6 @@ export interface ServerConfig {
   requestTimeoutMs: number;
   /** Serves the contract (/openapi.yaml, /openapi.json) and its interactive reference (/docs). */
   docs: boolean;
-  /** Serves GET /metrics (Prometheus) on this listener; off when metrics have a listener of their own. */
-  metrics: boolean;
 }
 
 /** Defaults for a local server. */
@@ -40,5 +39,5 @@ export const DEFAULT_CONFIG: ServerConfig = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   docs: false,
-  metrics: false,
+  ...DEFAULT_CONNECTION_LIMITS,
 };

@@ -10,7 +10,7 @@ export interface AppDeps extends LoginDeps {
   logger: Logger;
   /** Where login attempts are recorded (the audit trail); none in tests that do not look at it. */
   audit?: AuditSink;
-  /** Prometheus metrics, collected when given (and served at /metrics when config.metrics is on). */
+  /** Prometheus metrics, collected when given (served by a listener of their own, never the app). */
   metrics?: Metrics;
 }
 
@@ -26,8 +26,12 @@ export interface AppEnv {
   };
 }
 
-/** What a login handler learnt about its attempt, for the audit trail: the username sent, and the user once known. */
+/**
+ * What a login handler learnt about its attempt, for the audit trail: the username sent, the user once known,
+ * and whether the password was checked (such attempts keep a row each; refusals before it are collapsed).
+ */
 export interface LoginAttemptFacts {
   username: string;
   userId?: number;
+  checked?: boolean;
 }

@@ -18,8 +18,8 @@ const MAX_ORGANIZATION = 63;
 const MAX_ADDRESS = 45;
 
 /**
- * Records every attempt on a login endpoint once it is answered: a row for the audit trail (handed to the
- * batching writer, never awaited) and the login-outcome metric. Nothing secret is read: the username and user
+ * Records every attempt on a login endpoint once it is answered: the audit trail (handed to the batching
+ * writer, never awaited) and the login-outcome metric. Nothing secret is read: the username and user
  * id come from what the handler noted on the context, the outcome from the answer's code.
  */
 export function loginAttempt(deps: AppDeps, operation: Operation<FetchApiKey | DevFetchApiKey>): MiddlewareHandler<AppEnv> {
@@ -31,17 +31,23 @@ export function loginAttempt(deps: AppDeps, operation: Operation<FetchApiKey | D
     const outcome = outcomeOf(c);
     deps.metrics?.loginAttempts.inc({ endpoint, outcome });
     const login = c.get("login");
-    deps.audit?.record({
-      time: new Date().toISOString(),
-      organization: (c.get("organization") ?? subdomainFromHost(c.req.header("host"), deps.config.rootDomain)).slice(0, MAX_ORGANIZATION),
-      endpoint,
-      username: login ? emailKey(login.username).slice(0, MAX_USERNAME) : "",
-      user_id: login?.userId ?? null,
-      ip: clientAddress(c).slice(0, MAX_ADDRESS),
-      client: userAgentName(c.req.header("user-agent")).slice(0, MAX_CLIENT),
-      outcome,
-      request_id: c.get("requestId"),
-    });
+    // Attempts that reached password checking, and successes, are a row each; refusals before it (400s,
+    // 429s, an empty password) are counted in one row per address, outcome and minute.
+    const collapse = outcome !== "success" && !login?.checked;
+    deps.audit?.record(
+      {
+        time: new Date().toISOString(),
+        organization: (c.get("organization") ?? subdomainFromHost(c.req.header("host"), deps.config.rootDomain)).slice(0, MAX_ORGANIZATION),
+        endpoint,
+        username: login ? emailKey(login.username).slice(0, MAX_USERNAME) : "",
+        user_id: login?.userId ?? null,
+        ip: clientAddress(c).slice(0, MAX_ADDRESS),
+        client: userAgentName(c.req.header("user-agent")).slice(0, MAX_CLIENT),
+        outcome,
+        request_id: c.get("requestId"),
+      },
+      { collapse },
+    );
   };
 }
 

@@ -61,8 +61,3 @@ export function createMetrics(hasher: PasswordHasher): Metrics {
     }),
   };
 }
-
-/** GET /metrics: the registry in Prometheus' text format. */
-export function metricsHandler(metrics: Metrics) {
-  return async () => new Response(await metrics.registry.metrics(), { headers: { "Content-Type": metrics.registry.contentType, "Cache-Control": "no-store" } });
-}

@@ -22,6 +22,9 @@ import { badRequest, internalError } from "./errors.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { listenForMetrics, type MetricsListener } from "./metrics-listener.ts";
+import { DEFAULT_CONNECTION_LIMITS, limitConnections, type ConnectionLimits } from "./connection-limits.ts";
+import { proxyTrust } from "./client-address.ts";
+import { proxyWarning } from "./proxy-warning.ts";
 import { connectionCloser } from "./shutdown.ts";
 
 /** What `serve` and `demo` need to run a server. */
@@ -44,8 +47,8 @@ export interface StartOptions {
   logger?: Logger;
   /** Days the login audit trail is kept (default 90). */
   auditRetentionDays?: number;
-  /** Prometheus metrics: absent for none, `{}` for /metrics on the server's port, `{ port }` for a listener of their own. */
-  metrics?: { port?: number };
+  /** Prometheus metrics: absent for none; else GET /metrics on a listener of their own, never the public port. */
+  metrics?: { host: string; port: number };
 }
 
 /** A listening server and the way to stop it. */
@@ -55,7 +58,7 @@ export interface RunningServer {
   logger: Logger;
   /** The rate limiter's counters (the demo keeps one username refused through them); absent when the limit is off. */
   limiter?: LoginLimiter;
-  /** Where the metrics are served when they have a listener of their own. */
+  /** Where the metrics are served, when they are. */
   metricsUrl?: string;
   /** Stops accepting, lets requests in flight finish, then closes the database. */
   close(): Promise<void>;
@@ -108,7 +111,6 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   await hasher.prepareDummy();
   const audit = new AuditWriter(store, { logger, retentionDays: options.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS });
   const metrics = options.metrics ? createMetrics(hasher) : undefined;
-  const ownPort = options.metrics?.port;
   let metricsListener: MetricsListener | undefined;
   const onClose = async () => {
     await metricsListener?.close();
@@ -116,9 +118,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     await audit.close();
     await limiter?.close();
   };
-  if (metrics && ownPort !== undefined) {
+  if (metrics && options.metrics) {
     try {
-      metricsListener = await listenForMetrics(metrics, options.host, ownPort);
+      metricsListener = await listenForMetrics(metrics, options.metrics.host, options.metrics.port, config);
     } catch (error) {
       await onClose();
       await store.close();
@@ -130,7 +132,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     store,
     hasher,
     policy: DEFAULT_PASSWORD_POLICY,
-    config: { ...config, metrics: metrics !== undefined && ownPort === undefined },
+    config,
     logger,
     audit,
     ...(metrics ? { metrics } : {}),
@@ -159,7 +161,7 @@ async function loginLimiter(
   timeoutMs: number,
   logger: Logger,
 ): Promise<LoginLimiter | undefined> {
-  if (!rules.userAddress && !rules.address && !rules.user) {
+  if (Object.values(rules).every((rule) => rule === null)) {
     if (options.redisUrl) logger.warn("the rate limit is off: the Redis URL is not used");
     return undefined;
   }
@@ -175,11 +177,23 @@ async function loginLimiter(
   return new LoginLimiter(log, rules);
 }
 
-/** Notes each request's arrival for the store's per-turn reads (request-turn.ts) before it is answered. */
-function arrivals(listener: NodeListener): NodeListener {
+/**
+ * Notes each request's arrival for the store's per-turn reads (request-turn.ts) before it is answered, and
+ * `check`s it (the proxy warning).
+ */
+function arrivals(listener: NodeListener, check: (incoming: Parameters<NodeListener>[0]) => void): NodeListener {
   return (incoming, outgoing) => {
     requestArrived(incoming.socket);
+    check(incoming);
     listener(incoming, outgoing);
+  };
+}
+
+/** The connection caps a caller gave. */
+function definedOnly(options: Partial<ConnectionLimits>): Partial<ConnectionLimits> {
+  return {
+    ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
+    ...(options.maxConnectionsPerAddress !== undefined ? { maxConnectionsPerAddress: options.maxConnectionsPerAddress } : {}),
   };
 }
 
@@ -196,6 +210,10 @@ export async function listen(
     logger: Logger;
     headersTimeoutMs: number;
     requestTimeoutMs: number;
+    /** Connection caps (DEFAULT_CONNECTION_LIMITS when absent) and the proxies exempt from the per-address one. */
+    maxConnections?: number;
+    maxConnectionsPerAddress?: number;
+    trustedProxies?: string[];
     onClose?: () => Promise<void>;
     front?: (next: NodeListener) => NodeListener;
     /** How long requests in flight may still take once the server is told to stop (default: the service timeout). */
@@ -224,8 +242,11 @@ export async function listen(
       // Node only enforces the two timeouts when it checks, every 30 s by default: check often enough.
       connectionsCheckingInterval: Math.min(1_000, Math.max(100, options.headersTimeoutMs / 4)),
     },
-    arrivals(options.front ? options.front(listener) : listener),
+    arrivals(options.front ? options.front(listener) : listener, proxyWarning(options.logger, options.trustedProxies ?? [])),
   );
+  // A trusted proxy speaks for many clients: it is held to the total only.
+  const trust = proxyTrust(options.trustedProxies ?? []);
+  limitConnections(server, { ...DEFAULT_CONNECTION_LIMITS, ...definedOnly(options) }, (peer) => trust(peer, 0));
   const closer = connectionCloser(server);
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
     // Node's own HTTP parser refused the request (NUL bytes, no Host, oversized headers…), or a client was

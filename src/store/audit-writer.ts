@@ -2,10 +2,18 @@ import type { Logger } from "pino";
 import type { NewLoginAttempt } from "./schema.ts";
 import type { Store } from "./store.ts";
 
-/** Where the login routes hand their audit rows; `record` never waits and never throws. */
+/**
+ * Where the login routes hand their audit rows; `record` never waits and never throws. A row marked
+ * `collapse` (a refusal before password checking) is added to its address's row for that outcome and minute.
+ */
 export interface AuditSink {
-  record(attempt: NewLoginAttempt): void;
+  record(attempt: NewLoginAttempt, options?: { collapse?: boolean }): void;
 }
+
+/** Collapsed refusals share one row per organisation, endpoint, address and outcome within this window. */
+export const AUDIT_COLLAPSE_WINDOW_MS = 60_000;
+/** Collapsed rows open at once; past it the oldest is closed early (an attack from that many addresses). */
+const MAX_OPEN_GROUPS = 10_000;
 
 /** How the audit trail is written and kept. */
 export interface AuditWriterOptions {
@@ -33,6 +41,8 @@ const DAY_MS = 24 * HOUR_MS;
  */
 export class AuditWriter implements AuditSink {
   private buffer: NewLoginAttempt[] = [];
+  /** Collapsed rows still counting, by window, organisation, endpoint, address and outcome; oldest first. */
+  private readonly open = new Map<string, { window: number; row: NewLoginAttempt & { count: number } }>();
   private flushing: Promise<void> | undefined;
   private timers: NodeJS.Timeout[] = [];
   private dropped = 0;
@@ -52,27 +62,70 @@ export class AuditWriter implements AuditSink {
 
   /** Starts the flush timer and the retention's hourly prune (pruning once now). */
   start(): void {
-    this.timers.push(setInterval(() => void this.flush(), this.flushIntervalMs).unref());
+    this.timers.push(setInterval(() => void this.tick(), this.flushIntervalMs).unref());
     this.timers.push(setInterval(() => void this.prune(), HOUR_MS).unref());
     void this.prune();
   }
 
-  record(attempt: NewLoginAttempt): void {
+  record(attempt: NewLoginAttempt, options: { collapse?: boolean } = {}): void {
+    if (options.collapse) this.collapse(attempt);
+    else this.push(attempt);
+  }
+
+  /** Adds a refusal to its address's open row for this window, opening one when there is none. */
+  private collapse(attempt: NewLoginAttempt): void {
+    const window = Math.floor(Date.parse(attempt.time) / AUDIT_COLLAPSE_WINDOW_MS);
+    const key = JSON.stringify([window, attempt.organization, attempt.endpoint, attempt.ip, attempt.outcome]);
+    const group = this.open.get(key);
+    if (!group) {
+      if (this.open.size >= MAX_OPEN_GROUPS) this.closeGroup(this.open.keys().next().value!);
+      this.open.set(key, { window, row: { ...attempt, count: 1 } });
+      return;
+    }
+    const row = group.row;
+    row.count += 1;
+    row.last_time = attempt.time;
+    // What differs between the attempts is not kept: "*" says so.
+    if (row.username !== attempt.username) row.username = "*";
+    if (row.user_id !== attempt.user_id) row.user_id = null;
+    if (row.client !== attempt.client) row.client = "*";
+  }
+
+  /** Moves an open collapsed row to the write buffer. */
+  private closeGroup(key: string): void {
+    const group = this.open.get(key)!;
+    this.open.delete(key);
+    this.push(group.row);
+  }
+
+  /** The timer's turn: closes the collapsed rows whose window has ended, then writes. */
+  private tick(now = Date.now()): Promise<void> {
+    const current = Math.floor(now / AUDIT_COLLAPSE_WINDOW_MS);
+    for (const [key, group] of this.open) if (group.window < current) this.closeGroup(key);
+    return this.flush(false);
+  }
+
+  private push(attempt: NewLoginAttempt): void {
     if (this.buffer.length >= this.maxBuffered) {
       this.dropped++;
       return;
     }
-    this.buffer.push(attempt);
-    if (this.buffer.length >= this.batchSize && !this.failing) void this.flush();
+    // Every row of a batch names the same columns: one multi-row INSERT cannot mix values and defaults on SQLite.
+    this.buffer.push({ count: 1, last_time: null, ...attempt });
+    if (this.buffer.length >= this.batchSize && !this.failing) void this.flush(false);
   }
 
-  /** Rows waiting to be written. */
+  /** Rows waiting to be written (collapsed rows still counting included). */
   get pending(): number {
-    return this.buffer.length;
+    return this.buffer.length + this.open.size;
   }
 
-  /** Writes every waiting row, one batch at a time; resolves (never rejects) when done or when a write fails. */
-  flush(): Promise<void> {
+  /**
+   * Writes every waiting row, one batch at a time, and (unless `closeOpen` is false) the collapsed rows still
+   * counting; resolves (never rejects) when done or when a write fails.
+   */
+  flush(closeOpen = true): Promise<void> {
+    if (closeOpen) for (const key of [...this.open.keys()]) this.closeGroup(key);
     this.flushing ??= this.writeAll().finally(() => (this.flushing = undefined));
     return this.flushing;
   }

@@ -106,6 +106,27 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.createIndex("attempt_log_address").on("attempt_log").columns(["address"]).execute();
       },
     },
+    "0007-known-addresses-and-audit-counts": {
+      // The addresses a user logged in from recently, exempt from rule (c) (Redis holds them instead when the
+      // server is given one); and the audit trail's collapsed refusals, one row per address, outcome and
+      // minute with a count. Rows written before stand for one attempt each.
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("known_addresses")
+          .addColumn("org", "text", (c) => c.notNull())
+          .addColumn("username", "text", (c) => c.notNull())
+          .addColumn("address", "text", (c) => c.notNull())
+          .addColumn("at", "bigint", (c) => c.notNull())
+          .addPrimaryKeyConstraint("known_addresses_pk", ["org", "username", "address"])
+          .execute();
+        await db.schema.createIndex("known_addresses_at").on("known_addresses").column("at").execute();
+        await db.schema
+          .alterTable("login_attempts")
+          .addColumn("count", "integer", (c) => c.notNull().defaultTo(1))
+          .execute();
+        await db.schema.alterTable("login_attempts").addColumn("last_time", "text").execute();
+      },
+    },
   };
 }
 

@@ -34,6 +34,10 @@ export function createPostgresStore(url: string, options: PostgresOptions): Stor
   });
   // Without a listener an idle connection's error (a PostgreSQL restart) would crash the process.
   pool.on("error", options.onIdleError ?? (() => {}));
+  // pg-pool takes its idle listener off a client while it is lent out; a connection that ends then (PostgreSQL
+  // stopped mid-query) fails the client's queries, whose rejections carry the error, and also emits "error" on
+  // the client, which with no listener would crash the process.
+  pool.on("connect", (client) => client.on("error", () => {}));
   return new Store(new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) }), "postgres");
 }
 

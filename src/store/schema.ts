@@ -35,7 +35,11 @@ export interface UsersTable {
   created_at: string;
 }
 
-/** The audit trail: one row per fetch_api_key or dev_fetch_api_key attempt. Never a password, key or credential. */
+/**
+ * The audit trail: one row per fetch_api_key or dev_fetch_api_key attempt that reached password checking, and
+ * one row per address, outcome and minute for the refusals before it (400s, 429s), with their count. Never a
+ * password, key or credential.
+ */
 export interface LoginAttemptsTable {
   id: Generated<number>;
   /** ISO time (UTC), so that text order is time order. */
@@ -52,7 +56,12 @@ export interface LoginAttemptsTable {
   client: string;
   /** "success" or the answer's error code. */
   outcome: string;
+  /** The first attempt's request id (of a collapsed row: the first of its window's). */
   request_id: string;
+  /** How many attempts the row stands for: 1, or more for refusals collapsed per address and minute. */
+  count: Generated<number>;
+  /** A collapsed row's last attempt (ISO time); null for a single attempt. */
+  last_time: Generated<string | null>;
 }
 
 /** Login attempts, one row per attempt and bucket (the sliding logs of the brute-force defence). */
@@ -71,12 +80,24 @@ export interface AttemptLogTable {
   id: string;
 }
 
+/** The addresses each user last logged in from successfully: exempt from rule (c), at most 10 per user. */
+export interface KnownAddressesTable {
+  org: string;
+  /** The username as counted (trimmed, case folded). */
+  username: string;
+  /** The client address's group. */
+  address: string;
+  /** The last successful login from it, ms since the epoch (a string from PostgreSQL's bigint). */
+  at: number | string;
+}
+
 /** The database as Kysely sees it. */
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
   login_attempts: LoginAttemptsTable;
   attempt_log: AttemptLogTable;
+  known_addresses: KnownAddressesTable;
 }
 
 export type Organization = Selectable<OrganizationsTable>;

@@ -23,7 +23,13 @@ export function scriptedLimiter(refusals: number, retryAfterSeconds: number): Lo
           refund: none,
         };
       }
-      return { allowed: true, refusedBy: [], decision: { allowed: true, limit: 5, remaining: 4, resetAt, retryAfter: 0 }, succeeded: none, refund: none };
+      return {
+        allowed: true,
+        refusedBy: [],
+        decision: { allowed: true, limit: 5, remaining: 4, resetAt, retryAfter: 0 },
+        succeeded: none,
+        refund: none,
+      };
     },
     async ping(): Promise<void> {},
     async close(): Promise<void> {},

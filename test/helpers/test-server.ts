@@ -53,6 +53,8 @@ export async function createTestServer(
     limits?: Partial<LimitRules>;
     limiter?: LoginLimiter;
     hashParams?: HashParams;
+    /** A hasher of the test's own (hashParams is then unused). */
+    hasher?: PasswordHasher;
     seed?: boolean;
     store?: Store;
     ldap?: LdapBackend;
@@ -64,7 +66,7 @@ export async function createTestServer(
 ): Promise<TestServer> {
   // Organisations cached as a server keeps them: every in-process test goes through the cache.
   const store = options.store ?? (await openSqliteStore(":memory:", { cache: true }));
-  const hasher = new PasswordHasher(options.hashParams ?? TEST_HASH);
+  const hasher = options.hasher ?? new PasswordHasher(options.hashParams ?? TEST_HASH);
   const admin = new Admin(store, hasher, DEFAULT_PASSWORD_POLICY);
   if (options.seed !== false) {
     await admin.addOrganization("", "Zulip Dev");

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { isValidEmail } from "../../auth/email.ts";
-import { addressBusyDecision, passwordLogin } from "../../auth/login.ts";
+import { loginQueueKey, passwordLogin } from "../../auth/login.ts";
 import { loginMethods } from "../../auth/login-methods.ts";
 import { OPERATIONS } from "../../contract/operations.ts";
 import type { AppDeps, AppEnv } from "../deps.ts";
@@ -14,29 +14,27 @@ import { apiKeySuccess } from "./api-key-success.ts";
 export function fetchApiKey(deps: AppDeps) {
   return async (c: Context<AppEnv>) => {
     const address = c.get("addressGroup") ?? "unknown";
-    // An address that holds its whole share of the password hashing is flooding: it is answered before even
-    // its body is read, so that each of its requests costs the event loop as little as possible.
-    if (deps.hasher.queue.isFull(address)) {
-      deps.metrics?.rateLimitRefusals.inc({ rule: "hash-share" });
-      throw loginFailure("RATE_LIMIT_HIT", addressBusyDecision(deps));
-    }
     const params = await readParams(c.req);
     const username = params.get("username");
     if (username === undefined) throw variableMissing("username");
     c.set("login", { username });
     const password = params.get("password");
     if (password === undefined) throw variableMissing("password");
+    // The hash queue holds each user, over every address, to a share.
+    const subdomain = requestSubdomain(c, deps.config.rootDomain);
+    const user = loginQueueKey(subdomain, username);
 
-    const org = await deps.store.findOrganization(requestSubdomain(c, deps.config.rootDomain));
+    const org = await deps.store.findOrganization(subdomain);
     if (!org) throw invalidSubdomain();
     if (!loginMethods(org, deps).ldap && !isValidEmail(username)) throw badRequest("Enter a valid email address.");
 
     const result = await passwordLogin(deps, org, username, password, {
       address,
+      user,
       uniformErrors: deps.config.uniformErrors,
     });
     const userId = result.ok ? result.user.id : result.userId;
-    if (userId !== undefined) c.set("login", { username, userId });
+    c.set("login", { username, ...(userId !== undefined ? { userId } : {}), ...(result.checked ? { checked: true } : {}) });
     if (!result.ok) {
       for (const rule of result.refusedBy ?? []) deps.metrics?.rateLimitRefusals.inc({ rule });
       throw loginFailure(result.failure, result.rateLimit);

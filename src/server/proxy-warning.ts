@@ -1,0 +1,27 @@
+import type { IncomingMessage } from "node:http";
+import ipaddr from "ipaddr.js";
+import type { Logger } from "./logger.ts";
+
+/** Peers that are most likely a reverse proxy on the same machine or network. */
+const PROXY_RANGES = new Set(["loopback", "private", "uniqueLocal", "linkLocal", "carrierGradeNat"]);
+
+/**
+ * Returns a per-request check that logs one warning per process when a request carries X-Forwarded-For or
+ * Forwarded from a loopback or private peer while no proxy is trusted: every client behind that proxy then
+ * has the proxy's address, and shares its limits. A server that trusts proxies gets a check that does nothing.
+ */
+export function proxyWarning(logger: Logger, trustedProxies: readonly string[]): (incoming: IncomingMessage) => void {
+  let warned = trustedProxies.length > 0;
+  return (incoming) => {
+    if (warned) return;
+    const header = incoming.headers["x-forwarded-for"] !== undefined ? "X-Forwarded-For" : incoming.headers.forwarded !== undefined ? "Forwarded" : undefined;
+    const peer = incoming.socket.remoteAddress;
+    if (header === undefined || peer === undefined || !ipaddr.isValid(peer)) return;
+    if (!PROXY_RANGES.has(ipaddr.process(peer).range())) return;
+    warned = true;
+    logger.warn(
+      { peer: ipaddr.process(peer).toString(), header },
+      `a request came through a proxy at ${ipaddr.process(peer).toString()} (it sent ${header}), but no proxy is trusted: every client behind it shares its address and its login limits; set --trusted-proxies (e.g. --trusted-proxies loopback)`,
+    );
+  };
+}
