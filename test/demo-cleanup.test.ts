@@ -1,15 +1,24 @@
 import { once } from "node:events";
-import { mkdtempSync, readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { runCli, startServerProcess } from "./helpers/process.ts";
 
 // The demo's throwaway database lives in a folder of its own under the temporary folder: every way the demo
 // ends removes it. Each run gets an empty TMPDIR of its own, so "removed" is "TMPDIR is empty again".
 
-const emptyTmp = () => mkdtempSync(join(tmpdir(), "zulip-auth-demo-tmp-"));
+const made: string[] = [];
+const emptyTmp = () => {
+  const dir = mkdtempSync(join(tmpdir(), "zulip-auth-demo-tmp-"));
+  made.push(dir);
+  return dir;
+};
+// The test's own TMPDIRs, empty once each test has passed, go too.
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 describe("the demo's temporary folder is removed", () => {
   it.each(["SIGTERM", "SIGINT", "SIGHUP"] as const)("on %s (exit 0)", async (signal) => {
