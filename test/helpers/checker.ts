@@ -1,4 +1,5 @@
 import { DEFAULT_CONFIG } from "../../src/server/config.ts";
+import { edge } from "../../src/server/edge.ts";
 import { createLogger } from "../../src/server/logger.ts";
 import { listen, type RunningServer } from "../../src/server/start.ts";
 import type { Store } from "../../src/store/store.ts";
@@ -16,7 +17,8 @@ export function createCheckedServer(options: Parameters<typeof createTestServer>
 /** Serves a fetch function (our app's, or a broken wrapper of it) over real HTTP with the server's own listener. */
 export function listenOverHttp(fetch: FetchLike, store: Store): Promise<RunningServer> {
   const { headersTimeoutMs, requestTimeoutMs } = DEFAULT_CONFIG;
-  return listen(fetch, { port: 0, host: "127.0.0.1", store, logger: createLogger(undefined, "silent"), headersTimeoutMs, requestTimeoutMs });
+  const logger = createLogger(undefined, "silent");
+  return listen(edge({ logger, config: DEFAULT_CONFIG }, fetch, []), { port: 0, host: "127.0.0.1", store, logger, headersTimeoutMs, requestTimeoutMs });
 }
 
 /** The base URL the in-process app answers as the root organisation. */

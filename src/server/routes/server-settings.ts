@@ -1,13 +1,14 @@
 import type { Context } from "hono";
 import { loginMethods } from "../../auth/login-methods.ts";
+import { OPERATIONS } from "../../contract/operations.ts";
 import type { Schema } from "../../contract/types.ts";
 import type { Organization } from "../../store/schema.ts";
 import type { AppDeps, AppEnv } from "../deps.ts";
+import type { EdgeRow } from "../edge.ts";
 import { ZulipError } from "../errors.ts";
-import { handedOff } from "../hand-off.ts";
 import { requestSubdomain } from "../organization.ts";
 import { publicOrigins } from "../public-origin.ts";
-import { nodeRequest, requestHeader } from "../request-header.ts";
+import { requestHeader } from "../request-header.ts";
 import { jsonBytes } from "../respond.ts";
 import { userAgentName } from "../user-agent.ts";
 import { DEFAULT_REALM_ICON_PATH } from "./realm-icon.ts";
@@ -46,16 +47,19 @@ export function serverSettings(deps: AppDeps) {
   const answer = serverSettingsAnswer(deps);
   return async (c: Context<AppEnv>) => {
     const subdomain = requestSubdomain(c, deps.config.rootDomain);
-    const tried = handedOff(nodeRequest(c));
-    if (tried) throw tried.failure;
     return jsonBytes(200, await answer(subdomain, c.req.url, requestHeader(c, "user-agent")));
   };
+}
+
+/** server_settings as a row of the edge's table: its plain answers are given on node:http, as the route gives them. */
+export function serverSettingsRow(deps: AppDeps): EdgeRow {
+  return { path: OPERATIONS.getServerSettings.url, answer: serverSettingsAnswer(deps) };
 }
 
 /**
  * The server_settings answer's body for a request to `subdomain` at `url` (the request's URL, or its
  * `scheme://host`) from `userAgent`; a ZulipError for an unknown subdomain. The one definition of the answer:
- * the Hono route and the node:http fast path (fast-server-settings.ts) both serve it.
+ * the Hono route and the edge's row both serve it.
  */
 export function serverSettingsAnswer(deps: AppDeps): (subdomain: string, url: string, userAgent: string | undefined) => Promise<Buffer<ArrayBuffer>> {
   const publicOrigin = publicOrigins(deps.config);
