@@ -80,7 +80,8 @@ describe("a restart keeps the counts", () => {
         expect(cleared).toMatchObject({ code: 0, stdout: "cleared 2 buckets\n" });
         expect((await login(server, "127.0.0.7", USERS.iago.email, USERS.iago.password)).status).toBe(200);
         const bad = await runCli(["limits", "clear", "--org", "lear"], { env });
-        expect(bad.code).toBe(1);
+        // Bad usage: exit code 2.
+        expect(bad.code).toBe(2);
         expect(bad.stderr).toContain("--user EMAIL");
       } finally {
         await pg?.drop();

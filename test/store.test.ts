@@ -8,7 +8,7 @@ import { PasswordHasher } from "../src/auth/password-hasher.ts";
 import { DEFAULT_PASSWORD_POLICY } from "../src/auth/password-policy.ts";
 import { createPostgresStore } from "../src/store/postgres.ts";
 import { openStore } from "../src/store/open.ts";
-import { UserError as StoreOpenError } from "../src/user-error.ts";
+import { ResourceError as StoreOpenError } from "../src/shared/errors.ts";
 import type { NewLoginAttempt } from "../src/store/schema.ts";
 import { API_KEY_TAKEN, StoreError, type Store } from "../src/store/store.ts";
 import { UnavailableError } from "../src/unavailable.ts";

@@ -1,5 +1,5 @@
 // The checker as a library: run it with any fetch-compatible function, then format the report.
-export { UserError as CheckOptionsError } from "../user-error.ts";
+export { CheckOptionsError } from "./errors.ts";
 export { CHECK_TIMEOUT_MS, MAX_FAILED_LOGINS } from "./defaults.ts";
 export { checkServer, type CheckOptions, type ProgressEvent } from "./run.ts";
 export { CASES, CASE_IDS } from "./cases/index.ts";

@@ -1,4 +1,4 @@
-import { UserError } from "../user-error.ts";
+import { CheckOptionsError } from "./errors.ts";
 import { OPERATIONS } from "../contract/operations.ts";
 import { isHttp, parseUrl } from "../http-url.ts";
 import { CHECK_TIMEOUT_MS, MAX_FAILED_LOGINS } from "./defaults.ts";
@@ -238,26 +238,26 @@ function maskEvidence<T extends Pick<Finding, "expected" | "actual" | "message">
 
 function validateOptions(options: CheckOptions) {
   const url = parseUrl(options.baseUrl);
-  if (!url) throw new UserError(`not a URL: ${options.baseUrl}`, 2);
-  if (!isHttp(url)) throw new UserError(`the base URL must be http or https, not ${url.protocol}`, 2);
-  if (url.search || url.hash) throw new UserError("the base URL is the site's URL, without a query string or fragment", 2);
+  if (!url) throw new CheckOptionsError(`not a URL: ${options.baseUrl}`);
+  if (!isHttp(url)) throw new CheckOptionsError(`the base URL must be http or https, not ${url.protocol}`);
+  if (url.search || url.hash) throw new CheckOptionsError("the base URL is the site's URL, without a query string or fragment");
   if (url.pathname.replace(/\/+$/, "").endsWith(API_BASE_PATH)) {
-    throw new UserError(`give the site's URL, without ${API_BASE_PATH} (the checker adds it)`, 2);
+    throw new CheckOptionsError(`give the site's URL, without ${API_BASE_PATH} (the checker adds it)`);
   }
-  if (options.username.trim() === "") throw new UserError("the username is empty", 2);
-  if (options.password === "") throw new UserError("the password is empty", 2);
+  if (options.username.trim() === "") throw new CheckOptionsError("the username is empty");
+  if (options.password === "") throw new CheckOptionsError("the password is empty");
   if (
     options.failedLogins !== undefined &&
     !(Number.isInteger(options.failedLogins) && options.failedLogins >= 1 && options.failedLogins <= MAX_FAILED_LOGINS)
   ) {
-    throw new UserError(`the failed logins to spend must be a whole number from 1 to ${MAX_FAILED_LOGINS} (Zulip allows 5 per 30 minutes)`, 2);
+    throw new CheckOptionsError(`the failed logins to spend must be a whole number from 1 to ${MAX_FAILED_LOGINS} (Zulip allows 5 per 30 minutes)`);
   }
   if (options.timeoutMs !== undefined && !(Number.isInteger(options.timeoutMs) && options.timeoutMs > 0)) {
-    throw new UserError("the timeout must be a whole number of milliseconds above 0", 2);
+    throw new CheckOptionsError("the timeout must be a whole number of milliseconds above 0");
   }
   const known = new Set(CASES.map((c) => c.id));
   for (const id of [...(options.only ?? []), ...(options.skip ?? [])]) {
-    if (!known.has(id)) throw new UserError(`no case ${id}; the cases are: ${[...known].join(", ")}`, 2);
+    if (!known.has(id)) throw new CheckOptionsError(`no case ${id}; the cases are: ${[...known].join(", ")}`);
   }
   const only = options.only && options.only.length > 0 ? new Set(options.only) : undefined;
   const skip = new Set(options.skip ?? []);
@@ -266,7 +266,7 @@ function validateOptions(options: CheckOptions) {
     if (only && !only.has(check.id)) return { check, selected: false, reason: "not checked because it was not named in --only" };
     return { check, selected: true, reason: "" };
   });
-  if (!cases.some((c) => c.selected)) throw new UserError("--only and --skip leave no case to run", 2);
+  if (!cases.some((c) => c.selected)) throw new CheckOptionsError("--only and --skip leave no case to run");
   return { baseUrl: normalizeBaseUrl(url.href), cases };
 }
 

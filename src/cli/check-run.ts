@@ -11,7 +11,7 @@ import {
   type ProgressEvent,
 } from "../checker/index.ts";
 import type { CheckCliOptions } from "./check.ts";
-import { UserError } from "../user-error.ts";
+import { UserError } from "./user-error.ts";
 import { readPassword } from "./password-input.ts";
 
 // What `check` runs: loaded by its action only.

@@ -1,4 +1,4 @@
-import { UserError } from "../user-error.ts";
+import { UserError } from "./user-error.ts";
 import { readFileSync } from "node:fs";
 import { Option } from "commander";
 import { checkLdapConfig, LDAP_DEFAULTS, type LdapConfig } from "../auth/ldap-config.ts";

@@ -6,7 +6,7 @@ import { loginErrorMessage, siteErrorMessage } from "./login-messages.ts";
 import { writeZuliprc } from "./zuliprc.ts";
 import { PASSWORD_PLACEHOLDER, redact } from "../redact.ts";
 import type { LoginOptions } from "./login.ts";
-import { UserError } from "../user-error.ts";
+import { UserError } from "./user-error.ts";
 import { readPassword } from "./password-input.ts";
 
 // What `login` runs: loaded by its action only.

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
-import { UserError } from "../user-error.ts";
+import { exitCode } from "./user-error.ts";
 import type { CheckCase } from "../checker/cases/case.ts";
 import { auditCommand } from "./audit.ts";
 import { checkCommand } from "./check.ts";
@@ -67,9 +67,9 @@ export async function run(argv: string[]): Promise<number> {
       if (error.code === "commander.help") return error.exitCode === 0 ? 0 : 2;
       return 2;
     }
-    // A UserError carries its exit code; anything else is a failure with a one-line reason.
+    // Every error is one line; its exit code is the CLI's to choose (user-error.ts).
     const message = error instanceof Error ? error.message : String(error);
     if (message) process.stderr.write(`zulip-auth: ${message}\n`);
-    return error instanceof UserError ? error.exitCode : 1;
+    return exitCode(error);
   }
 }

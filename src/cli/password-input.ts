@@ -1,4 +1,4 @@
-import { UserError } from "../user-error.ts";
+import { UserError } from "./user-error.ts";
 import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
 

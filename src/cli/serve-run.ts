@@ -2,7 +2,7 @@ import { DEMO_LIMITS, DEMO_RATE_LIMITED, DEMO_ROOT_DOMAIN, keepRateLimited } fro
 import { serviceLogger, type Logger } from "../server/logger.ts";
 import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT } from "../server/metrics-listener.ts";
 import { startServer, type RunningServer } from "../server/start.ts";
-import { UserError } from "../user-error.ts";
+import { UserError } from "./user-error.ts";
 import { databaseName } from "./context.ts";
 import { createDemoDatabase, demoBanner } from "./demo.ts";
 import { ldapConfigFrom } from "./ldap-options.ts";
