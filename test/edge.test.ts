@@ -20,7 +20,7 @@ import { serverSettingsRow } from "../src/server/routes/server-settings.ts";
 import { listen, startServer, type RunningServer } from "../src/server/start.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
 import type { Store } from "../src/store/store.ts";
-import { UnavailableError } from "../src/unavailable.ts";
+import { UnavailableError } from "../src/shared/unavailable.ts";
 import { TEST_HASH } from "./helpers/harness.ts";
 import { parseRawHttp } from "./helpers/raw-http.ts";
 

@@ -11,7 +11,7 @@ import { openStore } from "../src/store/open.ts";
 import { ResourceError as StoreOpenError } from "../src/shared/errors.ts";
 import type { NewLoginAttempt } from "../src/store/schema.ts";
 import { API_KEY_TAKEN, StoreError, type Store } from "../src/store/store.ts";
-import { UnavailableError } from "../src/unavailable.ts";
+import { UnavailableError } from "../src/shared/unavailable.ts";
 import { TEST_HASH } from "./helpers/harness.ts";
 import { createDatabase, missingServices, need, SERVICE_URLS } from "./helpers/service-env.ts";
 import { freePort } from "./helpers/services.ts";

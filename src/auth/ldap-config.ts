@@ -1,5 +1,5 @@
 import { InvalidConfigurationError } from "../shared/errors.ts";
-import { safeUrl } from "../safe-url.ts";
+import { safeUrl } from "../shared/url.ts";
 
 /** Server-wide LDAP settings (Zulip's AUTH_LDAP_*): how to find a user's entry and what to read from it. */
 export interface LdapConfig {

@@ -1,7 +1,7 @@
 import { BusyError, Client, DN, Filter, ResultCodeError, UnavailableError as LdapUnavailable, type Entry } from "ldapts";
 import type { Logger } from "pino";
-import { safeUrl } from "../safe-url.ts";
-import { anyFailure, guard } from "../unavailable.ts";
+import { safeUrl } from "../shared/url.ts";
+import { anyFailure, guard } from "../shared/unavailable.ts";
 import { isValidEmail } from "./email.ts";
 import { checkLdapConfig, USER_PLACEHOLDER, type LdapConfig } from "./ldap-config.ts";
 

@@ -2,7 +2,7 @@ import type { FetchApiKey } from "../contract/operations.ts";
 import type { CodeOfStatus, ErrorCode } from "../contract/types.ts";
 import type { Store } from "../store/store.ts";
 import type { Organization, User } from "../store/schema.ts";
-import { UnavailableError } from "../unavailable.ts";
+import { UnavailableError } from "../shared/unavailable.ts";
 import { HashQueueFull, userQueueKey, type HashClient } from "./hash-queue.ts";
 import type { LdapBackend, LdapOutcome } from "./ldap.ts";
 import { userForDirectoryLogin } from "./ldap-user.ts";

@@ -1,7 +1,7 @@
 import { ResourceError } from "../shared/errors.ts";
 import { Redis } from "ioredis";
-import { safeUrl } from "../safe-url.ts";
-import { anyFailure, guard } from "../unavailable.ts";
+import { safeUrl } from "../shared/url.ts";
+import { anyFailure, guard } from "../shared/unavailable.ts";
 import {
   KNOWN_ADDRESS_MS,
   KNOWN_ADDRESSES,

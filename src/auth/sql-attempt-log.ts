@@ -2,7 +2,7 @@ import { sql, type ExpressionBuilder, type Kysely } from "kysely";
 import type { Database } from "../store/schema.ts";
 import { isDatabaseOutage } from "../store/outage.ts";
 import type { Store } from "../store/store.ts";
-import { guard } from "../unavailable.ts";
+import { guard } from "../shared/unavailable.ts";
 import {
   KNOWN_ADDRESS_MS,
   KNOWN_ADDRESSES,

@@ -1,6 +1,6 @@
 import { OPERATIONS } from "../contract/operations.ts";
 import { isDeepStrictEqual } from "node:util";
-import { isJsonObject } from "../text.ts";
+import { isJsonObject } from "../shared/text.ts";
 import { field, type Exchange } from "./exchange.ts";
 import type { ClientCompatibility } from "./report.ts";
 

@@ -1,5 +1,5 @@
 import type { Answer } from "../contract/validator.ts";
-import { isJsonObject, parseJson } from "../text.ts";
+import { isJsonObject, parseJson } from "../shared/text.ts";
 import { reproCurl } from "./repro-curl.ts";
 import { requestPath, toRequest, type RequestSpec } from "./request.ts";
 

@@ -1,7 +1,7 @@
 import { toPointer, valueAt } from "../contract/json-pointer.ts";
 import { operationPointer, type Operation } from "../contract/operations.ts";
 import type { CodeOfStatus, ErrorStatusOf, OperationId } from "../contract/types.ts";
-import { truncate } from "../text.ts";
+import { truncate } from "../shared/text.ts";
 import { field, type Exchange } from "./exchange.ts";
 import { CaseRecording } from "./recording.ts";
 

@@ -2,7 +2,7 @@ import { parsePointer, toPointer } from "../contract/json-pointer.ts";
 import { OPERATIONS, operationById, operationPointer } from "../contract/operations.ts";
 import type { OperationId } from "../contract/types.ts";
 import type { AdvisorySeverity } from "../contract/validator.ts";
-import { truncate } from "../text.ts";
+import { truncate } from "../shared/text.ts";
 import { EarlyEnd } from "./early-end.ts";
 import { field, NoAnswerError, send, type Exchange } from "./exchange.ts";
 import { EXPECTATION_KINDS, type ExpectationId, type Finding } from "./finding.ts";

@@ -1,6 +1,6 @@
 import { CheckOptionsError } from "./errors.ts";
 import { OPERATIONS } from "../contract/operations.ts";
-import { isHttp, parseUrl } from "../http-url.ts";
+import { isHttp, parseUrl } from "../shared/url.ts";
 import { CHECK_TIMEOUT_MS, MAX_FAILED_LOGINS } from "./defaults.ts";
 import { getContractValidator } from "../contract/validator.ts";
 import { API_BASE_PATH, CONTRACT_FILE } from "../contract/spec.ts";
@@ -13,8 +13,8 @@ import { buildCoverage } from "./coverage.ts";
 import { field, type Exchange, type FetchLike } from "./exchange.ts";
 import type { Finding, FindingId } from "./finding.ts";
 import { Masker } from "./mask.ts";
-import { PASSWORD_PLACEHOLDER } from "../redact.ts";
-import { isJsonObject } from "../text.ts";
+import { PASSWORD_PLACEHOLDER } from "../shared/redact.ts";
+import { isJsonObject } from "../shared/text.ts";
 import type { CaseResult, CheckReport, CheckStatus, CheckSummary, CoverageRow, StopReason } from "./report.ts";
 import { normalizeBaseUrl, requestFor, secret, type RequestSpec } from "./request.ts";
 

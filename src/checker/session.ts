@@ -1,5 +1,5 @@
 import { OPERATIONS } from "../contract/operations.ts";
-import { truncate } from "../text.ts";
+import { truncate } from "../shared/text.ts";
 import { EarlyEnd } from "./early-end.ts";
 import { field, type Exchange } from "./exchange.ts";
 import { codeOf, Expectations } from "./expectations.ts";

@@ -10,9 +10,23 @@ import {
   type CheckReport,
   type ProgressEvent,
 } from "../checker/index.ts";
-import type { CheckCliOptions } from "./check.ts";
 import { UserError } from "./user-error.ts";
 import { readPassword } from "./password-input.ts";
+
+/** What commander parsed for `check`. */
+export interface CheckCliOptions {
+  username: string;
+  passwordStdin?: boolean;
+  passwordEnv?: string;
+  json?: boolean;
+  quiet?: boolean;
+  failedLogins: number;
+  junit?: string;
+  only?: string[];
+  skip?: string[];
+  timeout: number;
+  strict?: boolean;
+}
 
 // What `check` runs: loaded by its action only.
 

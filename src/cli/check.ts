@@ -1,23 +1,9 @@
+import type { CheckCliOptions } from "./check-run.ts";
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { CheckCase } from "../checker/cases/case.ts";
 import { CHECK_TIMEOUT_MS, MAX_FAILED_LOGINS } from "../checker/defaults.ts";
-import { CONTRACT_FILE } from "../contract/contract-file.ts";
+import { CONTRACT_FILE } from "../contract/locations.ts";
 import { positiveWholeNumber } from "./values.ts";
-
-/** What commander parsed for `check`. */
-export interface CheckCliOptions {
-  username: string;
-  passwordStdin?: boolean;
-  passwordEnv?: string;
-  json?: boolean;
-  quiet?: boolean;
-  failedLogins: number;
-  junit?: string;
-  only?: string[];
-  skip?: string[];
-  timeout: number;
-  strict?: boolean;
-}
 
 const list = (value: string, previous: string[] = []) => [
   ...previous,

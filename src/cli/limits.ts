@@ -1,7 +1,7 @@
 import { Command, Option } from "commander";
 import type { AttemptLog } from "../auth/attempt-log.ts";
 import type { ClearTarget, LimitTarget } from "../admin/limits.ts";
-import { DEFAULT_SERVICE_TIMEOUT_MS } from "../store/service-timeout.ts";
+import { DEFAULT_SERVICE_TIMEOUT_MS } from "../store/open.ts";
 import { databaseUrlOption, dbOption, type DatabaseOptions } from "./options.ts";
 import { UserError } from "./user-error.ts";
 

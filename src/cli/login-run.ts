@@ -4,10 +4,18 @@ import { createZulipAuthClient } from "../client/client.ts";
 import { checkSite } from "./login-site.ts";
 import { loginErrorMessage, siteErrorMessage } from "./login-messages.ts";
 import { writeZuliprc } from "./zuliprc.ts";
-import { PASSWORD_PLACEHOLDER, redact } from "../redact.ts";
-import type { LoginOptions } from "./login.ts";
+import { PASSWORD_PLACEHOLDER, redact } from "../shared/redact.ts";
 import { UserError } from "./user-error.ts";
 import { readPassword } from "./password-input.ts";
+
+/** What commander parsed for `login`. */
+export interface LoginOptions {
+  username: string;
+  passwordStdin?: boolean;
+  zuliprc: string;
+  force?: boolean;
+  timeout: number;
+}
 
 // What `login` runs: loaded by its action only.
 

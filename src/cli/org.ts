@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { isHttp, parseUrl } from "../http-url.ts";
+import { isHttp, parseUrl } from "../shared/url.ts";
 import { argument } from "./arguments.ts";
 import { databaseUrlOption, dbOption, type DatabaseOptions } from "./options.ts";
 import { onOff } from "./values.ts";

@@ -2,7 +2,7 @@ import createClient from "openapi-fetch";
 import type { paths } from "../../generated/zulip-auth.ts";
 import { OPERATIONS, type DevFetchApiKey, type FetchApiKey, type GetServerSettings, type Operation } from "../contract/operations.ts";
 import type { RequestForm } from "../contract/types.ts";
-import { parseJson } from "../text.ts";
+import { parseJson } from "../shared/text.ts";
 import { classifyAnswer, type SuccessBody } from "./answer.ts";
 import type { ClientError, ClientOperation } from "./errors.ts";
 import { aborted, attemptSignal, sleep } from "./signals.ts";

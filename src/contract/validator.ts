@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import type { OpenAPIV3_1 } from "openapi-types";
-import { isJsonObject, type JsonObject, truncate } from "../text.ts";
+import { isJsonObject, type JsonObject, truncate } from "../shared/text.ts";
 import { ALL_OPERATIONS } from "./operations.ts";
 import { escapeSegment, parsePointer, toPointer, valueAt } from "./json-pointer.ts";
 import { loadContract, type LoadedContract } from "./spec.ts";

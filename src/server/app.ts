@@ -1,7 +1,7 @@
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { routePath } from "hono/route";
-import { API_BASE_PATH } from "../contract/base-path.ts";
+import { API_BASE_PATH } from "../contract/locations.ts";
 import { OPERATIONS } from "../contract/operations.ts";
 import { addressGroup } from "../auth/address-group.ts";
 import { proxyTrust, resolveClientAddress } from "./client-address.ts";

@@ -3,7 +3,7 @@ import type { DeclaredStatus, JsonBody, OperationId, Schema } from "../contract/
 import type { LoginFailure } from "../auth/login.ts";
 import type { RateLimitDecision } from "../auth/rate-limit.ts";
 import type { Logger } from "pino";
-import { type Dependency, UnavailableError } from "../unavailable.ts";
+import { type Dependency, UnavailableError } from "../shared/unavailable.ts";
 import { jsonResponse, rateLimitHeaders } from "./respond.ts";
 
 /** Every status some operation of the contract declares, but success. */

@@ -7,7 +7,7 @@ import { PasswordHasher, type HashParams } from "../auth/password-hasher.ts";
 import { DEFAULT_PASSWORD_POLICY } from "../auth/password-policy.ts";
 import { LoginLimiter } from "../auth/login-limiter.ts";
 import { SqlAttemptLog } from "../auth/sql-attempt-log.ts";
-import { safeUrl } from "../safe-url.ts";
+import { safeUrl } from "../shared/url.ts";
 import { AuditWriter, DEFAULT_AUDIT_RETENTION_DAYS } from "../store/audit-writer.ts";
 import { DEFAULT_SERVICE_TIMEOUT_MS, openStore } from "../store/open.ts";
 import type { Store } from "../store/store.ts";

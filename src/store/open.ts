@@ -1,10 +1,8 @@
 import { type Stats, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { safeUrl } from "../safe-url.ts";
-import { UnavailableError } from "../unavailable.ts";
-import { isPostgresUrl } from "./postgres-url.ts";
+import { safeUrl } from "../shared/url.ts";
+import { UnavailableError } from "../shared/unavailable.ts";
 import { ResourceError } from "../shared/errors.ts";
-import { DEFAULT_SERVICE_TIMEOUT_MS } from "./service-timeout.ts";
 import type { Store } from "./store.ts";
 
 /** Where the data lives: PostgreSQL when a database URL is given, else the embedded SQLite file. */
@@ -28,7 +26,13 @@ export interface StoreLocation {
   onWatchStateChange?: (state: "listening" | "lost", error?: Error) => void;
 }
 
-export { DEFAULT_SERVICE_TIMEOUT_MS } from "./service-timeout.ts";
+/** Default bound on a PostgreSQL, Redis or LDAP wait, in milliseconds. */
+export const DEFAULT_SERVICE_TIMEOUT_MS = 3_000;
+
+/** Whether a database URL names PostgreSQL. */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
 
 /** The path's stat, or undefined when there is nothing there to open (ENOENT, or ENOTDIR under a file). */
 function stat(path: string): Stats | undefined {

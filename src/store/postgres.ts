@@ -17,8 +17,6 @@ export interface PostgresOptions {
   onWatchStateChange?: (state: "listening" | "lost", error?: Error) => void;
 }
 
-export { isPostgresUrl } from "./postgres-url.ts";
-
 /** A store on a PostgreSQL pool; nothing is connected until the first query. */
 export function createPostgresStore(url: string, options: PostgresOptions): Store {
   const pool = new pg.Pool({

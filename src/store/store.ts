@@ -1,5 +1,5 @@
 import { Migrator, type Kysely } from "kysely";
-import { guard } from "../unavailable.ts";
+import { guard } from "../shared/unavailable.ts";
 import type { ChangeWatch } from "./change-watch.ts";
 import { migrationProvider, type SqlDialect } from "./migrations.ts";
 import { OrganizationCache } from "./organization-cache.ts";

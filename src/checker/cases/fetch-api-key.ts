@@ -3,7 +3,7 @@ import { OPERATIONS } from "../../contract/operations.ts";
 import { loginSpec, otherCase, type CaseContext } from "../session.ts";
 import { throwawayPassword } from "../throwaway.ts";
 import { field, type Exchange } from "../exchange.ts";
-import { isJsonObject } from "../../text.ts";
+import { isJsonObject } from "../../shared/text.ts";
 import { requestFor, shownValue, type FieldValue, type RequestSpec } from "../request.ts";
 import { FETCH, casesOf, type CheckCase } from "./case.ts";
 import { expectAllowedMethod, setting } from "../case-helpers.ts";
