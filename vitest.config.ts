@@ -10,7 +10,6 @@ const BENCH = "test/bench.test.ts";
 const UNIT = [
   "test/architecture.test.ts",
   "test/checker-broken-servers.test.ts",
-  "test/client-types.test.ts",
   "test/client.test.ts",
   "test/dev-fetch-api-key.test.ts",
   "test/edge.test.ts",
