@@ -56,7 +56,7 @@ function track(child: ChildProcess): ChildProcess {
   return child;
 }
 
-/** A database in a fresh temporary folder holding the root organisation "Bench" and the users above. */
+/** A database in a fresh temporary folder holding the root organization "Bench" and the users above. */
 export async function createBenchDatabase(hashParams: HashParams = BENCH_HASH_PARAMS): Promise<{ db: string; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), "zulip-auth-bench-"));
   const db = join(dir, "bench.sqlite");

@@ -139,7 +139,7 @@ describe("serve --uniform-errors", () => {
     server = await start(where, { config: { uniformErrors: true } });
   });
 
-  it("answers a deactivated user, a deactivated organisation and another organisation's user exactly as a wrong password", async () => {
+  it("answers a deactivated user, a deactivated organization and another organization's user exactly as a wrong password", async () => {
     const wrong = await login(server, "127.0.0.20", USERS.hamlet.email, "wrong-password");
     const cases = [
       await login(server, "127.0.0.20", "retired@zulip.com", "retired-Strong-77"),
@@ -167,7 +167,7 @@ describe("Host and HTTP hardening", () => {
     server = await start(where);
   });
 
-  it("a trailing dot names the same organisation", async () => {
+  it("a trailing dot names the same organization", async () => {
     expect((await login(server, "127.0.0.30", USERS.cordelia.email, USERS.cordelia.password, "lear.zulip.test.")).status).toBe(200);
     const settings = await fromAddress(server.url, "127.0.0.30", { path: "/api/v1/server_settings", host: "lear.zulip.test." });
     const body = (await conformant<Body>("get-server-settings", settings.response)).body;

@@ -81,7 +81,7 @@ describe(`${ZULIP_LEVEL_FILE}, the contract's Zulip level for other tools`, () =
     ["a production Zulip 8.4 (no realm_url, no user_id check)", { version: "8.4" }],
     ["a Zulip that adds fields this file does not list", { extraField: true }],
     ["a Zulip that limits this client's address", { addressLimit: 6 }],
-    ["the root of a Zulip with several organisations", { root: "several-organisations" }],
+    ["the root of a Zulip with several organizations", { root: "several-organizations" }],
     ["a root with a landing page", { root: "landing-page" }],
   ])("%s: every answer the checker got meets it", async (_name, options) => {
     const doc = (await SwaggerParser.dereference(ZULIP_LEVEL_FILE)) as OpenAPIV3_1.Document;

@@ -54,7 +54,7 @@ describe("the client against our server over real HTTP: success", () => {
     expectConformant(s.http, 1);
   });
 
-  it("serverSettings returns the organisation's settings", async () => {
+  it("serverSettings returns the organization's settings", async () => {
     const s = track(await healthy());
     const { data } = await clientFor(s).serverSettings();
     expect(data).toMatchObject({ result: "success", realm_name: "Zulip Dev", realm_url: s.http.url, email_auth_enabled: true });
@@ -99,7 +99,7 @@ describe("every error code of dev_fetch_api_key", () => {
 });
 
 describe("every error code of server_settings", () => {
-  it("BAD_REQUEST for a Host naming no organisation", async () => {
+  it("BAD_REQUEST for a Host naming no organization", async () => {
     const s = track(await healthy({}));
     const other = track(await serveOverHttp(s.server.app.fetch, { host: "nope.zulip.test" }));
     const { error } = await createZulipAuthClient({ baseUrl: other.url }).serverSettings();

@@ -41,7 +41,7 @@ describe("npm run demo, over real HTTP", () => {
     expect(Number.isInteger(body.user_id)).toBe(true);
   });
 
-  it("runs in dev mode with the root organisation named Zulip Dev, and hamlet can log in", async () => {
+  it("runs in dev mode with the root organization named Zulip Dev, and hamlet can log in", async () => {
     const settings = await conformant<{ realm_name: string; authentication_methods: { dev: boolean } }>(
       "get-server-settings",
       await fetch(`${demo.url}/api/v1/server_settings`),

@@ -91,7 +91,7 @@ describe("the demo's scenario table, over real HTTP", () => {
     }
   });
 
-  it("gives each organisation's own settings in server_settings", async () => {
+  it("gives each organization's own settings in server_settings", async () => {
     const expected = [
       { subdomain: "", realm_name: "Zulip Dev", email_auth_enabled: true },
       { subdomain: "zephyr", realm_name: "Zephyr", email_auth_enabled: true },

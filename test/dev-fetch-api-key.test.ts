@@ -47,7 +47,7 @@ describe("POST /api/v1/dev_fetch_api_key", () => {
     expect(r.body).toEqual({ result: "error", msg: "Invalid subdomain", code: "NONEXISTENT_SUBDOMAIN" });
   });
 
-  it("a deactivated organisation → 401 REALM_DEACTIVATED", async () => {
+  it("a deactivated organization → 401 REALM_DEACTIVATED", async () => {
     const r = await call(dev, { username: USERS.othello.email }, "gone.zulip.test");
     expect(r.status).toBe(401);
     expect(r.body).toMatchObject({ code: "REALM_DEACTIVATED", msg: "This organization has been deactivated" });

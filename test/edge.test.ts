@@ -132,7 +132,7 @@ describe("the edge's server_settings row answers exactly as the Hono app does", 
   // Which answers the edge's row gives; every other request goes to the app (Node's own parser answers what
   // it refuses before either sees it).
   const cases: [string, "row" | "app" | "node", string][] = [
-    ["the root organisation", "row", get("/api/v1/server_settings", "Host: zulip.test\r\n")],
+    ["the root organization", "row", get("/api/v1/server_settings", "Host: zulip.test\r\n")],
     ["a subdomain, its name JSON-escaped", "row", get("/api/v1/server_settings", "Host: lear.zulip.test\r\n")],
     ["a Host with a port", "row", get("/api/v1/server_settings", "Host: lear.zulip.test:9991\r\n")],
     ["a loopback Host", "row", get("/api/v1/server_settings", "Host: localhost:9991\r\n")],
@@ -145,7 +145,7 @@ describe("the edge's server_settings row answers exactly as the Hono app does", 
     ["repeated User-Agents", "row", get("/api/v1/server_settings", "Host: zulip.test\r\nUser-Agent: ZulipInvalid/1.0\r\nuser-agent: other\r\n")],
     ["the client's own X-Request-Id", "row", get("/api/v1/server_settings", "Host: zulip.test\r\nX-Request-Id: abc\r\nx-request-id: d\u00e9f\r\n")],
     ["an unknown subdomain (400)", "row", get("/api/v1/server_settings", "Host: nope.zulip.test\r\n")],
-    ["a deactivated organisation", "row", get("/api/v1/server_settings", "Host: gone.zulip.test\r\n")],
+    ["a deactivated organization", "row", get("/api/v1/server_settings", "Host: gone.zulip.test\r\n")],
     ["an upper-case Host", "row", get("/api/v1/server_settings", "Host: LEAR.Zulip.Test\r\n")],
     ["two Host headers (400)", "app", get("/api/v1/server_settings", "Host: zulip.test\r\nHost: lear.zulip.test\r\n")],
     ["no Host (400)", "app", get("/api/v1/server_settings", "")],
@@ -247,7 +247,7 @@ describe("the edge's server_settings row answers exactly as the Hono app does", 
     fast.byRow.splice(0);
   });
 
-  it("names a foreign Host's organisation by the Host header, whatever an earlier absolute-form request named", async () => {
+  it("names a foreign Host's organization by the Host header, whatever an earlier absolute-form request named", async () => {
     const realmUrl = async (request: string) => JSON.parse(parseRawHttp(await exchange(app.port, request)).bodyText).realm_url;
     expect(await realmUrl("GET http://evil.example/api/v1/server_settings HTTP/1.1\r\nHost: lear.zulip.test\r\nConnection: close\r\n\r\n")).toBe(
       "http://lear.zulip.test",
@@ -258,7 +258,7 @@ describe("the edge's server_settings row answers exactly as the Hono app does", 
 
   it("answers a database outage's 503 itself: the database is asked once, and the wait is logged whole", async () => {
     let asked = 0;
-    // The shared store, but its organisations' database does not answer (after a wait the log must include).
+    // The shared store, but its organizations' database does not answer (after a wait the log must include).
     const down = new Proxy(await openSqliteStore(join(dir, "t.sqlite"), { cache: true }), {
       get: (target, key, receiver) =>
         key === "findOrganization"
@@ -298,7 +298,7 @@ describe("the edge's server_settings row answers exactly as the Hono app does", 
     }
   });
 
-  it("sees an organisation renamed from another connection on the next request", async () => {
+  it("sees an organization renamed from another connection on the next request", async () => {
     const cli = await openSqliteStore(join(dir, "t.sqlite"));
     try {
       const before = comparable(splitResponses(await exchange(fast.port, get("/api/v1/server_settings", "Host: lear.zulip.test\r\n")), false)[0]!);

@@ -121,7 +121,7 @@ describe("zulip-auth login stops clearly on sites it cannot log in to", () => {
     expect(http.answers.map((a) => [a.operationId, a.violations])).toEqual([["get-server-settings", []]]);
   });
 
-  it("the root of a server hosting several organisations", async () => {
+  it("the root of a server hosting several organizations", async () => {
     const t = await createTestServer({ seed: false });
     await t.admin.addOrganization("lear", "Lear & Co.");
     const http = await serveOverHttp(t.app.fetch);

@@ -48,7 +48,7 @@ describe("writeZuliprc", () => {
 });
 
 describe("checkSite", () => {
-  it("accepts an organisation with LDAP login only (Zulip's clients show the password form for it)", async () => {
+  it("accepts an organization with LDAP login only (Zulip's clients show the password form for it)", async () => {
     // server_settings only reads the settings: the directory is never contacted here.
     const t = await createTestServer({ ldap: testLdapBackend("ldap://127.0.0.1:9") });
     await t.admin.setOrganization("", { email_auth_enabled: 0, ldap_auth_enabled: 1 });

@@ -13,7 +13,7 @@ import { runCli, startServerProcess } from "./helpers/process.ts";
 const CHEAP = ["--argon2", "m=1024,t=1,p=1"];
 const OLD = { memoryCost: 2048, timeCost: 1, parallelism: 1 };
 
-/** A database with the root organisation and `n` users whose hashes the server will upgrade (a write) on login. */
+/** A database with the root organization and `n` users whose hashes the server will upgrade (a write) on login. */
 async function seed(n: number): Promise<{ db: string; users: { email: string; password: string }[] }> {
   const db = join(mkdtempSync(join(tmpdir(), "zulip-auth-crash-")), "crash.sqlite");
   const store = await openSqliteStore(db);

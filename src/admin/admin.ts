@@ -9,7 +9,7 @@ import type { Store } from "../store/store.ts";
 
 const SUBDOMAIN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
-/** Operator actions on organisations and users, shared by the CLI and the demo. */
+/** Operator actions on organizations and users, shared by the CLI and the demo. */
 export class Admin {
   constructor(
     readonly store: Store,
@@ -75,7 +75,7 @@ export class Admin {
     await withNewKey((apiKey) => this.store.updateUser(user.id, { api_key: apiKey }));
   }
 
-  /** Users with their organisation's subdomain, optionally of one organisation. */
+  /** Users with their organization's subdomain, optionally of one organization. */
   async listUsers(subdomain?: string): Promise<(User & { subdomain: string })[]> {
     const orgs = await this.store.listOrganizations();
     const bySubdomain = new Map(orgs.map((o) => [o.id, o.subdomain]));

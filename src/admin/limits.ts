@@ -21,7 +21,7 @@ export interface LimitRow {
 
 const LETTER: Record<RuleName, LimitRow["rule"]> = { "user-address": "a", address: "b", user: "c", "user-success": "d", "address-success": "e" };
 
-/** Who an operator names: a user (optionally in one organisation), an address, or both. */
+/** Who an operator names: a user (optionally in one organization), an address, or both. */
 export interface LimitTarget {
   user?: string | undefined;
   org?: string | undefined;
@@ -59,7 +59,7 @@ export async function showLimits(log: AttemptLog, target: LimitTarget, now = Dat
 }
 
 /**
- * Lifts limits: for a user, (a), (c) and (d) (in one organisation, or all); for an address, (a), (b) and (e).
+ * Lifts limits: for a user, (a), (c) and (d) (in one organization, or all); for an address, (a), (b) and (e).
  * Returns how many buckets were emptied.
  */
 export async function clearLimits(log: AttemptLog, target: ClearTarget): Promise<number> {

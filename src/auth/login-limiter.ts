@@ -3,7 +3,7 @@ import { emailKey } from "../store/store.ts";
 import { KNOWN_ADDRESS_MS, type AttemptLog, type Bucket, type LogRequest, type RuleName } from "./attempt-log.ts";
 import type { LimitRules, RateLimitDecision, RateLimitRule } from "./rate-limit.ts";
 
-/** Who is trying to log in: the organisation, the username as typed, the client address's group. */
+/** Who is trying to log in: the organization, the username as typed, the client address's group. */
 export interface Attempter {
   org: string;
   username: string;

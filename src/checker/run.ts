@@ -94,7 +94,7 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
   try {
     run.settings = await preflight.transport(requestFor(OPERATIONS.getServerSettings, { label: "server settings" }));
     const notZulip = whyNotZulip(run.settings);
-    const noOrganisation = notZulip === undefined ? whyNoOrganisation(run.settings, baseUrl) : undefined;
+    const noOrganization = notZulip === undefined ? whyNoOrganization(run.settings, baseUrl) : undefined;
     if (notZulip)
       stop = {
         status: "not-zulip",
@@ -103,7 +103,7 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
           answered: String(run.settings.answer.status),
         },
       };
-    else if (noOrganisation) stop = { status: "no-organisation", reason: { message: noOrganisation, answered: String(run.settings.answer.status) } };
+    else if (noOrganization) stop = { status: "no-organisation", reason: { message: noOrganization, answered: String(run.settings.answer.status) } };
     else {
       const level = field(run.settings, "zulip_feature_level");
       if (typeof level === "number" && Number.isInteger(level)) run.featureLevel = level;
@@ -188,7 +188,7 @@ const isZulipError = (exchange: Exchange) =>
 function whyNotZulip(exchange: Exchange): string | undefined {
   const { status, headers } = exchange.answer;
   const type = headers.get("content-type") ?? "no Content-Type";
-  // A Zulip JSON 400 is Zulip's own answer for a URL without an organisation (see whyNoOrganisation).
+  // A Zulip JSON 400 is Zulip's own answer for a URL without an organization (see whyNoOrganization).
   if (status === 400 && isZulipError(exchange)) return undefined;
   if (status !== 200) return `answered ${status} (${type}), where a Zulip server answers 200 with its settings`;
   if (!isJsonObject(exchange.json)) return `answered ${type} that is not a JSON object`;
@@ -197,22 +197,22 @@ function whyNotZulip(exchange: Exchange): string | undefined {
 }
 
 /**
- * Why the URL names no organisation to log in to (a healthy Zulip asked at the wrong URL): undefined when it
+ * Why the URL names no organization to log in to (a healthy Zulip asked at the wrong URL): undefined when it
  * names one. Two shapes, both from zerver/views/auth.py:
- * - the root of a server with several organisations and none at its root: get_server_settings leaves out the
- *   organisation's realm_name, realm_icon and realm_description, and api_fetch_api_key answers every login
+ * - the root of a server with several organizations and none at its root: get_server_settings leaves out the
+ *   organization's realm_name, realm_icon and realm_description, and api_fetch_api_key answers every login
  *   404 NONEXISTENT_SUBDOMAIN (`if realm is None: raise InvalidSubdomainError`);
  * - a root with ROOT_DOMAIN_LANDING_PAGE (Zulip Cloud's), or an unknown subdomain: get_auth_backends_data
  *   raises the JSON 400 "Subdomain required" (or "Invalid subdomain").
  */
-function whyNoOrganisation(exchange: Exchange, baseUrl: string): string | undefined {
-  const advice = "pass the URL of one of its organisations instead (e.g. https://<organisation>.<host>)";
+function whyNoOrganization(exchange: Exchange, baseUrl: string): string | undefined {
+  const advice = "pass the URL of one of its organizations instead (e.g. https://<organization>.<host>)";
   if (exchange.answer.status === 400) {
-    return `${baseUrl} is a Zulip server, but the URL names no organisation to log in to (server_settings answered 400 "${String(field(exchange, "msg"))}"): ${advice}.`;
+    return `${baseUrl} is a Zulip server, but the URL names no organization to log in to (server_settings answered 400 "${String(field(exchange, "msg"))}"): ${advice}.`;
   }
-  const organisationFields = ["realm_name", "realm_icon", "realm_description"];
-  if (organisationFields.every((name) => field(exchange, name) === undefined)) {
-    return `${baseUrl} is the root of a Zulip server with several organisations and none at its root (server_settings has no realm_name, realm_icon or realm_description, and Zulip answers every login there 404 NONEXISTENT_SUBDOMAIN): ${advice}.`;
+  const organizationFields = ["realm_name", "realm_icon", "realm_description"];
+  if (organizationFields.every((name) => field(exchange, name) === undefined)) {
+    return `${baseUrl} is the root of a Zulip server with several organizations and none at its root (server_settings has no realm_name, realm_icon or realm_description, and Zulip answers every login there 404 NONEXISTENT_SUBDOMAIN): ${advice}.`;
   }
   return undefined;
 }

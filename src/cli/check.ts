@@ -65,7 +65,7 @@ export function checkCommand(cases: readonly CheckCase[] = []): Command {
           "Cases that need more failures use random throwaway addresses. The password is never printed.\n\n" +
           "Exit codes: 0 conformant, 1 at least one violation, 2 bad usage, 3 the password was refused, 4 rate-limited for\n" +
           "now (the account or this address), 5 not a Zulip server, 6 the server could not be reached, 7 the URL names no\n" +
-          "organisation (pass an organisation's URL).\n",
+          "organization (pass an organization's URL).\n",
       )
       // The checker (Ajv, the contract loader, the cases) loads only when it runs.
       .action(async (baseUrl: string, o: CheckCliOptions) => (await import("./check-run.ts")).check(baseUrl, o))

@@ -17,7 +17,7 @@ const iconArg = argument((value: string): string => {
   return url.href;
 });
 
-/** `zulip-auth org …`: organisations; the root organisation's subdomain is "". */
+/** `zulip-auth org …`: organizations; the root organization's subdomain is "". */
 export function orgCommand(): Command {
   const org = new Command("org").description('manage organizations (the root organization\'s subdomain is "")');
   org

@@ -51,7 +51,7 @@ export interface ZulipAuthClient {
   fetchApiKey(params: RequestForm<FetchApiKey>, options?: CallOptions): Promise<ClientResult<FetchApiKey>>;
   /** POST /dev_fetch_api_key: a development server's key for any user, without a password. */
   devFetchApiKey(params: RequestForm<DevFetchApiKey>, options?: CallOptions): Promise<ClientResult<DevFetchApiKey>>;
-  /** GET /server_settings: the server's version and the organisation's login methods. */
+  /** GET /server_settings: the server's version and the organization's login methods. */
   serverSettings(options?: CallOptions): Promise<ClientResult<GetServerSettings>>;
 }
 

@@ -45,7 +45,7 @@ export const variableMissing = (name: string) =>
 /** 400 with Zulip's generic BAD_REQUEST code. */
 export const badRequest = (msg: string) => new ZulipError(400, { result: "error", msg, code: "BAD_REQUEST" });
 
-/** 404 for a Host naming no organisation. */
+/** 404 for a Host naming no organization. */
 export const invalidSubdomain = () => new ZulipError(404, { result: "error", msg: "Invalid subdomain", code: "NONEXISTENT_SUBDOMAIN" });
 
 /** 405 listing the methods the path accepts, in the body and the Allow header. */

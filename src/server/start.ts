@@ -33,7 +33,7 @@ export interface StartOptions {
   databaseUrl?: string | undefined;
   /** Redis for the login attempts, shared by every instance that names the same one (else the database). */
   redisUrl?: string | undefined;
-  /** Server-wide LDAP settings; organisations turn LDAP login on one by one. */
+  /** Server-wide LDAP settings; organizations turn LDAP login on one by one. */
   ldap?: LdapConfig | undefined;
   /** Bound on every PostgreSQL and Redis wait, in milliseconds. */
   serviceTimeoutMs?: number;

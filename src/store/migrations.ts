@@ -32,7 +32,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
           .addColumn("created_at", "text", (c) => c.notNull())
           .addUniqueConstraint("users_org_email_key", ["organization_id", "email_key"])
           .execute();
-        // "Does this email exist in any organisation?" (Zulip's invalid-subdomain answer) must not scan.
+        // "Does this email exist in any organization?" (Zulip's invalid-subdomain answer) must not scan.
         await db.schema.createIndex("users_email_key").on("users").column("email_key").execute();
       },
     },
@@ -66,7 +66,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
       },
     },
     "0004-organizations-notify": {
-      // Servers keep organisations in memory: on PostgreSQL every write to the table, from any client (the CLI,
+      // Servers keep organizations in memory: on PostgreSQL every write to the table, from any client (the CLI,
       // another instance, psql), notifies the instances' listeners at commit. SQLite needs nothing: a server
       // asks the file's data_version instead.
       async up(db: Kysely<unknown>) {

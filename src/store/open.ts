@@ -18,7 +18,7 @@ export interface StoreLocation {
   timeoutMs?: number;
   onIdleError?: (error: Error) => void;
   /**
-   * Keeps organisations in memory, dropped exactly when any process changes them (a server sets it; a one-shot
+   * Keeps organizations in memory, dropped exactly when any process changes them (a server sets it; a one-shot
    * CLI command has no use for it, nor for PostgreSQL's extra listening connection).
    */
   cache?: boolean;

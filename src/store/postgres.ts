@@ -12,7 +12,7 @@ export interface PostgresOptions {
   poolSize?: number;
   /** An idle connection broke (the server restarted): the pool drops it and opens a new one when needed. */
   onIdleError?: (error: Error) => void;
-  /** Keeps organisations in memory, dropped on the NOTIFY of any process's change (a listening connection of its own). */
+  /** Keeps organizations in memory, dropped on the NOTIFY of any process's change (a listening connection of its own). */
   cache?: boolean;
   onWatchStateChange?: (state: "listening" | "lost", error?: Error) => void;
 }

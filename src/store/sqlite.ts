@@ -12,7 +12,7 @@ import { Store } from "./store.ts";
  * Opens (creating if need be) an SQLite database file and brings its schema up to date. The file holds API
  * keys: it is created 0600 (SQLite gives its -wal and -shm files the database file's mode), and folders made
  * for it 0700. A path that cannot be used fails with a ResourceError naming the path and the OS's reason.
- * With `cache`, organisations are kept in memory and checked against the file's data_version on every lookup.
+ * With `cache`, organizations are kept in memory and checked against the file's data_version on every lookup.
  */
 export async function openSqliteStore(path: string, options: { cache?: boolean } = {}): Promise<Store> {
   const where = path === ":memory:" ? path : resolve(path);

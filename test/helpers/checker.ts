@@ -21,7 +21,7 @@ export function listenOverHttp(fetch: FetchLike, store: Store): Promise<RunningS
   return listen(edge({ logger, config: DEFAULT_CONFIG }, fetch, []), { port: 0, host: "127.0.0.1", store, logger, headersTimeoutMs, requestTimeoutMs });
 }
 
-/** The base URL the in-process app answers as the root organisation. */
+/** The base URL the in-process app answers as the root organization. */
 export const IN_PROCESS_URL = "http://zulip.test";
 
 /** Runs the checker with iago's credentials against a fetch function (at the Zulip level unless `strict`). */

@@ -26,7 +26,7 @@ export interface CheckedAnswer {
 /**
  * Serves a fetch handler (an in-process app's `fetch`) over real HTTP, validating every answer against the
  * contract as it leaves. `host` rewrites the Host header the app sees, as a reverse proxy does: the API's
- * organisation comes from the Host, and names like lear.zulip.test do not resolve here.
+ * organization comes from the Host, and names like lear.zulip.test do not resolve here.
  * `rewrite` changes the request on its way in (e.g. a proxy that drops the body).
  */
 export async function serveOverHttp(handler: FetchHandler, options: { host?: string; rewrite?: (request: Request) => Request } = {}): Promise<HttpServer> {

@@ -77,7 +77,7 @@ export const FETCH_API_KEY_ERRORS: Record<ErrorCode<FetchApiKey>, Setup> = {
   // A real ioredis client whose Redis is gone (nothing listens on its port): server_settings still answers.
   SERVICE_UNAVAILABLE: async () =>
     scenario(iago.email, iago.password, undefined, { limiter: new LoginLimiter(new RedisAttemptLog(await unreachableRedis()), DEFAULT_LIMIT_RULES) }),
-  // An LDAP-only organisation whose directory does not answer (nothing listens on its port).
+  // An LDAP-only organization whose directory does not answer (nothing listens on its port).
   LDAP_UNAVAILABLE: async () =>
     scenario("ada", "some-password", (t) => t.admin.setOrganization("", { email_auth_enabled: 0, ldap_auth_enabled: 1 }), {
       ldap: createLdapBackend({
@@ -113,7 +113,7 @@ export const DEV_FETCH_API_KEY_ERRORS: Record<ErrorCode<DevFetchApiKey>, Setup> 
   USER_DEACTIVATED: () => scenario(hamlet.email, "", (t) => t.admin.setUserActive("", hamlet.email, false), { config: { devMode: true } }),
   REQUEST_TOO_LARGE: () => scenario("x".repeat(8192) + "@zulip.com", "", undefined, { config: { devMode: true, bodyLimit: 1024 } }),
   INTERNAL_SERVER_ERROR: () => scenario(iago.email, "", undefined, { config: { devMode: true }, broken: "login" }),
-  // A real PostgreSQL pool with no server behind its port: the organisation cannot even be looked up.
+  // A real PostgreSQL pool with no server behind its port: the organization cannot even be looked up.
   SERVICE_UNAVAILABLE: async () =>
     scenario(iago.email, "", undefined, {
       config: { devMode: true },

@@ -41,7 +41,7 @@ let n = 0;
 /** A fresh SQLite file in this file's temporary folder. */
 export const sqlite = (): Where => ({ db: join(dir, `db${++n}.sqlite`) });
 
-/** The test organisations and USERS, and a deactivated retired@zulip.com. */
+/** The test organizations and USERS, and a deactivated retired@zulip.com. */
 export async function seed(where: Where): Promise<void> {
   const store = await openStore({ databaseUrl: where.databaseUrl, sqlitePath: where.db, create: true });
   const admin = new Admin(store, new PasswordHasher(TEST_HASH), DEFAULT_PASSWORD_POLICY);

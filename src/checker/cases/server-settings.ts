@@ -62,7 +62,7 @@ export const serverSettingsCases: CheckCase[] = [
           },
         );
       }
-      // realm_url is settings.ROOT_DOMAIN_URI or the organisation's URL as configured: behind a proxy it may
+      // realm_url is settings.ROOT_DOMAIN_URI or the organization's URL as configured: behind a proxy it may
       // name another host than the one asked, which is legal but sends clients elsewhere.
       const realmUrl = setting(ctx, "realm_url") ?? setting(ctx, "realm_uri");
       if (typeof realmUrl === "string" && normalizeBaseUrl(realmUrl) !== ctx.baseUrl) {

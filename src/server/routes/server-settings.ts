@@ -39,8 +39,8 @@ const URL_SLOT_ESCAPED = JSON.stringify(URL_SLOT).slice(1, -1);
 
 /**
  * GET /api/v1/server_settings: what a client needs before it shows a login form. The answer depends only on
- * the organisation, the server's settings, whether the client is ZulipInvalid and the URL: it is serialised
- * once per cached organisation object (a change to the organisation makes a new one) and only the URL is
+ * the organization, the server's settings, whether the client is ZulipInvalid and the URL: it is serialised
+ * once per cached organization object (a change to the organization makes a new one) and only the URL is
  * filled in per request.
  */
 export function serverSettings(deps: AppDeps) {
@@ -63,7 +63,7 @@ export function serverSettingsRow(deps: AppDeps): EdgeRow {
  */
 export function serverSettingsAnswer(deps: AppDeps): (subdomain: string, url: string, userAgent: string | undefined) => Promise<Buffer<ArrayBuffer>> {
   const publicOrigin = publicOrigins(deps.config);
-  // Keyed by the store's cached organisation objects; a root domain without an organisation has its own.
+  // Keyed by the store's cached organization objects; a root domain without an organization has its own.
   const templates = new WeakMap<Organization, [Template?, Template?]>();
   const withoutOrg: [Template?, Template?] = [];
   return async (subdomain, url, userAgent) => {
@@ -98,7 +98,7 @@ function serialise(body: Schema<"ServerSettings">): Template {
 
 /** The answer, typed by the contract. */
 function settingsBody(deps: AppDeps, org: Organization | undefined, incompatible: boolean, url: string): Schema<"ServerSettings"> {
-  // The root domain of a server without a root organisation: what a new organisation would get.
+  // The root domain of a server without a root organization: what a new organization would get.
   const { email, ldap } = org ? loginMethods(org, deps) : { email: true, ldap: deps.ldap !== undefined };
   return {
     result: "success",
@@ -130,7 +130,7 @@ function settingsBody(deps: AppDeps, org: Organization | undefined, incompatible
 }
 
 /**
- * The organisation's fields. On the root domain of a server with no root organisation Zulip still sends the
+ * The organization's fields. On the root domain of a server with no root organization Zulip still sends the
  * root URL and the server-wide login settings, and leaves out only the name, icon and description.
  */
 function realmFields(org: Organization | undefined, methods: { email: boolean; ldap: boolean; ldapUsernamesAreEmails: boolean }, url: string) {
