@@ -1,12 +1,12 @@
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CASE_IDS, checkServer, CheckOptionsError, formatJunit, type CheckReport, type FetchLike } from "../src/checker/index.ts";
+import { CASE_IDS, CheckOptionsError, type CheckReport, checkServer, type FetchLike, formatJunit } from "../src/checker/index.ts";
 import { reproCurl } from "../src/checker/repro-curl.ts";
 import { answerFromResponse, getContractValidator } from "../src/contract/validator.ts";
 import type { RunningServer } from "../src/server/start.ts";

@@ -1,12 +1,13 @@
 // Healthy Zulip deployments the checker has to tell the truth about: situations that are not faults. Each test
 // server is written from Zulip's source (test/helpers/fake-zulip.ts) and fails the test if the checker raises
 // a violation, or stops without saying why.
-import { createAdaptorServer } from "@hono/node-server";
+
 import type { AddressInfo } from "node:net";
+import { createAdaptorServer } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkServer, formatHuman, type CheckReport, type FetchLike } from "../src/checker/index.ts";
+import { type CheckReport, checkServer, type FetchLike, formatHuman } from "../src/checker/index.ts";
 import { apiPath, caught, createCheckedServer, expectDocumentedShape, IN_PROCESS_URL, rewriteJson, wrap } from "./helpers/checker.ts";
-import { FAKE_ACCOUNT, fakeZulip, type FakeZulipOptions } from "./helpers/fake-zulip.ts";
+import { FAKE_ACCOUNT, type FakeZulipOptions, fakeZulip } from "./helpers/fake-zulip.ts";
 import { USERS } from "./helpers/harness.ts";
 import { runCli } from "./helpers/process.ts";
 

@@ -7,11 +7,11 @@ import addFormatsModule from "ajv-formats";
 import type { OpenAPIV3_1 } from "openapi-types";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
+import { ZULIP_LEVEL_FILE, zulipLevelYaml } from "../scripts/zulip-level.ts";
 import { checkServer, type FetchLike } from "../src/checker/index.ts";
 import { CONTRACT_FILE } from "../src/contract/spec.ts";
-import { ZULIP_LEVEL_FILE, zulipLevelYaml } from "../scripts/zulip-level.ts";
 import { IN_PROCESS_URL, wrap } from "./helpers/checker.ts";
-import { FAKE_ACCOUNT, fakeZulip, type FakeZulipOptions } from "./helpers/fake-zulip.ts";
+import { FAKE_ACCOUNT, type FakeZulipOptions, fakeZulip } from "./helpers/fake-zulip.ts";
 import { createTestServer } from "./helpers/harness.ts";
 
 type Answer = { method: string; path: string; status: number; headers: Headers; body: string };

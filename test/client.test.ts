@@ -1,11 +1,11 @@
-import { createServer, type Server } from "node:net";
 import type { AddressInfo } from "node:net";
+import { createServer, type Server } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { createZulipAuthClient, type ClientError } from "../src/client/index.ts";
+import { type ClientError, createZulipAuthClient } from "../src/client/index.ts";
 import { USERS } from "./helpers/harness.ts";
-import { serveOverHttp, staticHandler, type HttpServer } from "./helpers/http.ts";
+import { type HttpServer, serveOverHttp, staticHandler } from "./helpers/http.ts";
 import { scriptedLimiter } from "./helpers/limiter.ts";
-import { DEV_FETCH_API_KEY_ERRORS, FETCH_API_KEY_ERRORS, healthy, scenario, type Scenario } from "./helpers/scenarios.ts";
+import { DEV_FETCH_API_KEY_ERRORS, FETCH_API_KEY_ERRORS, healthy, type Scenario, scenario } from "./helpers/scenarios.ts";
 
 // Every server a test starts is closed afterwards; the answers of our server are checked against the contract.
 const open: HttpServer[] = [];

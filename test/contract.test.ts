@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { toPointer } from "../src/contract/json-pointer.ts";
 import { ALL_OPERATIONS, OPERATIONS } from "../src/contract/operations.ts";
 import { loadContract } from "../src/contract/spec.ts";
-import { getContractValidator, type Answer } from "../src/contract/validator.ts";
+import { type Answer, getContractValidator } from "../src/contract/validator.ts";
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): Answer => ({
   status,

@@ -6,8 +6,8 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getContractValidator } from "../src/contract/validator.ts";
 import { conformant, form } from "./helpers/harness.ts";
+import { runCli, type ServerProcess, startProcess, startServerProcess } from "./helpers/process.ts";
 import { parseRawHttp } from "./helpers/raw-http.ts";
-import { runCli, startProcess, startServerProcess, type ServerProcess } from "./helpers/process.ts";
 
 const run = promisify(execFile);
 

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_SCENARIOS, demoCurl, demoMarkdown, demoSite } from "../src/admin/demo.ts";
 import { createZulipAuthClient } from "../src/client/index.ts";
 import { getContractValidator } from "../src/contract/validator.ts";
+import { type ServerProcess, startServerProcess } from "./helpers/process.ts";
 import { parseRawHttp } from "./helpers/raw-http.ts";
-import { startServerProcess, type ServerProcess } from "./helpers/process.ts";
 
 const run = promisify(execFile);
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { conformant, createTestServer, form, USERS, type TestServer } from "./helpers/harness.ts";
+import { conformant, createTestServer, form, type TestServer, USERS } from "./helpers/harness.ts";
 
 const PATH = "/api/v1/dev_fetch_api_key";
 type Body = Record<string, unknown>;

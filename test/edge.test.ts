@@ -17,10 +17,10 @@ import { edge } from "../src/server/edge.ts";
 import { createLogger } from "../src/server/logger.ts";
 import { createMetrics } from "../src/server/metrics.ts";
 import { serverSettingsRow } from "../src/server/routes/server-settings.ts";
-import { listen, startServer, type RunningServer } from "../src/server/start.ts";
+import { listen, type RunningServer, startServer } from "../src/server/start.ts";
+import { UnavailableError } from "../src/shared/unavailable.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
 import type { Store } from "../src/store/store.ts";
-import { UnavailableError } from "../src/shared/unavailable.ts";
 import { TEST_HASH } from "./helpers/harness.ts";
 import { parseRawHttp } from "./helpers/raw-http.ts";
 

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { PasswordHasher } from "../src/auth/password-hasher.ts";
-import { conformant, createTestServer, form, TEST_HASH, USERS, type TestServer } from "./helpers/harness.ts";
+import { conformant, createTestServer, form, TEST_HASH, type TestServer, USERS } from "./helpers/harness.ts";
 
 const PATH = "/api/v1/fetch_api_key";
 type Body = Record<string, unknown>;

@@ -4,7 +4,7 @@ import { createLdapBackend } from "../src/auth/ldap.ts";
 import { PasswordHasher } from "../src/auth/password-hasher.ts";
 import { createLogger } from "../src/server/logger.ts";
 import { PEOPLE, SERVICE_ACCOUNT } from "./helpers/directory.ts";
-import { conformant, createTestServer, form, USERS, type TestServer } from "./helpers/harness.ts";
+import { conformant, createTestServer, form, type TestServer, USERS } from "./helpers/harness.ts";
 import { testLdapBackend, testLdapConfig } from "./helpers/ldap.ts";
 import { missingServices, need, SERVICE_URLS } from "./helpers/service-env.ts";
 import { freePort } from "./helpers/services.ts";

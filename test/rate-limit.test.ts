@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { formatRateLimit, parseRateLimit } from "../src/auth/rate-limit.ts";
-import { conformant, createTestServer, form, USERS, type TestServer } from "./helpers/harness.ts";
+import { conformant, createTestServer, form, type TestServer, USERS } from "./helpers/harness.ts";
 
 const PATH = "/api/v1/fetch_api_key";
 type Body = Record<string, unknown>;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { type LdapConfig, usernamesAreEmails } from "../src/auth/ldap.ts";
 import { conformant, createTestServer } from "./helpers/harness.ts";
-import { usernamesAreEmails, type LdapConfig } from "../src/auth/ldap.ts";
 
 const PATH = "/api/v1/server_settings";
 type Body = Record<string, unknown> & { authentication_methods: Record<string, boolean> };

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { conformant } from "./helpers/harness.ts";
 import { PEOPLE, PEOPLE_DN, SERVICE_ACCOUNT } from "./helpers/directory.ts";
-import { runCli, startServerProcess, type ServerProcess } from "./helpers/process.ts";
+import { conformant } from "./helpers/harness.ts";
+import { runCli, type ServerProcess, startServerProcess } from "./helpers/process.ts";
 import { createDatabase, missingServices, need, redisDatabase, SERVICE_URLS } from "./helpers/service-env.ts";
 
 // Two real server processes on two ports sharing one PostgreSQL and one Redis (and one directory), as

@@ -1,9 +1,9 @@
-import { InvalidInputError, NotFoundError } from "../shared/errors.ts";
 import { withNewKey } from "../auth/api-key.ts";
 import { isValidEmail } from "../auth/email.ts";
 import type { PasswordHasher } from "../auth/password-hasher.ts";
 import { passwordWeakness } from "../auth/password-policy.ts";
 import type { PasswordPolicy } from "../auth/password-rules.ts";
+import { InvalidInputError, NotFoundError } from "../shared/errors.ts";
 import type { Organization, User } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
 

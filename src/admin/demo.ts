@@ -1,8 +1,8 @@
-import { OPERATIONS } from "../contract/operations.ts";
-import { PasswordHasher, type HashParams } from "../auth/password-hasher.ts";
-import { DEFAULT_PASSWORD_POLICY } from "../auth/password-policy.ts";
 import type { LoginLimiter } from "../auth/login-limiter.ts";
+import { type HashParams, PasswordHasher } from "../auth/password-hasher.ts";
+import { DEFAULT_PASSWORD_POLICY } from "../auth/password-policy.ts";
 import type { LimitRules } from "../auth/rate-limit.ts";
+import { OPERATIONS } from "../contract/operations.ts";
 import type { Store } from "../store/store.ts";
 import { Admin } from "./admin.ts";
 

@@ -1,6 +1,6 @@
-import { namesAddress, namesUser, type AttemptLog, type BucketFilter, type RuleName } from "../auth/attempt-log.ts";
-import { usernameKey } from "../auth/login-limiter.ts";
 import { addressGroup } from "../auth/address-group.ts";
+import { type AttemptLog, type BucketFilter, namesAddress, namesUser, type RuleName } from "../auth/attempt-log.ts";
+import { usernameKey } from "../auth/login-limiter.ts";
 
 /** One bucket as an operator sees it. */
 export interface LimitRow {

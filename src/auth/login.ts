@@ -1,15 +1,15 @@
 import type { FetchApiKey } from "../contract/operations.ts";
 import type { CodeOfStatus, ErrorCode } from "../contract/types.ts";
-import type { Store } from "../store/store.ts";
-import type { Organization, User } from "../store/schema.ts";
 import { UnavailableError } from "../shared/unavailable.ts";
-import { HashQueueFull, userQueueKey, type HashClient } from "./hash-queue.ts";
+import type { Organization, User } from "../store/schema.ts";
+import type { Store } from "../store/store.ts";
+import { type HashClient, HashQueueFull, userQueueKey } from "./hash-queue.ts";
 import type { LdapBackend, LdapOutcome } from "./ldap.ts";
 import { userForDirectoryLogin } from "./ldap-user.ts";
-import { usernameKey, type LoginLimiter } from "./login-limiter.ts";
+import { type LoginLimiter, usernameKey } from "./login-limiter.ts";
 import { loginMethods } from "./login-methods.ts";
 import { isOverlong, type PasswordHasher } from "./password-hasher.ts";
-import { passwordWeakness, type PasswordPolicy } from "./password-policy.ts";
+import { type PasswordPolicy, passwordWeakness } from "./password-policy.ts";
 import type { RateLimitDecision } from "./rate-limit.ts";
 
 /**

@@ -1,18 +1,18 @@
-import { ResourceError } from "../shared/errors.ts";
 import { Redis } from "ioredis";
-import { safeUrl } from "../shared/url.ts";
+import { ResourceError } from "../shared/errors.ts";
 import { anyFailure, guard } from "../shared/unavailable.ts";
+import { safeUrl } from "../shared/url.ts";
 import {
-  KNOWN_ADDRESS_MS,
-  KNOWN_ADDRESSES,
-  matches,
-  RULE_NAMES,
   type AttemptLog,
   type Bucket,
   type BucketEntries,
   type BucketFilter,
+  KNOWN_ADDRESS_MS,
+  KNOWN_ADDRESSES,
   type KnownAddress,
   type LogRequest,
+  matches,
+  RULE_NAMES,
   type RuleName,
 } from "./attempt-log.ts";
 

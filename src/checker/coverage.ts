@@ -1,7 +1,7 @@
 import { OPERATIONS } from "../contract/operations.ts";
+import { API_BASE_PATH } from "../contract/spec.ts";
 import type { DeclaredStatus, OperationId } from "../contract/types.ts";
 import type { OperationInfo } from "../contract/validator.ts";
-import { API_BASE_PATH } from "../contract/spec.ts";
 import type { CheckCase } from "./cases/case.ts";
 import type { CaseResult, CoverageRow } from "./report.ts";
 

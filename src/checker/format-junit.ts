@@ -1,6 +1,6 @@
 import { create } from "xmlbuilder2";
-import type { CheckReport } from "./report.ts";
 import { formatFinding } from "./format-human.ts";
+import type { CheckReport } from "./report.ts";
 
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
 

@@ -1,22 +1,22 @@
-import { CheckOptionsError } from "./errors.ts";
 import { OPERATIONS } from "../contract/operations.ts";
-import { isHttp, parseUrl } from "../shared/url.ts";
-import { CHECK_TIMEOUT_MS, MAX_FAILED_LOGINS } from "./defaults.ts";
-import { getContractValidator } from "../contract/validator.ts";
 import { API_BASE_PATH, CONTRACT_FILE } from "../contract/spec.ts";
-import { CASES, type CheckCase } from "./cases/index.ts";
-import { clientCompatibility } from "./clients.ts";
-import { CaseContext, LoginSession, SUCCESSFUL_LOGINS } from "./session.ts";
-import { EarlyEnd, type EndReason } from "./early-end.ts";
-import { RunState } from "./run-state.ts";
-import { buildCoverage } from "./coverage.ts";
-import { field, type Exchange, type FetchLike } from "./exchange.ts";
-import type { Finding, FindingId } from "./finding.ts";
-import { Masker } from "./mask.ts";
+import { getContractValidator } from "../contract/validator.ts";
 import { PASSWORD_PLACEHOLDER } from "../shared/redact.ts";
 import { isJsonObject } from "../shared/text.ts";
+import { isHttp, parseUrl } from "../shared/url.ts";
+import { CASES, type CheckCase } from "./cases/index.ts";
+import { clientCompatibility } from "./clients.ts";
+import { buildCoverage } from "./coverage.ts";
+import { CHECK_TIMEOUT_MS, MAX_FAILED_LOGINS } from "./defaults.ts";
+import { EarlyEnd, type EndReason } from "./early-end.ts";
+import { CheckOptionsError } from "./errors.ts";
+import { type Exchange, type FetchLike, field } from "./exchange.ts";
+import type { Finding, FindingId } from "./finding.ts";
+import { Masker } from "./mask.ts";
 import type { CaseResult, CheckReport, CheckStatus, CheckSummary, CoverageRow, StopReason } from "./report.ts";
-import { normalizeBaseUrl, requestFor, secret, type RequestSpec } from "./request.ts";
+import { normalizeBaseUrl, type RequestSpec, requestFor, secret } from "./request.ts";
+import { RunState } from "./run-state.ts";
+import { CaseContext, LoginSession, SUCCESSFUL_LOGINS } from "./session.ts";
 
 /** What `checkServer` needs. */
 export interface CheckOptions {

@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import {
+  type CheckReport,
   checkServer,
   exitCodeOf,
   formatCase,
@@ -7,11 +8,10 @@ import {
   formatHeader,
   formatJunit,
   formatQuiet,
-  type CheckReport,
   type ProgressEvent,
 } from "../checker/index.ts";
-import { UserError } from "./user-error.ts";
 import { readPassword } from "./password-input.ts";
+import { UserError } from "./user-error.ts";
 
 /** What commander parsed for `check`. */
 export interface CheckCliOptions {

@@ -1,8 +1,8 @@
-import type { CheckCliOptions } from "./check-run.ts";
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { CheckCase } from "../checker/cases/case.ts";
 import { CHECK_TIMEOUT_MS, MAX_FAILED_LOGINS } from "../checker/defaults.ts";
 import { CONTRACT_FILE } from "../contract/locations.ts";
+import type { CheckCliOptions } from "./check-run.ts";
 import { positiveWholeNumber } from "./values.ts";
 
 const list = (value: string, previous: string[] = []) => [

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { Admin } from "../admin/admin.ts";
-import { OWASP_MINIMUM, PasswordHasher, type HashParams } from "../auth/password-hasher.ts";
+import { type HashParams, OWASP_MINIMUM, PasswordHasher } from "../auth/password-hasher.ts";
 import { DEFAULT_PASSWORD_POLICY } from "../auth/password-rules.ts";
 import { safeUrl } from "../shared/url.ts";
 import { openStore } from "../store/open.ts";

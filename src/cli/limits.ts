@@ -1,8 +1,8 @@
 import { Command, Option } from "commander";
-import type { AttemptLog } from "../auth/attempt-log.ts";
 import type { ClearTarget, LimitTarget } from "../admin/limits.ts";
+import type { AttemptLog } from "../auth/attempt-log.ts";
 import { DEFAULT_SERVICE_TIMEOUT_MS } from "../store/open.ts";
-import { databaseUrlOption, dbOption, type DatabaseOptions } from "./options.ts";
+import { type DatabaseOptions, databaseUrlOption, dbOption } from "./options.ts";
 import { UserError } from "./user-error.ts";
 
 // The actions import what they run when they run (Redis, the store), so --help loads only commander.

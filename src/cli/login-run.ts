@@ -1,12 +1,12 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { createZulipAuthClient } from "../client/client.ts";
-import { checkSite } from "./login-site.ts";
-import { loginErrorMessage, siteErrorMessage } from "./login-messages.ts";
-import { writeZuliprc } from "./zuliprc.ts";
 import { PASSWORD_PLACEHOLDER, redact } from "../shared/redact.ts";
-import { UserError } from "./user-error.ts";
+import { loginErrorMessage, siteErrorMessage } from "./login-messages.ts";
+import { checkSite } from "./login-site.ts";
 import { readPassword } from "./password-input.ts";
+import { UserError } from "./user-error.ts";
+import { writeZuliprc } from "./zuliprc.ts";
 
 /** What commander parsed for `login`. */
 export interface LoginOptions {

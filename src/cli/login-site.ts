@@ -1,7 +1,7 @@
 import type { SuccessBody } from "../client/answer.ts";
-import type { GetServerSettings } from "../contract/operations.ts";
 import type { CallOptions, ZulipAuthClient } from "../client/client.ts";
 import type { ClientError } from "../client/errors.ts";
+import type { GetServerSettings } from "../contract/operations.ts";
 
 /** What a login needs to know about the organization before it asks for a password. */
 export interface OrganizationInfo {

@@ -1,5 +1,4 @@
 import { Command, CommanderError, Option } from "commander";
-import { exitCode } from "./user-error.ts";
 import type { CheckCase } from "../checker/cases/case.ts";
 import { auditCommand } from "./audit.ts";
 import { checkCommand } from "./check.ts";
@@ -10,6 +9,7 @@ import { loginCommand } from "./login.ts";
 import { orgCommand } from "./org.ts";
 import { demoCommand, serveCommand } from "./serve.ts";
 import { userCommand } from "./user.ts";
+import { exitCode } from "./user-error.ts";
 
 // Only command definitions are imported here: each action imports what it runs, so `--help`, `--version` and
 // a command's own start-up load nothing they do not use.

@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { isHttp, parseUrl } from "../shared/url.ts";
 import { argument } from "./arguments.ts";
-import { databaseUrlOption, dbOption, type DatabaseOptions } from "./options.ts";
+import { type DatabaseOptions, databaseUrlOption, dbOption } from "./options.ts";
 import { onOff } from "./values.ts";
 
 // The actions import what they run when they run (a dynamic import), so --help loads only commander.

@@ -1,16 +1,16 @@
 import { DEMO_LIMITS, DEMO_RATE_LIMITED, DEMO_ROOT_DOMAIN, keepRateLimited } from "../admin/demo.ts";
-import { serviceLogger, type Logger } from "../server/logger.ts";
-import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT } from "../server/metrics-listener.ts";
-import { startServer, type RunningServer } from "../server/start.ts";
-import { UserError } from "./user-error.ts";
-import { databaseName } from "./context.ts";
-import { createDemoDatabase, demoBanner } from "./demo.ts";
-import { ldapConfigFrom } from "./ldap-options.ts";
-import { stopWhenParentGoes } from "./node-flags.ts";
 import type { HashParams } from "../auth/hash-params.ts";
 import type { RateLimitRule } from "../auth/rate-limit.ts";
 import type { LogLevel } from "../server/log-level.ts";
+import { type Logger, serviceLogger } from "../server/logger.ts";
+import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT } from "../server/metrics-listener.ts";
+import { type RunningServer, startServer } from "../server/start.ts";
+import { databaseName } from "./context.ts";
+import { createDemoDatabase, demoBanner } from "./demo.ts";
 import type { LdapOptionValues } from "./ldap-options.ts";
+import { ldapConfigFrom } from "./ldap-options.ts";
+import { stopWhenParentGoes } from "./node-flags.ts";
+import { UserError } from "./user-error.ts";
 
 /** What the log options parsed. */
 export interface LogOptions {

@@ -1,4 +1,3 @@
-import type { DemoOptions, ServeOptions } from "./serve-run.ts";
 import { Command, Option } from "commander";
 import {
   ADDRESS_RATE_LIMIT,
@@ -11,13 +10,14 @@ import {
 } from "../auth/rate-limit.ts";
 import { parseTrustedProxies } from "../server/client-address.ts";
 import { DEFAULT_CONFIG } from "../server/config.ts";
+import { LOG_LEVELS } from "../server/log-level.ts";
 import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT } from "../server/metrics-listener.ts";
 import { DEFAULT_AUDIT_RETENTION_DAYS } from "../store/audit-writer.ts";
 import { DEFAULT_SERVICE_TIMEOUT_MS } from "../store/open.ts";
 import { argument } from "./arguments.ts";
 import { ldapOptions } from "./ldap-options.ts";
 import { argon2Option, databaseUrlOption, dbOption } from "./options.ts";
-import { LOG_LEVELS } from "../server/log-level.ts";
+import type { DemoOptions, ServeOptions } from "./serve-run.ts";
 import { httpOrigin, listenHost, onOff, port, positiveWholeNumber, rootDomain, serviceUrl, wholeNumber } from "./values.ts";
 
 const rule = argument(parseRateLimit);

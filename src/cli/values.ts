@@ -1,7 +1,6 @@
-import { InvalidArgumentError } from "commander";
 import { isIP } from "node:net";
-import { isHttp, parseUrl } from "../shared/url.ts";
-import { safeUrl } from "../shared/url.ts";
+import { InvalidArgumentError } from "commander";
+import { isHttp, parseUrl, safeUrl } from "../shared/url.ts";
 import { UserError } from "./user-error.ts";
 
 // Every parser of an option's or argument's value: a bad value is a usage error (commander prints the message

@@ -1,6 +1,6 @@
 import createClient from "openapi-fetch";
 import type { paths } from "../../generated/zulip-auth.ts";
-import { OPERATIONS, type DevFetchApiKey, type FetchApiKey, type GetServerSettings, type Operation } from "../contract/operations.ts";
+import { type DevFetchApiKey, type FetchApiKey, type GetServerSettings, OPERATIONS, type Operation } from "../contract/operations.ts";
 import type { RequestForm } from "../contract/types.ts";
 import { parseJson } from "../shared/text.ts";
 import { classifyAnswer, type SuccessBody } from "./answer.ts";

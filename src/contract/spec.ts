@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import SwaggerParser from "@apidevtools/swagger-parser";
-import { LineCounter, parseDocument } from "yaml";
 import type { OpenAPIV3_1 } from "openapi-types";
-import { CONTRACT_FILE } from "./locations.ts";
-import { parsePointer, toPointer } from "./json-pointer.ts";
+import { LineCounter, parseDocument } from "yaml";
 import { packageRoot } from "../shared/package-root.ts";
+import { parsePointer, toPointer } from "./json-pointer.ts";
+import { CONTRACT_FILE } from "./locations.ts";
 
 export { CONTRACT_FILE } from "./locations.ts";
 

@@ -4,7 +4,7 @@ import type { OpenAPIV3_1 } from "openapi-types";
 import { isJsonObject, type JsonObject, truncate } from "../shared/text.ts";
 import { escapeSegment, parsePointer, toPointer, valueAt } from "./json-pointer.ts";
 import { assertOperationsMatch, type OperationInfo } from "./operations-match.ts";
-import { loadContract, type LoadedContract } from "./spec.ts";
+import { type LoadedContract, loadContract } from "./spec.ts";
 
 // ajv-formats is CommonJS; under NodeNext its function sits on `.default`.
 const addFormats = addFormatsModule.default;

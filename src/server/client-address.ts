@@ -1,6 +1,6 @@
-import type { Context } from "hono";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import parseForwarded from "forwarded-parse";
+import type { Context } from "hono";
 import ipaddr from "ipaddr.js";
 import proxyaddr from "proxy-addr";
 import { remembered } from "../shared/remembered.ts";

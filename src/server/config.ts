@@ -1,6 +1,6 @@
-import type { ProxyHeader } from "./client-address.ts";
 import { DEFAULT_LIMIT_RULES, type LimitRules } from "../auth/rate-limit.ts";
-import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from "./connection-limits.ts";
+import type { ProxyHeader } from "./client-address.ts";
+import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from "./connection-limits.ts";
 
 /** How one server instance behaves; each field is also a `serve` option and an environment variable. */
 export interface ServerConfig extends ConnectionLimits {

@@ -9,8 +9,8 @@ import type { ServerConfig } from "./config.ts";
 import type { AppDeps } from "./deps.ts";
 import { badRequest, errorAnswer, type ZulipError } from "./errors.ts";
 import { accessLine, accessLogger } from "./logger.ts";
-import { isParsableHost, parsedHost } from "./parsable-host.ts";
 import { subdomainFromHost } from "./organization.ts";
+import { isParsableHost, parsedHost } from "./parsable-host.ts";
 import { proxyWarning } from "./proxy-warning.ts";
 import { announcesBody, headerCount, rawHeader } from "./request-header.ts";
 

@@ -1,8 +1,8 @@
 import { HTTPException } from "hono/http-exception";
-import type { DeclaredStatus, JsonBody, OperationId, Schema } from "../contract/types.ts";
+import type { Logger } from "pino";
 import type { LoginFailure } from "../auth/login.ts";
 import type { RateLimitDecision } from "../auth/rate-limit.ts";
-import type { Logger } from "pino";
+import type { DeclaredStatus, JsonBody, OperationId, Schema } from "../contract/types.ts";
 import { type Dependency, UnavailableError } from "../shared/unavailable.ts";
 import { jsonResponse, rateLimitHeaders } from "./respond.ts";
 

@@ -1,27 +1,27 @@
-import { resolve } from "node:path";
-import type { AddressInfo } from "node:net";
 import { createServer, type ServerResponse } from "node:http";
-import type { LdapConfig } from "../auth/ldap.ts";
+import type { AddressInfo } from "node:net";
+import { resolve } from "node:path";
 import type { HashQueueLimits } from "../auth/hash-queue.ts";
-import { PasswordHasher, type HashParams } from "../auth/password-hasher.ts";
-import { DEFAULT_PASSWORD_POLICY } from "../auth/password-policy.ts";
+import type { LdapConfig } from "../auth/ldap.ts";
 import { LoginLimiter } from "../auth/login-limiter.ts";
+import { type HashParams, PasswordHasher } from "../auth/password-hasher.ts";
+import { DEFAULT_PASSWORD_POLICY } from "../auth/password-policy.ts";
 import { SqlAttemptLog } from "../auth/sql-attempt-log.ts";
 import { safeUrl } from "../shared/url.ts";
 import { AuditWriter, DEFAULT_AUDIT_RETENTION_DAYS } from "../store/audit-writer.ts";
 import { DEFAULT_SERVICE_TIMEOUT_MS, openStore } from "../store/open.ts";
 import type { Store } from "../store/store.ts";
 import { createApp } from "./app.ts";
+import { proxyTrust } from "./client-address.ts";
+import { DEFAULT_CONFIG, type ServerConfig } from "./config.ts";
+import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, limitConnections } from "./connection-limits.ts";
 import type { AppDeps } from "./deps.ts";
 import { EdgeResponse, edge, type NodeListener, rawAnswer } from "./edge.ts";
-import { serverSettingsRow } from "./routes/server-settings.ts";
-import { DEFAULT_CONFIG, type ServerConfig } from "./config.ts";
 import { badRequest } from "./errors.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { listenForMetrics, type MetricsListener } from "./metrics-listener.ts";
-import { DEFAULT_CONNECTION_LIMITS, limitConnections, type ConnectionLimits } from "./connection-limits.ts";
-import { proxyTrust } from "./client-address.ts";
+import { serverSettingsRow } from "./routes/server-settings.ts";
 import { connectionCloser } from "./shutdown.ts";
 
 /** What `serve` and `demo` need to run a server. */

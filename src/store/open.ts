@@ -1,8 +1,8 @@
 import { type Stats, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { safeUrl } from "../shared/url.ts";
-import { UnavailableError } from "../shared/unavailable.ts";
 import { ResourceError } from "../shared/errors.ts";
+import { UnavailableError } from "../shared/unavailable.ts";
+import { safeUrl } from "../shared/url.ts";
 import type { Store } from "./store.ts";
 
 /** Where the data lives: PostgreSQL when a database URL is given, else the embedded SQLite file. */

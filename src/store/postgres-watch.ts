@@ -1,5 +1,5 @@
 import pg from "pg";
-import { ORGANIZATIONS_CHANNEL, type ChangeWatch } from "./change-watch.ts";
+import { type ChangeWatch, ORGANIZATIONS_CHANNEL } from "./change-watch.ts";
 
 /** How a listener connects, checks its connection and reports it. */
 export interface PostgresWatchOptions {

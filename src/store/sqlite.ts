@@ -1,10 +1,10 @@
 import { closeSync, constants, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import Database from "libsql";
 import { Kysely, SqliteDialect } from "kysely";
+import Database from "libsql";
+import { ResourceError } from "../shared/errors.ts";
 import type { Database as Schema } from "./schema.ts";
 import { sqliteWatch } from "./sqlite-watch.ts";
-import { ResourceError } from "../shared/errors.ts";
 import { cachingStatements } from "./statement-cache.ts";
 import { Store } from "./store.ts";
 

@@ -1,4 +1,4 @@
-import { Migrator, type Kysely } from "kysely";
+import { type Kysely, Migrator } from "kysely";
 import { guard } from "../shared/unavailable.ts";
 import type { ChangeWatch } from "./change-watch.ts";
 import { migrationProvider, type SqlDialect } from "./migrations.ts";

@@ -1,13 +1,13 @@
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormatsModule from "ajv-formats";
+import { expect } from "vitest";
+import { CHECK_REPORT_SCHEMA, type CheckOptions, type CheckReport, checkServer, type FetchLike } from "../../src/checker/index.ts";
 import { DEFAULT_CONFIG } from "../../src/server/config.ts";
 import { edge } from "../../src/server/edge.ts";
 import { createLogger } from "../../src/server/logger.ts";
 import { listen, type RunningServer } from "../../src/server/start.ts";
 import type { Store } from "../../src/store/store.ts";
-import { Ajv2020 } from "ajv/dist/2020.js";
-import addFormatsModule from "ajv-formats";
-import { expect } from "vitest";
-import { CHECK_REPORT_SCHEMA, checkServer, type CheckOptions, type CheckReport, type FetchLike } from "../../src/checker/index.ts";
-import { createTestServer, USERS, type TestServer } from "./harness.ts";
+import { createTestServer, type TestServer, USERS } from "./harness.ts";
 
 /** Our server, in-process, with the project's rate limiter on (Zulip's rule, as a production server runs it). */
 export function createCheckedServer(options: Parameters<typeof createTestServer>[0] = {}): Promise<TestServer> {

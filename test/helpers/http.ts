@@ -1,9 +1,9 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
-import { answerFromResponse, getContractValidator, type Violation } from "../../src/contract/validator.ts";
 import { operationAt } from "../../src/contract/operations.ts";
 import type { OperationId } from "../../src/contract/types.ts";
+import { answerFromResponse, getContractValidator, type Violation } from "../../src/contract/validator.ts";
 
 type FetchHandler = (request: Request, env?: unknown) => Response | Promise<Response>;
 

@@ -1,14 +1,14 @@
-import { PasswordHasher } from "../../src/auth/password-hasher.ts";
-import type { DevFetchApiKey, FetchApiKey } from "../../src/contract/operations.ts";
-import type { ErrorCode } from "../../src/contract/types.ts";
-import { createTestServer, USERS, type TestServer } from "./harness.ts";
-import { serveOverHttp, type HttpServer } from "./http.ts";
 import { Redis } from "ioredis";
 import { createLdapBackend, LDAP_DEFAULTS } from "../../src/auth/ldap.ts";
 import { LoginLimiter } from "../../src/auth/login-limiter.ts";
-import { RedisAttemptLog } from "../../src/auth/redis-attempt-log.ts";
+import { PasswordHasher } from "../../src/auth/password-hasher.ts";
 import { DEFAULT_LIMIT_RULES } from "../../src/auth/rate-limit.ts";
+import { RedisAttemptLog } from "../../src/auth/redis-attempt-log.ts";
+import type { DevFetchApiKey, FetchApiKey } from "../../src/contract/operations.ts";
+import type { ErrorCode } from "../../src/contract/types.ts";
 import { createPostgresStore } from "../../src/store/postgres.ts";
+import { createTestServer, type TestServer, USERS } from "./harness.ts";
+import { type HttpServer, serveOverHttp } from "./http.ts";
 import { freePort } from "./services.ts";
 
 /** Parameters older than today's, so a login must rehash (Zulip's PASSWORD_RESET_REQUIRED path). */

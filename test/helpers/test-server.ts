@@ -1,10 +1,10 @@
 import { Writable } from "node:stream";
 import type { Hono } from "hono";
 import { Admin } from "../../src/admin/admin.ts";
-import { PasswordHasher, type HashParams } from "../../src/auth/password-hasher.ts";
-import { DEFAULT_PASSWORD_POLICY } from "../../src/auth/password-policy.ts";
 import type { LdapBackend } from "../../src/auth/ldap.ts";
 import { LoginLimiter } from "../../src/auth/login-limiter.ts";
+import { type HashParams, PasswordHasher } from "../../src/auth/password-hasher.ts";
+import { DEFAULT_PASSWORD_POLICY } from "../../src/auth/password-policy.ts";
 import { DEFAULT_LIMIT_RULES, type LimitRules } from "../../src/auth/rate-limit.ts";
 import { SqlAttemptLog } from "../../src/auth/sql-attempt-log.ts";
 import { createApp } from "../../src/server/app.ts";

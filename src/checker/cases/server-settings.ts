@@ -1,10 +1,9 @@
-import { OPERATIONS } from "../../contract/operations.ts";
 import { isDeepStrictEqual } from "node:util";
-import { field } from "../exchange.ts";
-import { requestFor } from "../request.ts";
-import { SETTINGS, casesOf, type CheckCase } from "./case.ts";
+import { OPERATIONS } from "../../contract/operations.ts";
 import { expectAllowedMethod, isRelease, serverSettings, setting } from "../case-helpers.ts";
-import { normalizeBaseUrl } from "../request.ts";
+import { field } from "../exchange.ts";
+import { normalizeBaseUrl, requestFor } from "../request.ts";
+import { type CheckCase, casesOf, SETTINGS } from "./case.ts";
 
 const settingsCase = casesOf(OPERATIONS.getServerSettings);
 
