@@ -2,9 +2,36 @@ import { configDefaults, defineConfig } from "vitest/config";
 
 const BENCH = "test/bench.test.ts";
 
+/**
+ * The unit tier: in-process tests (the app, the edge over loopback sockets, the client, the checker against
+ * in-process servers), with no build, no services, no spawned CLI and no browser. Every other test file is
+ * end-to-end: it runs the built CLI, the real PostgreSQL, Redis and LDAP, or the browser.
+ */
+const UNIT = [
+  "test/architecture.test.ts",
+  "test/checker-broken-servers.test.ts",
+  "test/client.test.ts",
+  "test/dev-fetch-api-key.test.ts",
+  "test/edge.test.ts",
+  "test/email.test.ts",
+  "test/fetch-api-key.test.ts",
+  "test/hardening-http.test.ts",
+  "test/hash-queue.test.ts",
+  "test/log-blocks.test.ts",
+  "test/login-messages.test.ts",
+  "test/malformed-input.test.ts",
+  "test/options-doc.test.ts",
+  "test/parameters.test.ts",
+  "test/rate-limit.test.ts",
+  "test/request-turn.test.ts",
+  "test/server-settings.test.ts",
+  "test/spelling.test.ts",
+  "test/statement-cache.test.ts",
+  "test/typed-responses.test.ts",
+];
+
 export default defineConfig({
   test: {
-    globalSetup: ["test/global-setup.ts"],
     // Two test files at a time: most tests wait on processes and sockets, not on the CPU (measured on 2 cores:
     // 140 s instead of 208 s for the whole suite, every test passing).
     maxWorkers: 2,
@@ -12,10 +39,21 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     projects: [
-      { extends: true, test: { name: "suite", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, BENCH], sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: "unit", include: UNIT, sequence: { groupOrder: 0 } } },
+      // The built CLI is what users run: dist/ is built (incrementally) before the first end-to-end file.
+      {
+        extends: true,
+        test: {
+          name: "e2e",
+          include: ["test/**/*.test.ts"],
+          exclude: [...configDefaults.exclude, BENCH, ...UNIT],
+          globalSetup: ["test/global-setup.ts"],
+          sequence: { groupOrder: 0 },
+        },
+      },
       // The benchmark's quick run saturates both cores for half a minute: alone, after everything else, so that
       // it never slows another file's processes and timeouts.
-      { extends: true, test: { name: "bench", include: [BENCH], sequence: { groupOrder: 1 } } },
+      { extends: true, test: { name: "bench", include: [BENCH], globalSetup: ["test/global-setup.ts"], sequence: { groupOrder: 1 } } },
     ],
   },
 });

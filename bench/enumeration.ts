@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import type { HashParams } from "../src/auth/password-hasher.ts";
 import { BENCH_USER, DEACTIVATED_USER, median, OLD_HASH_USER, startBenchServer, timeLogin } from "./lib.ts";
 import type { BenchContext } from "./settings.ts";
-import { num, renderTable, type Row } from "./table.ts";
+import { num, type Row, renderTable } from "./table.ts";
 
 /** One kind of refused login, timed against a wrong password for BENCH_USER. */
 interface Subject {

@@ -4,7 +4,7 @@
 import { alternate, median, sleep } from "./lib.ts";
 import type { LoadResult } from "./load.ts";
 import { expectStatuses, REQUESTS } from "./requests.ts";
-import { runLoad, type BenchContext } from "./settings.ts";
+import { type BenchContext, runLoad } from "./settings.ts";
 import { num, type Row } from "./table.ts";
 
 /** Measures pair 3. */

@@ -7,7 +7,7 @@ import { request } from "node:http";
 import { parseArgs } from "node:util";
 import { BENCH_USER, FLOOD_USER, median, sleep, startBenchServer, startScript } from "./lib.ts";
 import type { BenchContext } from "./settings.ts";
-import { num, renderTable, type Row } from "./table.ts";
+import { num, type Row, renderTable } from "./table.ts";
 
 /** Milliseconds one login from `from` takes, end to end, on a fresh connection. */
 function timeLoginFrom(url: string, from: string, username: string, password: string): Promise<{ ms: number; status: number }> {

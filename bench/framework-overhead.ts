@@ -6,7 +6,7 @@ import { DEFAULT_CONFIG } from "../src/server/config.ts";
 import type { BareResponse } from "./bare-server.ts";
 import { alternate, cpuSeconds, median, startScript } from "./lib.ts";
 import { expectStatuses, REQUESTS } from "./requests.ts";
-import { runLoad, type BenchContext } from "./settings.ts";
+import { type BenchContext, runLoad } from "./settings.ts";
 import { num, type Row } from "./table.ts";
 
 // node:http adds these itself, on both sides.

@@ -1,13 +1,13 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from "node:fs";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Admin } from "../src/admin/admin.ts";
-import { OWASP_MINIMUM, PasswordHasher, type HashParams } from "../src/auth/password-hasher.ts";
+import { type HashParams, OWASP_MINIMUM, PasswordHasher } from "../src/auth/password-hasher.ts";
 import { DEFAULT_PASSWORD_POLICY } from "../src/auth/password-policy.ts";
-import { openSqliteStore } from "../src/store/sqlite.ts";
 import { SERVER_NODE_FLAGS } from "../src/cli/node-flags.ts";
+import { openSqliteStore } from "../src/store/sqlite.ts";
 
 /** The repository's root (bench/..). */
 export const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -56,7 +56,7 @@ function track(child: ChildProcess): ChildProcess {
   return child;
 }
 
-/** A database in a fresh temporary folder holding the root organisation "Bench" and the users above. */
+/** A database in a fresh temporary folder holding the root organization "Bench" and the users above. */
 export async function createBenchDatabase(hashParams: HashParams = BENCH_HASH_PARAMS): Promise<{ db: string; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), "zulip-auth-bench-"));
   const db = join(dir, "bench.sqlite");

@@ -1,10 +1,11 @@
 // Pair 1: correct-password logins per second ÷ raw argon2 verifications per second, at the same parameters and
 // concurrency. The hash runs in a plain Node process of its own while the server idles, so each side has the
 // two cores to itself; autocannon's own cost on the login side is small (a few dozen requests per second).
-import { alternate, cpuSeconds, median, runScript } from "./lib.ts";
+
 import type { HashRate, HashRateInput } from "./hash-rate.ts";
+import { alternate, cpuSeconds, median, runScript } from "./lib.ts";
 import { expectStatuses, REQUESTS } from "./requests.ts";
-import { runLoad, type BenchContext } from "./settings.ts";
+import { type BenchContext, runLoad } from "./settings.ts";
 import { num, type Row } from "./table.ts";
 
 /** Measures pair 1. */

@@ -1,5 +1,5 @@
-import { availableParallelism, cpus, platform, arch, release, totalmem } from "node:os";
 import { readFileSync } from "node:fs";
+import { arch, availableParallelism, cpus, platform, release, totalmem } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "./lib.ts";
 

@@ -2,10 +2,11 @@
 // how much it grew over the second half: a leak grows with requests, a healthy heap levels off. A fresh
 // server process, so the count of requests it has served is exactly N. RSS is read from outside (/proc or ps)
 // every 200 ms while the load runs.
-import { mb, num, type Row } from "./table.ts";
+
 import { residentBytes, sleep, startBenchServer } from "./lib.ts";
 import { expectStatuses, MIXED } from "./requests.ts";
-import { runLoad, type BenchContext } from "./settings.ts";
+import { type BenchContext, runLoad } from "./settings.ts";
+import { mb, num, type Row } from "./table.ts";
 
 /** The most the resident set may grow over the second half and still count as flat. */
 export const FLAT_BYTES = 10e6;

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT, startBenchServer } from "./lib.ts";
-import { expectStatuses, MIXED, REQUESTS, type BenchRequest } from "./requests.ts";
+import { type BenchRequest, expectStatuses, MIXED, REQUESTS } from "./requests.ts";
 import { runLoad } from "./settings.ts";
 import { num } from "./table.ts";
 

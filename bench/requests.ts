@@ -1,8 +1,8 @@
 // The requests the benchmarks send, each checked against the contract once before it is measured: a
 // benchmark of wrong answers would measure nothing.
 import { request } from "node:http";
-import { getContractValidator, type Answer } from "../src/contract/validator.ts";
 import type { OperationId } from "../src/contract/types.ts";
+import { type Answer, getContractValidator } from "../src/contract/validator.ts";
 import { BENCH_USER, loginBody } from "./lib.ts";
 
 /** One kind of request, in autocannon's request shape, with the answer it must get. */

@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
 import type { HashParams } from "../src/auth/password-hasher.ts";
 import { ZULIP_AUTH_RATE_LIMIT } from "../src/auth/rate-limit.ts";
-import { BENCH_HASH_PARAMS, runScript, type BenchServer } from "./lib.ts";
+import { BENCH_HASH_PARAMS, type BenchServer, runScript } from "./lib.ts";
 import type { LoadOptions, LoadResult } from "./load.ts";
 
 /** How long and how hard each benchmark runs. */

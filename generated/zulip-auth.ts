@@ -16,13 +16,13 @@ export interface paths {
         /**
          * Fetch an API key (production)
          * @description Returns the user's API key for a username (the email address, or an LDAP username where LDAP login is
-         *     on) and password. The organisation is the one named by the request's Host. Every successful call
+         *     on) and password. The organization is the one named by the request's Host. Every successful call
          *     returns the same key until the user's key is regenerated.
          *
          *     The answer is chosen in this order: missing `username` (400), missing `password` (400), no
-         *     organisation for the Host (404), username not an email address while LDAP login is off (400), rate
+         *     organization for the Host (404), username not an email address while LDAP login is off (400), rate
          *     limit exceeded (429, even with the right password), password login disabled (401), empty password,
-         *     unknown user (401, or 404 when the email belongs to another organisation), organisation deactivated,
+         *     unknown user (401, or 404 when the email belongs to another organization), organization deactivated,
          *     user deactivated, password reset required, wrong password (all 401), success (200). Where email and
          *     LDAP login are both on, the email password is tried first, then the directory; either succeeding logs
          *     in, and the attempt is counted once.
@@ -58,7 +58,7 @@ export interface paths {
          *     insecure.
          *
          *     The answer is chosen in this order: missing `username` (400), development login not enabled (400),
-         *     username not an email address (400), no organisation for the Host (404), organisation deactivated,
+         *     username not an email address (400), no organization for the Host (404), organization deactivated,
          *     user deactivated, unknown user (all 401), success (200).
          */
         post: operations["dev-fetch-api-key"];
@@ -76,10 +76,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get server and organisation settings
+         * Get server and organization settings
          * @description Needs no authentication, and answers the same when an `Authorization` header is sent. Tells a client
-         *     whether this is a Zulip server, its version, and which login methods the organisation named by the
-         *     Host offers. On the root domain of a server that hosts several organisations (no root organisation),
+         *     whether this is a Zulip server, its version, and which login methods the organization named by the
+         *     Host offers. On the root domain of a server that hosts several organizations (no root organization),
          *     `realm_name`, `realm_icon` and `realm_description` are left out and the other fields describe the
          *     server as a whole.
          */
@@ -253,7 +253,7 @@ export interface components {
         };
         HealthChecks: {
             /**
-             * @description The store of users and organisations (SQLite or PostgreSQL).
+             * @description The store of users and organizations (SQLite or PostgreSQL).
              * @enum {string}
              */
             database: "ok" | "unavailable";
@@ -335,13 +335,13 @@ export interface components {
             realm_uri: string;
             /**
              * Format: uri
-             * @description The organisation's absolute URL, no path and no trailing slash (since Zulip 9.0, feature level 257).
+             * @description The organization's absolute URL, no path and no trailing slash (since Zulip 9.0, feature level 257).
              */
             realm_url: string;
             realm_name?: string;
-            /** @description The organisation's icon, a URL (absolute, or a path under realm_url) the server serves. */
+            /** @description The organization's icon, a URL (absolute, or a path under realm_url) the server serves. */
             realm_icon?: string;
-            /** @description The organisation's description, as rendered HTML. */
+            /** @description The organization's description, as rendered HTML. */
             realm_description?: string;
             realm_web_public_access_enabled: boolean;
             email_auth_enabled: boolean;
@@ -411,7 +411,7 @@ export interface components {
         };
         /**
          * @description Too many counted attempts (Zulip's rule: 5 per 30 minutes per username). This server counts per
-         *     organisation, username and client address (the rule the X-RateLimit-* headers describe), and also
+         *     organization, username and client address (the rule the X-RateLimit-* headers describe), and also
          *     refuses an address with too many failures across usernames, a username with too many failures across
          *     addresses, and an address holding its whole share of the server's password hashing (Retry-After 1).
          *     Refused before the password is looked at, even a correct one.
@@ -544,7 +544,7 @@ export interface operations {
                 };
             };
             /**
-             * @description No organisation for the Host, or the email belongs to another organisation. The second is a counted
+             * @description No organization for the Host, or the email belongs to another organization. The second is a counted
              *     attempt and carries the rate-limit headers.
              */
             404: {
@@ -566,7 +566,7 @@ export interface operations {
             500: components["responses"]["InternalServerError"];
             /**
              * @description A service the server depends on does not answer: its database or rate-limit store
-             *     (`SERVICE_UNAVAILABLE`), or the LDAP directory of an organisation with LDAP login
+             *     (`SERVICE_UNAVAILABLE`), or the LDAP directory of an organization with LDAP login
              *     (`LDAP_UNAVAILABLE`: it carries the rate-limit headers, but the attempt is given back, so a
              *     directory outage locks nobody out).
              */
@@ -634,7 +634,7 @@ export interface operations {
                 };
             };
             /**
-             * @description No organisation for the Host. A production Zulip has no such route at all and answers every method
+             * @description No organization for the Host. A production Zulip has no such route at all and answers every method
              *     with Django's HTML 404 page.
              */
             404: {
@@ -674,7 +674,7 @@ export interface operations {
                     "application/json": components["schemas"]["ServerSettings"];
                 };
             };
-            /** @description No organisation for the Host's subdomain, or a Host header no URL can be made of. */
+            /** @description No organization for the Host's subdomain, or a Host header no URL can be made of. */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];

@@ -4,7 +4,7 @@ import { copyFileSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { DOCS_ASSET_DIR, DOCS_ASSET_FILES } from "../src/server/docs-assets.ts";
-import { packageRoot } from "../src/package-root.ts";
+import { packageRoot } from "../src/shared/package-root.ts";
 
 const require = createRequire(import.meta.url);
 const target = join(packageRoot(), DOCS_ASSET_DIR);

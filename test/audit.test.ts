@@ -37,7 +37,7 @@ const attemptRow = (n: number, time: number): NewLoginAttempt => ({
 });
 
 describe("the login audit trail", () => {
-  it("keeps what a client chooses short: the organisation to one DNS label", async () => {
+  it("keeps what a client chooses short: the organization to one DNS label", async () => {
     const s = await createTestServer({ audit: true });
     const long = "a".repeat(5000);
     const answer = await conformant(
@@ -50,7 +50,7 @@ describe("the login audit trail", () => {
     expect(row).toMatchObject({ organization: "a".repeat(63), outcome: "NONEXISTENT_SUBDOMAIN" });
   });
 
-  it("records every attempt on both login endpoints: organisation, normalised username, user id, address, client, outcome, request id", async () => {
+  it("records every attempt on both login endpoints: organization, normalised username, user id, address, client, outcome, request id", async () => {
     const s = await createTestServer({ audit: true, limits: {}, config: { devMode: true } });
     const ids: string[] = [];
     const call = async (operation: "fetch-api-key" | "dev-fetch-api-key", path: string, init: RequestInit & { host?: string; address?: string }) => {
@@ -83,7 +83,7 @@ describe("the login audit trail", () => {
 
     const users = Object.fromEntries((await s.store.listUsers()).map((u) => [u.email, u.id]));
     const rows = (await s.store.listLoginAttempts({ limit: 100 })).reverse();
-    // Refusals before password checking (an unknown organisation, a missing username) are collapsed rows of
+    // Refusals before password checking (an unknown organization, a missing username) are collapsed rows of
     // one attempt each here: each is alone in its address's window for its outcome.
     expect(rows.map(({ id: _id, time: _time, ...rest }) => rest)).toEqual([
       {

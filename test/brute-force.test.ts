@@ -80,7 +80,8 @@ describe("a restart keeps the counts", () => {
         expect(cleared).toMatchObject({ code: 0, stdout: "cleared 2 buckets\n" });
         expect((await login(server, "127.0.0.7", USERS.iago.email, USERS.iago.password)).status).toBe(200);
         const bad = await runCli(["limits", "clear", "--org", "lear"], { env });
-        expect(bad.code).toBe(1);
+        // Bad usage: exit code 2.
+        expect(bad.code).toBe(2);
         expect(bad.stderr).toContain("--user EMAIL");
       } finally {
         await pg?.drop();
@@ -138,7 +139,7 @@ describe("serve --uniform-errors", () => {
     server = await start(where, { config: { uniformErrors: true } });
   });
 
-  it("answers a deactivated user, a deactivated organisation and another organisation's user exactly as a wrong password", async () => {
+  it("answers a deactivated user, a deactivated organization and another organization's user exactly as a wrong password", async () => {
     const wrong = await login(server, "127.0.0.20", USERS.hamlet.email, "wrong-password");
     const cases = [
       await login(server, "127.0.0.20", "retired@zulip.com", "retired-Strong-77"),
@@ -166,7 +167,7 @@ describe("Host and HTTP hardening", () => {
     server = await start(where);
   });
 
-  it("a trailing dot names the same organisation", async () => {
+  it("a trailing dot names the same organization", async () => {
     expect((await login(server, "127.0.0.30", USERS.cordelia.email, USERS.cordelia.password, "lear.zulip.test.")).status).toBe(200);
     const settings = await fromAddress(server.url, "127.0.0.30", { path: "/api/v1/server_settings", host: "lear.zulip.test." });
     const body = (await conformant<Body>("get-server-settings", settings.response)).body;

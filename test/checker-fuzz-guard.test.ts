@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { GuardRefusal, SafetyGuard } from "../src/checker/fuzz/guard.ts";
 import { buildRequest, PLAIN } from "../src/checker/fuzz/recipe.ts";
-import { requestFor, secret, type RequestSpec } from "../src/checker/request.ts";
+import { type RequestSpec, requestFor, secret } from "../src/checker/request.ts";
 import { OPERATIONS } from "../src/contract/operations.ts";
 
 const USERNAME = "Iago@Zulip.com";

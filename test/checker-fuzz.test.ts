@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { FUZZ_CHECK_IDS, formatHuman, formatJunit, type CheckReport, type FetchLike } from "../src/checker/index.ts";
-import { caught, check, expectDocumentedShape, listenOverHttp, createCheckedServer } from "./helpers/checker.ts";
+import { type CheckReport, type FetchLike, FUZZ_CHECK_IDS, formatHuman, formatJunit } from "../src/checker/index.ts";
+import { caught, check, createCheckedServer, expectDocumentedShape, listenOverHttp } from "./helpers/checker.ts";
 import { FUZZ_BROKEN, fuzzedServer } from "./helpers/fuzz-broken.ts";
 import { conformant, USERS } from "./helpers/harness.ts";
 

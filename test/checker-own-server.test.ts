@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CASE_IDS, type CheckReport } from "../src/checker/index.ts";
 import type { RunningServer } from "../src/server/start.ts";
 import { check, createCheckedServer, listenOverHttp } from "./helpers/checker.ts";
-import { runCli, startServerProcess, type ServerProcess } from "./helpers/process.ts";
+import { runCli, type ServerProcess, startServerProcess } from "./helpers/process.ts";
 
 /** What must be the same whichever way the checker reaches the server. */
 const outcome = (report: CheckReport) => ({

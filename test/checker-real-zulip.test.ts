@@ -1,10 +1,10 @@
+import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import { XMLParser } from "fast-xml-parser";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CASE_IDS, checkServer, formatHuman, formatJunit, type CheckReport, type FetchLike } from "../src/checker/index.ts";
+import { CASE_IDS, type CheckReport, checkServer, type FetchLike, formatHuman, formatJunit } from "../src/checker/index.ts";
 import { apiPath, caught, expectDocumentedShape, IN_PROCESS_URL, rewriteJson, wrap } from "./helpers/checker.ts";
-import { FAKE_ACCOUNT, fakeZulip, type FakeAccount } from "./helpers/fake-zulip.ts";
+import { FAKE_ACCOUNT, type FakeAccount, fakeZulip } from "./helpers/fake-zulip.ts";
 import { runCli } from "./helpers/process.ts";
 
 const check = (fetch: FetchLike, options: Partial<Parameters<typeof checkServer>[0]> = {}) =>

@@ -1,12 +1,12 @@
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CASE_IDS, checkServer, CheckOptionsError, formatJunit, type CheckReport, type FetchLike } from "../src/checker/index.ts";
+import { CASE_IDS, CheckOptionsError, type CheckReport, checkServer, type FetchLike, formatJunit } from "../src/checker/index.ts";
 import { reproCurl } from "../src/checker/repro-curl.ts";
 import { answerFromResponse, getContractValidator } from "../src/contract/validator.ts";
 import type { RunningServer } from "../src/server/start.ts";
@@ -456,7 +456,7 @@ describe("zulip-auth check, the command", () => {
     expect(r.code).toBe(0);
     for (const id of CASE_IDS) expect(r.stdout).toContain(id);
     expect(r.stdout.replace(/\s+/g, " ")).toContain(
-      "Exit codes: 0 conformant, 1 at least one violation, 2 bad usage, 3 the password was refused, 4 rate-limited for now (the account or this address), 5 not a Zulip server, 6 the server could not be reached, 7 the URL names no organisation (pass an organisation's URL).",
+      "Exit codes: 0 conformant, 1 at least one violation, 2 bad usage, 3 the password was refused, 4 rate-limited for now (the account or this address), 5 not a Zulip server, 6 the server could not be reached, 7 the URL names no organization (pass an organization's URL).",
     );
     expect(r.stdout.replace(/\s+/g, " ")).toContain('a real Zulip may email the user a "new login" notice for each');
     expect(r.stdout).toContain("--strict");

@@ -1,12 +1,13 @@
 // Healthy Zulip deployments the checker has to tell the truth about: situations that are not faults. Each test
 // server is written from Zulip's source (test/helpers/fake-zulip.ts) and fails the test if the checker raises
 // a violation, or stops without saying why.
-import { createAdaptorServer } from "@hono/node-server";
+
 import type { AddressInfo } from "node:net";
+import { createAdaptorServer } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkServer, formatHuman, type CheckReport, type FetchLike } from "../src/checker/index.ts";
+import { type CheckReport, checkServer, type FetchLike, formatHuman } from "../src/checker/index.ts";
 import { apiPath, caught, createCheckedServer, expectDocumentedShape, IN_PROCESS_URL, rewriteJson, wrap } from "./helpers/checker.ts";
-import { FAKE_ACCOUNT, fakeZulip, type FakeZulipOptions } from "./helpers/fake-zulip.ts";
+import { FAKE_ACCOUNT, type FakeZulipOptions, fakeZulip } from "./helpers/fake-zulip.ts";
 import { USERS } from "./helpers/harness.ts";
 import { runCli } from "./helpers/process.ts";
 
@@ -40,14 +41,14 @@ function overHttp(fetch: FetchLike) {
 const command = (url: string, ...more: string[]) =>
   runCli(["check", url, "--username", FAKE_ACCOUNT.email, "--password-env", "PW", ...more], { env: { PW: FAKE_ACCOUNT.password } });
 
-describe("a URL that names no organisation stops before any login, telling the user to pass an organisation's URL", () => {
-  it("the root of a server with several organisations and none at its root", async () => {
-    const { fetch, seen } = countingLogins(zulip({ root: "several-organisations" }));
+describe("a URL that names no organization stops before any login, telling the user to pass an organization's URL", () => {
+  it("the root of a server with several organizations and none at its root", async () => {
+    const { fetch, seen } = countingLogins(zulip({ root: "several-organizations" }));
     const report = await check(fetch);
     expect(report.status).toBe("no-organisation");
     expect(seen.logins).toBe(0);
     expect(report.stopped!.message).toMatch(
-      /^http:\/\/zulip\.test is the root of a Zulip server with several organisations and none at its root .*pass the URL of one of its organisations instead/,
+      /^http:\/\/zulip\.test is the root of a Zulip server with several organizations and none at its root .*pass the URL of one of its organizations instead/,
     );
     expect(report.cases.every((c) => c.outcome === "not-checked" && c.findings.length === 0)).toBe(true);
     // No client verdict on what was never observed.
@@ -62,11 +63,11 @@ describe("a URL that names no organisation stops before any login, telling the u
     expect(seen.logins).toBe(0);
     expect(report.stopped).toMatchObject({ answered: "400" });
     expect(report.stopped!.message).toMatch(
-      /is a Zulip server, but the URL names no organisation to log in to \(server_settings answered 400 "Subdomain required"\)/,
+      /is a Zulip server, but the URL names no organization to log in to \(server_settings answered 400 "Subdomain required"\)/,
     );
   });
 
-  it("this project's own server, asked at a subdomain with no organisation: Zulip's JSON 400 Invalid subdomain", async () => {
+  it("this project's own server, asked at a subdomain with no organization: Zulip's JSON 400 Invalid subdomain", async () => {
     const server = await createCheckedServer();
     // In process, the Host a client would send comes from the URL.
     const withHost = wrap(server.app.fetch, (r, forward) => {
@@ -80,7 +81,7 @@ describe("a URL that names no organisation stops before any login, telling the u
   });
 
   describe("the command", () => {
-    const several = overHttp(zulip({ root: "several-organisations" }));
+    const several = overHttp(zulip({ root: "several-organizations" }));
     const landing = overHttp(zulip({ root: "landing-page" }));
     it("exits 7 with one sentence, on stdout only", async () => {
       for (const url of [several.url, landing.url]) {
@@ -88,7 +89,7 @@ describe("a URL that names no organisation stops before any login, telling the u
         expect(r.code, r.stdout).toBe(7);
         expect(r.stderr).toBe("");
         expect(r.stdout).toMatch(
-          /^NO ORGANISATION HERE: .*pass the URL of one of its organisations instead \(e\.g\. https:\/\/<organisation>\.<host>\)\. \(exit 7\)\n$/,
+          /^NO ORGANISATION HERE: .*pass the URL of one of its organizations instead \(e\.g\. https:\/\/<organization>\.<host>\)\. \(exit 7\)\n$/,
         );
       }
     });

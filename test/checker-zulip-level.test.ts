@@ -7,11 +7,11 @@ import addFormatsModule from "ajv-formats";
 import type { OpenAPIV3_1 } from "openapi-types";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
+import { ZULIP_LEVEL_FILE, zulipLevelYaml } from "../scripts/zulip-level.ts";
 import { checkServer, type FetchLike } from "../src/checker/index.ts";
 import { CONTRACT_FILE } from "../src/contract/spec.ts";
-import { ZULIP_LEVEL_FILE, zulipLevelYaml } from "../scripts/zulip-level.ts";
 import { IN_PROCESS_URL, wrap } from "./helpers/checker.ts";
-import { FAKE_ACCOUNT, fakeZulip, type FakeZulipOptions } from "./helpers/fake-zulip.ts";
+import { FAKE_ACCOUNT, type FakeZulipOptions, fakeZulip } from "./helpers/fake-zulip.ts";
 import { createTestServer } from "./helpers/harness.ts";
 
 type Answer = { method: string; path: string; status: number; headers: Headers; body: string };
@@ -81,7 +81,7 @@ describe(`${ZULIP_LEVEL_FILE}, the contract's Zulip level for other tools`, () =
     ["a production Zulip 8.4 (no realm_url, no user_id check)", { version: "8.4" }],
     ["a Zulip that adds fields this file does not list", { extraField: true }],
     ["a Zulip that limits this client's address", { addressLimit: 6 }],
-    ["the root of a Zulip with several organisations", { root: "several-organisations" }],
+    ["the root of a Zulip with several organizations", { root: "several-organizations" }],
     ["a root with a landing page", { root: "landing-page" }],
   ])("%s: every answer the checker got meets it", async (_name, options) => {
     const doc = (await SwaggerParser.dereference(ZULIP_LEVEL_FILE)) as OpenAPIV3_1.Document;

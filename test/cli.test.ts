@@ -13,7 +13,7 @@ describe("the zulip-auth operator CLI, as real processes", () => {
     expect((await cli(["org", "add", "", "--name", "Zulip Dev"])).code).toBe(0);
   });
 
-  it("creates organisations and lists them as JSON", async () => {
+  it("creates organizations and lists them as JSON", async () => {
     const add = await cli(["org", "add", "lear", "--name", "Lear & Co."]);
     expect(add).toMatchObject({ code: 0 });
     expect(add.stdout).toContain('created organization "lear"');
@@ -25,7 +25,7 @@ describe("the zulip-auth operator CLI, as real processes", () => {
     ]);
   });
 
-  it("refuses a duplicate or malformed organisation with exit 1 and one line", async () => {
+  it("refuses a duplicate or malformed organization with exit 1 and one line", async () => {
     for (const args of [
       ["org", "add", "lear"],
       ["org", "add", "Bad_Name"],
@@ -38,7 +38,7 @@ describe("the zulip-auth operator CLI, as real processes", () => {
     }
   });
 
-  it("changes an organisation's state", async () => {
+  it("changes an organization's state", async () => {
     await cli(["org", "add", "tmp"]);
     expect((await cli(["org", "set", "tmp", "--password-auth", "off"])).code).toBe(0);
     expect((await cli(["org", "deactivate", "tmp"])).code).toBe(0);
@@ -49,7 +49,7 @@ describe("the zulip-auth operator CLI, as real processes", () => {
     expect(row.active).toBe(true);
   });
 
-  it("turns LDAP login on and off per organisation, with or without password login", async () => {
+  it("turns LDAP login on and off per organization, with or without password login", async () => {
     await cli(["org", "add", "ldap"]);
     const on = await cli(["org", "set", "ldap", "--ldap-auth", "on", "--password-auth", "off"]);
     expect(on).toMatchObject({ code: 0, stdout: 'organization "ldap": password login off, LDAP login on\n' });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createZulipAuthClient, type ClientError, type ClientResult } from "zulip-auth/client";
+import { type ClientError, type ClientResult, createZulipAuthClient } from "zulip-auth/client";
 
 // The @ts-expect-error lines are checked by `tsc` (npm test type-checks before vitest runs): each must fail to
 // compile, or the type check fails. The functions holding them are never called.

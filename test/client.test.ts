@@ -1,11 +1,11 @@
-import { createServer, type Server } from "node:net";
 import type { AddressInfo } from "node:net";
+import { createServer, type Server } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { createZulipAuthClient, type ClientError } from "../src/client/index.ts";
+import { type ClientError, createZulipAuthClient } from "../src/client/index.ts";
 import { USERS } from "./helpers/harness.ts";
-import { serveOverHttp, staticHandler, type HttpServer } from "./helpers/http.ts";
+import { type HttpServer, serveOverHttp, staticHandler } from "./helpers/http.ts";
 import { scriptedLimiter } from "./helpers/limiter.ts";
-import { DEV_FETCH_API_KEY_ERRORS, FETCH_API_KEY_ERRORS, healthy, scenario, type Scenario } from "./helpers/scenarios.ts";
+import { DEV_FETCH_API_KEY_ERRORS, FETCH_API_KEY_ERRORS, healthy, type Scenario, scenario } from "./helpers/scenarios.ts";
 
 // Every server a test starts is closed afterwards; the answers of our server are checked against the contract.
 const open: HttpServer[] = [];
@@ -54,7 +54,7 @@ describe("the client against our server over real HTTP: success", () => {
     expectConformant(s.http, 1);
   });
 
-  it("serverSettings returns the organisation's settings", async () => {
+  it("serverSettings returns the organization's settings", async () => {
     const s = track(await healthy());
     const { data } = await clientFor(s).serverSettings();
     expect(data).toMatchObject({ result: "success", realm_name: "Zulip Dev", realm_url: s.http.url, email_auth_enabled: true });
@@ -99,7 +99,7 @@ describe("every error code of dev_fetch_api_key", () => {
 });
 
 describe("every error code of server_settings", () => {
-  it("BAD_REQUEST for a Host naming no organisation", async () => {
+  it("BAD_REQUEST for a Host naming no organization", async () => {
     const s = track(await healthy({}));
     const other = track(await serveOverHttp(s.server.app.fetch, { host: "nope.zulip.test" }));
     const { error } = await createZulipAuthClient({ baseUrl: other.url }).serverSettings();

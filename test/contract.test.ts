@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { toPointer } from "../src/contract/json-pointer.ts";
 import { ALL_OPERATIONS, OPERATIONS } from "../src/contract/operations.ts";
 import { loadContract } from "../src/contract/spec.ts";
-import { getContractValidator, type Answer } from "../src/contract/validator.ts";
+import { type Answer, getContractValidator } from "../src/contract/validator.ts";
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): Answer => ({
   status,
@@ -178,7 +178,7 @@ describe("the contract's two levels, and its feature levels", () => {
       dereferenced.paths!["/server_settings"]!.get!.responses!["200"] as {
         content: Record<string, { examples: Record<string, { value: Record<string, unknown> }> }>;
       }
-    ).content["application/json"]!.examples.organisation!.value;
+    ).content["application/json"]!.examples.organization!.value;
     const { realm_url: _url, ...zulip8 } = example;
     expect(v.validateResponse("get-server-settings", json(200, zulip8), { level: "zulip", featureLevel: 237 })).toEqual([]);
     expect(v.validateResponse("get-server-settings", json(200, zulip8), { level: "zulip", featureLevel: 257 }).map((x) => x.message)).toEqual([

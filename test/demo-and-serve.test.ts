@@ -6,8 +6,8 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getContractValidator } from "../src/contract/validator.ts";
 import { conformant, form } from "./helpers/harness.ts";
+import { runCli, type ServerProcess, startProcess, startServerProcess } from "./helpers/process.ts";
 import { parseRawHttp } from "./helpers/raw-http.ts";
-import { runCli, startProcess, startServerProcess, type ServerProcess } from "./helpers/process.ts";
 
 const run = promisify(execFile);
 
@@ -41,7 +41,7 @@ describe("npm run demo, over real HTTP", () => {
     expect(Number.isInteger(body.user_id)).toBe(true);
   });
 
-  it("runs in dev mode with the root organisation named Zulip Dev, and hamlet can log in", async () => {
+  it("runs in dev mode with the root organization named Zulip Dev, and hamlet can log in", async () => {
     const settings = await conformant<{ realm_name: string; authentication_methods: { dev: boolean } }>(
       "get-server-settings",
       await fetch(`${demo.url}/api/v1/server_settings`),

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { form } from "./helpers/harness.ts";
-import { conformant } from "./helpers/harness.ts";
-import { runCli, startServerProcess, type ServerProcess } from "./helpers/process.ts";
+import { conformant, form } from "./helpers/harness.ts";
+import { runCli, type ServerProcess, startServerProcess } from "./helpers/process.ts";
 
 // The demo is a test server for client developers: a client's suite, or the checker, runs against it again and
 // again. Each full checker run spends several failed logins from the same address; with serve's defaults the

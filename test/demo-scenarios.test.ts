@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_SCENARIOS, demoCurl, demoMarkdown, demoSite } from "../src/admin/demo.ts";
 import { createZulipAuthClient } from "../src/client/index.ts";
 import { getContractValidator } from "../src/contract/validator.ts";
+import { type ServerProcess, startServerProcess } from "./helpers/process.ts";
 import { parseRawHttp } from "./helpers/raw-http.ts";
-import { startServerProcess, type ServerProcess } from "./helpers/process.ts";
 
 const run = promisify(execFile);
 
@@ -91,7 +91,7 @@ describe("the demo's scenario table, over real HTTP", () => {
     }
   });
 
-  it("gives each organisation's own settings in server_settings", async () => {
+  it("gives each organization's own settings in server_settings", async () => {
     const expected = [
       { subdomain: "", realm_name: "Zulip Dev", email_auth_enabled: true },
       { subdomain: "zephyr", realm_name: "Zephyr", email_auth_enabled: true },

@@ -4,6 +4,8 @@ import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import type { HashClient } from "../src/auth/hash-queue.ts";
 import { PasswordHasher } from "../src/auth/password-hasher.ts";
+import { DEFAULT_CONFIG } from "../src/server/config.ts";
+import { edge } from "../src/server/edge.ts";
 import { createLogger } from "../src/server/logger.ts";
 import { listen } from "../src/server/start.ts";
 import { openStore } from "../src/store/open.ts";
@@ -207,7 +209,14 @@ describe("deactivation is immediate", () => {
     const hasher = new GatedHasher(TEST_HASH);
     const s = await createTestServer({ hasher, limits: {} });
     const quiet = createLogger(new Writable({ write: (_c, _e, done) => done() }));
-    const server = await listen(s.app.fetch, { port: 0, host: "127.0.0.1", store: s.store, logger: quiet, headersTimeoutMs: 5_000, requestTimeoutMs: 10_000 });
+    const server = await listen(edge({ logger: quiet, config: DEFAULT_CONFIG }, s.app.fetch, []), {
+      port: 0,
+      host: "127.0.0.1",
+      store: s.store,
+      logger: quiet,
+      headersTimeoutMs: 5_000,
+      requestTimeoutMs: 10_000,
+    });
     try {
       const cases = [
         { user: USERS.iago, change: () => s.admin.setUserActive("", USERS.iago.email, false), code: "USER_DEACTIVATED" },

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { conformant, createTestServer, form, USERS, type TestServer } from "./helpers/harness.ts";
+import { conformant, createTestServer, form, type TestServer, USERS } from "./helpers/harness.ts";
 
 const PATH = "/api/v1/dev_fetch_api_key";
 type Body = Record<string, unknown>;
@@ -47,7 +47,7 @@ describe("POST /api/v1/dev_fetch_api_key", () => {
     expect(r.body).toEqual({ result: "error", msg: "Invalid subdomain", code: "NONEXISTENT_SUBDOMAIN" });
   });
 
-  it("a deactivated organisation → 401 REALM_DEACTIVATED", async () => {
+  it("a deactivated organization → 401 REALM_DEACTIVATED", async () => {
     const r = await call(dev, { username: USERS.othello.email }, "gone.zulip.test");
     expect(r.status).toBe(401);
     expect(r.body).toMatchObject({ code: "REALM_DEACTIVATED", msg: "This organization has been deactivated" });

@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
-import { getContractValidator, type ContractValidator, type OperationInfo } from "../src/contract/validator.ts";
-import { startServerProcess, type ServerProcess } from "./helpers/process.ts";
+import { type ContractValidator, getContractValidator, type OperationInfo } from "../src/contract/validator.ts";
+import { type ServerProcess, startServerProcess } from "./helpers/process.ts";
 
 // Debian's chromium, which .ci/run installs; CHROMIUM_PATH points elsewhere on other systems.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";

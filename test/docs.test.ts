@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { CONTRACT_PATH, loadContract } from "../src/contract/spec.ts";
 import { conformant, createTestServer, type TestServer } from "./helpers/harness.ts";
-import { runCli, startServerProcess, type ServerProcess } from "./helpers/process.ts";
+import { runCli, type ServerProcess, startServerProcess } from "./helpers/process.ts";
 
 const require = createRequire(import.meta.url);
 const NOT_FOUND = `{"result":"error","msg":"Not Found","code":"BAD_REQUEST"}\n`;

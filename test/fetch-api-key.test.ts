@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { PasswordHasher } from "../src/auth/password-hasher.ts";
-import { conformant, createTestServer, form, TEST_HASH, USERS, type TestServer } from "./helpers/harness.ts";
+import { conformant, createTestServer, form, TEST_HASH, type TestServer, USERS } from "./helpers/harness.ts";
 
 const PATH = "/api/v1/fetch_api_key";
 type Body = Record<string, unknown>;
@@ -35,7 +35,7 @@ describe("POST /api/v1/fetch_api_key, every row of Zulip's order of evaluation",
     expect(r.body).toEqual({ result: "error", msg: "Missing 'password' argument", var_name: "password", code: "REQUEST_VARIABLE_MISSING" });
   });
 
-  it("4: a Host naming no organisation → 404 NONEXISTENT_SUBDOMAIN, before email validation", async () => {
+  it("4: a Host naming no organization → 404 NONEXISTENT_SUBDOMAIN, before email validation", async () => {
     const r = await login({ username: "hamlet", password: "x" }, "nope.zulip.test");
     expect(r.status).toBe(404);
     expect(r.body).toEqual({ result: "error", msg: "Invalid subdomain", code: "NONEXISTENT_SUBDOMAIN" });
@@ -49,7 +49,7 @@ describe("POST /api/v1/fetch_api_key, every row of Zulip's order of evaluation",
     }
   });
 
-  it("7: an organisation with password login off → 401 PASSWORD_AUTH_DISABLED, even with the right password", async () => {
+  it("7: an organization with password login off → 401 PASSWORD_AUTH_DISABLED, even with the right password", async () => {
     const t = await createTestServer();
     await t.admin.setOrganization("lear", { email_auth_enabled: 0 });
     const r = await conformant<Body>(
@@ -79,13 +79,13 @@ describe("POST /api/v1/fetch_api_key, every row of Zulip's order of evaluation",
     expect(b.headers.get("www-authenticate")).toBeNull();
   });
 
-  it("10: a user of another organisation → 404 NONEXISTENT_SUBDOMAIN", async () => {
+  it("10: a user of another organization → 404 NONEXISTENT_SUBDOMAIN", async () => {
     const r = await login({ username: USERS.cordelia.email, password: "wrong-password" });
     expect(r.status).toBe(404);
     expect(r.body).toMatchObject({ code: "NONEXISTENT_SUBDOMAIN", msg: "Invalid subdomain" });
   });
 
-  it("11: a deactivated organisation → 401 REALM_DEACTIVATED, before the password is checked", async () => {
+  it("11: a deactivated organization → 401 REALM_DEACTIVATED, before the password is checked", async () => {
     for (const password of [USERS.othello.password, "wrong-password"]) {
       const r = await login({ username: USERS.othello.email, password }, "gone.zulip.test");
       expect(r.status).toBe(401);

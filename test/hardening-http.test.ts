@@ -8,7 +8,7 @@ import { PasswordHasher } from "../src/auth/password-hasher.ts";
 import { DEFAULT_PASSWORD_POLICY } from "../src/auth/password-policy.ts";
 import { getContractValidator } from "../src/contract/validator.ts";
 import { createLogger } from "../src/server/logger.ts";
-import { startServer, type RunningServer } from "../src/server/start.ts";
+import { type RunningServer, startServer } from "../src/server/start.ts";
 import { TEST_HASH } from "./helpers/harness.ts";
 import { parseRawHttp } from "./helpers/raw-http.ts";
 

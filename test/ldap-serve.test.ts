@@ -2,9 +2,9 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { conformant } from "./helpers/harness.ts";
 import { PEOPLE, PEOPLE_DN, SERVICE_ACCOUNT } from "./helpers/directory.ts";
-import { runCli, startServerProcess, type ServerProcess } from "./helpers/process.ts";
+import { conformant } from "./helpers/harness.ts";
+import { runCli, type ServerProcess, startServerProcess } from "./helpers/process.ts";
 import { missingServices, need, SERVICE_URLS } from "./helpers/service-env.ts";
 
 // `serve` with the LDAP settings of the README, as a real process against the real directory.

@@ -4,7 +4,7 @@ import { createLdapBackend } from "../src/auth/ldap.ts";
 import { PasswordHasher } from "../src/auth/password-hasher.ts";
 import { createLogger } from "../src/server/logger.ts";
 import { PEOPLE, SERVICE_ACCOUNT } from "./helpers/directory.ts";
-import { conformant, createTestServer, form, USERS, type TestServer } from "./helpers/harness.ts";
+import { conformant, createTestServer, form, type TestServer, USERS } from "./helpers/harness.ts";
 import { testLdapBackend, testLdapConfig } from "./helpers/ldap.ts";
 import { missingServices, need, SERVICE_URLS } from "./helpers/service-env.ts";
 import { freePort } from "./helpers/services.ts";
@@ -23,7 +23,7 @@ function capturedLogger() {
   return { logger: createLogger(sink, "info"), lines };
 }
 
-/** A server whose root organisation has LDAP login on (and email login as given). */
+/** A server whose root organization has LDAP login on (and email login as given). */
 async function ldapServer(options: { email: boolean; mode?: "search" | "template"; filter?: string; limiter?: boolean } = { email: false }) {
   const log = capturedLogger();
   const config = { ...testLdapConfig(SERVICE_URLS.ldap!, options.mode ?? "search"), ...(options.filter ? { userSearchFilter: options.filter } : {}) };
@@ -40,7 +40,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-describe("an organisation with LDAP login only (search as the service account)", () => {
+describe("an organization with LDAP login only (search as the service account)", () => {
   it("server_settings reports LDAP, and usernames need not be emails", async (ctx) => {
     need(ctx, NO_LDAP);
     const t = await ldapServer();
@@ -125,7 +125,7 @@ describe("an organisation with LDAP login only (search as the service account)",
     expect(t.ldapLog.join("")).not.toContain(nomail.password);
   });
 
-  it("a deactivated user is refused after a successful bind; a deactivated organisation too, after the bind", async (ctx) => {
+  it("a deactivated user is refused after a successful bind; a deactivated organization too, after the bind", async (ctx) => {
     need(ctx, NO_LDAP);
     const t = await ldapServer();
     await t.admin.setUserActive("", hamlet.mail!, false);
@@ -133,7 +133,7 @@ describe("an organisation with LDAP login only (search as the service account)",
     expect((await login(t, hamlet.uid, "wrong-password")).body).toMatchObject({ code: "AUTHENTICATION_FAILED" });
     expect((await login(t, ada.uid, ada.password, "gone.zulip.test")).body).toMatchObject({ code: "REALM_DEACTIVATED" });
     expect((await login(t, ada.uid, "wrong-password", "gone.zulip.test")).body).toMatchObject({ code: "AUTHENTICATION_FAILED" });
-    // Nobody was created in the deactivated organisation.
+    // Nobody was created in the deactivated organization.
     expect((await t.admin.listUsers("gone")).map((u) => u.email)).toEqual([USERS.othello.email]);
   });
 
@@ -163,7 +163,7 @@ describe("an organisation with LDAP login only (search as the service account)",
   });
 });
 
-describe("an organisation with email and LDAP login (Zulip tries them in order)", () => {
+describe("an organization with email and LDAP login (Zulip tries them in order)", () => {
   it("either password logs the same user in, with the same key", async (ctx) => {
     need(ctx, NO_LDAP);
     const t = await ldapServer({ email: true, limiter: true });
@@ -190,7 +190,7 @@ describe("an organisation with email and LDAP login (Zulip tries them in order)"
     expect(r.headers.get("x-ratelimit-remaining")).toBe("4");
   });
 
-  it("keeps the email backend's answer when the directory says no: another organisation's email is 404", async (ctx) => {
+  it("keeps the email backend's answer when the directory says no: another organization's email is 404", async (ctx) => {
     need(ctx, NO_LDAP);
     const t = await ldapServer({ email: true });
     expect((await login(t, USERS.cordelia.email, "wrong-password")).status).toBe(404);
@@ -220,7 +220,7 @@ describe("LDAP settings", () => {
     }
   });
 
-  it("LDAP stays off where the organisation has it off (step 5 applies) or the server has no LDAP settings", async (ctx) => {
+  it("LDAP stays off where the organization has it off (step 5 applies) or the server has no LDAP settings", async (ctx) => {
     need(ctx, NO_LDAP);
     const serverHasIt = await createTestServer({ ldap: testLdapBackend(SERVICE_URLS.ldap!) });
     const orgHasIt = await createTestServer();

@@ -10,7 +10,7 @@ import { conformant, createTestServer, form, multipart, USERS } from "./helpers/
 import { startServerProcess } from "./helpers/process.ts";
 
 describe("structured logs", () => {
-  it("one JSON access line per request, with method, path, status, duration, organisation and the request id the answer carries", async () => {
+  it("one JSON access line per request, with method, path, status, duration, organization and the request id the answer carries", async () => {
     const s = await createTestServer();
     const answer = await conformant(
       "fetch-api-key",

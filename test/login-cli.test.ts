@@ -5,8 +5,8 @@ import ini from "ini";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ErrorCode } from "../src/contract/types.ts";
 import { conformant, createTestServer, form } from "./helpers/harness.ts";
-import { serveOverHttp, staticHandler, type HttpServer } from "./helpers/http.ts";
-import { runCli, startServerProcess, type ServerProcess } from "./helpers/process.ts";
+import { type HttpServer, serveOverHttp, staticHandler } from "./helpers/http.ts";
+import { runCli, type ServerProcess, startServerProcess } from "./helpers/process.ts";
 import { FETCH_API_KEY_ERRORS, healthy } from "./helpers/scenarios.ts";
 
 const DEMO = { email: "iago@zulip.com", password: "abcd1234" };
@@ -121,7 +121,7 @@ describe("zulip-auth login stops clearly on sites it cannot log in to", () => {
     expect(http.answers.map((a) => [a.operationId, a.violations])).toEqual([["get-server-settings", []]]);
   });
 
-  it("the root of a server hosting several organisations", async () => {
+  it("the root of a server hosting several organizations", async () => {
     const t = await createTestServer({ seed: false });
     await t.admin.addOrganization("lear", "Lear & Co.");
     const http = await serveOverHttp(t.app.fetch);

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import ini from "ini";
 import { describe, expect, it } from "vitest";
-import { createZulipAuthClient } from "../src/client/client.ts";
 import { checkSite } from "../src/cli/login-site.ts";
 import { writeZuliprc } from "../src/cli/zuliprc.ts";
+import { createZulipAuthClient } from "../src/client/client.ts";
 import { createTestServer } from "./helpers/harness.ts";
 import { serveOverHttp } from "./helpers/http.ts";
 import { testLdapBackend } from "./helpers/ldap.ts";
@@ -48,7 +48,7 @@ describe("writeZuliprc", () => {
 });
 
 describe("checkSite", () => {
-  it("accepts an organisation with LDAP login only (Zulip's clients show the password form for it)", async () => {
+  it("accepts an organization with LDAP login only (Zulip's clients show the password form for it)", async () => {
     // server_settings only reads the settings: the directory is never contacted here.
     const t = await createTestServer({ ldap: testLdapBackend("ldap://127.0.0.1:9") });
     await t.admin.setOrganization("", { email_auth_enabled: 0, ldap_auth_enabled: 1 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { ClientError, ClientErrorCode } from "../src/client/errors.ts";
-import type { SiteCheckError } from "../src/cli/login-site.ts";
 import { duration, loginErrorMessage, siteErrorMessage } from "../src/cli/login-messages.ts";
+import type { SiteCheckError } from "../src/cli/login-site.ts";
+import type { ClientError, ClientErrorCode } from "../src/client/errors.ts";
 
 const ctx = { site: "https://chat.example.com", username: "iago@zulip.com", organization: "Zulip Dev" };
 const zulip = { kind: "zulip", result: "error" } as const;

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import ini from "ini";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { conformant, form } from "./helpers/harness.ts";
-import { BIN, startServerProcess, type ServerProcess } from "./helpers/process.ts";
+import { BIN, type ServerProcess, startServerProcess } from "./helpers/process.ts";
 
 // util-linux's `script` runs the command on a pseudo-terminal, as a person at a terminal would.
 const hasScript = spawnSync("script", ["--version"]).status === 0;

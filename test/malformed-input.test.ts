@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { answerProblems, describeRequest, fuzzRequest, toRequest } from "./helpers/fuzz.ts";
-import { conformant, createTestServer, form, USERS, type TestServer } from "./helpers/harness.ts";
+import { conformant, createTestServer, form, type TestServer, USERS } from "./helpers/harness.ts";
 
 describe("malformed input never hurts (fast-check)", () => {
   let s: TestServer;

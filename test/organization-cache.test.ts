@@ -4,13 +4,13 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import type { ChangeWatch } from "../src/store/change-watch.ts";
-import { OrganizationCache } from "../src/store/organization-cache.ts";
 import { openStore } from "../src/store/open.ts";
+import { OrganizationCache } from "../src/store/organization-cache.ts";
 import type { Organization } from "../src/store/schema.ts";
 import type { Store } from "../src/store/store.ts";
 import { createDatabase, missingServices, need } from "./helpers/service-env.ts";
 
-// Organisations are read on every request and written by operators: servers keep them in memory and drop
+// Organizations are read on every request and written by operators: servers keep them in memory and drop
 // them the moment any process changes them. Whether a lookup came from memory shows in the object: a read
 // from the database makes a new one each time.
 
@@ -26,7 +26,7 @@ const ORG: Organization = {
   created_at: "2026-01-01T00:00:00Z",
 };
 
-describe("the organisation cache", () => {
+describe("the organization cache", () => {
   const watch = (start: number | undefined) => {
     let version = start;
     const w: ChangeWatch & { set(v: number | undefined): void } = { version: () => version, close: async () => {}, set: (v) => (version = v) };
@@ -156,7 +156,7 @@ describe("caching stores on PostgreSQL, as two instances", () => {
     return { db, cli, a, b, states, cached };
   };
 
-  it("both drop their entry when another process changes the organisation (NOTIFY from the table's trigger)", async (ctx) => {
+  it("both drop their entry when another process changes the organization (NOTIFY from the table's trigger)", async (ctx) => {
     need(ctx, NO_POSTGRES);
     const { cli, a, b, cached } = await setUp();
     const started = performance.now();

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { conformant } from "./helpers/harness.ts";
 import { PEOPLE, PEOPLE_DN, SERVICE_ACCOUNT } from "./helpers/directory.ts";
-import { runCli, startServerProcess, type ServerProcess } from "./helpers/process.ts";
+import { conformant } from "./helpers/harness.ts";
+import { runCli, type ServerProcess, startServerProcess } from "./helpers/process.ts";
 import { missingPrograms, need } from "./helpers/service-env.ts";
-import { freePort, startDirectory, startPostgres, startRedis, type Service } from "./helpers/services.ts";
+import { freePort, type Service, startDirectory, startPostgres, startRedis } from "./helpers/services.ts";
 
 // Private PostgreSQL, Redis and slapd instances (other test files use the shared ones), stopped, restarted,
 // frozen and thawed under a real server process: every request gets an answer the contract declares within

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runProcess, startProcess, type ServerProcess } from "./helpers/process.ts";
+import { runProcess, type ServerProcess, startProcess } from "./helpers/process.ts";
 
 // The package as a user gets it: `npm pack`, then the tarball installed with --omit=dev into an empty project.
 // Installing fetches the dependencies from the registry, hence the long hook timeout (no test here is timed).

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { conformant, createTestServer, form, multipart, USERS, type TestServer } from "./helpers/harness.ts";
+import { conformant, createTestServer, form, multipart, type TestServer, USERS } from "./helpers/harness.ts";
 
 const PATH = "/api/v1/fetch_api_key";
 type Body = Record<string, unknown>;
@@ -103,7 +103,7 @@ describe("where fetch_api_key reads its parameters", () => {
   });
 });
 
-describe("organisations chosen by the Host header", () => {
+describe("organizations chosen by the Host header", () => {
   let s: TestServer;
   beforeAll(async () => {
     s = await createTestServer();
@@ -111,24 +111,24 @@ describe("organisations chosen by the Host header", () => {
   const login = async (host: string, user: { email: string; password: string }) =>
     conformant<Body>("fetch-api-key", await s.request(PATH, { ...form({ username: user.email, password: user.password }), host }));
 
-  it("<sub>.<root domain> names the organisation, with or without a port, in any case", async () => {
+  it("<sub>.<root domain> names the organization, with or without a port, in any case", async () => {
     for (const host of ["lear.zulip.test", "lear.zulip.test:9991", "LEAR.Zulip.Test"]) {
       expect((await login(host, USERS.cordelia)).status, host).toBe(200);
     }
   });
 
-  it("the root domain, www, and any host not under it (IP address, localhost) name the root organisation", async () => {
+  it("the root domain, www, and any host not under it (IP address, localhost) name the root organization", async () => {
     for (const host of ["zulip.test", "www.zulip.test", "127.0.0.1:9991", "localhost", "[::1]:9991", "other.example"]) {
       expect((await login(host, USERS.iago)).status, host).toBe(200);
     }
   });
 
-  it("a user is found only in their own organisation", async () => {
+  it("a user is found only in their own organization", async () => {
     expect((await login("lear.zulip.test", USERS.iago)).status).toBe(404);
     expect((await login("zulip.test", USERS.cordelia)).status).toBe(404);
   });
 
-  it("a deeper subdomain names no organisation", async () => {
+  it("a deeper subdomain names no organization", async () => {
     const r = await login("a.lear.zulip.test", USERS.cordelia);
     expect(r.status).toBe(404);
   });

@@ -13,7 +13,7 @@ import { runCli, startServerProcess } from "./helpers/process.ts";
 const CHEAP = ["--argon2", "m=1024,t=1,p=1"];
 const OLD = { memoryCost: 2048, timeCost: 1, parallelism: 1 };
 
-/** A database with the root organisation and `n` users whose hashes the server will upgrade (a write) on login. */
+/** A database with the root organization and `n` users whose hashes the server will upgrade (a write) on login. */
 async function seed(n: number): Promise<{ db: string; users: { email: string; password: string }[] }> {
   const db = join(mkdtempSync(join(tmpdir(), "zulip-auth-crash-")), "crash.sqlite");
   const store = await openSqliteStore(db);
@@ -38,6 +38,12 @@ describe("nothing lost on a crash", () => {
     const confirmedKeys = new Map<string, string>();
     const confirmedAdds: string[] = [];
     let killed = false;
+    // The kill comes mid-burst: once both writers have had several writes confirmed (events, not a fixed wait).
+    let midBurst!: () => void;
+    const reached = new Promise<void>((resolve) => (midBurst = resolve));
+    const progress = () => {
+      if (confirmedKeys.size >= 6 && confirmedAdds.length >= 3) midBurst();
+    };
 
     const logins = (async () => {
       for (let round = 0; !killed; round++) {
@@ -46,6 +52,7 @@ describe("nothing lost on a crash", () => {
           const r = await fetch(`${server.url}/api/v1/fetch_api_key`, form({ username: u.email, password: u.password }));
           const { status, body } = await conformant("fetch-api-key", r);
           if (status === 200) confirmedKeys.set(u.email, body.api_key as string);
+          progress();
         } catch {
           return; // the server died under us: this attempt was never confirmed
         }
@@ -56,10 +63,11 @@ describe("nothing lost on a crash", () => {
         const email = `added${i}@zulip.com`;
         const r = await runCli(["user", "add", email, "--password-stdin", "--db", db, ...CHEAP], { stdin: `Added-${i}-correct-horse` });
         if (r.code === 0) confirmedAdds.push(email);
+        progress();
       }
     })();
 
-    await new Promise((r) => setTimeout(r, 2500));
+    await reached;
     killed = true;
     expect(await server.stop("SIGKILL")).toBeNull(); // died by signal, no chance to clean up
     await Promise.all([logins, adds]);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { formatRateLimit, parseRateLimit } from "../src/auth/rate-limit.ts";
-import { conformant, createTestServer, form, USERS, type TestServer } from "./helpers/harness.ts";
+import { conformant, createTestServer, form, type TestServer, USERS } from "./helpers/harness.ts";
 
 const PATH = "/api/v1/fetch_api_key";
 type Body = Record<string, unknown>;
@@ -85,7 +85,7 @@ describe("the brute-force defence, in process (the clock is the test's)", () => 
     expect(rows).toHaveLength(4);
   });
 
-  it("a success in another organisation resets nothing of this one's", async () => {
+  it("a success in another organization resets nothing of this one's", async () => {
     await s.admin.addUser("lear", USERS.iago.email, "attacker-Owned-77");
     for (let round = 0; round < 4; round++) {
       for (let i = 0; i < 2; i++) await login(USERS.iago.email, "a-guess-0000");

@@ -3,8 +3,8 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LoginLimiter } from "../src/auth/login-limiter.ts";
 import { DEFAULT_LIMIT_RULES } from "../src/auth/rate-limit.ts";
-import { connectRedisLog, redisKey, type RedisAttemptLog } from "../src/auth/redis-attempt-log.ts";
-import { UnavailableError } from "../src/unavailable.ts";
+import { connectRedisLog, type RedisAttemptLog, redisKey } from "../src/auth/redis-attempt-log.ts";
+import { UnavailableError } from "../src/shared/unavailable.ts";
 import { missingServices, need, redisDatabase, SERVICE_URLS } from "./helpers/service-env.ts";
 import { freePort } from "./helpers/services.ts";
 

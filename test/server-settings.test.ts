@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { type LdapConfig, usernamesAreEmails } from "../src/auth/ldap.ts";
 import { conformant, createTestServer } from "./helpers/harness.ts";
-import { usernamesAreEmails, type LdapConfig } from "../src/auth/ldap.ts";
 
 const PATH = "/api/v1/server_settings";
 type Body = Record<string, unknown> & { authentication_methods: Record<string, boolean> };
@@ -23,7 +23,7 @@ const FLUTTER_REQUIRED = [
 ];
 
 describe("GET /api/v1/server_settings", () => {
-  it("answers an organisation with every field zulip-flutter requires, realm_url from the Host", async () => {
+  it("answers an organization with every field zulip-flutter requires, realm_url from the Host", async () => {
     const s = await createTestServer();
     const r = await conformant<Body>("get-server-settings", await s.request(PATH, { host: "lear.zulip.test:9991" }));
     expect(r.status).toBe(200);
@@ -50,7 +50,7 @@ describe("GET /api/v1/server_settings", () => {
     expect(r.body.realm_name).toBe("Zulip Dev");
   });
 
-  it("reflects the organisation's configuration and dev mode", async () => {
+  it("reflects the organization's configuration and dev mode", async () => {
     const s = await createTestServer({ config: { devMode: true } });
     await s.admin.setOrganization("lear", { email_auth_enabled: 0 });
     const r = await conformant<Body>("get-server-settings", await s.request(PATH, { host: "lear.zulip.test" }));
@@ -65,7 +65,7 @@ describe("GET /api/v1/server_settings", () => {
     expect(r.body).toEqual({ result: "error", msg: "Invalid subdomain", code: "BAD_REQUEST" });
   });
 
-  it("the root domain of a server with no root organisation leaves out only the name, icon and description", async () => {
+  it("the root domain of a server with no root organization leaves out only the name, icon and description", async () => {
     const s = await createTestServer({ seed: false });
     await s.admin.addOrganization("lear", "Lear");
     const r = await conformant<Body>("get-server-settings", await s.request(PATH, { host: "zulip.test:9991" }));
@@ -97,7 +97,7 @@ describe("GET /api/v1/server_settings", () => {
     expect(await incompatible("ZulipMobile/27.192 (Android 14)")).toBe(false);
   });
 
-  it("serialised once per organisation, the answer is still compact JSON with this request's URL, and follows a change at once", async () => {
+  it("serialised once per organization, the answer is still compact JSON with this request's URL, and follows a change at once", async () => {
     const s = await createTestServer();
     const text = async (host: string, ua = "ZulipMobile/27") => {
       const r = await conformant<Body>("get-server-settings", await s.request(PATH, { host, headers: { "user-agent": ua } }));
@@ -148,7 +148,7 @@ describe("GET /api/v1/server_settings", () => {
     expect((await conformant<Body>("get-server-settings", await s.request(PATH, { host: "lear.zulip.test" }))).body.realm_icon).toBe(
       "https://cdn.example.com/lear.png",
     );
-    // A path is under the organisation's URL, as Zulip's uploaded icons are.
+    // A path is under the organization's URL, as Zulip's uploaded icons are.
     await s.admin.setOrganization("lear", { icon_url: "/user_avatars/lear/icon.png" });
     expect((await conformant<Body>("get-server-settings", await s.request(PATH, { host: "lear.zulip.test" }))).body.realm_icon).toBe(
       "http://lear.zulip.test/user_avatars/lear/icon.png",

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { conformant } from "./helpers/harness.ts";
 import { PEOPLE, PEOPLE_DN, SERVICE_ACCOUNT } from "./helpers/directory.ts";
-import { runCli, startServerProcess, type ServerProcess } from "./helpers/process.ts";
+import { conformant } from "./helpers/harness.ts";
+import { runCli, type ServerProcess, startServerProcess } from "./helpers/process.ts";
 import { createDatabase, missingServices, need, redisDatabase, SERVICE_URLS } from "./helpers/service-env.ts";
 
 // Two real server processes on two ports sharing one PostgreSQL and one Redis (and one directory), as
@@ -116,13 +116,13 @@ describe("two instances sharing PostgreSQL and Redis", () => {
     }
   });
 
-  // Each instance keeps organisations in memory and drops them when the NOTIFY of a change reaches its
+  // Each instance keeps organizations in memory and drops them when the NOTIFY of a change reaches its
   // listening connection, a few milliseconds after the commit: a change is awaited, not assumed by the next fetch.
   const settings = async (server: ServerProcess) => (await conformant<Body>("get-server-settings", await fetch(`${server.url}/api/v1/server_settings`))).body;
   const seenByBoth = (expected: Partial<Body>) =>
     Promise.all([a, b].map((server) => vi.waitFor(async () => expect(await settings(server)).toMatchObject(expected), { timeout: 5_000, interval: 20 })));
 
-  it("an organisation changed via the CLI is answered changed by both, each dropping its copy in memory", async (ctx) => {
+  it("an organization changed via the CLI is answered changed by both, each dropping its copy in memory", async (ctx) => {
     need(ctx, MISSING);
     for (const server of [a, b]) expect(await settings(server)).toMatchObject({ email_auth_enabled: true });
     await cli(["org", "set", "", "--password-auth", "off"]);

@@ -7,8 +7,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect, it } from "vitest";
 import { getContractValidator } from "../src/contract/validator.ts";
-import { parseRawHttp } from "./helpers/raw-http.ts";
 import { runCli, startServerProcess } from "./helpers/process.ts";
+import { parseRawHttp } from "./helpers/raw-http.ts";
 
 // SIGTERM with keep-alive clients: idle connections (also one that never sent a byte) are closed at once, the
 // request in flight is answered with Connection: close, and the process exits. The server's own timeouts are

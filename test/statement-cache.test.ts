@@ -1,5 +1,5 @@
-import Database from "libsql";
 import type { SqliteDatabase } from "kysely";
+import Database from "libsql";
 import { describe, expect, it } from "vitest";
 import { cachingStatements } from "../src/store/statement-cache.ts";
 

@@ -1,17 +1,17 @@
 import { sql } from "kysely";
 import pg from "pg";
 import { afterAll, beforeEach, describe, expect, it, type TestContext } from "vitest";
-import { SqlAttemptLog } from "../src/auth/sql-attempt-log.ts";
 import { Admin } from "../src/admin/admin.ts";
 import { userForDirectoryLogin } from "../src/auth/ldap-user.ts";
 import { PasswordHasher } from "../src/auth/password-hasher.ts";
 import { DEFAULT_PASSWORD_POLICY } from "../src/auth/password-policy.ts";
-import { createPostgresStore } from "../src/store/postgres.ts";
+import { SqlAttemptLog } from "../src/auth/sql-attempt-log.ts";
+import { ResourceError as StoreOpenError } from "../src/shared/errors.ts";
+import { UnavailableError } from "../src/shared/unavailable.ts";
 import { openStore } from "../src/store/open.ts";
-import { UserError as StoreOpenError } from "../src/user-error.ts";
+import { createPostgresStore } from "../src/store/postgres.ts";
 import type { NewLoginAttempt } from "../src/store/schema.ts";
-import { API_KEY_TAKEN, StoreError, type Store } from "../src/store/store.ts";
-import { UnavailableError } from "../src/unavailable.ts";
+import { API_KEY_TAKEN, type Store, StoreError } from "../src/store/store.ts";
 import { TEST_HASH } from "./helpers/harness.ts";
 import { createDatabase, missingServices, need, SERVICE_URLS } from "./helpers/service-env.ts";
 import { freePort } from "./helpers/services.ts";
@@ -64,7 +64,7 @@ describe.each(DIALECTS)("the store on $name", ({ name, missing, open }) => {
     expect((await store.listOrganizations()).map((o) => o.name)).toEqual(["Zulip Dev"]);
   });
 
-  it("creates, finds, lists and changes organisations, with numbers for ids and 0/1 for flags", async () => {
+  it("creates, finds, lists and changes organizations, with numbers for ids and 0/1 for flags", async () => {
     const root = await store.createOrganization("", "Zulip Dev");
     const lear = await store.createOrganization("lear", "Lear & Co.");
     expect(root).toMatchObject({ subdomain: "", name: "Zulip Dev", deactivated: 0, email_auth_enabled: 1, ldap_auth_enabled: 0 });
@@ -77,13 +77,13 @@ describe.each(DIALECTS)("the store on $name", ({ name, missing, open }) => {
     expect(await store.findOrganization("lear")).toMatchObject({ deactivated: 1, ldap_auth_enabled: 1, email_auth_enabled: 0 });
   });
 
-  it("refuses a duplicate subdomain and a change to an organisation that is not there", async () => {
+  it("refuses a duplicate subdomain and a change to an organization that is not there", async () => {
     await store.createOrganization("lear", "Lear");
     await expect(store.createOrganization("lear", "Again")).rejects.toEqual(new StoreError("duplicate", 'organization "lear" exists already'));
     await expect(store.updateOrganization("nope", { deactivated: 1 })).rejects.toMatchObject({ kind: "not-found" });
   });
 
-  it("stores users with a trimmed email, found case-insensitively in their organisation only", async () => {
+  it("stores users with a trimmed email, found case-insensitively in their organization only", async () => {
     const root = await store.createOrganization("", "Zulip Dev");
     const lear = await store.createOrganization("lear", "Lear");
     const iago = await store.createUser({
@@ -101,7 +101,7 @@ describe.each(DIALECTS)("the store on $name", ({ name, missing, open }) => {
     expect(await store.emailExistsAnywhere("nobody@zulip.com")).toBe(false);
   });
 
-  it("lists users by organisation, then email", async () => {
+  it("lists users by organization, then email", async () => {
     const root = await store.createOrganization("", "Zulip Dev");
     const lear = await store.createOrganization("lear", "Lear");
     await store.createUser({ organizationId: lear.id, email: "cordelia@zulip.com", fullName: "", passwordHash: null, apiKey: KEY("c") });
@@ -111,7 +111,7 @@ describe.each(DIALECTS)("the store on $name", ({ name, missing, open }) => {
     expect((await store.listUsers(lear.id)).map((u) => u.email)).toEqual(["cordelia@zulip.com"]);
   });
 
-  it("refuses the same email twice in one organisation (any case) but not in two, and names a taken API key", async () => {
+  it("refuses the same email twice in one organization (any case) but not in two, and names a taken API key", async () => {
     const root = await store.createOrganization("", "Zulip Dev");
     const lear = await store.createOrganization("lear", "Lear");
     const user = { organizationId: root.id, email: "iago@zulip.com", fullName: "", passwordHash: null, apiKey: KEY("a") };

@@ -1,15 +1,15 @@
-import { UserError } from "../user-error.ts";
 import { withNewKey } from "../auth/api-key.ts";
 import { isValidEmail } from "../auth/email.ts";
 import type { PasswordHasher } from "../auth/password-hasher.ts";
 import { passwordWeakness } from "../auth/password-policy.ts";
 import type { PasswordPolicy } from "../auth/password-rules.ts";
+import { InvalidInputError, NotFoundError } from "../shared/errors.ts";
 import type { Organization, User } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
 
 const SUBDOMAIN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
-/** Operator actions on organisations and users, shared by the CLI and the demo. */
+/** Operator actions on organizations and users, shared by the CLI and the demo. */
 export class Admin {
   constructor(
     readonly store: Store,
@@ -19,16 +19,16 @@ export class Admin {
 
   async addOrganization(subdomain: string, name?: string): Promise<Organization> {
     // Zulip's ROOT_SUBDOMAIN_ALIASES: www.<root domain> names the root organization, so it cannot name another.
-    if (subdomain === "www") throw new UserError('the subdomain "www" is reserved: www.<root domain> is the root organization (add it as "")');
+    if (subdomain === "www") throw new InvalidInputError('the subdomain "www" is reserved: www.<root domain> is the root organization (add it as "")');
     if (subdomain !== "" && !SUBDOMAIN.test(subdomain)) {
-      throw new UserError(`invalid subdomain "${subdomain}": use lower-case letters, digits and inner hyphens (or "" for the root organization)`);
+      throw new InvalidInputError(`invalid subdomain "${subdomain}": use lower-case letters, digits and inner hyphens (or "" for the root organization)`);
     }
     return this.store.createOrganization(subdomain, name ?? (subdomain || "Zulip"));
   }
 
   async organization(subdomain: string): Promise<Organization> {
     const org = await this.store.findOrganization(subdomain);
-    if (!org) throw new UserError(`no organization "${subdomain}"`);
+    if (!org) throw new NotFoundError(`no organization "${subdomain}"`);
     return org;
   }
 
@@ -46,7 +46,7 @@ export class Admin {
   async createUser(subdomain: string, email: string, password: string | null, fullName = ""): Promise<User> {
     const org = await this.organization(subdomain);
     // A login is refused unless the username is an email address by Zulip's rules (LDAP users come from the directory).
-    if (!isValidEmail(email)) throw new UserError(`"${email}" is not a valid email address`);
+    if (!isValidEmail(email)) throw new InvalidInputError(`"${email}" is not a valid email address`);
     const passwordHash = password === null ? null : await this.hasher.hash(password);
     return withNewKey((apiKey) => this.store.createUser({ organizationId: org.id, email, fullName, passwordHash, apiKey }));
   }
@@ -54,7 +54,7 @@ export class Admin {
   async user(subdomain: string, email: string): Promise<User> {
     const org = await this.organization(subdomain);
     const user = await this.store.findUser(org.id, email);
-    if (!user) throw new UserError(`no user ${email} in organization "${subdomain}"`);
+    if (!user) throw new NotFoundError(`no user ${email} in organization "${subdomain}"`);
     return user;
   }
 
@@ -75,7 +75,7 @@ export class Admin {
     await withNewKey((apiKey) => this.store.updateUser(user.id, { api_key: apiKey }));
   }
 
-  /** Users with their organisation's subdomain, optionally of one organisation. */
+  /** Users with their organization's subdomain, optionally of one organization. */
   async listUsers(subdomain?: string): Promise<(User & { subdomain: string })[]> {
     const orgs = await this.store.listOrganizations();
     const bySubdomain = new Map(orgs.map((o) => [o.id, o.subdomain]));
@@ -85,6 +85,6 @@ export class Admin {
 
   private async checkPassword(password: string): Promise<void> {
     const weakness = await passwordWeakness(password, this.policy);
-    if (weakness) throw new UserError(weakness);
+    if (weakness) throw new InvalidInputError(weakness);
   }
 }

@@ -1,8 +1,8 @@
-import { OPERATIONS } from "../contract/operations.ts";
-import { PasswordHasher, type HashParams } from "../auth/password-hasher.ts";
-import { DEFAULT_PASSWORD_POLICY } from "../auth/password-policy.ts";
 import type { LoginLimiter } from "../auth/login-limiter.ts";
+import { type HashParams, PasswordHasher } from "../auth/password-hasher.ts";
+import { DEFAULT_PASSWORD_POLICY } from "../auth/password-policy.ts";
 import type { LimitRules } from "../auth/rate-limit.ts";
+import { OPERATIONS } from "../contract/operations.ts";
 import type { Store } from "../store/store.ts";
 import { Admin } from "./admin.ts";
 
@@ -17,7 +17,7 @@ const DEMO_OLD_HASH: HashParams = { memoryCost: 4096, timeCost: 1, parallelism: 
 
 /** One row of the scenario table: a login and the answer it gets. */
 export interface DemoScenario {
-  /** The organisation's subdomain in the Host ("" for the root domain). */
+  /** The organization's subdomain in the Host ("" for the root domain). */
   subdomain: string;
   username: string;
   password: string;
@@ -88,7 +88,7 @@ export const DEMO_LIMITS: LimitRules = {
 /** The user the demo keeps rate-limited. */
 export const DEMO_RATE_LIMITED = "othello@zulip.com";
 
-/** The demo's organisations and users, with their settings; every password is DEMO_PASSWORD but hamlet's. */
+/** The demo's organizations and users, with their settings; every password is DEMO_PASSWORD but hamlet's. */
 export async function seedDemo(store: Store, hashParams?: HashParams): Promise<void> {
   const admin = new Admin(store, new PasswordHasher(hashParams), DEFAULT_PASSWORD_POLICY);
   await admin.addOrganization("", "Zulip Dev");
@@ -112,7 +112,7 @@ export async function seedDemo(store: Store, hashParams?: HashParams): Promise<v
 }
 
 /**
- * Keeps a username of the root organisation refused by the real rate limiter for as long as the process runs:
+ * Keeps a username of the root organization refused by the real rate limiter for as long as the process runs:
  * fills its log under rule (c) (failures from any address), then refills each slot the moment it frees.
  * Resolves, once the username is refused, to a function that stops it; throws when rule (c) is off.
  */
@@ -136,7 +136,7 @@ export async function keepRateLimited(limiter: LoginLimiter, username: string): 
   };
 }
 
-/** The URL of an organisation of a demo listening on `port`. */
+/** The URL of an organization of a demo listening on `port`. */
 export function demoSite(subdomain: string, port: number): string {
   return `http://${subdomain ? `${subdomain}.` : ""}${DEMO_ROOT_DOMAIN}:${port}`;
 }

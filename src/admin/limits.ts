@@ -1,7 +1,6 @@
-import { namesAddress, namesUser, type AttemptLog, type BucketFilter, type RuleName } from "../auth/attempt-log.ts";
+import { addressGroup } from "../auth/address-group.ts";
+import { type AttemptLog, type BucketFilter, namesAddress, namesUser, type RuleName } from "../auth/attempt-log.ts";
 import { usernameKey } from "../auth/login-limiter.ts";
-import { addressGroup } from "../server/client-address.ts";
-import { UserError } from "../user-error.ts";
 
 /** One bucket as an operator sees it. */
 export interface LimitRow {
@@ -22,12 +21,15 @@ export interface LimitRow {
 
 const LETTER: Record<RuleName, LimitRow["rule"]> = { "user-address": "a", address: "b", user: "c", "user-success": "d", "address-success": "e" };
 
-/** Who an operator names: a user (optionally in one organisation), an address, or both. */
+/** Who an operator names: a user (optionally in one organization), an address, or both. */
 export interface LimitTarget {
   user?: string | undefined;
   org?: string | undefined;
   address?: string | undefined;
 }
+
+/** Whose limits are lifted: a user's (in one organization, or all), or an address's. */
+export type ClearTarget = { user: string; org?: string | undefined } | { address: string };
 
 function filterOf(target: LimitTarget): BucketFilter {
   return {
@@ -57,13 +59,10 @@ export async function showLimits(log: AttemptLog, target: LimitTarget, now = Dat
 }
 
 /**
- * Lifts limits: for a user, (a), (c) and (d) (in one organisation, or all); for an address, (a), (b) and (e).
+ * Lifts limits: for a user, (a), (c) and (d) (in one organization, or all); for an address, (a), (b) and (e).
  * Returns how many buckets were emptied.
  */
-export async function clearLimits(log: AttemptLog, target: LimitTarget): Promise<number> {
-  if ((target.user === undefined) === (target.address === undefined))
-    throw new UserError("name either --user EMAIL (with --org SUB if need be) or --address IP");
-  if (target.org !== undefined && target.user === undefined) throw new UserError("--org goes with --user");
-  const rules: RuleName[] = target.user !== undefined ? ["user-address", "user", "user-success"] : ["user-address", "address", "address-success"];
+export async function clearLimits(log: AttemptLog, target: ClearTarget): Promise<number> {
+  const rules: RuleName[] = "user" in target ? ["user-address", "user", "user-success"] : ["user-address", "address", "address-success"];
   return log.clearMatching({ ...filterOf(target), rules });
 }

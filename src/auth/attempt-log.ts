@@ -4,21 +4,21 @@ export type RuleName = "user-address" | "address" | "user" | "user-success" | "a
 /** Every rule name, in the docs' order (a)–(e). */
 export const RULE_NAMES: readonly RuleName[] = ["user-address", "address", "user", "user-success", "address-success"];
 
-/** The rules keyed by the address only, and those keyed by the organisation and username only. */
+/** The rules keyed by the address only, and those keyed by the organization and username only. */
 const ADDRESS_ONLY = new Set<RuleName>(["address", "address-success"]);
 const USER_ONLY = new Set<RuleName>(["user", "user-success"]);
 
-/** Whether a rule's buckets name a user (organisation and username), and whether they name an address. */
+/** Whether a rule's buckets name a user (organization and username), and whether they name an address. */
 export const namesUser = (rule: RuleName): boolean => !ADDRESS_ONLY.has(rule);
 export const namesAddress = (rule: RuleName): boolean => !USER_ONLY.has(rule);
 
 /**
  * One sliding log. Parts a rule does not use are "": (a) has all three, (b) and (e) the address only, (c) and
- * (d) the organisation and username.
+ * (d) the organization and username.
  */
 export interface Bucket {
   rule: RuleName;
-  /** The organisation's subdomain ("" for the root organisation). */
+  /** The organization's subdomain ("" for the root organization). */
   org: string;
   /** The username as counted: trimmed, case folded. */
   username: string;
@@ -100,7 +100,7 @@ export interface AttemptLog {
   close(): Promise<void>;
 }
 
-/** A user's successful login from an address: organisation, username as counted, address group. */
+/** A user's successful login from an address: organization, username as counted, address group. */
 export interface KnownAddress {
   org: string;
   username: string;

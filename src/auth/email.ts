@@ -1,5 +1,5 @@
-import { domainToASCII } from "node:url";
 import { isIP } from "node:net";
+import { domainToASCII } from "node:url";
 
 // Zulip validates login emails with Django's EmailValidator; no npm validator accepts exactly the same set
 // (validator.js, for one, rejects quoted local parts Django takes), so its rules are restated here.

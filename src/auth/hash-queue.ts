@@ -11,7 +11,7 @@ export interface HashQueueLimits {
   concurrency: number;
   maxQueued: number;
   perAddress: number;
-  /** Jobs one user (organisation + username) may hold over every address; perAddress when absent. */
+  /** Jobs one user (organization + username) may hold over every address; perAddress when absent. */
   perUser?: number;
   /** How long a job over its address's or user's share waits for the share to free (ms); 1 s when absent. */
   shareWaitMs?: number;

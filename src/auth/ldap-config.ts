@@ -1,5 +1,5 @@
-import { UserError } from "../user-error.ts";
-import { safeUrl } from "../safe-url.ts";
+import { InvalidConfigurationError } from "../shared/errors.ts";
+import { safeUrl } from "../shared/url.ts";
 
 /** Server-wide LDAP settings (Zulip's AUTH_LDAP_*): how to find a user's entry and what to read from it. */
 export interface LdapConfig {
@@ -29,14 +29,17 @@ export const LDAP_DEFAULTS = { userSearchFilter: `(uid=${USER_PLACEHOLDER})`, em
 /** Refuses settings that cannot work, before the server starts. */
 export function checkLdapConfig(config: LdapConfig): void {
   if (!/^ldaps?:\/\/[^/]+\/?$/i.test(config.url))
-    throw new UserError(`the LDAP URL must be ldap://host[:port] or ldaps://host[:port], not ${safeUrl(config.url)}`, 2);
+    throw new InvalidConfigurationError(`the LDAP URL must be ldap://host[:port] or ldaps://host[:port], not ${safeUrl(config.url)}`);
   const search = config.userSearchBase !== undefined;
   const template = config.userDnTemplate !== undefined;
-  if (search === template) throw new UserError("give either an LDAP user search base (with its filter) or a user DN template, not both or neither", 2);
-  if (search && !config.userSearchFilter.includes(USER_PLACEHOLDER)) throw new UserError(`the LDAP user search filter must contain ${USER_PLACEHOLDER}`, 2);
-  if (template && !config.userDnTemplate!.includes(USER_PLACEHOLDER)) throw new UserError(`the LDAP user DN template must contain ${USER_PLACEHOLDER}`, 2);
+  if (search === template)
+    throw new InvalidConfigurationError("give either an LDAP user search base (with its filter) or a user DN template, not both or neither");
+  if (search && !config.userSearchFilter.includes(USER_PLACEHOLDER))
+    throw new InvalidConfigurationError(`the LDAP user search filter must contain ${USER_PLACEHOLDER}`);
+  if (template && !config.userDnTemplate!.includes(USER_PLACEHOLDER))
+    throw new InvalidConfigurationError(`the LDAP user DN template must contain ${USER_PLACEHOLDER}`);
   if ((config.bindDn === undefined) !== (config.bindPassword === undefined)) {
-    throw new UserError("an LDAP bind DN needs its password (from the environment or a file), and a password needs its DN", 2);
+    throw new InvalidConfigurationError("an LDAP bind DN needs its password (from the environment or a file), and a password needs its DN");
   }
-  if (config.bindPassword === "") throw new UserError("the LDAP bind password is empty (an empty password is an unauthenticated bind)", 2);
+  if (config.bindPassword === "") throw new InvalidConfigurationError("the LDAP bind password is empty (an empty password is an unauthenticated bind)");
 }

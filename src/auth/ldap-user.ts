@@ -1,5 +1,5 @@
 import type { Organization, User } from "../store/schema.ts";
-import { StoreError, type Store } from "../store/store.ts";
+import { type Store, StoreError } from "../store/store.ts";
 import { withNewKey } from "./api-key.ts";
 
 /**

@@ -1,11 +1,11 @@
-import { BusyError, Client, DN, Filter, ResultCodeError, UnavailableError as LdapUnavailable, type Entry } from "ldapts";
+import { BusyError, Client, DN, type Entry, Filter, UnavailableError as LdapUnavailable, ResultCodeError } from "ldapts";
 import type { Logger } from "pino";
-import { safeUrl } from "../safe-url.ts";
-import { anyFailure, guard } from "../unavailable.ts";
+import { anyFailure, guard } from "../shared/unavailable.ts";
+import { safeUrl } from "../shared/url.ts";
 import { isValidEmail } from "./email.ts";
-import { checkLdapConfig, USER_PLACEHOLDER, type LdapConfig } from "./ldap-config.ts";
+import { checkLdapConfig, type LdapConfig, USER_PLACEHOLDER } from "./ldap-config.ts";
 
-export { checkLdapConfig, LDAP_DEFAULTS, USER_PLACEHOLDER, type LdapConfig } from "./ldap-config.ts";
+export { checkLdapConfig, LDAP_DEFAULTS, type LdapConfig, USER_PLACEHOLDER } from "./ldap-config.ts";
 
 /** What the directory said about a username and password. Outages are thrown (UnavailableError "directory"). */
 export type LdapOutcome = { ok: true; email: string; fullName: string } | { ok: false; reason: "no-such-user" | "wrong-password" | "no-email" };

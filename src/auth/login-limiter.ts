@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { emailKey } from "../store/store.ts";
-import { KNOWN_ADDRESS_MS, type AttemptLog, type Bucket, type LogRequest, type RuleName } from "./attempt-log.ts";
+import { type AttemptLog, type Bucket, KNOWN_ADDRESS_MS, type LogRequest, type RuleName } from "./attempt-log.ts";
 import type { LimitRules, RateLimitDecision, RateLimitRule } from "./rate-limit.ts";
 
-/** Who is trying to log in: the organisation, the username as typed, the client address's group. */
+/** Who is trying to log in: the organization, the username as typed, the client address's group. */
 export interface Attempter {
   org: string;
   username: string;

@@ -1,15 +1,15 @@
 import type { FetchApiKey } from "../contract/operations.ts";
 import type { CodeOfStatus, ErrorCode } from "../contract/types.ts";
-import type { Store } from "../store/store.ts";
+import { UnavailableError } from "../shared/unavailable.ts";
 import type { Organization, User } from "../store/schema.ts";
-import { UnavailableError } from "../unavailable.ts";
-import { HashQueueFull, userQueueKey, type HashClient } from "./hash-queue.ts";
+import type { Store } from "../store/store.ts";
+import { type HashClient, HashQueueFull, userQueueKey } from "./hash-queue.ts";
 import type { LdapBackend, LdapOutcome } from "./ldap.ts";
 import { userForDirectoryLogin } from "./ldap-user.ts";
-import { usernameKey, type LoginLimiter } from "./login-limiter.ts";
+import { type LoginLimiter, usernameKey } from "./login-limiter.ts";
 import { loginMethods } from "./login-methods.ts";
 import { isOverlong, type PasswordHasher } from "./password-hasher.ts";
-import { passwordWeakness, type PasswordPolicy } from "./password-policy.ts";
+import { type PasswordPolicy, passwordWeakness } from "./password-policy.ts";
 import type { RateLimitDecision } from "./rate-limit.ts";
 
 /**
@@ -45,7 +45,7 @@ export interface LoginContext {
   address: string;
   /** The user's key in the hash queue (see loginQueueKey): no user may hold more than a share of it. */
   user?: string;
-  /** Deactivated users and organisations, and users of other organisations, get the wrong-password answer. */
+  /** Deactivated users and organizations, and users of other organizations, get the wrong-password answer. */
   uniformErrors?: boolean;
 }
 
@@ -58,7 +58,7 @@ const TRY_LDAP_AFTER = new Set<LoginFailure>(["AUTHENTICATION_FAILED", "NONEXIST
 /** The refusals that tell an account exists (or how it stands): hidden under uniform errors. */
 const REVEALING = new Set<LoginFailure>(["NONEXISTENT_SUBDOMAIN", "REALM_DEACTIVATED", "USER_DEACTIVATED"]);
 
-/** The hash queue's key for a login as `username` in organisation `org`: the spellings of one user share it. */
+/** The hash queue's key for a login as `username` in organization `org`: the spellings of one user share it. */
 export function loginQueueKey(org: string, username: string): string {
   return userQueueKey(org, usernameKey(username));
 }
@@ -76,7 +76,7 @@ function addressBusyDecision(deps: LoginDeps, counted?: RateLimitDecision): Rate
 }
 
 /**
- * Zulip's password authentication for an organisation that exists (steps 6–15 of fetch_api_key), with the
+ * Zulip's password authentication for an organization that exists (steps 6–15 of fetch_api_key), with the
  * email backend and then the LDAP backend when both are on: either one succeeding logs in, and the attempt
  * is counted once. Every path that ends in AUTHENTICATION_FAILED spends one argon2 verification, like a
  * wrong email password does, so an unknown user, a wrong email password and a wrong LDAP password cannot be
@@ -171,7 +171,7 @@ async function authenticate(
 const fail = (failure: LoginFailure): Outcome => ({ ok: false, failure });
 
 /**
- * Zulip's EmailAuthBackend: the user's argon2 hash. Under uniform errors a deactivated user or organisation
+ * Zulip's EmailAuthBackend: the user's argon2 hash. Under uniform errors a deactivated user or organization
  * costs the same full verification as a wrong password (the caller then words the refusal alike).
  */
 async function emailBackend(
@@ -233,7 +233,7 @@ async function ldapBackend(deps: LoginDeps, org: Organization, username: string,
   return { ok: true, user: await userForDirectoryLogin(deps.store, org, outcome.email, outcome.fullName) };
 }
 
-/** Zulip's development login: any active user of an active organisation, no password. */
+/** Zulip's development login: any active user of an active organization, no password. */
 export async function devLogin(store: Store, org: Organization, username: string): Promise<LoginResult> {
   if (org.deactivated) return { ok: false, failure: "REALM_DEACTIVATED" };
   const user = await store.findUser(org.id, username);

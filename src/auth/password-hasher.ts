@@ -1,10 +1,9 @@
 import { availableParallelism } from "node:os";
 import { hash, parseOptions, verify } from "@node-rs/argon2";
+import { type HashParams, OWASP_MINIMUM } from "./hash-params.ts";
 import { FairQueue, type HashClient, type HashQueueLimits } from "./hash-queue.ts";
 
-import { OWASP_MINIMUM, type HashParams } from "./hash-params.ts";
-
-export { OWASP_MINIMUM, parseHashParams, type HashParams } from "./hash-params.ts";
+export { type HashParams, OWASP_MINIMUM, parseHashParams } from "./hash-params.ts";
 
 /** Longer passwords are refused as wrong without being hashed: their hashing costs more, and no one types them. */
 const MAX_PASSWORD_BYTES = 1024;

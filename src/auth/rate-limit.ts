@@ -6,9 +6,9 @@ export interface RateLimitRule {
 
 /**
  * The rules a login attempt is counted under, each a sliding log, each `null` when switched off:
- * (a) `userAddress`, per organisation + username + client address (Zulip's rule, the one the X-RateLimit-*
+ * (a) `userAddress`, per organization + username + client address (Zulip's rule, the one the X-RateLimit-*
  * headers describe); (b) `address`, per client address across usernames (spraying); (c) `user`, per
- * organisation + username across addresses (distributed guessing), except from the user's own recent
+ * organization + username across addresses (distributed guessing), except from the user's own recent
  * addresses. (b) and (c) count failures only; (d) `userSuccess` and (e) `addressSuccess` count successes
  * only, per user and per address, so that even a valid account cannot keep the hashing busy.
  */

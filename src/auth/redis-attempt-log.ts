@@ -1,18 +1,18 @@
-import { UserError } from "../user-error.ts";
 import { Redis } from "ioredis";
-import { safeUrl } from "../safe-url.ts";
-import { anyFailure, guard } from "../unavailable.ts";
+import { ResourceError } from "../shared/errors.ts";
+import { anyFailure, guard } from "../shared/unavailable.ts";
+import { safeUrl } from "../shared/url.ts";
 import {
-  KNOWN_ADDRESS_MS,
-  KNOWN_ADDRESSES,
-  matches,
-  RULE_NAMES,
   type AttemptLog,
   type Bucket,
   type BucketEntries,
   type BucketFilter,
+  KNOWN_ADDRESS_MS,
+  KNOWN_ADDRESSES,
   type KnownAddress,
   type LogRequest,
+  matches,
+  RULE_NAMES,
   type RuleName,
 } from "./attempt-log.ts";
 
@@ -91,7 +91,7 @@ function bucketOf(key: string): Bucket | undefined {
 
 /**
  * Connects to Redis as the server uses it: no offline queue (a command while disconnected fails at once: a
- * 503), bounded waits, reconnecting for ever. Fails with a UserError when Redis does not answer in time.
+ * 503), bounded waits, reconnecting for ever. Fails with a ResourceError when Redis does not answer in time.
  */
 export async function connectRedisLog(url: string, options: RedisLogOptions): Promise<RedisAttemptLog> {
   let lost = false;
@@ -127,7 +127,7 @@ export async function connectRedisLog(url: string, options: RedisLogOptions): Pr
     });
   } catch (error) {
     redis.disconnect();
-    throw new UserError(`cannot reach the rate-limit store at ${safeUrl(url)}: ${(error as Error).message}`, 1, { cause: error });
+    throw new ResourceError(`cannot reach the rate-limit store at ${safeUrl(url)}: ${(error as Error).message}`, { cause: error });
   }
   return new RedisAttemptLog(redis);
 }

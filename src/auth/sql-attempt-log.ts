@@ -1,18 +1,18 @@
-import { sql, type ExpressionBuilder, type Kysely } from "kysely";
-import type { Database } from "../store/schema.ts";
+import { type ExpressionBuilder, type Kysely, sql } from "kysely";
+import { guard } from "../shared/unavailable.ts";
 import { isDatabaseOutage } from "../store/outage.ts";
+import type { Database } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
-import { guard } from "../unavailable.ts";
 import {
-  KNOWN_ADDRESS_MS,
-  KNOWN_ADDRESSES,
-  matches,
   type AttemptLog,
   type Bucket,
   type BucketEntries,
   type BucketFilter,
+  KNOWN_ADDRESS_MS,
+  KNOWN_ADDRESSES,
   type KnownAddress,
   type LogRequest,
+  matches,
   type RuleName,
   type Success,
 } from "./attempt-log.ts";

@@ -2,8 +2,8 @@ import { toPointer, valueAt } from "../contract/json-pointer.ts";
 import type { GetServerSettings } from "../contract/operations.ts";
 import type { JsonBody } from "../contract/types.ts";
 import { SETTINGS } from "./cases/case.ts";
+import { type Exchange, field } from "./exchange.ts";
 import type { CaseContext } from "./session.ts";
-import { field, type Exchange } from "./exchange.ts";
 
 // Helpers the cases of several operations share.
 

@@ -1,7 +1,7 @@
-import { OPERATIONS } from "../contract/operations.ts";
 import { isDeepStrictEqual } from "node:util";
-import { isJsonObject } from "../text.ts";
-import { field, type Exchange } from "./exchange.ts";
+import { OPERATIONS } from "../contract/operations.ts";
+import { isJsonObject } from "../shared/text.ts";
+import { type Exchange, field } from "./exchange.ts";
 import type { ClientCompatibility } from "./report.ts";
 
 /** zulip-flutter refuses servers below this feature level (Zulip 9.0) and warns below the next (Zulip 10.0). */

@@ -1,16 +1,16 @@
 import { OPERATIONS } from "../contract/operations.ts";
+import { API_BASE_PATH } from "../contract/spec.ts";
 import type { DeclaredStatus, OperationId } from "../contract/types.ts";
 import type { OperationInfo } from "../contract/validator.ts";
-import { API_BASE_PATH } from "../contract/spec.ts";
 import type { CheckCase } from "./cases/case.ts";
 import type { CaseResult, CoverageRow } from "./report.ts";
 
-const HOST_REASON = "it needs a Host that names no organisation (the checker only talks to the base URL's host)";
+const HOST_REASON = "it needs a Host that names no organization (the checker only talks to the base URL's host)";
 
 /** Why no case provokes a declared status (a status the operation does not declare does not compile). */
 const NOT_PROVOKED: Readonly<Record<string, Readonly<Record<number, string>>>> = {
   [OPERATIONS.fetchApiKey.operationId]: {
-    404: `${HOST_REASON}, or an account of another organisation`,
+    404: `${HOST_REASON}, or an account of another organization`,
   },
   [OPERATIONS.devFetchApiKey.operationId]: {
     404: HOST_REASON,

@@ -1,7 +1,7 @@
 import type { Answer } from "../contract/validator.ts";
-import { isJsonObject, parseJson } from "../text.ts";
+import { isJsonObject, parseJson } from "../shared/text.ts";
 import { reproCurl } from "./repro-curl.ts";
-import { requestPath, toRequest, type RequestSpec } from "./request.ts";
+import { type RequestSpec, requestPath, toRequest } from "./request.ts";
 
 /** Anything that answers a Request like `fetch` does: global fetch, or a Hono app's `fetch`. */
 export type FetchLike = (request: Request) => Response | Promise<Response>;

@@ -1,8 +1,8 @@
 import { toPointer, valueAt } from "../contract/json-pointer.ts";
-import { operationPointer, type Operation } from "../contract/operations.ts";
+import { type Operation, operationPointer } from "../contract/operations.ts";
 import type { CodeOfStatus, ErrorStatusOf, OperationId } from "../contract/types.ts";
-import { truncate } from "../text.ts";
-import { field, type Exchange } from "./exchange.ts";
+import { truncate } from "../shared/text.ts";
+import { type Exchange, field } from "./exchange.ts";
 import { CaseRecording } from "./recording.ts";
 
 /** What a case expects of an answer beyond the contract's schemas, each unmet expectation a finding. */

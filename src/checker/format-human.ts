@@ -1,7 +1,7 @@
 import { CASE_IDS } from "./cases/index.ts";
 import type { Finding } from "./finding.ts";
 import { formatBucket, formatFuzz, fuzzSummary } from "./fuzz/format.ts";
-import { EXIT_CODES, type CaseResult, type CheckReport, type CoverageRow, type JudgedAgainst } from "./report.ts";
+import { type CaseResult, type CheckReport, type CoverageRow, EXIT_CODES, type JudgedAgainst } from "./report.ts";
 
 const LABEL = { passed: "PASS", failed: "FAIL", "not-checked": "SKIP" } as const;
 const ID_WIDTH = Math.max(...CASE_IDS.map((id) => id.length));

@@ -1,9 +1,9 @@
 import { create } from "xmlbuilder2";
-import type { CheckReport } from "./report.ts";
 import { formatFinding } from "./format-human.ts";
 import { FUZZ_CHECK_IDS, FUZZ_CHECKS } from "./fuzz/checks.ts";
 import { formatBucket, formatFuzz } from "./fuzz/format.ts";
 import type { FuzzReport } from "./fuzz/report.ts";
+import type { CheckReport } from "./report.ts";
 
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
 

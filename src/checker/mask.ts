@@ -1,4 +1,4 @@
-import { API_KEY_PLACEHOLDER, PASSWORD_PLACEHOLDER } from "../redact.ts";
+import { API_KEY_PLACEHOLDER, PASSWORD_PLACEHOLDER } from "../shared/redact.ts";
 
 /** The forms a server may echo a value in: as sent, percent-encoded, form-encoded, inside JSON text. */
 export function encodings(value: string): string[] {

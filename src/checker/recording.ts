@@ -2,13 +2,13 @@ import { parsePointer, toPointer } from "../contract/json-pointer.ts";
 import { OPERATIONS, operationById, operationPointer } from "../contract/operations.ts";
 import type { OperationId } from "../contract/types.ts";
 import type { AdvisorySeverity } from "../contract/validator.ts";
-import { truncate } from "../text.ts";
+import { truncate } from "../shared/text.ts";
 import { EarlyEnd } from "./early-end.ts";
-import { field, NoAnswerError, send, type Exchange } from "./exchange.ts";
+import { type Exchange, field, NoAnswerError, send } from "./exchange.ts";
 import { EXPECTATION_KINDS, type ExpectationId, type Finding } from "./finding.ts";
 import type { ExchangeRecord } from "./report.ts";
 import { reproCurl } from "./repro-curl.ts";
-import { requestPath, type RequestSpec } from "./request.ts";
+import { type RequestSpec, requestPath } from "./request.ts";
 import type { RunState } from "./run-state.ts";
 
 /** Where a finding points in the contract, and what it expected and saw. */

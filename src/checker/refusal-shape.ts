@@ -1,4 +1,4 @@
-import { isJsonObject } from "../text.ts";
+import { isJsonObject } from "../shared/text.ts";
 import type { Exchange } from "./exchange.ts";
 
 /** Headers that differ between any two answers (time, length, ids): not compared by name. */

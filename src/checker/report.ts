@@ -65,7 +65,7 @@ export interface CheckSummary {
  * was refused, the run stopped), `rate-limited` (exit 4: the account, or this client's address, is limited for
  * now, the run stopped), `not-zulip` (exit 5: server_settings is not a Zulip answer, nothing was checked),
  * `unreachable` (exit 6: no answer at all), `no-organisation` (exit 7: a Zulip server, but the URL names no
- * organisation to log in to). Exit 2 is bad usage, which never makes a report.
+ * organization to log in to). Exit 2 is bad usage, which never makes a report.
  */
 export type CheckStatus = "conformant" | "violations" | "password-refused" | "rate-limited" | "not-zulip" | "unreachable" | "no-organisation";
 

@@ -1,4 +1,4 @@
-import { requestUrl, shownValue, type RequestSpec } from "./request.ts";
+import { type RequestSpec, requestUrl, shownValue } from "./request.ts";
 
 /** Quotes a word for a POSIX shell. */
 function shellQuote(word: string): string {

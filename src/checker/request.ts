@@ -1,5 +1,5 @@
-import { API_BASE_PATH } from "../contract/spec.ts";
 import type { Operation } from "../contract/operations.ts";
+import { API_BASE_PATH } from "../contract/spec.ts";
 import type { OperationId } from "../contract/types.ts";
 
 /** A value that is sent as is but written as its placeholder (e.g. `<password>`) everywhere it is shown. */

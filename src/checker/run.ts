@@ -1,25 +1,25 @@
-import { UserError } from "../user-error.ts";
 import { OPERATIONS } from "../contract/operations.ts";
-import { isHttp, parseUrl } from "../http-url.ts";
-import { CHECK_TIMEOUT_MS, MAX_FAILED_LOGINS } from "./defaults.ts";
-import { getContractValidator } from "../contract/validator.ts";
 import { API_BASE_PATH, CONTRACT_FILE } from "../contract/spec.ts";
+import { getContractValidator } from "../contract/validator.ts";
+import { PASSWORD_PLACEHOLDER } from "../shared/redact.ts";
+import { isJsonObject } from "../shared/text.ts";
+import { isHttp, parseUrl } from "../shared/url.ts";
 import { CASES, type CheckCase } from "./cases/index.ts";
 import { clientCompatibility } from "./clients.ts";
-import { CaseContext, LoginSession, SUCCESSFUL_LOGINS } from "./session.ts";
-import { EarlyEnd, type EndReason } from "./early-end.ts";
-import { RunState } from "./run-state.ts";
 import { buildCoverage } from "./coverage.ts";
-import { field, type Exchange, type FetchLike } from "./exchange.ts";
+import { CHECK_TIMEOUT_MS, MAX_FAILED_LOGINS } from "./defaults.ts";
+import { EarlyEnd, type EndReason } from "./early-end.ts";
+import { CheckOptionsError } from "./errors.ts";
+import { type Exchange, type FetchLike, field } from "./exchange.ts";
 import type { Finding, FindingId } from "./finding.ts";
-import { Masker } from "./mask.ts";
-import { PASSWORD_PLACEHOLDER } from "../redact.ts";
-import { isJsonObject } from "../text.ts";
-import type { CaseResult, CheckReport, CheckStatus, CheckSummary, CoverageRow, StopReason } from "./report.ts";
-import { normalizeBaseUrl, requestFor, secret, type RequestSpec } from "./request.ts";
 import { FUZZ_CHECK_IDS, type FuzzCheckId } from "./fuzz/checks.ts";
-import { defaultRate, fuzzPlan, learnedFrom, randomSeed, runFuzz, type FuzzOptions } from "./fuzz/run-fuzz.ts";
 import type { FuzzReport } from "./fuzz/report.ts";
+import { defaultRate, type FuzzOptions, fuzzPlan, learnedFrom, randomSeed, runFuzz } from "./fuzz/run-fuzz.ts";
+import { Masker } from "./mask.ts";
+import type { CaseResult, CheckReport, CheckStatus, CheckSummary, CoverageRow, StopReason } from "./report.ts";
+import { normalizeBaseUrl, type RequestSpec, requestFor, secret } from "./request.ts";
+import { RunState } from "./run-state.ts";
+import { CaseContext, LoginSession, SUCCESSFUL_LOGINS } from "./session.ts";
 
 /** What `checkServer` needs. */
 export interface CheckOptions {
@@ -101,7 +101,7 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
   try {
     run.settings = await preflight.transport(requestFor(OPERATIONS.getServerSettings, { label: "server settings" }));
     const notZulip = whyNotZulip(run.settings);
-    const noOrganisation = notZulip === undefined ? whyNoOrganisation(run.settings, baseUrl) : undefined;
+    const noOrganization = notZulip === undefined ? whyNoOrganization(run.settings, baseUrl) : undefined;
     if (notZulip)
       stop = {
         status: "not-zulip",
@@ -110,7 +110,7 @@ export async function checkServer(options: CheckOptions): Promise<CheckReport> {
           answered: String(run.settings.answer.status),
         },
       };
-    else if (noOrganisation) stop = { status: "no-organisation", reason: { message: noOrganisation, answered: String(run.settings.answer.status) } };
+    else if (noOrganization) stop = { status: "no-organisation", reason: { message: noOrganization, answered: String(run.settings.answer.status) } };
     else {
       const level = field(run.settings, "zulip_feature_level");
       if (typeof level === "number" && Number.isInteger(level)) run.featureLevel = level;
@@ -236,7 +236,7 @@ const isZulipError = (exchange: Exchange) =>
 function whyNotZulip(exchange: Exchange): string | undefined {
   const { status, headers } = exchange.answer;
   const type = headers.get("content-type") ?? "no Content-Type";
-  // A Zulip JSON 400 is Zulip's own answer for a URL without an organisation (see whyNoOrganisation).
+  // A Zulip JSON 400 is Zulip's own answer for a URL without an organization (see whyNoOrganization).
   if (status === 400 && isZulipError(exchange)) return undefined;
   if (status !== 200) return `answered ${status} (${type}), where a Zulip server answers 200 with its settings`;
   if (!isJsonObject(exchange.json)) return `answered ${type} that is not a JSON object`;
@@ -245,22 +245,22 @@ function whyNotZulip(exchange: Exchange): string | undefined {
 }
 
 /**
- * Why the URL names no organisation to log in to (a healthy Zulip asked at the wrong URL): undefined when it
+ * Why the URL names no organization to log in to (a healthy Zulip asked at the wrong URL): undefined when it
  * names one. Two shapes, both from zerver/views/auth.py:
- * - the root of a server with several organisations and none at its root: get_server_settings leaves out the
- *   organisation's realm_name, realm_icon and realm_description, and api_fetch_api_key answers every login
+ * - the root of a server with several organizations and none at its root: get_server_settings leaves out the
+ *   organization's realm_name, realm_icon and realm_description, and api_fetch_api_key answers every login
  *   404 NONEXISTENT_SUBDOMAIN (`if realm is None: raise InvalidSubdomainError`);
  * - a root with ROOT_DOMAIN_LANDING_PAGE (Zulip Cloud's), or an unknown subdomain: get_auth_backends_data
  *   raises the JSON 400 "Subdomain required" (or "Invalid subdomain").
  */
-function whyNoOrganisation(exchange: Exchange, baseUrl: string): string | undefined {
-  const advice = "pass the URL of one of its organisations instead (e.g. https://<organisation>.<host>)";
+function whyNoOrganization(exchange: Exchange, baseUrl: string): string | undefined {
+  const advice = "pass the URL of one of its organizations instead (e.g. https://<organization>.<host>)";
   if (exchange.answer.status === 400) {
-    return `${baseUrl} is a Zulip server, but the URL names no organisation to log in to (server_settings answered 400 "${String(field(exchange, "msg"))}"): ${advice}.`;
+    return `${baseUrl} is a Zulip server, but the URL names no organization to log in to (server_settings answered 400 "${String(field(exchange, "msg"))}"): ${advice}.`;
   }
-  const organisationFields = ["realm_name", "realm_icon", "realm_description"];
-  if (organisationFields.every((name) => field(exchange, name) === undefined)) {
-    return `${baseUrl} is the root of a Zulip server with several organisations and none at its root (server_settings has no realm_name, realm_icon or realm_description, and Zulip answers every login there 404 NONEXISTENT_SUBDOMAIN): ${advice}.`;
+  const organizationFields = ["realm_name", "realm_icon", "realm_description"];
+  if (organizationFields.every((name) => field(exchange, name) === undefined)) {
+    return `${baseUrl} is the root of a Zulip server with several organizations and none at its root (server_settings has no realm_name, realm_icon or realm_description, and Zulip answers every login there 404 NONEXISTENT_SUBDOMAIN): ${advice}.`;
   }
   return undefined;
 }
@@ -286,30 +286,30 @@ function maskEvidence<T extends Pick<Finding, "expected" | "actual" | "message">
 
 function validateOptions(options: CheckOptions) {
   const url = parseUrl(options.baseUrl);
-  if (!url) throw new UserError(`not a URL: ${options.baseUrl}`, 2);
-  if (!isHttp(url)) throw new UserError(`the base URL must be http or https, not ${url.protocol}`, 2);
-  if (url.search || url.hash) throw new UserError("the base URL is the site's URL, without a query string or fragment", 2);
+  if (!url) throw new CheckOptionsError(`not a URL: ${options.baseUrl}`);
+  if (!isHttp(url)) throw new CheckOptionsError(`the base URL must be http or https, not ${url.protocol}`);
+  if (url.search || url.hash) throw new CheckOptionsError("the base URL is the site's URL, without a query string or fragment");
   if (url.pathname.replace(/\/+$/, "").endsWith(API_BASE_PATH)) {
-    throw new UserError(`give the site's URL, without ${API_BASE_PATH} (the checker adds it)`, 2);
+    throw new CheckOptionsError(`give the site's URL, without ${API_BASE_PATH} (the checker adds it)`);
   }
-  if (options.username.trim() === "") throw new UserError("the username is empty", 2);
-  if (options.password === "") throw new UserError("the password is empty", 2);
+  if (options.username.trim() === "") throw new CheckOptionsError("the username is empty");
+  if (options.password === "") throw new CheckOptionsError("the password is empty");
   if (
     options.failedLogins !== undefined &&
     !(Number.isInteger(options.failedLogins) && options.failedLogins >= 1 && options.failedLogins <= MAX_FAILED_LOGINS)
   ) {
-    throw new UserError(`the failed logins to spend must be a whole number from 1 to ${MAX_FAILED_LOGINS} (Zulip allows 5 per 30 minutes)`, 2);
+    throw new CheckOptionsError(`the failed logins to spend must be a whole number from 1 to ${MAX_FAILED_LOGINS} (Zulip allows 5 per 30 minutes)`);
   }
   if (options.timeoutMs !== undefined && !(Number.isInteger(options.timeoutMs) && options.timeoutMs > 0)) {
-    throw new UserError("the timeout must be a whole number of milliseconds above 0", 2);
+    throw new CheckOptionsError("the timeout must be a whole number of milliseconds above 0");
   }
   const fuzzChecks = validateFuzz(options);
   const known = new Set(CASES.map((c) => c.id));
   const fuzzIds = new Set<string>(FUZZ_CHECK_IDS);
   for (const id of [...(options.only ?? []), ...(options.skip ?? [])]) {
-    if (fuzzIds.has(id) && !options.fuzz) throw new UserError(`${id} is a check of fuzzing: add --fuzz N to run it`, 2);
+    if (fuzzIds.has(id) && !options.fuzz) throw new CheckOptionsError(`${id} is a check of fuzzing: add --fuzz N to run it`);
     if (!known.has(id) && !fuzzIds.has(id))
-      throw new UserError(`no case ${id}; the cases are: ${[...known].join(", ")}; the fuzz checks (with --fuzz): ${FUZZ_CHECK_IDS.join(", ")}`, 2);
+      throw new CheckOptionsError(`no case ${id}; the cases are: ${[...known].join(", ")}; the fuzz checks (with --fuzz): ${FUZZ_CHECK_IDS.join(", ")}`);
   }
   const onlyNamed = (options.only ?? []).filter((id) => known.has(id));
   // --only naming fuzz checks alone runs no case: fuzzing learns what it needs from server_settings.
@@ -321,8 +321,8 @@ function validateOptions(options: CheckOptions) {
     if (only && !only.has(check.id)) return { check, selected: false, reason: "not checked because it was not named in --only" };
     return { check, selected: true, reason: "" };
   });
-  if (!cases.some((c) => c.selected) && !(onlyFuzz && fuzzChecks.length > 0)) throw new UserError("--only and --skip leave no case to run", 2);
-  if (options.fuzz && fuzzChecks.length === 0) throw new UserError("--only and --skip leave no fuzz check to run", 2);
+  if (!cases.some((c) => c.selected) && !(onlyFuzz && fuzzChecks.length > 0)) throw new CheckOptionsError("--only and --skip leave no case to run");
+  if (options.fuzz && fuzzChecks.length === 0) throw new CheckOptionsError("--only and --skip leave no fuzz check to run");
   return { baseUrl: normalizeBaseUrl(url.href), cases, fuzzChecks };
 }
 
@@ -330,11 +330,11 @@ function validateOptions(options: CheckOptions) {
 function validateFuzz(options: CheckOptions): FuzzCheckId[] {
   const fuzz = options.fuzz;
   if (!fuzz) return [];
-  if (!(Number.isInteger(fuzz.budget) && fuzz.budget >= 1)) throw new UserError("the fuzz budget must be a whole number of requests above 0", 2);
+  if (!(Number.isInteger(fuzz.budget) && fuzz.budget >= 1)) throw new CheckOptionsError("the fuzz budget must be a whole number of requests above 0");
   if (fuzz.seed !== undefined && !(Number.isInteger(fuzz.seed) && fuzz.seed >= 0 && fuzz.seed < 2 ** 31))
-    throw new UserError("the fuzz seed must be a whole number from 0 to 2147483647", 2);
+    throw new CheckOptionsError("the fuzz seed must be a whole number from 0 to 2147483647");
   if (fuzz.rate !== undefined && !(Number.isFinite(fuzz.rate) && fuzz.rate >= 0))
-    throw new UserError("the fuzz rate must be a number of requests per second, 0 for unpaced", 2);
+    throw new CheckOptionsError("the fuzz rate must be a number of requests per second, 0 for unpaced");
   const named = (options.only ?? []).filter((id): id is FuzzCheckId => (FUZZ_CHECK_IDS as readonly string[]).includes(id));
   const skip = new Set(options.skip ?? []);
   return (named.length > 0 ? named : FUZZ_CHECK_IDS).filter((id) => !skip.has(id));

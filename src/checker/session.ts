@@ -1,9 +1,9 @@
 import { OPERATIONS } from "../contract/operations.ts";
-import { truncate } from "../text.ts";
+import { truncate } from "../shared/text.ts";
 import { EarlyEnd } from "./early-end.ts";
-import { field, type Exchange } from "./exchange.ts";
+import { type Exchange, field } from "./exchange.ts";
 import { codeOf, Expectations } from "./expectations.ts";
-import { requestFor, secret, shownValue, type FieldValue, type RequestSpec, type Secret } from "./request.ts";
+import { type FieldValue, type RequestSpec, requestFor, type Secret, secret, shownValue } from "./request.ts";
 import { throwawayEmail, throwawayPassword } from "./throwaway.ts";
 
 /** Successful logins a run makes at most: the login, and the second one with the username in another case. */

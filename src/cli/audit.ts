@@ -1,7 +1,7 @@
 import { Command, Option } from "commander";
-import { DEFAULT_AUDIT_LIMIT, parseSince, type AuditQuery } from "../admin/audit.ts";
+import { type AuditQuery, DEFAULT_AUDIT_LIMIT, parseSince } from "../admin/audit.ts";
 import { argument } from "./arguments.ts";
-import { databaseUrlOption, dbOption, type DatabaseOptions } from "./options.ts";
+import { type DatabaseOptions, databaseUrlOption, dbOption } from "./options.ts";
 import { positiveWholeNumber } from "./values.ts";
 
 interface AuditOptions extends DatabaseOptions, AuditQuery {

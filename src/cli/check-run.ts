@@ -1,5 +1,7 @@
 import { writeFileSync } from "node:fs";
 import {
+  type CheckOptions,
+  type CheckReport,
   checkServer,
   exitCodeOf,
   formatCase,
@@ -7,13 +9,29 @@ import {
   formatHeader,
   formatJunit,
   formatQuiet,
-  type CheckOptions,
-  type CheckReport,
   type ProgressEvent,
 } from "../checker/index.ts";
-import type { CheckCliOptions } from "./check.ts";
-import { UserError } from "../user-error.ts";
 import { readPassword } from "./password-input.ts";
+import { UserError } from "./user-error.ts";
+
+/** What commander parsed for `check`. */
+export interface CheckCliOptions {
+  username: string;
+  passwordStdin?: boolean;
+  passwordEnv?: string;
+  json?: boolean;
+  quiet?: boolean;
+  failedLogins: number;
+  junit?: string;
+  only?: string[];
+  skip?: string[];
+  timeout: number;
+  strict?: boolean;
+  fuzz?: number;
+  fuzzSeed?: number;
+  fuzzPlan?: boolean;
+  fuzzRate?: number;
+}
 
 // What `check` runs: loaded by its action only.
 

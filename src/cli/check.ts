@@ -1,28 +1,10 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { CheckCase } from "../checker/cases/case.ts";
 import { CHECK_TIMEOUT_MS, MAX_FAILED_LOGINS } from "../checker/defaults.ts";
-import { CONTRACT_FILE } from "../contract/contract-file.ts";
 import { FUZZ_CHECK_IDS, FUZZ_CHECKS } from "../checker/fuzz/checks.ts";
+import { CONTRACT_FILE } from "../contract/locations.ts";
+import type { CheckCliOptions } from "./check-run.ts";
 import { positiveWholeNumber, wholeNumber } from "./values.ts";
-
-/** What commander parsed for `check`. */
-export interface CheckCliOptions {
-  username: string;
-  passwordStdin?: boolean;
-  passwordEnv?: string;
-  json?: boolean;
-  quiet?: boolean;
-  failedLogins: number;
-  junit?: string;
-  only?: string[];
-  skip?: string[];
-  timeout: number;
-  strict?: boolean;
-  fuzz?: number;
-  fuzzSeed?: number;
-  fuzzPlan?: boolean;
-  fuzzRate?: number;
-}
 
 const list = (value: string, previous: string[] = []) => [
   ...previous,
@@ -109,7 +91,7 @@ export function checkCommand(cases: readonly CheckCase[] = []): Command {
           "domain with a random marker, sent at most 3 times; a 429 stops fuzzing (not a violation).\n\n" +
           "Exit codes: 0 conformant, 1 at least one violation, 2 bad usage, 3 the password was refused, 4 rate-limited for\n" +
           "now (the account or this address), 5 not a Zulip server, 6 the server could not be reached, 7 the URL names no\n" +
-          "organisation (pass an organisation's URL).\n",
+          "organization (pass an organization's URL).\n",
       )
       // The checker (Ajv, the contract loader, the cases) loads only when it runs.
       .action(async (baseUrl: string, o: CheckCliOptions) => (await import("./check-run.ts")).check(baseUrl, o))

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseEnv } from "node:util";
-import { UserError } from "../user-error.ts";
+import { UserError } from "./user-error.ts";
 
 /** The environment variable that names the settings file when --config does not. */
 export const CONFIG_ENV = "ZULIP_AUTH_CONFIG";

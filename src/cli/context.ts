@@ -1,8 +1,8 @@
 import { resolve } from "node:path";
 import { Admin } from "../admin/admin.ts";
-import { OWASP_MINIMUM, PasswordHasher, type HashParams } from "../auth/password-hasher.ts";
+import { type HashParams, OWASP_MINIMUM, PasswordHasher } from "../auth/password-hasher.ts";
 import { DEFAULT_PASSWORD_POLICY } from "../auth/password-rules.ts";
-import { safeUrl } from "../safe-url.ts";
+import { safeUrl } from "../shared/url.ts";
 import { openStore } from "../store/open.ts";
 import type { DatabaseOptions } from "./options.ts";
 import { visible } from "./visible.ts";

@@ -1,8 +1,8 @@
-import { OPERATIONS } from "../contract/operations.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEMO_SCENARIOS, demoAnswer, demoCurl, demoHost, seedDemo } from "../admin/demo.ts";
+import { OPERATIONS } from "../contract/operations.ts";
 import { openSqliteStore } from "../store/sqlite.ts";
 
 /** Creates a throwaway database in a new temporary folder, seeded with the demo scenario; returns its path and a cleanup. */

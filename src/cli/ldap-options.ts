@@ -1,7 +1,7 @@
-import { UserError } from "../user-error.ts";
 import { readFileSync } from "node:fs";
 import { Option } from "commander";
 import { checkLdapConfig, LDAP_DEFAULTS, type LdapConfig } from "../auth/ldap-config.ts";
+import { UserError } from "./user-error.ts";
 
 /** The environment variable holding the LDAP bind password (never an argument: arguments show in `ps`). */
 export const LDAP_BIND_PASSWORD_ENV = "ZULIP_AUTH_LDAP_BIND_PASSWORD";

@@ -1,8 +1,9 @@
 import { Command, Option } from "commander";
+import type { ClearTarget, LimitTarget } from "../admin/limits.ts";
 import type { AttemptLog } from "../auth/attempt-log.ts";
-import type { LimitTarget } from "../admin/limits.ts";
-import { DEFAULT_SERVICE_TIMEOUT_MS } from "../store/service-timeout.ts";
-import { databaseUrlOption, dbOption, type DatabaseOptions } from "./options.ts";
+import { DEFAULT_SERVICE_TIMEOUT_MS } from "../store/open.ts";
+import { type DatabaseOptions, databaseUrlOption, dbOption } from "./options.ts";
+import { UserError } from "./user-error.ts";
 
 // The actions import what they run when they run (Redis, the store), so --help loads only commander.
 
@@ -60,10 +61,19 @@ export function limitsCommand(): Command {
     });
   common(limits.command("clear").description("lift the limits of a user (--user EMAIL [--org SUB]) or of an address (--address IP)")).action(
     async (o: LimitsOptions) => {
+      const target = clearTarget(o);
       const { clearLimits } = await import("../admin/limits.ts");
-      const cleared = await withLog(o, (log) => clearLimits(log, o));
+      const cleared = await withLog(o, (log) => clearLimits(log, target));
       process.stdout.write(`cleared ${cleared} bucket${cleared === 1 ? "" : "s"}\n`);
     },
   );
   return limits;
+}
+
+/** Whose limits `limits clear` lifts: --user (with --org if need be) or --address, never both. */
+function clearTarget(o: LimitsOptions): ClearTarget {
+  if ((o.user === undefined) === (o.address === undefined)) throw new UserError("name either --user EMAIL (with --org SUB if need be) or --address IP", 2);
+  if (o.user !== undefined) return { user: o.user, org: o.org };
+  if (o.org !== undefined) throw new UserError("--org goes with --user", 2);
+  return { address: o.address! };
 }

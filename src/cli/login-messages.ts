@@ -2,7 +2,7 @@ import type { ClientError, TransportError, UnexpectedResponseError } from "../cl
 import type { FetchApiKey, GetServerSettings } from "../contract/operations.ts";
 import type { SiteCheckError } from "./login-site.ts";
 
-/** What a message may name: the site, and the user and organisation once known. */
+/** What a message may name: the site, and the user and organization once known. */
 export interface MessageContext {
   site: string;
   username?: string;

@@ -1,13 +1,21 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { createZulipAuthClient } from "../client/client.ts";
-import { checkSite } from "./login-site.ts";
+import { PASSWORD_PLACEHOLDER, redact } from "../shared/redact.ts";
 import { loginErrorMessage, siteErrorMessage } from "./login-messages.ts";
-import { writeZuliprc } from "./zuliprc.ts";
-import { PASSWORD_PLACEHOLDER, redact } from "../redact.ts";
-import type { LoginOptions } from "./login.ts";
-import { UserError } from "../user-error.ts";
+import { checkSite } from "./login-site.ts";
 import { readPassword } from "./password-input.ts";
+import { UserError } from "./user-error.ts";
+import { writeZuliprc } from "./zuliprc.ts";
+
+/** What commander parsed for `login`. */
+export interface LoginOptions {
+  username: string;
+  passwordStdin?: boolean;
+  zuliprc: string;
+  force?: boolean;
+  timeout: number;
+}
 
 // What `login` runs: loaded by its action only.
 

@@ -1,12 +1,12 @@
 import type { SuccessBody } from "../client/answer.ts";
-import type { GetServerSettings } from "../contract/operations.ts";
 import type { CallOptions, ZulipAuthClient } from "../client/client.ts";
 import type { ClientError } from "../client/errors.ts";
+import type { GetServerSettings } from "../contract/operations.ts";
 
-/** What a login needs to know about the organisation before it asks for a password. */
+/** What a login needs to know about the organization before it asks for a password. */
 export interface OrganizationInfo {
   name: string;
-  /** The organisation's own URL, as the server reports it. */
+  /** The organization's own URL, as the server reports it. */
   url: string | undefined;
   zulipVersion: string;
 }
@@ -18,7 +18,7 @@ export type SiteProblem = { kind: "site"; code: "NOT_AN_ORGANIZATION" } | { kind
 export type SiteCheckError = ClientError<GetServerSettings> | SiteProblem;
 
 /**
- * Asks server_settings whether the site is a Zulip organisation that takes passwords. Zulip's clients show
+ * Asks server_settings whether the site is a Zulip organization that takes passwords. Zulip's clients show
  * the password form when email login, LDAP login, or (older servers) `password` is on; so does this.
  */
 export async function checkSite(client: ZulipAuthClient, options?: CallOptions): Promise<{ data: OrganizationInfo } | { error: SiteCheckError }> {
@@ -27,9 +27,9 @@ export async function checkSite(client: ZulipAuthClient, options?: CallOptions):
   return organizationOf(data);
 }
 
-/** The organisation described by server_settings, or why a password login cannot happen there. */
+/** The organization described by server_settings, or why a password login cannot happen there. */
 function organizationOf(settings: SuccessBody<GetServerSettings>): { data: OrganizationInfo } | { error: SiteProblem } {
-  // The root domain of a server hosting several organisations leaves the organisation's fields out.
+  // The root domain of a server hosting several organizations leaves the organization's fields out.
   if (settings.realm_name === undefined) return { error: { kind: "site", code: "NOT_AN_ORGANIZATION" } };
   const methods = settings.authentication_methods;
   const passwordLogin = settings.email_auth_enabled === true || methods.ldap || methods.password;

@@ -1,17 +1,9 @@
 import { Command, Option } from "commander";
 import { normalizeSite } from "../client/site.ts";
-import { defaultZuliprcPath } from "./zuliprc.ts";
 import { argument } from "./arguments.ts";
+import type { LoginOptions } from "./login-run.ts";
 import { seconds } from "./values.ts";
-
-/** What commander parsed for `login`. */
-export interface LoginOptions {
-  username: string;
-  passwordStdin?: boolean;
-  zuliprc: string;
-  force?: boolean;
-  timeout: number;
-}
+import { defaultZuliprcPath } from "./zuliprc.ts";
 
 // People type "chat.example.com"; Zulip sites are https unless a scheme says otherwise.
 const site = argument((value: string) => normalizeSite(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`));

@@ -1,5 +1,4 @@
 import { Command, CommanderError, Option } from "commander";
-import { UserError } from "../user-error.ts";
 import type { CheckCase } from "../checker/cases/case.ts";
 import { auditCommand } from "./audit.ts";
 import { checkCommand } from "./check.ts";
@@ -10,6 +9,7 @@ import { loginCommand } from "./login.ts";
 import { orgCommand } from "./org.ts";
 import { demoCommand, serveCommand } from "./serve.ts";
 import { userCommand } from "./user.ts";
+import { exitCode } from "./user-error.ts";
 
 // Only command definitions are imported here: each action imports what it runs, so `--help`, `--version` and
 // a command's own start-up load nothing they do not use.
@@ -67,9 +67,9 @@ export async function run(argv: string[]): Promise<number> {
       if (error.code === "commander.help") return error.exitCode === 0 ? 0 : 2;
       return 2;
     }
-    // A UserError carries its exit code; anything else is a failure with a one-line reason.
+    // Every error is one line; its exit code is the CLI's to choose (user-error.ts).
     const message = error instanceof Error ? error.message : String(error);
     if (message) process.stderr.write(`zulip-auth: ${message}\n`);
-    return error instanceof UserError ? error.exitCode : 1;
+    return exitCode(error);
   }
 }

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
-import { UserError } from "../user-error.ts";
+import { UserError } from "./user-error.ts";
 
 /**
  * The V8 flags of a long-running server process. `--optimize-for-size` makes V8 favour memory over speed: by

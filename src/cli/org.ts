@@ -1,7 +1,7 @@
 import { Command } from "commander";
-import { isHttp, parseUrl } from "../http-url.ts";
+import { isHttp, parseUrl } from "../shared/url.ts";
 import { argument } from "./arguments.ts";
-import { databaseUrlOption, dbOption, type DatabaseOptions } from "./options.ts";
+import { type DatabaseOptions, databaseUrlOption, dbOption } from "./options.ts";
 import { onOff } from "./values.ts";
 
 // The actions import what they run when they run (a dynamic import), so --help loads only commander.
@@ -17,7 +17,7 @@ const iconArg = argument((value: string): string => {
   return url.href;
 });
 
-/** `zulip-auth org …`: organisations; the root organisation's subdomain is "". */
+/** `zulip-auth org …`: organizations; the root organization's subdomain is "". */
 export function orgCommand(): Command {
   const org = new Command("org").description('manage organizations (the root organization\'s subdomain is "")');
   org

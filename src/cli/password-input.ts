@@ -1,6 +1,6 @@
-import { UserError } from "../user-error.ts";
 import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
+import { UserError } from "./user-error.ts";
 
 /** Why a password could not be read; a usage problem (exit 2). */
 /** The password from standard input (one trailing newline dropped) or, on a terminal, a prompt without echo. */

@@ -1,13 +1,60 @@
 import { DEMO_LIMITS, DEMO_RATE_LIMITED, DEMO_ROOT_DOMAIN, keepRateLimited } from "../admin/demo.ts";
-import { serviceLogger, type Logger } from "../server/logger.ts";
+import type { HashParams } from "../auth/hash-params.ts";
+import type { RateLimitRule } from "../auth/rate-limit.ts";
+import type { LogLevel } from "../server/log-level.ts";
+import { type Logger, serviceLogger } from "../server/logger.ts";
 import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT } from "../server/metrics-listener.ts";
-import { startServer, type RunningServer } from "../server/start.ts";
-import { UserError } from "../user-error.ts";
+import { type RunningServer, startServer } from "../server/start.ts";
 import { databaseName } from "./context.ts";
 import { createDemoDatabase, demoBanner } from "./demo.ts";
+import type { LdapOptionValues } from "./ldap-options.ts";
 import { ldapConfigFrom } from "./ldap-options.ts";
 import { stopWhenParentGoes } from "./node-flags.ts";
-import type { DemoOptions, LogOptions, ServeOptions } from "./serve.ts";
+import { UserError } from "./user-error.ts";
+
+/** What the log options parsed. */
+export interface LogOptions {
+  logLevel: LogLevel;
+  logFormat?: "json" | "pretty";
+}
+
+/** What commander parsed for `serve`. */
+export interface ServeOptions extends LdapOptionValues, LogOptions {
+  port: number;
+  host: string;
+  db: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  serviceTimeout: number;
+  rootDomain: string;
+  externalUrl?: string;
+  bodyLimit: number;
+  dev: boolean;
+  rateLimit: RateLimitRule | null;
+  addressRateLimit: RateLimitRule | null;
+  userRateLimit: RateLimitRule | null;
+  successRateLimit: RateLimitRule | null;
+  addressSuccessRateLimit: RateLimitRule | null;
+  trustedProxies?: string[];
+  proxyHeader: "x-forwarded-for" | "forwarded";
+  uniformErrors: boolean;
+  argon2: HashParams;
+  headersTimeout: number;
+  requestTimeout: number;
+  docs: boolean;
+  metrics: boolean;
+  metricsPort?: number;
+  metricsHost?: string;
+  maxConnections: number;
+  maxConnectionsPerAddress: number;
+  auditRetention: number;
+}
+
+/** What commander parsed for `demo`. */
+export interface DemoOptions extends LogOptions {
+  port: number;
+  host: string;
+}
 
 // What `serve` and `demo` run: loaded by their actions only.
 

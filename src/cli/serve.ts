@@ -1,5 +1,4 @@
 import { Command, Option } from "commander";
-import type { HashParams } from "../auth/hash-params.ts";
 import {
   ADDRESS_RATE_LIMIT,
   ADDRESS_SUCCESS_RATE_LIMIT,
@@ -8,17 +7,17 @@ import {
   USER_RATE_LIMIT,
   USER_SUCCESS_RATE_LIMIT,
   ZULIP_AUTH_RATE_LIMIT,
-  type RateLimitRule,
 } from "../auth/rate-limit.ts";
 import { parseTrustedProxies } from "../server/client-address.ts";
 import { DEFAULT_CONFIG } from "../server/config.ts";
+import { LOG_LEVELS } from "../server/log-level.ts";
 import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT } from "../server/metrics-listener.ts";
 import { DEFAULT_AUDIT_RETENTION_DAYS } from "../store/audit-writer.ts";
-import { DEFAULT_SERVICE_TIMEOUT_MS } from "../store/service-timeout.ts";
+import { DEFAULT_SERVICE_TIMEOUT_MS } from "../store/open.ts";
 import { argument } from "./arguments.ts";
-import { ldapOptions, type LdapOptionValues } from "./ldap-options.ts";
+import { ldapOptions } from "./ldap-options.ts";
 import { argon2Option, databaseUrlOption, dbOption } from "./options.ts";
-import { LOG_LEVELS, type LogLevel } from "../server/log-level.ts";
+import type { DemoOptions, ServeOptions } from "./serve-run.ts";
 import { httpOrigin, listenHost, onOff, port, positiveWholeNumber, rootDomain, serviceUrl, wholeNumber } from "./values.ts";
 
 const rule = argument(parseRateLimit);
@@ -35,50 +34,12 @@ const logOptions = () => [
     .default(undefined, "pretty when standard output is a terminal, else json"),
 ];
 
-/** What the log options parsed. */
-export interface LogOptions {
-  logLevel: LogLevel;
-  logFormat?: "json" | "pretty";
-}
-
 const docsOption = () =>
   new Option("--docs [on|off]", "serve the contract (/openapi.yaml, /openapi.json) and its interactive reference (/docs)")
     .env("ZULIP_AUTH_DOCS")
     .default(false)
     .preset("on")
     .argParser(onOff);
-
-/** What commander parsed for `serve`. */
-export interface ServeOptions extends LdapOptionValues, LogOptions {
-  port: number;
-  host: string;
-  db: string;
-  databaseUrl?: string;
-  redisUrl?: string;
-  serviceTimeout: number;
-  rootDomain: string;
-  externalUrl?: string;
-  bodyLimit: number;
-  dev: boolean;
-  rateLimit: RateLimitRule | null;
-  addressRateLimit: RateLimitRule | null;
-  userRateLimit: RateLimitRule | null;
-  successRateLimit: RateLimitRule | null;
-  addressSuccessRateLimit: RateLimitRule | null;
-  trustedProxies?: string[];
-  proxyHeader: "x-forwarded-for" | "forwarded";
-  uniformErrors: boolean;
-  argon2: HashParams;
-  headersTimeout: number;
-  requestTimeout: number;
-  docs: boolean;
-  metrics: boolean;
-  metricsPort?: number;
-  metricsHost?: string;
-  maxConnections: number;
-  maxConnectionsPerAddress: number;
-  auditRetention: number;
-}
 
 /** `zulip-auth serve`: the login service on the configured database. */
 export function serveCommand(): Command {
@@ -244,10 +205,4 @@ export function demoCommand(): Command {
     await (await import("./node-flags.ts")).relaunchWithServerFlags();
     await (await import("./serve-run.ts")).demo(o);
   });
-}
-
-/** What commander parsed for `demo`. */
-export interface DemoOptions extends LogOptions {
-  port: number;
-  host: string;
 }

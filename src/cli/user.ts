@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import type { HashParams } from "../auth/hash-params.ts";
-import { argon2Option, databaseUrlOption, dbOption, type DatabaseOptions } from "./options.ts";
+import { argon2Option, type DatabaseOptions, databaseUrlOption, dbOption } from "./options.ts";
 
 // The actions import what they run when they run (a dynamic import), so --help loads only commander.
 const admin = () => import("./context.ts");

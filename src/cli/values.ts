@@ -1,8 +1,7 @@
-import { InvalidArgumentError } from "commander";
 import { isIP } from "node:net";
-import { isHttp, parseUrl } from "../http-url.ts";
-import { safeUrl } from "../safe-url.ts";
-import { UserError } from "../user-error.ts";
+import { InvalidArgumentError } from "commander";
+import { isHttp, parseUrl, safeUrl } from "../shared/url.ts";
+import { UserError } from "./user-error.ts";
 
 // Every parser of an option's or argument's value: a bad value is a usage error (commander prints the message
 // and the command exits 2).

@@ -1,6 +1,6 @@
 import { OPERATIONS, type Operation } from "../contract/operations.ts";
 import type { JsonBody } from "../contract/types.ts";
-import { isJsonObject as isObject, type JsonObject } from "../text.ts";
+import { isJsonObject as isObject, type JsonObject } from "../shared/text.ts";
 import type { ClientError, ClientOperation, UnexpectedResponseError, ZulipApiError } from "./errors.ts";
 
 /** The body of a successful answer, as the contract declares it. */

@@ -1,8 +1,8 @@
 import createClient from "openapi-fetch";
 import type { paths } from "../../generated/zulip-auth.ts";
-import { OPERATIONS, type DevFetchApiKey, type FetchApiKey, type GetServerSettings, type Operation } from "../contract/operations.ts";
+import { type DevFetchApiKey, type FetchApiKey, type GetServerSettings, OPERATIONS, type Operation } from "../contract/operations.ts";
 import type { RequestForm } from "../contract/types.ts";
-import { parseJson } from "../text.ts";
+import { parseJson } from "../shared/text.ts";
 import { classifyAnswer, type SuccessBody } from "./answer.ts";
 import type { ClientError, ClientOperation } from "./errors.ts";
 import { aborted, attemptSignal, sleep } from "./signals.ts";
@@ -51,7 +51,7 @@ export interface ZulipAuthClient {
   fetchApiKey(params: RequestForm<FetchApiKey>, options?: CallOptions): Promise<ClientResult<FetchApiKey>>;
   /** POST /dev_fetch_api_key: a development server's key for any user, without a password. */
   devFetchApiKey(params: RequestForm<DevFetchApiKey>, options?: CallOptions): Promise<ClientResult<DevFetchApiKey>>;
-  /** GET /server_settings: the server's version and the organisation's login methods. */
+  /** GET /server_settings: the server's version and the organization's login methods. */
   serverSettings(options?: CallOptions): Promise<ClientResult<GetServerSettings>>;
 }
 

@@ -1,5 +1,5 @@
-import { API_BASE_PATH } from "../contract/base-path.ts";
-import { isHttp, parseUrl } from "../http-url.ts";
+import { API_BASE_PATH } from "../contract/locations.ts";
+import { isHttp, parseUrl } from "../shared/url.ts";
 
 /**
  * A Zulip site URL as people write it ("https://chat.example.com", with or without a trailing slash),

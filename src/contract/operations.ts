@@ -1,5 +1,5 @@
 import type { operations, paths } from "../../generated/zulip-auth.ts";
-import { API_BASE_PATH } from "./base-path.ts";
+import { API_BASE_PATH } from "./locations.ts";
 import type { DeclaredStatus, OperationId, StatusOfCode } from "./types.ts";
 
 type Method = "get" | "put" | "post" | "delete" | "options" | "head" | "patch" | "trace";

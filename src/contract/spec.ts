@@ -1,18 +1,18 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import SwaggerParser from "@apidevtools/swagger-parser";
-import { LineCounter, parseDocument } from "yaml";
 import type { OpenAPIV3_1 } from "openapi-types";
-import { CONTRACT_FILE } from "./contract-file.ts";
+import { LineCounter, parseDocument } from "yaml";
+import { packageRoot } from "../shared/package-root.ts";
 import { parsePointer, toPointer } from "./json-pointer.ts";
-import { packageRoot } from "../package-root.ts";
+import { CONTRACT_FILE } from "./locations.ts";
 
-export { CONTRACT_FILE } from "./contract-file.ts";
+export { CONTRACT_FILE } from "./locations.ts";
 
 /** Where the contract lives, as an absolute path. */
 export const CONTRACT_PATH = join(packageRoot(), CONTRACT_FILE);
 
-export { API_BASE_PATH } from "./base-path.ts";
+export { API_BASE_PATH } from "./locations.ts";
 
 export type OpenApiDocument = OpenAPIV3_1.Document;
 

@@ -1,11 +1,10 @@
-import { isDeepStrictEqual } from "node:util";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import type { OpenAPIV3_1 } from "openapi-types";
-import { isJsonObject, type JsonObject, truncate } from "../text.ts";
-import { ALL_OPERATIONS } from "./operations.ts";
+import { isJsonObject, type JsonObject, truncate } from "../shared/text.ts";
 import { escapeSegment, parsePointer, toPointer, valueAt } from "./json-pointer.ts";
-import { loadContract, type LoadedContract } from "./spec.ts";
+import { assertOperationsMatch, type OperationInfo } from "./operations-match.ts";
+import { type LoadedContract, loadContract } from "./spec.ts";
 
 // ajv-formats is CommonJS; under NodeNext its function sits on `.default`.
 const addFormats = addFormatsModule.default;
@@ -46,17 +45,7 @@ export interface Answer {
   bodyText: string;
 }
 
-/** What the contract declares for one operation. */
-export interface OperationInfo {
-  operationId: string;
-  method: string;
-  /** The path under the server URL, e.g. "/fetch_api_key". */
-  path: string;
-  /** Declared statuses, ascending. */
-  statuses: number[];
-  /** Each error code a JSON answer may carry, with its status. */
-  codes: Record<string, number>;
-}
+export type { OperationInfo } from "./operations-match.ts";
 
 /**
  * `zulip`: what every real Zulip sends (elements marked `x-zulip-auth-strict` are not required, those marked
@@ -223,15 +212,7 @@ function buildValidator(contract: LoadedContract): ContractValidator {
     }
   }
 
-  // The operations table (what the server, the client and the checker use) must be the contract's: the
-  // generated types check it at compile time, this checks that they were generated from this contract.
-  const mismatch = ALL_OPERATIONS.find((t) => {
-    const info = byId.get(t.operationId)?.info;
-    return !info || !isDeepStrictEqual(info, { operationId: t.operationId, method: t.method, path: t.path, statuses: [...t.statuses], codes: { ...t.codes } });
-  });
-  if (mismatch || ALL_OPERATIONS.length !== operations.length) {
-    throw new Error(`src/contract/operations.ts does not match the contract${mismatch ? ` at ${mismatch.operationId}` : ""}`);
-  }
+  assertOperationsMatch(operations);
 
   const operation = (operationId: string) => {
     const found = byId.get(operationId);

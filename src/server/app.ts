@@ -1,19 +1,16 @@
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { routePath } from "hono/route";
-import { API_BASE_PATH } from "../contract/base-path.ts";
+import { addressGroup } from "../auth/address-group.ts";
+import { API_BASE_PATH } from "../contract/locations.ts";
 import { OPERATIONS } from "../contract/operations.ts";
-import { UnavailableError } from "../unavailable.ts";
-import { addressGroup, proxyTrust, resolveClientAddress } from "./client-address.ts";
+import { proxyTrust, resolveClientAddress } from "./client-address.ts";
 import type { AppDeps, AppEnv } from "./deps.ts";
 import { DOCS_PATHS } from "./docs-paths.ts";
-import { handedOff } from "./hand-off.ts";
-import { accessLine, accessLogger } from "./logger.ts";
+import { beginExchange, exchangeOf, hostProblem, recorder, stamp } from "./edge.ts";
+import { errorAnswer, methodNotAllowed, notFound, payloadTooLarge } from "./errors.ts";
 import { loginAttempt } from "./login-attempt.ts";
-import { isParsableHost } from "./parsable-host.ts";
-import { announcesBody, headerCount, nodeRequest, requestHeader } from "./request-header.ts";
-import { requestIds } from "./request-id.ts";
-import { badRequest, internalError, methodNotAllowed, notFound, payloadTooLarge, serviceUnavailable, ZulipError } from "./errors.ts";
+import { announcesBody, nodeRequest, requestHeader } from "./request-header.ts";
 import { devFetchApiKey } from "./routes/dev-fetch-api-key.ts";
 import { fetchApiKey } from "./routes/fetch-api-key.ts";
 import { health } from "./routes/health.ts";
@@ -23,31 +20,27 @@ import { serverSettings } from "./routes/server-settings.ts";
 /** The Hono app: Zulip's login endpoints under /api/v1, built from its dependencies. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use(requestIds());
-  const accessLog = accessLogger(deps.logger);
+  const record = recorder(deps);
   const trust = proxyTrust(deps.config.trustedProxies);
+  // The edge's duties for the requests it hands to the app: under node:http it began the exchange and set
+  // its headers already; in-process (app.request) they begin here.
   app.use(async (c, next) => {
     const incoming = nodeRequest(c);
-    const started = handedOff(incoming)?.started ?? performance.now();
+    const edge = exchangeOf((c.env as { outgoing?: unknown } | undefined)?.outgoing);
+    const exchange = edge ?? beginExchange();
+    c.set("requestId", exchange.reqId);
     const address = resolveClientAddress(c, trust, deps.config.proxyHeader);
     c.set("clientAddress", address);
     c.set("addressGroup", addressGroup(address));
-    // RFC 9112 §3.2: a request with more than one Host header gets a 400.
     // Both checks are for node:http's requests: in-process (app.request) the URL is built already.
-    const host = incoming?.headers.host;
-    if (incoming && headerCount(incoming.rawHeaders, "host") > 1) {
-      c.res = badRequest("Bad Request: more than one Host header").getResponse();
-    } else if (host !== undefined && !isParsableHost(host)) {
-      c.res = badRequest("Malformed request: Invalid host header").getResponse();
-    } else {
-      await next();
-    }
-    const durationMs = performance.now() - started;
-    if (deps.metrics) {
-      // The matched route, never the raw path: unknown paths would make a label value each.
-      const route = routePath(c, -1);
-      deps.metrics.requestDuration.observe({ method: c.req.method, route: route === "/*" ? "unmatched" : route, status: c.res.status }, durationMs / 1000);
-    }
+    const problem = incoming && hostProblem(incoming);
+    if (problem) c.res = problem.getResponse();
+    else await next();
+    // The matched route, never the raw path: unknown paths would make a label value each.
+    const route = routePath(c, -1);
+    exchange.route = route === "/*" ? undefined : route;
+    exchange.organization = c.get("organization");
+    if (!edge) stamp((name, value) => c.res.headers.set(name, value), exchange.reqId);
     // An answer given before the request's body was read (413, 405…): the rest of the body would be taken
     // for the next request. A body within the limit is read and dropped first, as nginx does: a client still
     // sending it (fetch streams a FormData) would otherwise get EPIPE instead of the answer. A larger or
@@ -58,21 +51,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       else c.res.headers.set("Connection", "close");
     }
     // The path only: a query string may hold a password.
-    // Load balancers ask for /healthz every few seconds: their successes would drown the access log.
-    const level = c.req.path === OPERATIONS.getHealth.url && c.res.status === 200 ? "debug" : "info";
-    accessLog(
-      level,
-      accessLine({
-        reqId: c.get("requestId"),
-        clientReqId: requestHeader(c, "x-request-id"),
-        method: c.req.method,
-        path: c.req.path,
-        status: c.res.status,
-        durationMs,
-        organization: c.get("organization"),
-        address,
-      }),
-    );
+    record(exchange, { method: c.req.method, path: c.req.path, status: c.res.status, clientReqId: requestHeader(c, "x-request-id"), address });
   });
   // Only the two POST endpoints read a body; every other answer is given without reading one.
   const limit = bodyLimit({ maxSize: deps.config.bodyLimit, onError: () => payloadTooLarge().getResponse() });
@@ -102,15 +81,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   }
 
   app.notFound(() => notFound());
-  app.onError((error, c) => {
-    if (error instanceof ZulipError) return error.getResponse();
-    if (error instanceof UnavailableError) {
-      deps.logger.warn({ reqId: c.get("requestId"), err: error.cause }, error.message);
-      return serviceUnavailable(error.dependency).getResponse();
-    }
-    deps.logger.error({ reqId: c.get("requestId"), err: error }, "unhandled error");
-    return internalError().getResponse();
-  });
+  app.onError((error, c) => errorAnswer(error, deps.logger, c.get("requestId")).getResponse());
   return app;
 }
 

@@ -1,8 +1,9 @@
-import type { Context } from "hono";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import parseForwarded from "forwarded-parse";
+import type { Context } from "hono";
 import ipaddr from "ipaddr.js";
 import proxyaddr from "proxy-addr";
+import { remembered } from "../shared/remembered.ts";
 
 /** Which peers may say who the client is: a compiled `--trusted-proxies` list. */
 export type ProxyTrust = (address: string, hop: number) => boolean;
@@ -93,39 +94,10 @@ function stripPort(node: string): string {
   return colon >= 0 && node.indexOf(":", colon + 1) < 0 ? node.slice(0, colon) : node;
 }
 
-/** Addresses worked out, each way: parsing one with ipaddr.js cost ~5 % of a server_settings answer. */
-const MAX_REMEMBERED = 1024;
+/** Addresses worked out: parsing one with ipaddr.js cost ~5 % of a server_settings answer. */
 const normalised = new Map<string, string>();
-const groups = new Map<string, string>();
-
-/** `compute(key)`, remembered; the map is emptied when full (any client picks its address, so it is bounded). */
-function remembered(map: Map<string, string>, key: string, compute: (key: string) => string): string {
-  let value = map.get(key);
-  if (value === undefined) {
-    value = compute(key);
-    if (map.size >= MAX_REMEMBERED) map.clear();
-    map.set(key, value);
-  }
-  return value;
-}
 
 /** One spelling per address: IPv4-mapped IPv6 as IPv4, IPv6 compressed. Anything else is kept as it is. */
 function normalise(address: string): string {
   return remembered(normalised, address, (a) => (ipaddr.isValid(a) ? ipaddr.process(a).toString() : a));
-}
-
-/**
- * The limiter's key for an address: an IPv4 address itself, an IPv6 address's /64 (one subscriber usually
- * holds a whole /64, so per-address counting would give them 2^64 tries).
- */
-export function addressGroup(address: string): string {
-  return remembered(groups, address, groupOf);
-}
-
-function groupOf(address: string): string {
-  if (!ipaddr.isValid(address)) return address;
-  const parsed = ipaddr.process(address);
-  if (parsed.kind() === "ipv4") return parsed.toString();
-  const prefix = ipaddr.IPv6.networkAddressFromCIDR(`${parsed.toString()}/64`);
-  return `${prefix.toString()}/64`;
 }

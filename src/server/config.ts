@@ -1,10 +1,10 @@
-import type { ProxyHeader } from "./client-address.ts";
 import { DEFAULT_LIMIT_RULES, type LimitRules } from "../auth/rate-limit.ts";
-import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from "./connection-limits.ts";
+import type { ProxyHeader } from "./client-address.ts";
+import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from "./connection-limits.ts";
 
 /** How one server instance behaves; each field is also a `serve` option and an environment variable. */
 export interface ServerConfig extends ConnectionLimits {
-  /** Hosts `<sub>.<rootDomain>` name organisation `sub`; the root domain itself (and any other host) the root organisation. */
+  /** Hosts `<sub>.<rootDomain>` name organization `sub`; the root domain itself (and any other host) the root organization. */
   rootDomain: string;
   /** Enables dev_fetch_api_key, which hands out keys without a password. Never in production. */
   devMode: boolean;
@@ -18,7 +18,7 @@ export interface ServerConfig extends ConnectionLimits {
   trustedProxies: string[];
   /** The header the trusted proxies write the client's address in; the other is never read. */
   proxyHeader: ProxyHeader;
-  /** Deactivated users and organisations, and users of other organisations, answer as a wrong password. */
+  /** Deactivated users and organizations, and users of other organizations, answer as a wrong password. */
   uniformErrors: boolean;
   /** A client must send its headers within this time, and the whole request within requestTimeoutMs. */
   headersTimeoutMs: number;

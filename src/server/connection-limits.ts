@@ -1,6 +1,6 @@
 import type { Server } from "node:http";
 import type { Socket } from "node:net";
-import { addressGroup } from "./client-address.ts";
+import { addressGroup } from "../auth/address-group.ts";
 
 /** How many connections a listener keeps open: in all, and per client address (an IPv6 /64 is one). */
 export interface ConnectionLimits {

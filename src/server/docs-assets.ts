@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { packageRoot } from "../package-root.ts";
+import { packageRoot } from "../shared/package-root.ts";
 
 /**
  * swagger-ui-dist's files that /docs uses, with their media types; nothing else of the package is served.

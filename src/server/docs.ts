@@ -1,15 +1,15 @@
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import { compress } from "hono/compress";
 import { etag } from "hono/etag";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppDeps, AppEnv } from "./deps.ts";
 import { docsAsset } from "./docs-assets.ts";
-import { DOCS_PATHS as PATHS } from "./docs-paths.ts";
 import { DOCS_HTML, DOCS_INIT_JS } from "./docs-page.ts";
+import { DOCS_PATHS as PATHS } from "./docs-paths.ts";
 import { methodNotAllowed, notFound } from "./errors.ts";
 import { subdomainFromHost } from "./organization.ts";
 import { publicOrigins } from "./public-origin.ts";
-import { servedContract, type ServedFile } from "./served-contract.ts";
+import { type ServedFile, servedContract } from "./served-contract.ts";
 
 // Revalidated on every load (cheap with the ETag), so an upgrade is seen at once.
 const REVALIDATE = { "cache-control": "no-cache" };

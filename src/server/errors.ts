@@ -1,8 +1,9 @@
 import { HTTPException } from "hono/http-exception";
-import type { DeclaredStatus, JsonBody, OperationId, Schema } from "../contract/types.ts";
+import type { Logger } from "pino";
 import type { LoginFailure } from "../auth/login.ts";
 import type { RateLimitDecision } from "../auth/rate-limit.ts";
-import type { Dependency } from "../unavailable.ts";
+import type { DeclaredStatus, JsonBody, OperationId, Schema } from "../contract/types.ts";
+import { type Dependency, UnavailableError } from "../shared/unavailable.ts";
 import { jsonResponse, rateLimitHeaders } from "./respond.ts";
 
 /** Every status some operation of the contract declares, but success. */
@@ -44,7 +45,7 @@ export const variableMissing = (name: string) =>
 /** 400 with Zulip's generic BAD_REQUEST code. */
 export const badRequest = (msg: string) => new ZulipError(400, { result: "error", msg, code: "BAD_REQUEST" });
 
-/** 404 for a Host naming no organisation. */
+/** 404 for a Host naming no organization. */
 export const invalidSubdomain = () => new ZulipError(404, { result: "error", msg: "Invalid subdomain", code: "NONEXISTENT_SUBDOMAIN" });
 
 /** 405 listing the methods the path accepts, in the body and the Allow header. */
@@ -72,6 +73,20 @@ export function serviceUnavailable(dependency: Dependency, headers: Record<strin
   const body: ErrorBody<503> =
     dependency === "directory" ? { result: "error", msg, code: "LDAP_UNAVAILABLE" } : { result: "error", msg, code: "SERVICE_UNAVAILABLE" };
   return new ZulipError(503, body, { ...headers, "Retry-After": String(UNAVAILABLE_RETRY_AFTER_SECONDS) });
+}
+
+/**
+ * The answer to anything a handler threw: a ZulipError as it is; an unavailable service's 503 (logged as a
+ * warning); anything else a 500 with no internals, logged. Hono's error path and the edge's rows both use it.
+ */
+export function errorAnswer(error: unknown, logger: Logger, reqId?: string): ZulipError {
+  if (error instanceof ZulipError) return error;
+  if (error instanceof UnavailableError) {
+    logger.warn({ reqId, err: error.cause }, error.message);
+    return serviceUnavailable(error.dependency);
+  }
+  logger.error({ reqId, err: error }, "unhandled error");
+  return internalError();
 }
 
 /** The JSON 404 for a path the API does not have (outside the contract's operations, in Zulip's error shape). */

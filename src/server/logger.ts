@@ -1,4 +1,4 @@
-import { pino, type DestinationStream, type Logger } from "pino";
+import { type DestinationStream, type Logger, pino } from "pino";
 import { LogBlocks } from "./log-blocks.ts";
 
 /** Keys whose values never reach a log line, wherever they appear. */
@@ -46,6 +46,7 @@ const LOG_FLUSH_MS = 100;
  * and blocks of 16 KiB cost a server_settings answer under a microsecond of it, against two with 4 KiB.
  */
 const LOG_BLOCK = 16_384;
+
 export type { Logger };
 
 /** One access log line: fixed fields, none of which can hold a secret (the path is logged without its query). */

@@ -1,8 +1,8 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { DevFetchApiKey, FetchApiKey, Operation } from "../contract/operations.ts";
+import { isJsonObject } from "../shared/text.ts";
+import { UnavailableError } from "../shared/unavailable.ts";
 import { emailKey } from "../store/store.ts";
-import { isJsonObject } from "../text.ts";
-import { UnavailableError } from "../unavailable.ts";
 import { clientAddress } from "./client-address.ts";
 import type { AppDeps, AppEnv } from "./deps.ts";
 import { serviceUnavailable, ZulipError } from "./errors.ts";

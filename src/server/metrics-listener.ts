@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { limitConnections, type ConnectionLimits } from "./connection-limits.ts";
+import { type ConnectionLimits, limitConnections } from "./connection-limits.ts";
 import type { Metrics } from "./metrics.ts";
 
 /** Where `--metrics` listens unless `--metrics-host` and `--metrics-port` say otherwise: never the public port. */

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { PasswordHasher } from "../auth/password-hasher.ts";
 
 /** The server's Prometheus metrics, in a registry of their own (one per app, so tests never collide). */

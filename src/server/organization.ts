@@ -2,12 +2,12 @@ import type { Context } from "hono";
 import type { AppEnv } from "./deps.ts";
 import { requestHeader } from "./request-header.ts";
 
-/** Subdomains that name the root organisation, as Zulip's ROOT_SUBDOMAIN_ALIASES. */
+/** Subdomains that name the root organization, as Zulip's ROOT_SUBDOMAIN_ALIASES. */
 const ROOT_ALIASES = new Set(["www"]);
 
 /**
- * The organisation's subdomain named by a Host header: `<sub>.<root domain>` gives `sub`; the root domain,
- * and any host not under it (an IP address, localhost), give the root organisation "".
+ * The organization's subdomain named by a Host header: `<sub>.<root domain>` gives `sub`; the root domain,
+ * and any host not under it (an IP address, localhost), give the root organization "".
  */
 export function subdomainFromHost(host: string | undefined, rootDomain: string): string {
   const hostname = hostnameOf(host);

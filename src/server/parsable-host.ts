@@ -16,3 +16,16 @@ export function isParsableHost(host: string): boolean {
   }
   return ok;
 }
+
+const hosts = new Map<string, string>();
+
+/** A parsable Host as the URL parser writes it (lower case, no default port): the host of the request's URL. */
+export function parsedHost(host: string): string {
+  let parsed = hosts.get(host);
+  if (parsed === undefined) {
+    parsed = new URL(`http://${host}/`).host;
+    if (hosts.size >= MAX_HOSTS) hosts.clear();
+    hosts.set(host, parsed);
+  }
+  return parsed;
+}

@@ -6,7 +6,7 @@ import { hostnameOf } from "./organization.ts";
 const MAX_ORIGINS = 256;
 
 /**
- * `scheme://host[:port]` under which clients reach organisation `subdomain`: from the configured external URL
+ * `scheme://host[:port]` under which clients reach organization `subdomain`: from the configured external URL
  * (behind a proxy the request's own URL is the proxy's), else from the request's Host, but only a Host this
  * server answers for (the root domain, one of its subdomains, a loopback name or address). Any other Host
  * gets the root domain: as in Zulip, a client cannot make the server name a host of its choosing. Each

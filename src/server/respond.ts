@@ -1,6 +1,6 @@
+import type { RateLimitDecision } from "../auth/rate-limit.ts";
 import type { Operation } from "../contract/operations.ts";
 import type { DeclaredStatus, JsonBody, OperationId } from "../contract/types.ts";
-import type { RateLimitDecision } from "../auth/rate-limit.ts";
 
 /** Zulip's wire format: compact JSON and a newline. Untyped: answers go through `respond` or ZulipError. */
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { isMap, parseDocument, type Document } from "yaml";
+import { type Document, isMap, parseDocument } from "yaml";
 import { API_BASE_PATH, CONTRACT_PATH } from "../contract/spec.ts";
 
 /** The contract as this server publishes it, in both formats. */

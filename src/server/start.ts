@@ -1,30 +1,27 @@
-import { randomUUID } from "node:crypto";
-import { resolve } from "node:path";
+import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createServer } from "node:http";
-import { getRequestListener, RequestError } from "@hono/node-server";
-import type { LdapConfig } from "../auth/ldap.ts";
+import { resolve } from "node:path";
 import type { HashQueueLimits } from "../auth/hash-queue.ts";
-import { PasswordHasher, type HashParams } from "../auth/password-hasher.ts";
-import { DEFAULT_PASSWORD_POLICY } from "../auth/password-policy.ts";
+import type { LdapConfig } from "../auth/ldap.ts";
 import { LoginLimiter } from "../auth/login-limiter.ts";
+import { type HashParams, PasswordHasher } from "../auth/password-hasher.ts";
+import { DEFAULT_PASSWORD_POLICY } from "../auth/password-policy.ts";
 import { SqlAttemptLog } from "../auth/sql-attempt-log.ts";
-import { safeUrl } from "../safe-url.ts";
+import { safeUrl } from "../shared/url.ts";
 import { AuditWriter, DEFAULT_AUDIT_RETENTION_DAYS } from "../store/audit-writer.ts";
 import { DEFAULT_SERVICE_TIMEOUT_MS, openStore } from "../store/open.ts";
-import { requestArrived } from "../store/request-turn.ts";
 import type { Store } from "../store/store.ts";
 import { createApp } from "./app.ts";
-import type { AppDeps } from "./deps.ts";
-import { fastServerSettings, type NodeListener } from "./fast-server-settings.ts";
+import { proxyTrust } from "./client-address.ts";
 import { DEFAULT_CONFIG, type ServerConfig } from "./config.ts";
-import { badRequest, internalError } from "./errors.ts";
+import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, limitConnections } from "./connection-limits.ts";
+import type { AppDeps } from "./deps.ts";
+import { EdgeResponse, edge, type NodeListener, rawAnswer } from "./edge.ts";
+import { badRequest } from "./errors.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { listenForMetrics, type MetricsListener } from "./metrics-listener.ts";
-import { DEFAULT_CONNECTION_LIMITS, limitConnections, type ConnectionLimits } from "./connection-limits.ts";
-import { proxyTrust } from "./client-address.ts";
-import { proxyWarning } from "./proxy-warning.ts";
+import { serverSettingsRow } from "./routes/server-settings.ts";
 import { connectionCloser } from "./shutdown.ts";
 
 /** What `serve` and `demo` need to run a server. */
@@ -36,7 +33,7 @@ export interface StartOptions {
   databaseUrl?: string | undefined;
   /** Redis for the login attempts, shared by every instance that names the same one (else the database). */
   redisUrl?: string | undefined;
-  /** Server-wide LDAP settings; organisations turn LDAP login on one by one. */
+  /** Server-wide LDAP settings; organizations turn LDAP login on one by one. */
   ldap?: LdapConfig | undefined;
   /** Bound on every PostgreSQL and Redis wait, in milliseconds. */
   serviceTimeoutMs?: number;
@@ -139,16 +136,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     ...(limiter ? { limiter } : {}),
     ...(ldap ? { ldap } : {}),
   };
-  const app = createApp(deps);
-  const running = await listen(app.fetch, {
-    ...options,
-    ...config,
-    store,
-    logger,
-    onClose,
-    front: (next) => fastServerSettings(deps, next),
-    drainMs: timeoutMs,
-  });
+  const listener = edge(deps, createApp(deps).fetch, [serverSettingsRow(deps)]);
+  const running = await listen(listener, { ...options, ...config, store, logger, onClose, drainMs: timeoutMs });
   if (metricsListener) logger.info({ url: metricsListener.url }, "metrics");
   return { ...running, ...(limiter ? { limiter } : {}), ...(metricsListener ? { metricsUrl: metricsListener.url } : {}) };
 }
@@ -177,18 +166,6 @@ async function loginLimiter(
   return new LoginLimiter(log, rules);
 }
 
-/**
- * Notes each request's arrival for the store's per-turn reads (request-turn.ts) before it is answered, and
- * `check`s it (the proxy warning).
- */
-function arrivals(listener: NodeListener, check: (incoming: Parameters<NodeListener>[0]) => void): NodeListener {
-  return (incoming, outgoing) => {
-    requestArrived(incoming.socket);
-    check(incoming);
-    listener(incoming, outgoing);
-  };
-}
-
 /** The connection caps a caller gave. */
 function definedOnly(options: Partial<ConnectionLimits>): Partial<ConnectionLimits> {
   return {
@@ -197,12 +174,9 @@ function definedOnly(options: Partial<ConnectionLimits>): Partial<ConnectionLimi
   };
 }
 
-/**
- * Listens with a node:http server whose timeouts cut off slow or stalled clients. `front` wraps the app's
- * listener with answers given on node:http itself (the server_settings fast path), passing the rest on.
- */
+/** Listens with the edge's listener (edge.ts) on a node:http server whose timeouts cut off slow or stalled clients. */
 export async function listen(
-  fetch: (request: Request) => Response | Promise<Response>,
+  listener: NodeListener,
   options: {
     port: number;
     host: string;
@@ -215,23 +189,10 @@ export async function listen(
     maxConnectionsPerAddress?: number;
     trustedProxies?: string[];
     onClose?: () => Promise<void>;
-    front?: (next: NodeListener) => NodeListener;
     /** How long requests in flight may still take once the server is told to stop (default: the service timeout). */
     drainMs?: number;
   },
 ): Promise<RunningServer> {
-  const listener = getRequestListener(fetch, {
-    // A request Node accepted but no URL can be built from (absurd Host, backslash in the path) never
-    // reaches the app: answer it in Zulip's JSON error shape instead of an empty 400.
-    errorHandler: (error) => {
-      const response = error instanceof RequestError ? badRequest(`Malformed request: ${error.message}`).getResponse() : internalError().getResponse();
-      if (!(error instanceof RequestError)) options.logger.error({ err: error }, "unhandled error");
-      // The app's middleware never saw this request: its headers are added here.
-      response.headers.set("X-Request-Id", randomUUID());
-      response.headers.set("X-Content-Type-Options", "nosniff");
-      return response;
-    },
-  });
   const server = createServer(
     {
       headersTimeout: options.headersTimeoutMs,
@@ -241,8 +202,10 @@ export async function listen(
       requireHostHeader: false,
       // Node only enforces the two timeouts when it checks, every 30 s by default: check often enough.
       connectionsCheckingInterval: Math.min(1_000, Math.max(100, options.headersTimeoutMs / 4)),
+      // Each request's response carries its exchange (its id and start) from the edge to the app.
+      ServerResponse: EdgeResponse as typeof ServerResponse,
     },
-    arrivals(options.front ? options.front(listener) : listener, proxyWarning(options.logger, options.trustedProxies ?? [])),
+    listener,
   );
   // A trusted proxy speaks for many clients: it is held to the total only.
   const trust = proxyTrust(options.trustedProxies ?? []);
@@ -255,10 +218,7 @@ export async function listen(
       socket.destroy();
       return;
     }
-    const body = JSON.stringify(badRequest("Malformed request").body) + "\n";
-    socket.end(
-      `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${randomUUID()}\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
-    );
+    socket.end(rawAnswer(badRequest("Malformed request")));
   });
   try {
     await new Promise<void>((resolve, reject) => {

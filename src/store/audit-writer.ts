@@ -10,7 +10,7 @@ export interface AuditSink {
   record(attempt: NewLoginAttempt, options?: { collapse?: boolean }): void;
 }
 
-/** Collapsed refusals share one row per organisation, endpoint, address and outcome within this window. */
+/** Collapsed refusals share one row per organization, endpoint, address and outcome within this window. */
 export const AUDIT_COLLAPSE_WINDOW_MS = 60_000;
 /** Collapsed rows open at once; past it the oldest is closed early (an attack from that many addresses). */
 const MAX_OPEN_GROUPS = 10_000;
@@ -41,7 +41,7 @@ const DAY_MS = 24 * HOUR_MS;
  */
 export class AuditWriter implements AuditSink {
   private buffer: NewLoginAttempt[] = [];
-  /** Collapsed rows still counting, by window, organisation, endpoint, address and outcome; oldest first. */
+  /** Collapsed rows still counting, by window, organization, endpoint, address and outcome; oldest first. */
   private readonly open = new Map<string, { window: number; row: NewLoginAttempt & { count: number } }>();
   private flushing: Promise<void> | undefined;
   private timers: NodeJS.Timeout[] = [];

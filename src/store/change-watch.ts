@@ -1,4 +1,4 @@
-/** The channel the organisations table's trigger notifies on every write (PostgreSQL, migration 0003). */
+/** The channel the organizations table's trigger notifies on every write (PostgreSQL, migration 0003). */
 export const ORGANIZATIONS_CHANNEL = "zulip_auth_organizations";
 
 /**

@@ -1,4 +1,4 @@
-import { sql, type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider } from "kysely";
+import { type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider, sql } from "kysely";
 import { ORGANIZATIONS_CHANNEL } from "./change-watch.ts";
 
 // Written once with Kysely's schema builder so that SQLite and PostgreSQL get the same tables. Never edit a
@@ -32,7 +32,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
           .addColumn("created_at", "text", (c) => c.notNull())
           .addUniqueConstraint("users_org_email_key", ["organization_id", "email_key"])
           .execute();
-        // "Does this email exist in any organisation?" (Zulip's invalid-subdomain answer) must not scan.
+        // "Does this email exist in any organization?" (Zulip's invalid-subdomain answer) must not scan.
         await db.schema.createIndex("users_email_key").on("users").column("email_key").execute();
       },
     },
@@ -66,7 +66,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
       },
     },
     "0004-organizations-notify": {
-      // Servers keep organisations in memory: on PostgreSQL every write to the table, from any client (the CLI,
+      // Servers keep organizations in memory: on PostgreSQL every write to the table, from any client (the CLI,
       // another instance, psql), notifies the instances' listeners at commit. SQLite needs nothing: a server
       // asks the file's data_version instead.
       async up(db: Kysely<unknown>) {

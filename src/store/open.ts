@@ -1,10 +1,8 @@
 import { type Stats, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { safeUrl } from "../safe-url.ts";
-import { UnavailableError } from "../unavailable.ts";
-import { isPostgresUrl } from "./postgres-url.ts";
-import { UserError } from "../user-error.ts";
-import { DEFAULT_SERVICE_TIMEOUT_MS } from "./service-timeout.ts";
+import { ResourceError } from "../shared/errors.ts";
+import { UnavailableError } from "../shared/unavailable.ts";
+import { safeUrl } from "../shared/url.ts";
 import type { Store } from "./store.ts";
 
 /** Where the data lives: PostgreSQL when a database URL is given, else the embedded SQLite file. */
@@ -20,7 +18,7 @@ export interface StoreLocation {
   timeoutMs?: number;
   onIdleError?: (error: Error) => void;
   /**
-   * Keeps organisations in memory, dropped exactly when any process changes them (a server sets it; a one-shot
+   * Keeps organizations in memory, dropped exactly when any process changes them (a server sets it; a one-shot
    * CLI command has no use for it, nor for PostgreSQL's extra listening connection).
    */
   cache?: boolean;
@@ -28,7 +26,13 @@ export interface StoreLocation {
   onWatchStateChange?: (state: "listening" | "lost", error?: Error) => void;
 }
 
-export { DEFAULT_SERVICE_TIMEOUT_MS } from "./service-timeout.ts";
+/** Default bound on a PostgreSQL, Redis or LDAP wait, in milliseconds. */
+export const DEFAULT_SERVICE_TIMEOUT_MS = 3_000;
+
+/** Whether a database URL names PostgreSQL. */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
 
 /** The path's stat, or undefined when there is nothing there to open (ENOENT, or ENOTDIR under a file). */
 function stat(path: string): Stats | undefined {
@@ -45,8 +49,9 @@ function checkSqlitePath(path: string, create: boolean): void {
   const where = resolve(path);
   const found = stat(where);
   if (found?.isDirectory())
-    throw new UserError(`cannot use the database file ${where}: it is a folder (give the file's path, such as ${join(where, "zulip-auth.sqlite")})`);
-  if (!found && !create) throw new UserError(`no database at ${where}: create it with zulip-auth org add, or name the right file with --db or ZULIP_AUTH_DB`);
+    throw new ResourceError(`cannot use the database file ${where}: it is a folder (give the file's path, such as ${join(where, "zulip-auth.sqlite")})`);
+  if (!found && !create)
+    throw new ResourceError(`no database at ${where}: create it with zulip-auth org add, or name the right file with --db or ZULIP_AUTH_DB`);
 }
 
 /** Opens the store the location names, with its schema up to date. */
@@ -57,7 +62,7 @@ export async function openStore(location: StoreLocation): Promise<Store> {
     checkSqlitePath(location.sqlitePath, location.create === true);
     return (await import("./sqlite.ts")).openSqliteStore(location.sqlitePath, { cache: location.cache ?? false });
   }
-  if (!isPostgresUrl(url)) throw new UserError(`unsupported database URL ${safeUrl(url)}: use postgres://user@host:port/database`);
+  if (!isPostgresUrl(url)) throw new ResourceError(`unsupported database URL ${safeUrl(url)}: use postgres://user@host:port/database`);
   try {
     // The PostgreSQL driver loads only for a PostgreSQL URL: the SQLite default (and the CLI) never pay for it.
     const { openPostgresStore } = await import("./postgres.ts");
@@ -69,6 +74,6 @@ export async function openStore(location: StoreLocation): Promise<Store> {
     });
   } catch (error) {
     const cause = error instanceof UnavailableError ? error.cause : error;
-    throw new UserError(`cannot use the database at ${safeUrl(url)}: ${(cause as Error).message ?? String(cause)}`, 1, { cause: error });
+    throw new ResourceError(`cannot use the database at ${safeUrl(url)}: ${(cause as Error).message ?? String(cause)}`, { cause: error });
   }
 }

@@ -1,11 +1,11 @@
 import type { ChangeWatch } from "./change-watch.ts";
 import type { Organization } from "./schema.ts";
 
-/** Subdomains remembered as naming no organisation: any Host can name one, so they are bounded. */
+/** Subdomains remembered as naming no organization: any Host can name one, so they are bounded. */
 const MAX_MISSING = 1024;
 
 /**
- * Organisations by subdomain, kept in memory and dropped the moment the watch says the table may have changed
+ * Organizations by subdomain, kept in memory and dropped the moment the watch says the table may have changed
  * (Zulip does the same with realms in memcached, flushed when a realm is saved). Entries are frozen: every
  * request shares them.
  */
@@ -19,7 +19,7 @@ export class OrganizationCache {
 
   constructor(private readonly watch: ChangeWatch) {}
 
-  /** The organisation, from memory when nothing changed since it was read, else from `load` (and remembered). */
+  /** The organization, from memory when nothing changed since it was read, else from `load` (and remembered). */
   async get(subdomain: string, load: () => Promise<Organization | undefined>): Promise<Organization | undefined> {
     const version = this.current();
     if (version !== undefined) {
@@ -34,7 +34,7 @@ export class OrganizationCache {
     return org;
   }
 
-  /** Forgets everything (this process just wrote an organisation). */
+  /** Forgets everything (this process just wrote an organization). */
   invalidate(): void {
     this.local++;
     this.clear();

@@ -1,5 +1,5 @@
 import pg from "pg";
-import { ORGANIZATIONS_CHANNEL, type ChangeWatch } from "./change-watch.ts";
+import { type ChangeWatch, ORGANIZATIONS_CHANNEL } from "./change-watch.ts";
 
 /** How a listener connects, checks its connection and reports it. */
 export interface PostgresWatchOptions {
@@ -13,8 +13,8 @@ const RETRY_FIRST_MS = 100;
 const RETRY_MAX_MS = 5_000;
 
 /**
- * A connection of its own that LISTENs for the organisations trigger's NOTIFY: every instance sharing the
- * database drops its cached organisations as soon as any process (the CLI, another instance, psql) commits a
+ * A connection of its own that LISTENs for the organizations trigger's NOTIFY: every instance sharing the
+ * database drops its cached organizations as soon as any process (the CLI, another instance, psql) commits a
  * change. While the connection is down, or has not answered its last heartbeat, notifications could be missed:
  * `version()` is undefined, so the cache reads the database until the listener is back (and then starts empty).
  */

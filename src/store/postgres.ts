@@ -12,12 +12,10 @@ export interface PostgresOptions {
   poolSize?: number;
   /** An idle connection broke (the server restarted): the pool drops it and opens a new one when needed. */
   onIdleError?: (error: Error) => void;
-  /** Keeps organisations in memory, dropped on the NOTIFY of any process's change (a listening connection of its own). */
+  /** Keeps organizations in memory, dropped on the NOTIFY of any process's change (a listening connection of its own). */
   cache?: boolean;
   onWatchStateChange?: (state: "listening" | "lost", error?: Error) => void;
 }
-
-export { isPostgresUrl } from "./postgres-url.ts";
 
 /** A store on a PostgreSQL pool; nothing is connected until the first query. */
 export function createPostgresStore(url: string, options: PostgresOptions): Store {

@@ -2,7 +2,7 @@ import type { Generated, Insertable, Selectable } from "kysely";
 
 // Booleans are 0/1 integers so that one query text serves SQLite and PostgreSQL alike.
 
-/** Organisations (Zulip's realms), chosen by the Host's subdomain; the root one has subdomain "". */
+/** Organizations (Zulip's realms), chosen by the Host's subdomain; the root one has subdomain "". */
 export interface OrganizationsTable {
   id: Generated<number>;
   subdomain: string;
@@ -17,7 +17,7 @@ export interface OrganizationsTable {
   created_at: string;
 }
 
-/** Users of an organisation, with their argon2 hash and API key. */
+/** Users of an organization, with their argon2 hash and API key. */
 export interface UsersTable {
   id: Generated<number>;
   organization_id: number;
@@ -44,7 +44,7 @@ export interface LoginAttemptsTable {
   id: Generated<number>;
   /** ISO time (UTC), so that text order is time order. */
   time: string;
-  /** The subdomain the Host named ("" for the root organisation), whether or not it exists. */
+  /** The subdomain the Host named ("" for the root organization), whether or not it exists. */
   organization: string;
   /** "fetch_api_key" or "dev_fetch_api_key". */
   endpoint: string;

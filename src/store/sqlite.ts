@@ -1,18 +1,18 @@
 import { closeSync, constants, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import Database from "libsql";
 import { Kysely, SqliteDialect } from "kysely";
+import Database from "libsql";
+import { ResourceError } from "../shared/errors.ts";
 import type { Database as Schema } from "./schema.ts";
 import { sqliteWatch } from "./sqlite-watch.ts";
-import { UserError } from "../user-error.ts";
 import { cachingStatements } from "./statement-cache.ts";
 import { Store } from "./store.ts";
 
 /**
  * Opens (creating if need be) an SQLite database file and brings its schema up to date. The file holds API
  * keys: it is created 0600 (SQLite gives its -wal and -shm files the database file's mode), and folders made
- * for it 0700. A path that cannot be used fails with a UserError naming the path and the OS's reason.
- * With `cache`, organisations are kept in memory and checked against the file's data_version on every lookup.
+ * for it 0700. A path that cannot be used fails with a ResourceError naming the path and the OS's reason.
+ * With `cache`, organizations are kept in memory and checked against the file's data_version on every lookup.
  */
 export async function openSqliteStore(path: string, options: { cache?: boolean } = {}): Promise<Store> {
   const where = path === ":memory:" ? path : resolve(path);
@@ -29,7 +29,7 @@ export async function openSqliteStore(path: string, options: { cache?: boolean }
     return store;
   } catch (error) {
     database?.close();
-    throw new UserError(`cannot use the database file ${where}: ${(error as Error).message}`, 1, { cause: error });
+    throw new ResourceError(`cannot use the database file ${where}: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -51,7 +51,7 @@ function createFile(path: string): void {
     // after two CLI commands had opened it).
     if (!exists(path)) closeSync(openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600));
   } catch (error) {
-    throw new UserError(`cannot use the database file ${path}: ${osReason(error)}`, 1, { cause: error });
+    throw new ResourceError(`cannot use the database file ${path}: ${osReason(error)}`, { cause: error });
   }
 }
 

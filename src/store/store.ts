@@ -1,5 +1,5 @@
-import { Migrator, type Kysely } from "kysely";
-import { guard } from "../unavailable.ts";
+import { type Kysely, Migrator } from "kysely";
+import { guard } from "../shared/unavailable.ts";
 import type { ChangeWatch } from "./change-watch.ts";
 import { migrationProvider, type SqlDialect } from "./migrations.ts";
 import { OrganizationCache } from "./organization-cache.ts";
@@ -26,7 +26,7 @@ export class StoreError extends Error {
 /** The message of a `duplicate-api-key` failure. */
 export const API_KEY_TAKEN = "that API key is taken";
 
-/** Fields of an organisation that can change after it is created. */
+/** Fields of an organization that can change after it is created. */
 export type OrganizationPatch = Partial<Pick<Organization, "name" | "deactivated" | "email_auth_enabled" | "ldap_auth_enabled" | "icon_url" | "description">>;
 
 /** Which audit rows to list: every field given must match; `since` is an ISO time. */
@@ -45,7 +45,7 @@ export function emailKey(email: string): string {
 }
 
 /**
- * Users and organisations, over any Kysely dialect the project supports. Given a change watch, organisations
+ * Users and organizations, over any Kysely dialect the project supports. Given a change watch, organizations
  * (read on every request, written by operators) are kept in memory and dropped as soon as any process changes
  * them; nothing else is cached, so every instance sharing one database sees a change at once. A failure to
  * reach the database is an UnavailableError.
@@ -81,7 +81,7 @@ export class Store {
     await this.db.destroy();
   }
 
-  /** The organisation with this subdomain; with a change watch, a shared frozen object. */
+  /** The organization with this subdomain; with a change watch, a shared frozen object. */
   findOrganization(subdomain: string): Promise<Organization | undefined> {
     const load = () => this.run(() => this.db.selectFrom("organizations").selectAll().where("subdomain", "=", subdomain).executeTakeFirst());
     return this.organizations ? this.organizations.get(subdomain, load) : load();
@@ -103,7 +103,7 @@ export class Store {
     );
   }
 
-  /** Changes an organisation; throws not-found when there is none with that subdomain. */
+  /** Changes an organization; throws not-found when there is none with that subdomain. */
   async updateOrganization(subdomain: string, patch: OrganizationPatch): Promise<void> {
     const result = await this.changingOrganizations(() =>
       this.run(() => this.db.updateTable("organizations").set(patch).where("subdomain", "=", subdomain).executeTakeFirst()),
@@ -111,14 +111,14 @@ export class Store {
     if (result.numUpdatedRows === 0n) throw new StoreError("not-found", `no organization "${subdomain}"`);
   }
 
-  /** The user of this organisation whose email matches, compared as Zulip does. */
+  /** The user of this organization whose email matches, compared as Zulip does. */
   findUser(organizationId: number, email: string): Promise<User | undefined> {
     return this.run(() =>
       this.db.selectFrom("users").selectAll().where("organization_id", "=", organizationId).where("email_key", "=", emailKey(email)).executeTakeFirst(),
     );
   }
 
-  /** Whether any organisation has a user with this email. */
+  /** Whether any organization has a user with this email. */
   async emailExistsAnywhere(email: string): Promise<boolean> {
     const row = await this.run(() => this.db.selectFrom("users").select("id").where("email_key", "=", emailKey(email)).limit(1).executeTakeFirst());
     return row !== undefined;
@@ -178,7 +178,7 @@ export class Store {
     return Number(result.numDeletedRows);
   }
 
-  /** Runs a write to the organisations, then drops what this process has cached of them (reads in flight included). */
+  /** Runs a write to the organizations, then drops what this process has cached of them (reads in flight included). */
   private async changingOrganizations<T>(write: () => Promise<T>): Promise<T> {
     try {
       return await write();

@@ -1,12 +1,13 @@
-import { DEFAULT_CONFIG } from "../../src/server/config.ts";
-import { createLogger } from "../../src/server/logger.ts";
-import { listen, type RunningServer } from "../../src/server/start.ts";
-import type { Store } from "../../src/store/store.ts";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import { expect } from "vitest";
-import { CHECK_REPORT_SCHEMA, checkServer, type CheckOptions, type CheckReport, type FetchLike } from "../../src/checker/index.ts";
-import { createTestServer, USERS, type TestServer } from "./harness.ts";
+import { CHECK_REPORT_SCHEMA, type CheckOptions, type CheckReport, checkServer, type FetchLike } from "../../src/checker/index.ts";
+import { DEFAULT_CONFIG } from "../../src/server/config.ts";
+import { edge } from "../../src/server/edge.ts";
+import { createLogger } from "../../src/server/logger.ts";
+import { listen, type RunningServer } from "../../src/server/start.ts";
+import type { Store } from "../../src/store/store.ts";
+import { createTestServer, type TestServer, USERS } from "./harness.ts";
 
 /** Our server, in-process, with the project's rate limiter on (Zulip's rule, as a production server runs it). */
 export function createCheckedServer(options: Parameters<typeof createTestServer>[0] = {}): Promise<TestServer> {
@@ -16,10 +17,11 @@ export function createCheckedServer(options: Parameters<typeof createTestServer>
 /** Serves a fetch function (our app's, or a broken wrapper of it) over real HTTP with the server's own listener. */
 export function listenOverHttp(fetch: FetchLike, store: Store): Promise<RunningServer> {
   const { headersTimeoutMs, requestTimeoutMs } = DEFAULT_CONFIG;
-  return listen(fetch, { port: 0, host: "127.0.0.1", store, logger: createLogger(undefined, "silent"), headersTimeoutMs, requestTimeoutMs });
+  const logger = createLogger(undefined, "silent");
+  return listen(edge({ logger, config: DEFAULT_CONFIG }, fetch, []), { port: 0, host: "127.0.0.1", store, logger, headersTimeoutMs, requestTimeoutMs });
 }
 
-/** The base URL the in-process app answers as the root organisation. */
+/** The base URL the in-process app answers as the root organization. */
 export const IN_PROCESS_URL = "http://zulip.test";
 
 /** Runs the checker with iago's credentials against a fetch function (at the Zulip level unless `strict`). */

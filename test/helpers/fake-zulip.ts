@@ -18,10 +18,10 @@ export interface FakeZulipOptions {
   /** The clock, in milliseconds (the tests move it to expire attempts). */
   now?: () => number;
   /**
-   * What the base URL names: one organisation (the default); the root of a server with several organisations
+   * What the base URL names: one organization (the default); the root of a server with several organizations
    * and none at its root; or a root with ROOT_DOMAIN_LANDING_PAGE, as Zulip Cloud's.
    */
-  root?: "organisation" | "several-organisations" | "landing-page";
+  root?: "organization" | "several-organizations" | "landing-page";
   /** A field a newer Zulip might add, in server_settings and in a success (clients ignore it). */
   extraField?: boolean;
   /**
@@ -53,14 +53,14 @@ const notFound = () =>
 /** Django's EmailValidator, close enough for the checker's addresses: no spaces, one @, a dotted domain. */
 const isEmail = (value: string) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value);
 
-/** A fetch function answering as a production Zulip of the given version (at its root organisation unless `root` says otherwise). */
+/** A fetch function answering as a production Zulip of the given version (at its root organization unless `root` says otherwise). */
 export function fakeZulip(options: FakeZulipOptions): FetchLike {
   const now = options.now ?? Date.now;
   // zerver/lib/rate_limiter.py: the times of the last attempts per username string, as sent.
   const log = new Map<string, number[]>();
   const featureLevel = options.version === "10.0" ? 371 : 237;
 
-  const root = options.root ?? "organisation";
+  const root = options.root ?? "organization";
   // Failed logins of "this address" (the fake has one client), in the window.
   let addressLog: number[] = [];
   const recent = (username: string) => (log.get(username) ?? []).filter((t) => t > now() - RATE_LIMIT.windowSeconds * 1000);
@@ -75,11 +75,11 @@ export function fakeZulip(options: FakeZulipOptions): FetchLike {
 
   function settings(request: Request): Response {
     const origin = new URL(request.url).origin;
-    // zerver/views/auth.py get_auth_backends_data: with ROOT_DOMAIN_LANDING_PAGE, the root has no organisation.
+    // zerver/views/auth.py get_auth_backends_data: with ROOT_DOMAIN_LANDING_PAGE, the root has no organization.
     if (root === "landing-page") return json(400, { result: "error", msg: "Subdomain required", code: "BAD_REQUEST" });
-    // get_server_settings: without an organisation, its name, icon and description are left out.
-    const organisation =
-      root === "organisation"
+    // get_server_settings: without an organization, its name, icon and description are left out.
+    const organization =
+      root === "organization"
         ? {
             realm_name: "Zulip Community",
             realm_icon: "https://secure.gravatar.com/avatar/3d4e6dd2bd8a7a5bd9e0c3c8d45e6c4f?d=identicon&version=1",
@@ -113,7 +113,7 @@ export function fakeZulip(options: FakeZulipOptions): FetchLike {
       require_email_format_usernames: true,
       realm_uri: origin,
       ...(featureLevel >= 257 ? { realm_url: origin } : {}),
-      ...organisation,
+      ...organization,
       realm_web_public_access_enabled: false,
       ...(options.extraField ? { zulip_future_setting: true } : {}),
     });
@@ -133,7 +133,7 @@ export function fakeZulip(options: FakeZulipOptions): FetchLike {
     if (password === undefined)
       return json(400, { result: "error", msg: "Missing 'password' argument", var_name: "password", code: "REQUEST_VARIABLE_MISSING" });
     // api_fetch_api_key: `if realm is None: raise InvalidSubdomainError`, before the email is validated.
-    if (root !== "organisation") return json(404, { result: "error", msg: "Invalid subdomain", code: "NONEXISTENT_SUBDOMAIN" });
+    if (root !== "organization") return json(404, { result: "error", msg: "Invalid subdomain", code: "NONEXISTENT_SUBDOMAIN" });
     if (!isEmail(username)) return json(400, { result: "error", msg: "Enter a valid email address.", code: "BAD_REQUEST" });
     if (options.addressLimit !== undefined) {
       addressLog = addressLog.filter((t) => t > now() - RATE_LIMIT.windowSeconds * 1000);

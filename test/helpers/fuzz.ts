@@ -1,7 +1,7 @@
 import fc from "fast-check";
-import { getContractValidator, type Violation } from "../../src/contract/validator.ts";
 import { OPERATIONS } from "../../src/contract/operations.ts";
 import type { OperationId } from "../../src/contract/types.ts";
+import { getContractValidator, type Violation } from "../../src/contract/validator.ts";
 
 /** One generated HTTP request, kept as data so a failure can be printed and replayed. */
 export interface FuzzRequest {

@@ -1,8 +1,8 @@
 import { expect } from "vitest";
-import { answerFromResponse, getContractValidator } from "../../src/contract/validator.ts";
 import type { OperationId } from "../../src/contract/types.ts";
+import { answerFromResponse, getContractValidator } from "../../src/contract/validator.ts";
 
-export { createTestServer, form, multipart, TEST_HASH, USERS, type TestServer } from "./test-server.ts";
+export { createTestServer, form, multipart, TEST_HASH, type TestServer, USERS } from "./test-server.ts";
 
 /**
  * Validates a response against the contract for `operationId` (failing the test on any violation) and

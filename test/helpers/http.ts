@@ -1,9 +1,9 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
-import { answerFromResponse, getContractValidator, type Violation } from "../../src/contract/validator.ts";
 import { operationAt } from "../../src/contract/operations.ts";
 import type { OperationId } from "../../src/contract/types.ts";
+import { answerFromResponse, getContractValidator, type Violation } from "../../src/contract/validator.ts";
 
 type FetchHandler = (request: Request, env?: unknown) => Response | Promise<Response>;
 
@@ -26,7 +26,7 @@ export interface CheckedAnswer {
 /**
  * Serves a fetch handler (an in-process app's `fetch`) over real HTTP, validating every answer against the
  * contract as it leaves. `host` rewrites the Host header the app sees, as a reverse proxy does: the API's
- * organisation comes from the Host, and names like lear.zulip.test do not resolve here.
+ * organization comes from the Host, and names like lear.zulip.test do not resolve here.
  * `rewrite` changes the request on its way in (e.g. a proxy that drops the body).
  */
 export async function serveOverHttp(handler: FetchHandler, options: { host?: string; rewrite?: (request: Request) => Request } = {}): Promise<HttpServer> {

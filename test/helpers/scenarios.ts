@@ -1,14 +1,14 @@
-import { PasswordHasher } from "../../src/auth/password-hasher.ts";
-import type { DevFetchApiKey, FetchApiKey } from "../../src/contract/operations.ts";
-import type { ErrorCode } from "../../src/contract/types.ts";
-import { createTestServer, USERS, type TestServer } from "./harness.ts";
-import { serveOverHttp, type HttpServer } from "./http.ts";
 import { Redis } from "ioredis";
 import { createLdapBackend, LDAP_DEFAULTS } from "../../src/auth/ldap.ts";
 import { LoginLimiter } from "../../src/auth/login-limiter.ts";
-import { RedisAttemptLog } from "../../src/auth/redis-attempt-log.ts";
+import { PasswordHasher } from "../../src/auth/password-hasher.ts";
 import { DEFAULT_LIMIT_RULES } from "../../src/auth/rate-limit.ts";
+import { RedisAttemptLog } from "../../src/auth/redis-attempt-log.ts";
+import type { DevFetchApiKey, FetchApiKey } from "../../src/contract/operations.ts";
+import type { ErrorCode } from "../../src/contract/types.ts";
 import { createPostgresStore } from "../../src/store/postgres.ts";
+import { createTestServer, type TestServer, USERS } from "./harness.ts";
+import { type HttpServer, serveOverHttp } from "./http.ts";
 import { freePort } from "./services.ts";
 
 /** Parameters older than today's, so a login must rehash (Zulip's PASSWORD_RESET_REQUIRED path). */
@@ -77,7 +77,7 @@ export const FETCH_API_KEY_ERRORS: Record<ErrorCode<FetchApiKey>, Setup> = {
   // A real ioredis client whose Redis is gone (nothing listens on its port): server_settings still answers.
   SERVICE_UNAVAILABLE: async () =>
     scenario(iago.email, iago.password, undefined, { limiter: new LoginLimiter(new RedisAttemptLog(await unreachableRedis()), DEFAULT_LIMIT_RULES) }),
-  // An LDAP-only organisation whose directory does not answer (nothing listens on its port).
+  // An LDAP-only organization whose directory does not answer (nothing listens on its port).
   LDAP_UNAVAILABLE: async () =>
     scenario("ada", "some-password", (t) => t.admin.setOrganization("", { email_auth_enabled: 0, ldap_auth_enabled: 1 }), {
       ldap: createLdapBackend({
@@ -113,7 +113,7 @@ export const DEV_FETCH_API_KEY_ERRORS: Record<ErrorCode<DevFetchApiKey>, Setup> 
   USER_DEACTIVATED: () => scenario(hamlet.email, "", (t) => t.admin.setUserActive("", hamlet.email, false), { config: { devMode: true } }),
   REQUEST_TOO_LARGE: () => scenario("x".repeat(8192) + "@zulip.com", "", undefined, { config: { devMode: true, bodyLimit: 1024 } }),
   INTERNAL_SERVER_ERROR: () => scenario(iago.email, "", undefined, { config: { devMode: true }, broken: "login" }),
-  // A real PostgreSQL pool with no server behind its port: the organisation cannot even be looked up.
+  // A real PostgreSQL pool with no server behind its port: the organization cannot even be looked up.
   SERVICE_UNAVAILABLE: async () =>
     scenario(iago.email, "", undefined, {
       config: { devMode: true },

@@ -1,10 +1,10 @@
 import { Writable } from "node:stream";
 import type { Hono } from "hono";
 import { Admin } from "../../src/admin/admin.ts";
-import { PasswordHasher, type HashParams } from "../../src/auth/password-hasher.ts";
-import { DEFAULT_PASSWORD_POLICY } from "../../src/auth/password-policy.ts";
 import type { LdapBackend } from "../../src/auth/ldap.ts";
 import { LoginLimiter } from "../../src/auth/login-limiter.ts";
+import { type HashParams, PasswordHasher } from "../../src/auth/password-hasher.ts";
+import { DEFAULT_PASSWORD_POLICY } from "../../src/auth/password-policy.ts";
 import { DEFAULT_LIMIT_RULES, type LimitRules } from "../../src/auth/rate-limit.ts";
 import { SqlAttemptLog } from "../../src/auth/sql-attempt-log.ts";
 import { createApp } from "../../src/server/app.ts";
@@ -21,7 +21,7 @@ import type { Store } from "../../src/store/store.ts";
 /** Cheap argon2id parameters so tests run fast; tests of rehashing pass their own. */
 export const TEST_HASH: HashParams = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
 
-/** The test organisations: the root one ("Zulip Dev"), "lear" and a deactivated "gone". */
+/** The test organizations: the root one ("Zulip Dev"), "lear" and a deactivated "gone". */
 export const USERS = {
   iago: { email: "iago@zulip.com", password: "abcd1234-Strong!", org: "" },
   hamlet: { email: "hamlet@zulip.com", password: "hamlet-Strong-77", org: "" },
@@ -39,7 +39,7 @@ export interface TestServer {
   audit?: AuditWriter;
   metrics?: Metrics;
   limiter: LoginLimiter | undefined;
-  /** app.request with a default Host of the root organisation, from client address 127.0.0.1 unless told. */
+  /** app.request with a default Host of the root organization, from client address 127.0.0.1 unless told. */
   request(path: string, init?: RequestInit & { host?: string; address?: string }): Promise<Response>;
 }
 
@@ -64,7 +64,7 @@ export async function createTestServer(
     metrics?: boolean;
   } = {},
 ): Promise<TestServer> {
-  // Organisations cached as a server keeps them: every in-process test goes through the cache.
+  // Organizations cached as a server keeps them: every in-process test goes through the cache.
   const store = options.store ?? (await openSqliteStore(":memory:", { cache: true }));
   const hasher = options.hasher ?? new PasswordHasher(options.hashParams ?? TEST_HASH);
   const admin = new Admin(store, hasher, DEFAULT_PASSWORD_POLICY);

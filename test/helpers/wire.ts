@@ -5,12 +5,12 @@ import { Writable } from "node:stream";
 import { afterAll } from "vitest";
 import { Admin } from "../../src/admin/admin.ts";
 import type { HashQueueLimits } from "../../src/auth/hash-queue.ts";
-import { PasswordHasher, type HashParams } from "../../src/auth/password-hasher.ts";
+import { type HashParams, PasswordHasher } from "../../src/auth/password-hasher.ts";
 import { DEFAULT_PASSWORD_POLICY } from "../../src/auth/password-policy.ts";
 import { DEFAULT_LIMIT_RULES, type LimitRules } from "../../src/auth/rate-limit.ts";
 import type { ServerConfig } from "../../src/server/config.ts";
 import { createLogger, type Logger } from "../../src/server/logger.ts";
-import { startServer, type RunningServer } from "../../src/server/start.ts";
+import { type RunningServer, startServer } from "../../src/server/start.ts";
 import { openStore } from "../../src/store/open.ts";
 import { conformant, TEST_HASH, USERS } from "./harness.ts";
 import { fromAddress } from "./loopback.ts";
@@ -41,7 +41,7 @@ let n = 0;
 /** A fresh SQLite file in this file's temporary folder. */
 export const sqlite = (): Where => ({ db: join(dir, `db${++n}.sqlite`) });
 
-/** The test organisations and USERS, and a deactivated retired@zulip.com. */
+/** The test organizations and USERS, and a deactivated retired@zulip.com. */
 export async function seed(where: Where): Promise<void> {
   const store = await openStore({ databaseUrl: where.databaseUrl, sqlitePath: where.db, create: true });
   const admin = new Admin(store, new PasswordHasher(TEST_HASH), DEFAULT_PASSWORD_POLICY);

@@ -1,4 +1,4 @@
-import { OPERATIONS, operationPointer, type Operation } from "../../contract/operations.ts";
+import { OPERATIONS, type Operation, operationPointer } from "../../contract/operations.ts";
 import type { DeclaredStatus, OperationId } from "../../contract/types.ts";
 import type { CaseContext } from "../session.ts";
 

@@ -1,9 +1,9 @@
 import { OPERATIONS } from "../../contract/operations.ts";
-import type { CaseContext } from "../session.ts";
-import { field, type Exchange } from "../exchange.ts";
-import { requestFor, type RequestSpec } from "../request.ts";
-import { DEV_FETCH, casesOf, type CheckCase } from "./case.ts";
 import { devLoginAdvertised, expectAllowedMethod } from "../case-helpers.ts";
+import { type Exchange, field } from "../exchange.ts";
+import { type RequestSpec, requestFor } from "../request.ts";
+import type { CaseContext } from "../session.ts";
+import { type CheckCase, casesOf, DEV_FETCH } from "./case.ts";
 
 const devCase = casesOf(OPERATIONS.devFetchApiKey);
 

@@ -1,12 +1,12 @@
 import { isDeepStrictEqual } from "node:util";
 import { OPERATIONS } from "../../contract/operations.ts";
-import { loginSpec, otherCase, type CaseContext } from "../session.ts";
-import { throwawayPassword } from "../throwaway.ts";
-import { field, type Exchange } from "../exchange.ts";
-import { requestFor, shownValue, type FieldValue, type RequestSpec } from "../request.ts";
-import { FETCH, casesOf, type CheckCase } from "./case.ts";
 import { expectAllowedMethod, setting } from "../case-helpers.ts";
+import { type Exchange, field } from "../exchange.ts";
 import { refusalShape as anyRefusalShape } from "../refusal-shape.ts";
+import { type FieldValue, type RequestSpec, requestFor, shownValue } from "../request.ts";
+import { type CaseContext, loginSpec, otherCase } from "../session.ts";
+import { throwawayPassword } from "../throwaway.ts";
+import { type CheckCase, casesOf, FETCH } from "./case.ts";
 
 const fetchCase = casesOf(OPERATIONS.fetchApiKey);
 

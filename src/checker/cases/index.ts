@@ -1,9 +1,9 @@
+import { propertyCases } from "../properties/index.ts";
 import type { CheckCase } from "./case.ts";
 import { devFetchApiKeyCases } from "./dev-fetch-api-key.ts";
 import { fetchApiKeyCases } from "./fetch-api-key.ts";
 import { rateLimitCases } from "./rate-limit.ts";
 import { serverSettingsCases } from "./server-settings.ts";
-import { propertyCases } from "../properties/index.ts";
 
 /**
  * Every case, in the order they run: the rate limit after the others, as it is the slowest and spends attempts;

@@ -1,8 +1,8 @@
 import { OPERATIONS } from "../../contract/operations.ts";
+import { field } from "../exchange.ts";
 import { loginSpec } from "../session.ts";
 import { throwawayPassword } from "../throwaway.ts";
-import { field } from "../exchange.ts";
-import { FETCH, casesOf, type CheckCase } from "./case.ts";
+import { type CheckCase, casesOf, FETCH } from "./case.ts";
 
 const fetchCase = casesOf(OPERATIONS.fetchApiKey);
 

@@ -1,10 +1,9 @@
-import { OPERATIONS } from "../../contract/operations.ts";
 import { isDeepStrictEqual } from "node:util";
-import { field } from "../exchange.ts";
-import { requestFor } from "../request.ts";
-import { SETTINGS, casesOf, type CheckCase } from "./case.ts";
+import { OPERATIONS } from "../../contract/operations.ts";
 import { expectAllowedMethod, isRelease, serverSettings, setting } from "../case-helpers.ts";
-import { normalizeBaseUrl } from "../request.ts";
+import { field } from "../exchange.ts";
+import { normalizeBaseUrl, requestFor } from "../request.ts";
+import { type CheckCase, casesOf, SETTINGS } from "./case.ts";
 
 const settingsCase = casesOf(OPERATIONS.getServerSettings);
 
@@ -62,7 +61,7 @@ export const serverSettingsCases: CheckCase[] = [
           },
         );
       }
-      // realm_url is settings.ROOT_DOMAIN_URI or the organisation's URL as configured: behind a proxy it may
+      // realm_url is settings.ROOT_DOMAIN_URI or the organization's URL as configured: behind a proxy it may
       // name another host than the one asked, which is legal but sends clients elsewhere.
       const realmUrl = setting(ctx, "realm_url") ?? setting(ctx, "realm_uri");
       if (typeof realmUrl === "string" && normalizeBaseUrl(realmUrl) !== ctx.baseUrl) {

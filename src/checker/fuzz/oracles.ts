@@ -1,5 +1,5 @@
 import type { ContractLevel, ContractValidator } from "../../contract/validator.ts";
-import { field, type Exchange } from "../exchange.ts";
+import { type Exchange, field } from "../exchange.ts";
 import { refusalShape } from "../refusal-shape.ts";
 import type { FuzzCheckId } from "./checks.ts";
 import { isEquivalenceVariant, type Outcome, type Recipe } from "./recipe.ts";

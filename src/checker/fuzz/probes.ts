@@ -1,7 +1,7 @@
 import fc from "fast-check";
-import type { ContractValidator } from "../../contract/validator.ts";
 import { OPERATIONS } from "../../contract/operations.ts";
-import { PLAIN, type PasswordShape, type RawShape, type Recipe, type Transport, type UsernameShape } from "./recipe.ts";
+import type { ContractValidator } from "../../contract/validator.ts";
+import { type PasswordShape, PLAIN, type RawShape, type Recipe, type Transport, type UsernameShape } from "./recipe.ts";
 
 /** The phases of a fuzz run, in order. */
 export type Phase = "examples" | "matrix" | "random" | "shrink";

@@ -1,5 +1,5 @@
 import { OPERATIONS } from "../../contract/operations.ts";
-import { requestFor, type RequestSpec } from "../request.ts";
+import { type RequestSpec, requestFor } from "../request.ts";
 import type { Throwaway } from "./guard.ts";
 
 /** How a username is malformed (or not); each carries the throwaway's marker, except "absent". */

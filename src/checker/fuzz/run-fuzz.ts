@@ -1,15 +1,15 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { OPERATIONS } from "../../contract/operations.ts";
 import type { ContractLevel, ContractValidator } from "../../contract/validator.ts";
-import { isJsonObject } from "../../text.ts";
-import { field, NoAnswerError, send, type Exchange, type FetchLike } from "../exchange.ts";
+import { isJsonObject } from "../../shared/text.ts";
+import { type Exchange, type FetchLike, field, NoAnswerError, send } from "../exchange.ts";
 import { reproCurl } from "../repro-curl.ts";
 import type { RequestSpec } from "../request.ts";
 import type { FuzzCheckId } from "./checks.ts";
 import { GuardRefusal, SafetyGuard, type Throwaway } from "./guard.ts";
-import { judge, type Failure, type Observation, type OracleContext } from "./oracles.ts";
-import { examples, matrix, randomRecipes, simplerRecipes, type Phase, type Planned } from "./probes.ts";
-import { buildRequest, expectedOutcome, mutationClass, MUTATION_CLASSES, PLAIN, type Learned, type Recipe } from "./recipe.ts";
+import { type Failure, judge, type Observation, type OracleContext } from "./oracles.ts";
+import { examples, matrix, type Phase, type Planned, randomRecipes, simplerRecipes } from "./probes.ts";
+import { buildRequest, expectedOutcome, type Learned, MUTATION_CLASSES, mutationClass, PLAIN, type Recipe } from "./recipe.ts";
 import type { FuzzBucket, FuzzCoverageRow, FuzzReport, FuzzStop } from "./report.ts";
 
 /** What `--fuzz N` and its siblings set. */

@@ -1,5 +1,5 @@
-import { PASSWORD_PLACEHOLDER } from "../../redact.ts";
-import { isJsonObject } from "../../text.ts";
+import { PASSWORD_PLACEHOLDER } from "../../shared/redact.ts";
+import { isJsonObject } from "../../shared/text.ts";
 import type { Exchange } from "../exchange.ts";
 import { encodings } from "../mask.ts";
 import { answerText } from "../recording.ts";

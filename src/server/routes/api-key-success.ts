@@ -1,5 +1,5 @@
-import type { User } from "../../store/schema.ts";
 import type { Schema } from "../../contract/types.ts";
+import type { User } from "../../store/schema.ts";
 import type { Params } from "../params.ts";
 
 /** The 200 body of both key endpoints; unused parameters (never `client`) listed sorted, as Zulip does. */

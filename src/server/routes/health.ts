@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { OPERATIONS } from "../../contract/operations.ts";
 import type { Schema } from "../../contract/types.ts";
-import { UnavailableError } from "../../unavailable.ts";
+import { UnavailableError } from "../../shared/unavailable.ts";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { respond } from "../respond.ts";
 

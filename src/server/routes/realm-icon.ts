@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 
-/** Where the server serves the icon of an organisation whose operator set none (server_settings' realm_icon). */
+/** Where the server serves the icon of an organization whose operator set none (server_settings' realm_icon). */
 export const DEFAULT_REALM_ICON_PATH = "/static/images/realm-icon.svg";
 
 // A plain speech bubble: clients show realm_icon next to the login form, and a URL that does not load shows a
@@ -11,7 +11,7 @@ const ICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 128 128" widt
 </svg>
 `;
 
-/** GET (and HEAD) of the default organisation icon. */
+/** GET (and HEAD) of the default organization icon. */
 export function realmIcon() {
   return (c: Context) => c.body(ICON, 200, { "Content-Type": "image/svg+xml", "Cache-Control": "public, max-age=86400" });
 }

@@ -1,13 +1,14 @@
 import type { Context } from "hono";
 import { loginMethods } from "../../auth/login-methods.ts";
+import { OPERATIONS } from "../../contract/operations.ts";
 import type { Schema } from "../../contract/types.ts";
 import type { Organization } from "../../store/schema.ts";
 import type { AppDeps, AppEnv } from "../deps.ts";
+import type { EdgeRow } from "../edge.ts";
 import { ZulipError } from "../errors.ts";
-import { handedOff } from "../hand-off.ts";
 import { requestSubdomain } from "../organization.ts";
 import { publicOrigins } from "../public-origin.ts";
-import { nodeRequest, requestHeader } from "../request-header.ts";
+import { requestHeader } from "../request-header.ts";
 import { jsonBytes } from "../respond.ts";
 import { userAgentName } from "../user-agent.ts";
 import { DEFAULT_REALM_ICON_PATH } from "./realm-icon.ts";
@@ -38,28 +39,31 @@ const URL_SLOT_ESCAPED = JSON.stringify(URL_SLOT).slice(1, -1);
 
 /**
  * GET /api/v1/server_settings: what a client needs before it shows a login form. The answer depends only on
- * the organisation, the server's settings, whether the client is ZulipInvalid and the URL: it is serialised
- * once per cached organisation object (a change to the organisation makes a new one) and only the URL is
+ * the organization, the server's settings, whether the client is ZulipInvalid and the URL: it is serialised
+ * once per cached organization object (a change to the organization makes a new one) and only the URL is
  * filled in per request.
  */
 export function serverSettings(deps: AppDeps) {
   const answer = serverSettingsAnswer(deps);
   return async (c: Context<AppEnv>) => {
     const subdomain = requestSubdomain(c, deps.config.rootDomain);
-    const tried = handedOff(nodeRequest(c));
-    if (tried) throw tried.failure;
     return jsonBytes(200, await answer(subdomain, c.req.url, requestHeader(c, "user-agent")));
   };
+}
+
+/** server_settings as a row of the edge's table: its plain answers are given on node:http, as the route gives them. */
+export function serverSettingsRow(deps: AppDeps): EdgeRow {
+  return { path: OPERATIONS.getServerSettings.url, answer: serverSettingsAnswer(deps) };
 }
 
 /**
  * The server_settings answer's body for a request to `subdomain` at `url` (the request's URL, or its
  * `scheme://host`) from `userAgent`; a ZulipError for an unknown subdomain. The one definition of the answer:
- * the Hono route and the node:http fast path (fast-server-settings.ts) both serve it.
+ * the Hono route and the edge's row both serve it.
  */
 export function serverSettingsAnswer(deps: AppDeps): (subdomain: string, url: string, userAgent: string | undefined) => Promise<Buffer<ArrayBuffer>> {
   const publicOrigin = publicOrigins(deps.config);
-  // Keyed by the store's cached organisation objects; a root domain without an organisation has its own.
+  // Keyed by the store's cached organization objects; a root domain without an organization has its own.
   const templates = new WeakMap<Organization, [Template?, Template?]>();
   const withoutOrg: [Template?, Template?] = [];
   return async (subdomain, url, userAgent) => {
@@ -94,7 +98,7 @@ function serialise(body: Schema<"ServerSettings">): Template {
 
 /** The answer, typed by the contract. */
 function settingsBody(deps: AppDeps, org: Organization | undefined, incompatible: boolean, url: string): Schema<"ServerSettings"> {
-  // The root domain of a server without a root organisation: what a new organisation would get.
+  // The root domain of a server without a root organization: what a new organization would get.
   const { email, ldap } = org ? loginMethods(org, deps) : { email: true, ldap: deps.ldap !== undefined };
   return {
     result: "success",
@@ -126,7 +130,7 @@ function settingsBody(deps: AppDeps, org: Organization | undefined, incompatible
 }
 
 /**
- * The organisation's fields. On the root domain of a server with no root organisation Zulip still sends the
+ * The organization's fields. On the root domain of a server with no root organization Zulip still sends the
  * root URL and the server-wide login settings, and leaves out only the name, icon and description.
  */
 function realmFields(org: Organization | undefined, methods: { email: boolean; ldap: boolean; ldapUsernamesAreEmails: boolean }, url: string) {

@@ -2,8 +2,8 @@ import { once } from "node:events";
 import { chmodSync, existsSync, mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openSqliteStore } from "../src/store/sqlite.ts";
 import { describe, expect, it } from "vitest";
+import { openSqliteStore } from "../src/store/sqlite.ts";
 import { BIN, runCli, startProcess } from "./helpers/process.ts";
 
 const tempDir = () => mkdtempSync(join(tmpdir(), "zulip-auth-ops-"));
