@@ -107,6 +107,10 @@ describe("check --fuzz against our own server", () => {
     expectDocumentedShape(report);
     expect(report.status).toBe("password-refused");
     expect(report.fuzz).toMatchObject({ sent: 0, stopped: { kind: "run-stopped", message: "not fuzzed because the run stopped: password-refused" } });
+    // In JUnit, checks that judged nothing are skipped with the reason, never passes.
+    const junit = formatJunit(report);
+    expect(junit).toContain('<testsuite name="zulip-auth check fuzz" tests="10" failures="0" errors="0" skipped="10"');
+    expect(junit.match(/<skipped message="no fuzz request was sent: not fuzzed because the run stopped: password-refused"\/>/g)).toHaveLength(10);
   });
 
   it("replays a run from its seed, and plans without sending anything", async () => {

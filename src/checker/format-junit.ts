@@ -1,6 +1,6 @@
 import { create } from "xmlbuilder2";
 import { formatFinding } from "./format-human.ts";
-import { FUZZ_CHECK_IDS, FUZZ_CHECKS } from "./fuzz/checks.ts";
+import { FUZZ_CHECK_IDS, FUZZ_CHECKS, type FuzzCheckId } from "./fuzz/checks.ts";
 import { formatBucket, formatFuzz } from "./fuzz/format.ts";
 import type { FuzzReport } from "./fuzz/report.ts";
 import type { CheckReport } from "./report.ts";
@@ -99,7 +99,16 @@ export function formatJunit(report: CheckReport): string {
 /** The fuzz section: one testcase per fuzz check (failed with its buckets, skipped when not selected), the run's figures as properties. */
 function fuzzSuite(suites: ReturnType<ReturnType<typeof create>["ele"]>, f: FuzzReport): void {
   const failed = FUZZ_CHECK_IDS.filter((id) => f.buckets.some((b) => b.check === id));
-  const skipped = FUZZ_CHECK_IDS.filter((id) => !f.checks.includes(id) || f.plan !== undefined);
+  // A check that judged no request is not a pass: not selected, a plan, or no fuzz request sent at all.
+  const skipReason = (id: FuzzCheckId) =>
+    !f.checks.includes(id)
+      ? "not selected with --only or --skip"
+      : f.plan
+        ? "--fuzz-plan sends nothing"
+        : f.sent === 0
+          ? `no fuzz request was sent: ${f.stopped.message}`
+          : undefined;
+  const skipped = FUZZ_CHECK_IDS.filter((id) => skipReason(id) !== undefined);
   const suite = suites.ele("testsuite", {
     name: "zulip-auth check fuzz",
     tests: String(FUZZ_CHECK_IDS.length),
@@ -122,7 +131,8 @@ function fuzzSuite(suites: ReturnType<ReturnType<typeof create>["ele"]>, f: Fuzz
   for (const id of FUZZ_CHECK_IDS) {
     const testcase = suite.ele("testcase", { classname: "zulip-auth.fuzz", name: id, time: "0.000" });
     const buckets = f.buckets.filter((b) => b.check === id);
-    if (skipped.includes(id)) testcase.ele("skipped", { message: f.plan ? "--fuzz-plan sends nothing" : "not selected with --only or --skip" });
+    const reason = skipReason(id);
+    if (reason !== undefined) testcase.ele("skipped", { message: reason });
     else if (buckets.length > 0) {
       testcase
         .ele("failure", { type: id, message: buckets.map((b) => `${b.mutationClass} → ${b.status ?? "no answer"}: ${b.message}`).join("; ") })
