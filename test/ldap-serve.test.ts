@@ -102,7 +102,8 @@ describe("LDAP settings that cannot work stop serve before it starts", () => {
   ] as const)("%s", async (message, args, env) => {
     const r = await serve([...args], env);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`zulip-auth: ${message}\n`);
+    // Bad usage: the one line, then where the help is (as for commander's own usage errors).
+    expect(r.stderr).toBe(`zulip-auth: ${message}\nTry 'zulip-auth serve --help'\n`);
   });
 
   it("has no option that would put the bind password in the arguments", async () => {

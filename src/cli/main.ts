@@ -67,9 +67,25 @@ export async function run(argv: string[]): Promise<number> {
       if (error.code === "commander.help") return error.exitCode === 0 ? 0 : 2;
       return 2;
     }
-    // Every error is one line; its exit code is the CLI's to choose (user-error.ts).
+    // Every error is one line; its exit code is the CLI's to choose (user-error.ts). Bad usage found after
+    // parsing points to the help as commander's own usage errors do.
     const message = error instanceof Error ? error.message : String(error);
+    const code = exitCode(error);
     if (message) process.stderr.write(`zulip-auth: ${message}\n`);
-    return exitCode(error);
+    if (message && code === 2) process.stderr.write(`Try '${commandPath(argv)} --help'\n`);
+    return code;
   }
+}
+
+/** The command line's command and sub-command names, e.g. `zulip-auth limits clear`. */
+function commandPath(argv: string[]): string {
+  let command = buildProgram();
+  const names = ["zulip-auth"];
+  for (const word of argv) {
+    const sub = command.commands.find((c) => c.name() === word);
+    if (!sub) break;
+    command = sub;
+    names.push(word);
+  }
+  return names.join(" ");
 }
