@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { openSqliteStore } from "../src/store/sqlite.ts";
+import { conformant } from "./helpers/harness.ts";
 import { BIN, runCli, startServerProcess } from "./helpers/process.ts";
 
 // What an operator meets at the edges: pipes closed early, mistyped paths and values, settings files, warnings.
@@ -15,6 +16,8 @@ const sh = promisify(execFile);
 const fresh = (name: string) => mkdtempSync(join(tmpdir(), `zulip-auth-${name}-`));
 /** One line on stderr, with the program's prefix. */
 const oneLine = (stderr: string) => expect(stderr).toMatch(/^zulip-auth: [^\n]+\n$/);
+/** Bad usage (exit 2): the one line, then where the command's help is. */
+const usageLines = (stderr: string, command: string) => expect(stderr).toMatch(new RegExp(`^zulip-auth: [^\\n]+\\nTry '${command} --help'\\n$`));
 
 describe("a closed output pipe (`… | head -1`)", () => {
   let db: string;
@@ -157,8 +160,11 @@ describe("start-up validation (bad usage: exit 2, before anything starts)", () =
       "--database-url (DATABASE_URL) must be a URL such as",
     );
     const redis = await refused(["serve", "--redis-url", "http://:Secret-pw@cache.example.com:6379"], {}, "--redis-url (REDIS_URL) must be a URL such as");
-    for (const r of [db, redis]) {
-      oneLine(r.stderr);
+    for (const [r, command] of [
+      [db, "zulip-auth org list"],
+      [redis, "zulip-auth serve"],
+    ] as const) {
+      usageLines(r.stderr, command);
       expect(r.stderr).not.toContain("Secret-pw");
     }
   });
@@ -169,7 +175,7 @@ describe("start-up validation (bad usage: exit 2, before anything starts)", () =
     const typo = join(dir, "typo.env");
     writeFileSync(typo, "ZULIP_AUTH_PROT=9991\n");
     const r = await refused(["serve"], { ZULIP_AUTH_CONFIG: typo }, "ZULIP_AUTH_PROT is not a zulip-auth setting");
-    oneLine(r.stderr);
+    usageLines(r.stderr, "zulip-auth serve");
   });
 });
 
@@ -237,7 +243,7 @@ describe("serve's warnings at start, and its logs", () => {
     );
     const [, time, url] = await listening;
     expect(Date.parse(time!.replace(" ", "T").replace(/ ([+-]\d\d)(\d\d)$/, "$1:$2"))).not.toBeNaN();
-    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect((await conformant("get-health", await fetch(`${url}/healthz`))).status).toBe(200);
     child.kill("SIGTERM");
     const [code] = await once(child, "close");
     expect(code).toBe(0);

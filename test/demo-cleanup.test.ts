@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { conformant } from "./helpers/harness.ts";
 import { runCli, startServerProcess } from "./helpers/process.ts";
 
 // The demo's throwaway database lives in a folder of its own under the temporary folder: every way the demo
@@ -25,7 +26,7 @@ describe("the demo's temporary folder is removed", () => {
     const tmp = emptyTmp();
     const demo = await startServerProcess(["demo", "--port", "0"], { TMPDIR: tmp });
     expect(readdirSync(tmp)).toHaveLength(1);
-    expect((await fetch(`${demo.url}/healthz`)).status).toBe(200);
+    expect((await conformant("get-health", await fetch(`${demo.url}/healthz`))).status).toBe(200);
     expect(await demo.stop(signal)).toBe(0);
     expect(demo.output()).toContain(`"signal":"${signal}","msg":"stopping"`);
     expect(readdirSync(tmp)).toEqual([]);

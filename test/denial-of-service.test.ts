@@ -9,7 +9,7 @@ import { edge } from "../src/server/edge.ts";
 import { createLogger } from "../src/server/logger.ts";
 import { listen } from "../src/server/start.ts";
 import { openStore } from "../src/store/open.ts";
-import { createTestServer, TEST_HASH, USERS } from "./helpers/harness.ts";
+import { conformant, createTestServer, TEST_HASH, USERS } from "./helpers/harness.ts";
 import { fromAddress } from "./helpers/loopback.ts";
 import { startServerProcess } from "./helpers/process.ts";
 import { createDatabase, missingServices, need, redisDatabase } from "./helpers/service-env.ts";
@@ -17,9 +17,27 @@ import { FETCH_API_KEY, login, seed, sqlite, start, type Where } from "./helpers
 
 // What an attacker tries against `serve`, over real sockets, each client bound to its own loopback address.
 
-/** Keeps `perAddress` logins in flight from each address until stopped; counts the answers by status. */
+/**
+ * What tells one answer from another apart from values that change each time (X-Request-Id, X-RateLimit-*,
+ * retry-after): its status, header names, and the body's keys and `code`.
+ */
+function shapeOf(status: number, headers: Headers, bodyText: string): string {
+  let body = bodyText;
+  try {
+    const parsed = JSON.parse(bodyText) as Record<string, unknown>;
+    body = `${Object.keys(parsed).sort().join(",")} ${String(parsed.code ?? "")}`;
+  } catch {}
+  return `${status} ${[...headers.keys()].sort().join(",")} ${body}`;
+}
+
+/**
+ * Keeps `perAddress` logins in flight from each address until stopped; counts the answers by status and keeps
+ * the first answer of each shape (`shapeOf`) in `distinct`, for `conformant` once the flood is over: validating
+ * each answer as it comes (a millisecond or more apiece) would hold up the flood's client.
+ */
 function flood(url: string, addresses: string[], perAddress: number, username: string, password: string) {
   const counts: Record<number, number> = {};
+  const distinct = new Map<string, Response>();
   let answered = 0;
   let stopped = false;
   let onAnswer = () => {};
@@ -35,9 +53,16 @@ function flood(url: string, addresses: string[], perAddress: number, username: s
         headers: { host: "zulip.test", "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(body) },
       },
       (res) => {
-        res.resume();
+        let bodyText = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => (bodyText += d));
         res.on("end", () => {
-          counts[res.statusCode!] = (counts[res.statusCode!] ?? 0) + 1;
+          const status = res.statusCode!;
+          const headers = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(", ") : v);
+          const shape = shapeOf(status, headers, bodyText);
+          if (!distinct.has(shape)) distinct.set(shape, new Response(bodyText, { status, headers }));
+          counts[status] = (counts[status] ?? 0) + 1;
           answered += 1;
           onAnswer();
           one(agent);
@@ -50,6 +75,7 @@ function flood(url: string, addresses: string[], perAddress: number, username: s
   for (const agent of agents) for (let i = 0; i < perAddress; i++) one(agent);
   return {
     counts,
+    distinct,
     /** Resolves once the flood has had `n` answers. */
     answered: (n: number) =>
       new Promise<void>((resolve) => {
@@ -88,6 +114,9 @@ describe("fair hashing", () => {
       }
       // The issue's bound: each real login within 2 s while the flood goes on.
       expect(Math.max(...times), times.map((t) => t.toFixed(0)).join(", ")).toBeLessThanOrEqual(2_000);
+      // The flood's answers conform to the contract: one of each shape, every status among them.
+      flooder.stop();
+      for (const answer of flooder.distinct.values()) await conformant("fetch-api-key", answer);
       // The flood was held to its share: told to wait (429), never served so much that others got 503.
       expect(flooder.counts[429] ?? 0).toBeGreaterThan(0);
       expect(flooder.counts[503] ?? 0).toBe(0);
@@ -272,14 +301,15 @@ describe("connections", () => {
     const fourth = await open(server.url, "127.0.9.1");
     await fourth.closed;
     // Another address is served meanwhile.
-    expect((await fromAddress(server.url, "127.0.9.2", { path: "/api/v1/server_settings", host: "zulip.test", agent: new Agent() })).status).toBe(200);
+    const settings = (from: string) => fromAddress(server.url, from, { path: "/api/v1/server_settings", host: "zulip.test", agent: new Agent() });
+    expect((await conformant("get-server-settings", (await settings("127.0.9.2")).response)).status).toBe(200);
     // A trusted proxy may open more than three, up to the total.
     const proxy = await Promise.all([1, 2, 3].map(() => open(server.url, "127.0.9.9")));
     const overTotal = await open(server.url, "127.0.9.3");
     await overTotal.closed;
     for (const c of [...held, ...proxy]) c.socket.destroy();
     await Promise.all([...held, ...proxy].map((c) => c.closed));
-    expect((await fromAddress(server.url, "127.0.9.1", { path: "/api/v1/server_settings", host: "zulip.test", agent: new Agent() })).status).toBe(200);
+    expect((await conformant("get-server-settings", (await settings("127.0.9.1")).response)).status).toBe(200);
   });
 });
 
@@ -319,6 +349,8 @@ describe("the audit trail under a flood", () => {
     const TOTAL = 10_000;
     let sent = 0;
     const statuses: Record<number, number> = {};
+    // One answer of each shape, for `conformant` once the flood is over (validating all 10,000 takes too long).
+    const distinct = new Map<string, Response>();
     const worker = async () => {
       while (sent < TOTAL) {
         const i = sent++;
@@ -331,10 +363,13 @@ describe("the audit trail under a flood", () => {
           agent,
         });
         statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
+        const shape = shapeOf(answer.status, answer.response.headers, answer.text);
+        if (!distinct.has(shape)) distinct.set(shape, answer.response);
       }
     };
     await Promise.all(Array.from({ length: 20 }, worker));
     agent.destroy();
+    for (const answer of distinct.values()) await conformant("fetch-api-key", answer);
     // Closing writes every waiting row, the collapsed ones still counting included.
     await server.close();
     const again = await openStore({ sqlitePath: where.db });

@@ -4,12 +4,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cachedScrape, METRICS_CACHE_MS } from "../src/server/metrics-listener.ts";
-import { createTestServer, form, USERS } from "./helpers/harness.ts";
+import { conformant, createTestServer, form, USERS } from "./helpers/harness.ts";
 import { rawExchange } from "./helpers/loopback.ts";
 import { runCli, startServerProcess } from "./helpers/process.ts";
 import { need } from "./helpers/service-env.ts";
 
 const PROMTOOL = "/usr/bin/promtool";
+
+/** The app's answer to a path that is none of its operations: the JSON 404 in Zulip's error shape (as in docs.test.ts). */
+async function expectNotFound(r: Response) {
+  expect(r.status).toBe(404);
+  expect(r.headers.get("content-type")).toBe("application/json");
+  expect(await r.text()).toBe(`{"result":"error","msg":"Not Found","code":"BAD_REQUEST"}\n`);
+}
 
 /** `promtool check metrics` on an exposition: its exit code and what it said. */
 function promtoolCheck(exposition: string): Promise<{ code: number | null; output: string }> {
@@ -60,7 +67,7 @@ describe("metrics in-process", () => {
 
   it("are never served by the app, whose port is the public one", async () => {
     const s = await createTestServer({ metrics: true });
-    expect((await s.request("/metrics")).status).toBe(404);
+    await expectNotFound(await s.request("/metrics"));
   });
 });
 
@@ -137,13 +144,15 @@ describe("serve --metrics, scraped after real logins", () => {
       const cut = await rawExchange(metricsUrl, "GET /metrics HTTP/1.1\r\nHost: x\r\n", 20_000);
       expect(cut).toMatch(/^HTTP\/1\.1 408 /);
       expect(performance.now() - started).toBeLessThan(15_000);
-      await fetch(`${server.url.replace("0.0.0.0", "127.0.0.1")}/api/v1/fetch_api_key`, form({ username: "nobody@zulip.com", password: "Nobody-pass-1" }));
+      const publicUrl = server.url.replace("0.0.0.0", "127.0.0.1");
+      const login = await fetch(`${publicUrl}/api/v1/fetch_api_key`, form({ username: "nobody@zulip.com", password: "Nobody-pass-1" }));
+      expect((await conformant("fetch-api-key", login)).status).toBe(401);
       const scrape = await fetch(metricsUrl);
       expect(scrape.status).toBe(200);
       const text = await scrape.text();
       expect(await promtoolCheck(text)).toEqual({ code: 0, output: "" });
       expect(sample(text, 'zulip_auth_login_attempts_total{endpoint="fetch_api_key",outcome="AUTHENTICATION_FAILED"}')).toBe(1);
-      expect((await fetch(`${server.url.replace("0.0.0.0", "127.0.0.1")}/metrics`)).status).toBe(404);
+      await expectNotFound(await fetch(`${publicUrl}/metrics`));
       expect((await fetch(metricsUrl.replace("/metrics", "/api/v1/server_settings"))).status).toBe(404);
       expect((await fetch(metricsUrl, { method: "POST" })).status).toBe(405);
     } finally {
