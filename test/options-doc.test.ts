@@ -1,74 +1,63 @@
 import { readFileSync } from "node:fs";
-import { homedir } from "node:os";
-import type { Option } from "commander";
+import type { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import { CONFIG_ENV } from "../src/cli/config-file.ts";
-import { LDAP_BIND_PASSWORD_ENV } from "../src/cli/ldap-options.ts";
-import { serveCommand } from "../src/cli/serve.ts";
+import { auditCommand } from "../src/cli/audit.ts";
+import { checkCommand } from "../src/cli/check.ts";
+import { limitsCommand } from "../src/cli/limits.ts";
+import { loginCommand } from "../src/cli/login.ts";
+import { orgCommand } from "../src/cli/org.ts";
+import { demoCommand, serveCommand } from "../src/cli/serve.ts";
+import { ALL_SETTINGS } from "../src/cli/serve-options.ts";
+import { settingsIn } from "../src/cli/setting.ts";
+import { userCommand } from "../src/cli/user.ts";
+import { OPERATING_DOC, SETTINGS_FILE, settingsFile, settingsTable, TABLE_END, TABLE_START, withTable } from "../scripts/options-doc.ts";
 
 /**
- * The options of `serve` are declared once, in src/cli/serve.ts (commander Options: flag, environment variable,
- * default, parser, help text); the help and the settings file are read from them. docs/operating.md's table
- * and the example settings file are written for people: these tests keep them in step with the declarations.
+ * The options are declared once, in src/cli's options table; docs/operating.md's settings table and the example
+ * settings file are written from it by `npm run generate`. These tests fail when the committed ones are not what
+ * the table writes, and when a command declares an option with an environment variable outside the table.
  */
 
-/** The rows of docs/operating.md's settings table: each cell, backquotes kept. */
-function settingsTable(): string[][] {
-  const text = readFileSync("docs/operating.md", "utf8");
-  const start = text.indexOf("| option | environment variable | default | meaning |");
-  expect(start).toBeGreaterThan(-1);
-  const lines = text.slice(start).split("\n");
-  const rows: string[][] = [];
-  for (const line of lines.slice(2)) {
-    if (!line.startsWith("|")) break;
-    rows.push(
-      line
-        .split(/(?<!\\)\|/)
-        .slice(1, -1)
-        .map((cell) => cell.trim()),
-    );
-  }
-  return rows;
-}
-
-/** The value a default is written as in the table, for the defaults that are plain values. */
-function shown(option: Option): string | undefined {
-  const value = option.defaultValue as unknown;
-  if (typeof value === "number") return `\`${value}\``;
-  // A path under the home folder is written as a person reads it; one under $XDG_DATA_HOME is this machine's.
-  if (typeof value === "string" && value.startsWith(homedir() + "/")) return `\`~${value.slice(homedir().length)}\``;
-  if (typeof value === "string") return value.startsWith("/") ? undefined : `\`${value}\``;
-  if (value === false) return "off";
-  return undefined;
-}
-
-describe("docs/operating.md's settings table follows serve's options", () => {
-  const options = serveCommand().options.filter((o) => o.long !== "--help");
-  const rows = settingsTable();
-  const rowOf = (option: Option) => rows.find((row) => row[0]!.split(/[ ,]+/).some((flag) => flag.replace(/`/g, "") === option.long));
-
-  it.each(options.map((o): [string, Option] => [o.long!, o]))("%s has a row naming its environment variable and its default", (_flag, option) => {
-    const row = rowOf(option);
-    expect(row, `no row for ${option.long}`).toBeDefined();
-    if (option.envVar) expect(row![1]).toContain(`\`${option.envVar}\``);
-    const value = shown(option);
-    if (value !== undefined) expect(row![2]).toContain(value);
+describe("the committed docs are what the options table writes (npm run generate)", () => {
+  it(`${OPERATING_DOC}'s settings table`, () => {
+    const committed = readFileSync(OPERATING_DOC, "utf8");
+    expect(committed.indexOf(TABLE_END)).toBeGreaterThan(committed.indexOf(TABLE_START));
+    expect(committed, "run npm run generate").toBe(withTable(committed, settingsTable()));
   });
 
-  it("has no row for an option serve does not have", () => {
-    const flags = new Set(options.map((o) => o.long));
-    const documented = rows.flatMap((row) => [...row[0]!.matchAll(/`(--[a-z0-9-]+)/g)].map((m) => m[1]!));
-    // --config is every command's (main.ts adds it).
-    expect(documented.filter((flag) => flag !== "--config" && !flags.has(flag))).toEqual([]);
+  it(SETTINGS_FILE, () => {
+    expect(readFileSync(SETTINGS_FILE, "utf8"), "run npm run generate").toBe(settingsFile());
   });
 
-  it("names in the example settings file only variables some option reads", () => {
-    const known = new Set([LDAP_BIND_PASSWORD_ENV, CONFIG_ENV, ...options.map((o) => o.envVar)]);
-    const names = readFileSync("docs/zulip-auth.env", "utf8")
-      .split("\n")
-      .map((line) => /^#? ?([A-Z][A-Z0-9_]+)=/.exec(line)?.[1])
-      .filter((name): name is string => name !== undefined);
-    expect(names.length).toBeGreaterThan(0);
-    expect(names.filter((name) => !known.has(name))).toEqual([]);
+  it("the table lists every setting, with its variable, and a settings file sets only variables some setting reads", () => {
+    const table = settingsTable();
+    const settings = settingsIn(ALL_SETTINGS);
+    for (const s of settings) expect(table).toContain(`| ${s.flag ? `\`${s.flag.replace(/\|/g, "\\|")}\`` : "—"} | \`${s.env}\` |`);
+    const known = new Set(settings.map((s) => s.env));
+    const named = [...settingsFile().matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!);
+    expect(named.length).toBeGreaterThan(20);
+    expect(named.filter((name) => !known.has(name))).toEqual([]);
+  });
+});
+
+describe("one mechanism", () => {
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+  const commands = [serveCommand(), demoCommand(), orgCommand(), userCommand(), limitsCommand(), auditCommand(), loginCommand(), checkCommand()].flatMap(all);
+
+  it("every option of every command that reads an environment variable is a setting of the table, as the table declares it", () => {
+    const byFlag = new Map(settingsIn(ALL_SETTINGS).map((s) => [s.flag, s]));
+    const withEnv = commands.flatMap((c) => c.options.filter((o) => o.envVar).map((o) => ({ command: c.name(), option: o })));
+    expect(withEnv.length).toBeGreaterThan(40);
+    for (const { command, option } of withEnv) {
+      const s = byFlag.get(option.flags);
+      expect(s, `${command} ${option.flags}`).toBeDefined();
+      expect([option.envVar, option.description], `${command} ${option.flags}`).toEqual([s!.env, s!.help]);
+    }
+  });
+
+  it("every setting with an environment variable is some command's option, or read from the environment only", () => {
+    const flags = new Set(commands.flatMap((c) => c.options.map((o) => o.flags)));
+    const orphans = settingsIn(ALL_SETTINGS).filter((s) => s.flag && !flags.has(s.flag) && s.flag !== "--config <file>");
+    expect(orphans.map((s) => s.flag)).toEqual([]);
   });
 });

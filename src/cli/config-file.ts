@@ -1,10 +1,8 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseEnv } from "node:util";
+import { CONFIG } from "./options.ts";
 import { UserError } from "./user-error.ts";
-
-/** The environment variable that names the settings file when --config does not. */
-export const CONFIG_ENV = "ZULIP_AUTH_CONFIG";
 
 /** The file named by `--config FILE` / `--config=FILE` anywhere in argv, else by ZULIP_AUTH_CONFIG; undefined for none. */
 export function configFileOf(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -19,7 +17,7 @@ export function configFileOf(argv: readonly string[], env: NodeJS.ProcessEnv = p
     }
     if (arg.startsWith("--config=")) return arg.slice("--config=".length);
   }
-  return env[CONFIG_ENV] || undefined;
+  return env[CONFIG.env!] || undefined;
 }
 
 /**

@@ -1,19 +1,22 @@
-import { Command, Option } from "commander";
+import { Command } from "commander";
 import type { ClearTarget, LimitTarget } from "../admin/limits.ts";
 import type { AttemptLog } from "../auth/attempt-log.ts";
 import { DEFAULT_SERVICE_TIMEOUT_MS } from "../store/open.ts";
-import { type DatabaseOptions, databaseUrlOption, dbOption } from "./options.ts";
+import { DATABASE, REDIS_URL } from "./options.ts";
+import { addSettings, type Values, valuesOf } from "./setting.ts";
 import { UserError } from "./user-error.ts";
 
 // The actions import what they run when they run (Redis, the store), so --help loads only commander.
 
-interface LimitsOptions extends DatabaseOptions, LimitTarget {
-  redisUrl?: string;
+/** Where the attempt log is: the server's Redis when it was given one, else its database. */
+const LIMITS_SETTINGS = { ...DATABASE, redisUrl: REDIS_URL };
+
+interface LimitsOptions extends LimitTarget {
   json?: boolean;
 }
 
 /** Runs an action on the attempt log the server uses: Redis when given, else the database's table. */
-async function withLog<T>(o: LimitsOptions, action: (log: AttemptLog) => Promise<T>): Promise<T> {
+async function withLog<T>(o: Values<typeof LIMITS_SETTINGS>, action: (log: AttemptLog) => Promise<T>): Promise<T> {
   if (o.redisUrl) {
     const { connectRedisLog } = await import("../auth/redis-attempt-log.ts");
     const log = await connectRedisLog(o.redisUrl, { timeoutMs: DEFAULT_SERVICE_TIMEOUT_MS });
@@ -33,22 +36,22 @@ async function withLog<T>(o: LimitsOptions, action: (log: AttemptLog) => Promise
 }
 
 const common = (c: Command) =>
-  c
-    .option("--user <email>", "a username (as typed at login: case and surrounding spaces do not matter)")
-    .option("--org <subdomain>", 'the organization\'s subdomain ("" for the root organization)')
-    .option("--address <ip>", "a client address (an IPv6 address stands for its /64)")
-    .addOption(dbOption())
-    .addOption(databaseUrlOption())
-    .addOption(new Option("--redis-url <url>", "the Redis the server keeps its counters in, if it was given one").env("REDIS_URL"));
+  addSettings(
+    c
+      .option("--user <email>", "a username (as typed at login: case and surrounding spaces do not matter)")
+      .option("--org <subdomain>", 'the organization\'s subdomain ("" for the root organization)')
+      .option("--address <ip>", "a client address (an IPv6 address stands for its /64)"),
+    LIMITS_SETTINGS,
+  );
 
 /** `zulip-auth limits …`: what the brute-force defence holds, and lifting it. */
 export function limitsCommand(): Command {
   const limits = new Command("limits").description("show or clear login limits (the brute-force defence)");
   common(limits.command("show").description("show what is limited, until when, after how many attempts"))
     .option("--json", "print JSON")
-    .action(async (o: LimitsOptions) => {
+    .action(async (o: LimitsOptions, command: Command) => {
       const [{ showLimits }, { printRows }] = await Promise.all([import("../admin/limits.ts"), import("./context.ts")]);
-      const rows = await withLog(o, (log) => showLimits(log, o));
+      const rows = await withLog(valuesOf(LIMITS_SETTINGS, command), (log) => showLimits(log, o));
       const empty = "no login attempts in any window";
       if (o.json) return printRows(rows as never, true, empty);
       printRows(
@@ -60,10 +63,10 @@ export function limitsCommand(): Command {
       );
     });
   common(limits.command("clear").description("lift the limits of a user (--user EMAIL [--org SUB]) or of an address (--address IP)")).action(
-    async (o: LimitsOptions) => {
+    async (o: LimitsOptions, command: Command) => {
       const target = clearTarget(o);
       const { clearLimits } = await import("../admin/limits.ts");
-      const cleared = await withLog(o, (log) => clearLimits(log, target));
+      const cleared = await withLog(valuesOf(LIMITS_SETTINGS, command), (log) => clearLimits(log, target));
       process.stdout.write(`cleared ${cleared} bucket${cleared === 1 ? "" : "s"}\n`);
     },
   );

@@ -1,21 +1,20 @@
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError } from "commander";
 import type { CheckCase } from "../checker/cases/case.ts";
 import { auditCommand } from "./audit.ts";
 import { checkCommand } from "./check.ts";
-import { CONFIG_ENV, configFileOf, loadConfigFile } from "./config-file.ts";
-import { LDAP_BIND_PASSWORD_ENV } from "./ldap-options.ts";
+import { configFileOf, loadConfigFile } from "./config-file.ts";
 import { limitsCommand } from "./limits.ts";
 import { loginCommand } from "./login.ts";
+import { CONFIG } from "./options.ts";
 import { orgCommand } from "./org.ts";
 import { demoCommand, serveCommand } from "./serve.ts";
+import { ALL_SETTINGS } from "./serve-options.ts";
+import { environmentNames, optionOf } from "./setting.ts";
 import { userCommand } from "./user.ts";
 import { exitCode } from "./user-error.ts";
 
 // Only command definitions are imported here: each action imports what it runs, so `--help`, `--version` and
 // a command's own start-up load nothing they do not use.
-
-/** Variables read outside commander's options: allowed in a settings file too. */
-const OTHER_SETTINGS = [LDAP_BIND_PASSWORD_ENV];
 
 /** The `zulip-auth` program. Exit codes: 0 done, 1 failed (one line on stderr), 2 bad usage. */
 function buildProgram(cases: readonly CheckCase[] = []): Command {
@@ -30,22 +29,11 @@ function buildProgram(cases: readonly CheckCase[] = []): Command {
   const configure = (c: Command, path: string) => {
     c.exitOverride().showHelpAfterError(`Try '${path} --help'`);
     // Read before commander parses (configFileOf): declared on every command so that it is accepted and listed.
-    c.addOption(new Option("--config <file>", "read settings from an env-style file (NAME=value lines)").env(CONFIG_ENV));
+    c.addOption(optionOf(CONFIG));
     for (const sub of c.commands) configure(sub, `${path} ${sub.name()}`);
   };
   configure(program, "zulip-auth");
   return program;
-}
-
-/** Every environment variable some command's option reads: the names a settings file may set. */
-function settingNames(program: Command): Set<string> {
-  const names = new Set(OTHER_SETTINGS);
-  const visit = (c: Command) => {
-    for (const option of c.options) if (option.envVar) names.add(option.envVar);
-    for (const sub of c.commands) visit(sub);
-  };
-  visit(program);
-  return names;
 }
 
 /** Runs the program on argv and returns the exit code. */
@@ -57,7 +45,7 @@ export async function run(argv: string[]): Promise<number> {
     const program = buildProgram(cases);
     // The file's variables are in the environment before commander reads the options' defaults from it.
     const configFile = configFileOf(argv);
-    if (configFile !== undefined) loadConfigFile(configFile, settingNames(program));
+    if (configFile !== undefined) loadConfigFile(configFile, new Set(environmentNames(ALL_SETTINGS)));
     await program.parseAsync(argv, { from: "user" });
     return 0;
   } catch (error) {

@@ -1,7 +1,8 @@
 import { Command } from "commander";
 import { isHttp, parseUrl } from "../shared/url.ts";
 import { argument } from "./arguments.ts";
-import { type DatabaseOptions, databaseUrlOption, dbOption } from "./options.ts";
+import { DATABASE } from "./options.ts";
+import { addSettings, valuesOf } from "./setting.ts";
 import { onOff } from "./values.ts";
 
 // The actions import what they run when they run (a dynamic import), so --help loads only commander.
@@ -20,25 +21,18 @@ const iconArg = argument((value: string): string => {
 /** `zulip-auth org …`: organizations; the root organization's subdomain is "". */
 export function orgCommand(): Command {
   const org = new Command("org").description('manage organizations (the root organization\'s subdomain is "")');
-  org
-    .command("add <subdomain>")
-    .description("create an organization")
-    .option("--name <name>", "display name")
-    .addOption(dbOption())
-    .addOption(databaseUrlOption())
-    .action(async (subdomain: string, o: DatabaseOptions & { name?: string }) => {
-      const created = await (await admin()).withAdmin(o, (a) => a.addOrganization(subdomain, o.name), { create: true });
+  addSettings(org.command("add <subdomain>").description("create an organization").option("--name <name>", "display name"), DATABASE).action(
+    async (subdomain: string, o: { name?: string }, command: Command) => {
+      const where = valuesOf(DATABASE, command);
+      const created = await (await admin()).withAdmin(where, (a) => a.addOrganization(subdomain, o.name), { create: true });
       console.log(`created organization "${created.subdomain}" (${created.name})`);
-    });
-  org
-    .command("list")
-    .description("list organizations")
-    .option("--json", "print JSON")
-    .addOption(dbOption())
-    .addOption(databaseUrlOption())
-    .action(async (o: DatabaseOptions & { json?: boolean }) => {
+    },
+  );
+  addSettings(org.command("list").description("list organizations").option("--json", "print JSON"), DATABASE).action(
+    async (o: { json?: boolean }, command: Command) => {
+      const where = valuesOf(DATABASE, command);
       const { databaseName, printRows, withAdmin } = await admin();
-      const orgs = await withAdmin(o, (a) => a.store.listOrganizations());
+      const orgs = await withAdmin(where, (a) => a.store.listOrganizations());
       printRows(
         orgs.map((x) => ({
           subdomain: x.subdomain,
@@ -50,24 +44,22 @@ export function orgCommand(): Command {
           description: x.description,
         })),
         o.json === true,
-        `no organizations in ${databaseName(o)}: the database is empty (create one with zulip-auth org add <subdomain>)`,
+        `no organizations in ${databaseName(where)}: the database is empty (create one with zulip-auth org add <subdomain>)`,
       );
-    });
+    },
+  );
   for (const [name, deactivated] of [
     ["deactivate", 1],
     ["reactivate", 0],
   ] as const) {
-    org
-      .command(`${name} <subdomain>`)
-      .description(`${name} an organization`)
-      .addOption(dbOption())
-      .addOption(databaseUrlOption())
-      .action(async (subdomain: string, o: DatabaseOptions) => {
-        await (await admin()).withAdmin(o, (a) => a.setOrganization(subdomain, { deactivated }));
+    addSettings(org.command(`${name} <subdomain>`).description(`${name} an organization`), DATABASE).action(
+      async (subdomain: string, _o: unknown, command: Command) => {
+        await (await admin()).withAdmin(valuesOf(DATABASE, command), (a) => a.setOrganization(subdomain, { deactivated }));
         console.log(`${name}d organization "${subdomain}"`);
-      });
+      },
+    );
   }
-  org
+  const set = org
     .command("set <subdomain>")
     .description("change an organization's settings (at least one of them)")
     .option("--password-auth <on|off>", "email and password login", onOff)
@@ -77,34 +69,28 @@ export function orgCommand(): Command {
       "the icon clients show (server_settings' realm_icon): an http(s) URL, a path under the server such as /static/org.png, or \"default\" for the server's own",
       iconArg,
     )
-    .option("--description <html>", "the description clients show (server_settings' realm_description), as HTML")
-    .addOption(dbOption())
-    .addOption(databaseUrlOption())
-    .action(
-      async (
-        subdomain: string,
-        o: DatabaseOptions & { passwordAuth?: boolean; ldapAuth?: boolean; iconUrl?: string; description?: string },
-        command: Command,
-      ) => {
-        if (o.passwordAuth === undefined && o.ldapAuth === undefined && o.iconUrl === undefined && o.description === undefined) {
-          command.error("error: give at least one of --password-auth, --ldap-auth, --icon-url, --description");
-        }
-        await (await admin()).withAdmin(o, (a) =>
-          a.setOrganization(subdomain, {
-            ...(o.passwordAuth === undefined ? {} : { email_auth_enabled: o.passwordAuth ? 1 : 0 }),
-            ...(o.ldapAuth === undefined ? {} : { ldap_auth_enabled: o.ldapAuth ? 1 : 0 }),
-            ...(o.iconUrl === undefined ? {} : { icon_url: o.iconUrl || null }),
-            ...(o.description === undefined ? {} : { description: o.description }),
-          }),
-        );
-        const changes = [
-          ...(o.passwordAuth === undefined ? [] : [`password login ${o.passwordAuth ? "on" : "off"}`]),
-          ...(o.ldapAuth === undefined ? [] : [`LDAP login ${o.ldapAuth ? "on" : "off"}`]),
-          ...(o.iconUrl === undefined ? [] : [`icon ${o.iconUrl || "the server's default"}`]),
-          ...(o.description === undefined ? [] : ["description set"]),
-        ];
-        console.log(`organization "${subdomain}": ${changes.join(", ")}`);
-      },
-    );
+    .option("--description <html>", "the description clients show (server_settings' realm_description), as HTML");
+  addSettings(set, DATABASE).action(
+    async (subdomain: string, o: { passwordAuth?: boolean; ldapAuth?: boolean; iconUrl?: string; description?: string }, command: Command) => {
+      if (o.passwordAuth === undefined && o.ldapAuth === undefined && o.iconUrl === undefined && o.description === undefined) {
+        command.error("error: give at least one of --password-auth, --ldap-auth, --icon-url, --description");
+      }
+      await (await admin()).withAdmin(valuesOf(DATABASE, command), (a) =>
+        a.setOrganization(subdomain, {
+          ...(o.passwordAuth === undefined ? {} : { email_auth_enabled: o.passwordAuth ? 1 : 0 }),
+          ...(o.ldapAuth === undefined ? {} : { ldap_auth_enabled: o.ldapAuth ? 1 : 0 }),
+          ...(o.iconUrl === undefined ? {} : { icon_url: o.iconUrl || null }),
+          ...(o.description === undefined ? {} : { description: o.description }),
+        }),
+      );
+      const changes = [
+        ...(o.passwordAuth === undefined ? [] : [`password login ${o.passwordAuth ? "on" : "off"}`]),
+        ...(o.ldapAuth === undefined ? [] : [`LDAP login ${o.ldapAuth ? "on" : "off"}`]),
+        ...(o.iconUrl === undefined ? [] : [`icon ${o.iconUrl || "the server's default"}`]),
+        ...(o.description === undefined ? [] : ["description set"]),
+      ];
+      console.log(`organization "${subdomain}": ${changes.join(", ")}`);
+    },
+  );
   return org;
 }

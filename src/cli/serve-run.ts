@@ -1,60 +1,18 @@
 import { DEMO_LIMITS, DEMO_RATE_LIMITED, DEMO_ROOT_DOMAIN, keepRateLimited } from "../admin/demo.ts";
-import type { HashParams } from "../auth/hash-params.ts";
-import type { RateLimitRule } from "../auth/rate-limit.ts";
-import type { LogLevel } from "../server/log-level.ts";
 import { type Logger, serviceLogger } from "../server/logger.ts";
-import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT } from "../server/metrics-listener.ts";
 import { type RunningServer, startServer } from "../server/start.ts";
 import { databaseName } from "./context.ts";
 import { createDemoDatabase, demoBanner } from "./demo.ts";
-import type { LdapOptionValues } from "./ldap-options.ts";
-import { ldapConfigFrom } from "./ldap-options.ts";
 import { stopWhenParentGoes } from "./node-flags.ts";
+import type { DEMO_SETTINGS, SERVE_SETTINGS } from "./serve-options.ts";
+import type { Values } from "./setting.ts";
 import { UserError } from "./user-error.ts";
 
-/** What the log options parsed. */
-export interface LogOptions {
-  logLevel: LogLevel;
-  logFormat?: "json" | "pretty";
-}
+/** What `serve` parsed: the server's StartOptions, and how its log is written. */
+export type ServeOptions = Values<typeof SERVE_SETTINGS>;
 
-/** What commander parsed for `serve`. */
-export interface ServeOptions extends LdapOptionValues, LogOptions {
-  port: number;
-  host: string;
-  db: string;
-  databaseUrl?: string;
-  redisUrl?: string;
-  serviceTimeout: number;
-  rootDomain: string;
-  externalUrl?: string;
-  bodyLimit: number;
-  dev: boolean;
-  rateLimit: RateLimitRule | null;
-  addressRateLimit: RateLimitRule | null;
-  userRateLimit: RateLimitRule | null;
-  successRateLimit: RateLimitRule | null;
-  addressSuccessRateLimit: RateLimitRule | null;
-  trustedProxies?: string[];
-  proxyHeader: "x-forwarded-for" | "forwarded";
-  uniformErrors: boolean;
-  argon2: HashParams;
-  headersTimeout: number;
-  requestTimeout: number;
-  docs: boolean;
-  metrics: boolean;
-  metricsPort?: number;
-  metricsHost?: string;
-  maxConnections: number;
-  maxConnectionsPerAddress: number;
-  auditRetention: number;
-}
-
-/** What commander parsed for `demo`. */
-export interface DemoOptions extends LogOptions {
-  port: number;
-  host: string;
-}
+/** What `demo` parsed. */
+export type DemoOptions = Values<typeof DEMO_SETTINGS>;
 
 // What `serve` and `demo` run: loaded by their actions only.
 
@@ -115,8 +73,8 @@ async function listening<T>(starting: Promise<T>, o: { host: string; port: numbe
 }
 
 /** The log format asked for, else pretty for a person at a terminal and JSON for everything else. */
-function logger(o: LogOptions): Promise<Logger> {
-  return serviceLogger(o.logFormat ?? (process.stdout.isTTY ? "pretty" : "json"), o.logLevel);
+function logger(o: ServeOptions["log"]): Promise<Logger> {
+  return serviceLogger(o.format ?? (process.stdout.isTTY ? "pretty" : "json"), o.level);
 }
 
 /** Said at every start in dev mode (`serve --dev`, `demo`). */
@@ -124,7 +82,7 @@ const DEV_MODE_WARNING = "dev mode is on: dev_fetch_api_key hands out any user's
 
 /** Warnings about settings that work but are rarely what the operator meant, once the server listens. */
 async function warnAtStart(server: RunningServer, o: ServeOptions): Promise<void> {
-  if (o.dev) server.logger.warn(DEV_MODE_WARNING);
+  if (o.config.devMode) server.logger.warn(DEV_MODE_WARNING);
   if ((await server.store.listOrganizations()).length === 0) {
     const where = databaseName(o);
     const flag = o.databaseUrl ? "--database-url <url>" : `--db ${where}`;
@@ -135,51 +93,10 @@ async function warnAtStart(server: RunningServer, o: ServeOptions): Promise<void
   }
 }
 
-/** Where the metrics listen: `--metrics`, `--metrics-port` or `--metrics-host` turns them on, on a listener of their own. */
-function metricsListener(o: ServeOptions): { metrics?: { host: string; port: number } } {
-  if (!o.metrics && o.metricsPort === undefined && o.metricsHost === undefined) return {};
-  return { metrics: { host: o.metricsHost ?? DEFAULT_METRICS_HOST, port: o.metricsPort ?? DEFAULT_METRICS_PORT } };
-}
-
 /** Runs `serve` until SIGTERM, SIGINT or SIGHUP. */
 export async function serve(o: ServeOptions): Promise<void> {
-  const starting = logger(o).then((log) =>
-    startServer({
-      port: o.port,
-      host: o.host,
-      db: o.db,
-      databaseUrl: o.databaseUrl,
-      redisUrl: o.redisUrl,
-      ldap: ldapConfigFrom(o, o.serviceTimeout),
-      serviceTimeoutMs: o.serviceTimeout,
-      hashParams: o.argon2,
-      auditRetentionDays: o.auditRetention,
-      logger: log,
-      ...metricsListener(o),
-      config: {
-        rootDomain: o.rootDomain,
-        devMode: o.dev,
-        docs: o.docs,
-        bodyLimit: o.bodyLimit,
-        // commander hands back "" for a parser that returned null ("off").
-        limits: {
-          userAddress: o.rateLimit || null,
-          address: o.addressRateLimit || null,
-          user: o.userRateLimit || null,
-          userSuccess: o.successRateLimit || null,
-          addressSuccess: o.addressSuccessRateLimit || null,
-        },
-        maxConnections: o.maxConnections,
-        maxConnectionsPerAddress: o.maxConnectionsPerAddress,
-        trustedProxies: o.trustedProxies ?? [],
-        proxyHeader: o.proxyHeader,
-        uniformErrors: o.uniformErrors,
-        headersTimeoutMs: o.headersTimeout,
-        requestTimeoutMs: o.requestTimeout,
-        ...(o.externalUrl ? { externalUrl: o.externalUrl } : {}),
-      },
-    }),
-  );
+  const { log, ...options } = o;
+  const starting = logger(log).then((logger) => startServer({ ...options, logger }));
   stopOnSignals(starting);
   await warnAtStart(await listening(starting, o), o);
 }
@@ -189,7 +106,7 @@ export async function demo(o: DemoOptions): Promise<void> {
   const database = await createDemoDatabase();
   // Synchronous, so it also runs on process.exit and when the start fails.
   process.once("exit", database.cleanup);
-  const starting = logger(o).then((log) =>
+  const starting = logger(o.log).then((log) =>
     startServer({
       port: o.port,
       host: o.host,

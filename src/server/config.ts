@@ -2,14 +2,14 @@ import { DEFAULT_LIMIT_RULES, type LimitRules } from "../auth/rate-limit.ts";
 import type { ProxyHeader } from "./client-address.ts";
 import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from "./connection-limits.ts";
 
-/** How one server instance behaves; each field is also a `serve` option and an environment variable. */
+/** How one server instance behaves; each field is also a `serve` option and an environment variable (src/cli/serve-options.ts). */
 export interface ServerConfig extends ConnectionLimits {
   /** Hosts `<sub>.<rootDomain>` name organization `sub`; the root domain itself (and any other host) the root organization. */
   rootDomain: string;
   /** Enables dev_fetch_api_key, which hands out keys without a password. Never in production. */
   devMode: boolean;
   /** The public URL when behind a proxy (realm_url is derived from it instead of the request). */
-  externalUrl?: string;
+  externalUrl?: string | undefined;
   /** Largest request body read, in bytes. */
   bodyLimit: number;
   /** The brute-force defence's three rules, each null when off (development). */

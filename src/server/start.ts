@@ -24,7 +24,7 @@ import { listenForMetrics, type MetricsListener } from "./metrics-listener.ts";
 import { serverSettingsRow } from "./routes/server-settings.ts";
 import { connectionCloser } from "./shutdown.ts";
 
-/** What `serve` and `demo` need to run a server. */
+/** What `serve` and `demo` need to run a server (`serve`'s options table, src/cli/serve-options.ts, is keyed as this is). */
 export interface StartOptions {
   port: number;
   host: string;
@@ -45,7 +45,7 @@ export interface StartOptions {
   /** Days the login audit trail is kept (default 90). */
   auditRetentionDays?: number;
   /** Prometheus metrics: absent for none; else GET /metrics on a listener of their own, never the public port. */
-  metrics?: { host: string; port: number };
+  metrics?: { host: string; port: number } | undefined;
 }
 
 /** A listening server and the way to stop it. */
