@@ -21,6 +21,7 @@ const UNIT = [
   "test/login-messages.test.ts",
   "test/malformed-input.test.ts",
   "test/options-doc.test.ts",
+  "test/options-table.test.ts",
   "test/parameters.test.ts",
   "test/rate-limit.test.ts",
   "test/request-turn.test.ts",

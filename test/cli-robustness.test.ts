@@ -169,6 +169,24 @@ describe("start-up validation (bad usage: exit 2, before anything starts)", () =
     }
   });
 
+  it("refuses a bad value from the command line, the environment or the settings file alike: one sentence, the help's pointer, exit 2", async () => {
+    const file = join(fresh("bad-value"), "zulip-auth.env");
+    writeFileSync(file, "ZULIP_AUTH_MAX_CONNECTIONS=0\nDATABASE_URL=mysql://root:Secret-pw@db.example.com/x\n");
+    const sources: [string[], Record<string, string>, string][] = [
+      [["serve", "--max-connections", "0"], {}, "argument '0' is invalid"],
+      [["serve"], { ZULIP_AUTH_MAX_CONNECTIONS: "0" }, "value '0' from env 'ZULIP_AUTH_MAX_CONNECTIONS' is invalid"],
+      [["serve", "--config", file, "--database-url", "postgres://db.example.com/x"], {}, "value '0' from env 'ZULIP_AUTH_MAX_CONNECTIONS' is invalid"],
+    ];
+    for (const [args, env, words] of sources) {
+      const r = await refused(args, env);
+      expect(r.stderr).toBe(`error: option '--max-connections <n>' ${words}. expected a whole number above 0\nTry 'zulip-auth serve --help'\n`);
+    }
+    // Every command reads the same file: a database command meets its bad DATABASE_URL, told without the password.
+    const r = await refused(["user", "list", "--config", file], {}, "--database-url (DATABASE_URL) must be a URL such as");
+    usageLines(r.stderr, "zulip-auth user list");
+    expect(r.stderr).not.toContain("Secret-pw");
+  });
+
   it("refuses a settings file that is missing or names a setting no command reads", async () => {
     const dir = fresh("config");
     await refused(["org", "list", "--config", join(dir, "nope.env")], {}, `cannot read the settings file ${join(dir, "nope.env")}: no such file`);

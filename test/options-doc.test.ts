@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { describe, expect, it } from "vitest";
+import { OPERATING_DOC, SETTINGS_FILE, settingsFile, settingsTable, TABLE_END, TABLE_START, withTable } from "../scripts/options-doc.ts";
 import { auditCommand } from "../src/cli/audit.ts";
 import { checkCommand } from "../src/cli/check.ts";
 import { limitsCommand } from "../src/cli/limits.ts";
@@ -10,7 +11,6 @@ import { demoCommand, serveCommand } from "../src/cli/serve.ts";
 import { ALL_SETTINGS } from "../src/cli/serve-options.ts";
 import { settingsIn } from "../src/cli/setting.ts";
 import { userCommand } from "../src/cli/user.ts";
-import { OPERATING_DOC, SETTINGS_FILE, settingsFile, settingsTable, TABLE_END, TABLE_START, withTable } from "../scripts/options-doc.ts";
 
 /**
  * The options are declared once, in src/cli's options table; docs/operating.md's settings table and the example
