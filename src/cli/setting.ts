@@ -105,7 +105,8 @@ const NULL = Symbol("null");
 function commanderParser<T>(parse: (text: string) => T): (text: string) => T | typeof NULL {
   return (text) => {
     try {
-      return parse(text) ?? NULL;
+      const value = parse(text);
+      return value === null ? NULL : value;
     } catch (error) {
       if (error instanceof UserError || error instanceof CommanderError) throw error;
       throw new InvalidArgumentError((error as Error).message);
