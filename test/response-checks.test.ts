@@ -10,7 +10,7 @@ import {
   requiredHeadersPresent,
   statusDocumented,
 } from "../src/contract/response-checks.ts";
-import { type Answer, getContractValidator } from "../src/contract/validator.ts";
+import { type Answer, getContractValidator, isUnlistedField } from "../src/contract/validator.ts";
 
 const answer = (status: number, body: unknown, headers: Record<string, string> = {}): Answer => ({
   status,
@@ -104,15 +104,12 @@ describe("each named response check", () => {
     }
   });
 
-  it.each(CASES)(
-    "the answer crafted against $name breaks that check alone, and the validator reports exactly its violations",
-    async ({ check, bad }) => {
-      const v = await getContractValidator();
-      const matched = v.matchAnswer("fetch-api-key", bad);
-      expect(RESPONSE_CHECKS.filter((c) => c(matched).length > 0)).toEqual([check]);
-      expect(v.validateResponse("fetch-api-key", bad)).toEqual(check(matched));
-    },
-  );
+  it.each(CASES)("the answer crafted against $name breaks that check alone, and the validator reports exactly its violations", async ({ check, bad }) => {
+    const v = await getContractValidator();
+    const matched = v.matchAnswer("fetch-api-key", bad);
+    expect(RESPONSE_CHECKS.filter((c) => c(matched).length > 0)).toEqual([check]);
+    expect(v.validateResponse("fetch-api-key", bad)).toEqual(check(matched));
+  });
 
   it("every check runs once, and each conformant answer passes them all", async () => {
     const v = await getContractValidator();
@@ -146,5 +143,16 @@ describe("what a check does not judge", () => {
     const noCache = answer(200, KEY, JSON_TYPE);
     expect(requiredHeadersPresent(v.matchAnswer("fetch-api-key", noCache, { level: "zulip" }))).toEqual([]);
     expect(requiredHeadersPresent(v.matchAnswer("fetch-api-key", noCache, { level: "strict" })).map((x) => x.id)).toEqual(["header-missing"]);
+  });
+
+  it("an unlisted field is an advisory at the Zulip level in a success answer only; a violation with --strict or in an error", async () => {
+    const v = await getContractValidator();
+    const [extraInSuccess] = v.validateResponse("fetch-api-key", answer(200, { ...KEY, extra: 1 }, KEY_HEADERS), { level: "zulip" });
+    expect(extraInSuccess?.id).toBe("body-unexpected-property");
+    expect(isUnlistedField(extraInSuccess!, "zulip")).toBe(true);
+    expect(isUnlistedField(extraInSuccess!, "strict")).toBe(false);
+    const [extraInError] = v.validateResponse("fetch-api-key", answer(401, { ...REFUSED, extra: 1 }, JSON_TYPE), { level: "zulip" });
+    expect(extraInError?.id).toBe("body-unexpected-property");
+    expect(isUnlistedField(extraInError!, "zulip")).toBe(false);
   });
 });

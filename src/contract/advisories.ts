@@ -20,6 +20,21 @@ export interface Advisory {
 }
 
 /**
+ * The advisory a field the contract does not list is at the Zulip level, in a success answer: Zulip's API grows
+ * by adding fields (a newer Zulip, or a fork's own), and clients ignore those they do not know.
+ */
+export const UNLISTED_FIELD = {
+  id: "unlisted-field",
+  severity: "low",
+  advice: "a success answer has a field the contract does not list (a newer Zulip, or a fork's own)",
+} as const satisfies Omit<Advisory, "violation">;
+
+/** Whether a violation found at this level is the advisory `unlisted-field` instead. */
+export function isUnlistedField(violation: Violation, level: ContractLevel): boolean {
+  return level === "zulip" && violation.id === "body-unexpected-property" && violation.status === 200;
+}
+
+/**
  * The advisories of an answer: its strict-level violations that the Zulip level accepts, each where the contract
  * (as written, `raw`) annotates the broken promise with an `x-advisory`. Such an answer is not a violation at
  * the Zulip level: an advisory never changes the exit code.

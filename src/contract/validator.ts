@@ -12,7 +12,7 @@ import { type LoadedContract, loadContract } from "./spec.ts";
 import type { Violation } from "./violation.ts";
 
 // The contract's runtime checks are this module's: callers import the types they pass and get from here.
-export type { Advisory, AdvisorySeverity } from "./advisories.ts";
+export { type Advisory, type AdvisorySeverity, isUnlistedField, UNLISTED_FIELD } from "./advisories.ts";
 export { type Answer, answerFromResponse } from "./answer.ts";
 export type { ContractLevel, JudgeOptions } from "./levels.ts";
 export type { MatchedAnswer } from "./matched-answer.ts";
