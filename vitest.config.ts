@@ -25,6 +25,7 @@ const UNIT = [
   "test/parameters.test.ts",
   "test/rate-limit.test.ts",
   "test/request-turn.test.ts",
+  "test/response-checks.test.ts",
   "test/server-settings.test.ts",
   "test/spelling.test.ts",
   "test/statement-cache.test.ts",

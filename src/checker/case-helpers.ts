@@ -1,9 +1,9 @@
 import { toPointer, valueAt } from "../contract/json-pointer.ts";
 import type { GetServerSettings } from "../contract/operations.ts";
 import type { JsonBody } from "../contract/types.ts";
+import type { CaseContext } from "./case-context.ts";
 import { SETTINGS } from "./cases/case.ts";
 import { type Exchange, field } from "./exchange.ts";
-import type { CaseContext } from "./session.ts";
 
 // Helpers the cases of several operations share.
 

@@ -1,7 +1,7 @@
 import { parsePointer, toPointer } from "../contract/json-pointer.ts";
 import { OPERATIONS, operationById, operationPointer } from "../contract/operations.ts";
 import type { OperationId } from "../contract/types.ts";
-import type { AdvisorySeverity } from "../contract/validator.ts";
+import { type AdvisorySeverity, isUnlistedField, UNLISTED_FIELD } from "../contract/validator.ts";
 import { truncate } from "../shared/text.ts";
 import { EarlyEnd } from "./early-end.ts";
 import { type Exchange, field, NoAnswerError, send } from "./exchange.ts";
@@ -143,8 +143,8 @@ export class CaseRecording {
     const judge = { level: this.run.level, ...(this.run.featureLevel === undefined ? {} : { featureLevel: this.run.featureLevel }) };
     for (const v of this.run.validator.validateResponse(spec.operationId, answer, judge)) {
       const { path: _contractPath, ...rest } = v;
-      if (this.run.level === "zulip" && v.id === "body-unexpected-property" && answer.status === 200) {
-        this.advise(exchange, "unlisted-field", "low", "a success answer has a field the contract does not list (a newer Zulip, or a fork's own)", {
+      if (isUnlistedField(v, this.run.level)) {
+        this.advise(exchange, UNLISTED_FIELD.id, UNLISTED_FIELD.severity, UNLISTED_FIELD.advice, {
           spec: parsePointer(v.specPointer),
           pointer: v.responsePointer,
           ...(v.expected === undefined ? {} : { expected: v.expected }),

@@ -1,9 +1,9 @@
 import type { ContractLevel, ContractValidator } from "../contract/validator.ts";
 import type { Exchange, FetchLike } from "./exchange.ts";
+import type { LoginSession } from "./login-session.ts";
 import type { Masker } from "./mask.ts";
 import type { AdvisoryRecord } from "./report.ts";
 import type { RequestSpec, Secret } from "./request.ts";
-import type { LoginSession } from "./session.ts";
 
 /** What a run shares between its cases: the transport, the validator, and requests made once. */
 export class RunState {

@@ -4,6 +4,7 @@ import { getContractValidator } from "../contract/validator.ts";
 import { PASSWORD_PLACEHOLDER } from "../shared/redact.ts";
 import { isJsonObject } from "../shared/text.ts";
 import { isHttp, parseUrl } from "../shared/url.ts";
+import { CaseContext } from "./case-context.ts";
 import { CASES, type CheckCase } from "./cases/index.ts";
 import { clientCompatibility } from "./clients.ts";
 import { buildCoverage } from "./coverage.ts";
@@ -15,11 +16,11 @@ import type { Finding, FindingId } from "./finding.ts";
 import { FUZZ_CHECK_IDS, type FuzzCheckId } from "./fuzz/checks.ts";
 import type { FuzzReport } from "./fuzz/report.ts";
 import { defaultRate, type FuzzOptions, fuzzPlan, learnedFrom, randomSeed, runFuzz } from "./fuzz/run-fuzz.ts";
+import { LoginSession, SUCCESSFUL_LOGINS } from "./login-session.ts";
 import { Masker } from "./mask.ts";
 import type { CaseResult, CheckReport, CheckStatus, CheckSummary, CoverageRow, StopReason } from "./report.ts";
 import { normalizeBaseUrl, type RequestSpec, requestFor, secret } from "./request.ts";
 import { RunState } from "./run-state.ts";
-import { CaseContext, LoginSession, SUCCESSFUL_LOGINS } from "./session.ts";
 
 /** What `checkServer` needs. */
 export interface CheckOptions {

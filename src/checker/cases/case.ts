@@ -1,6 +1,6 @@
 import { OPERATIONS, type Operation, operationPointer } from "../../contract/operations.ts";
 import type { DeclaredStatus, OperationId } from "../../contract/types.ts";
-import type { CaseContext } from "../session.ts";
+import type { CaseContext } from "../case-context.ts";
 
 /** One scenario the checker runs against a server, with a stable id such as `fetch-api-key.wrong-password`. */
 export interface CheckCase {

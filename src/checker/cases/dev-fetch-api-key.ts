@@ -1,8 +1,8 @@
 import { OPERATIONS } from "../../contract/operations.ts";
+import type { CaseContext } from "../case-context.ts";
 import { devLoginAdvertised, expectAllowedMethod } from "../case-helpers.ts";
 import { type Exchange, field } from "../exchange.ts";
 import { type RequestSpec, requestFor } from "../request.ts";
-import type { CaseContext } from "../session.ts";
 import { type CheckCase, casesOf, DEV_FETCH } from "./case.ts";
 
 const devCase = casesOf(OPERATIONS.devFetchApiKey);

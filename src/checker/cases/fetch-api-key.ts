@@ -1,10 +1,10 @@
 import { isDeepStrictEqual } from "node:util";
 import { OPERATIONS } from "../../contract/operations.ts";
+import { type CaseContext, loginSpec, otherCase } from "../case-context.ts";
 import { expectAllowedMethod, setting } from "../case-helpers.ts";
 import { type Exchange, field } from "../exchange.ts";
 import { refusalShape as anyRefusalShape } from "../refusal-shape.ts";
 import { type FieldValue, type RequestSpec, requestFor, shownValue } from "../request.ts";
-import { type CaseContext, loginSpec, otherCase } from "../session.ts";
 import { throwawayPassword } from "../throwaway.ts";
 import { type CheckCase, casesOf, FETCH } from "./case.ts";
 

@@ -1,6 +1,6 @@
 import { OPERATIONS } from "../../contract/operations.ts";
+import { loginSpec } from "../case-context.ts";
 import { field } from "../exchange.ts";
-import { loginSpec } from "../session.ts";
 import { throwawayPassword } from "../throwaway.ts";
 import { type CheckCase, casesOf, FETCH } from "./case.ts";
 

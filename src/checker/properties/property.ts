@@ -1,7 +1,7 @@
 import { OPERATIONS } from "../../contract/operations.ts";
+import type { CaseContext } from "../case-context.ts";
 import type { CheckCase } from "../cases/case.ts";
 import type { Exchange } from "../exchange.ts";
-import type { CaseContext } from "../session.ts";
 
 /**
  * A property of the whole run: judged once every case has run, over every answer of the run (the transcript),
