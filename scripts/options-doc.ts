@@ -1,3 +1,5 @@
+import type { Command } from "commander";
+import { buildProgram } from "../src/cli/main.ts";
 import { CONFIG } from "../src/cli/options.ts";
 import { ALL_SETTINGS } from "../src/cli/serve-options.ts";
 import { type Setting, settingsIn } from "../src/cli/setting.ts";
@@ -26,14 +28,29 @@ function defaultOf(s: Setting<unknown>): { text: string; typed: boolean } | unde
 const cell = (text: string) => text.replace(/\|/g, "\\|");
 const code = (text: string) => `\`${cell(text)}\``;
 
-/** docs/operating.md's settings table: one row per setting, in the table's order. */
+/** The commands a flag is an option of: a command whose every sub-command takes it by its name, else the sub-commands'. */
+function commandsTaking(program: Command, flag: string): string {
+  const leaves = (c: Command, path: string): { path: string; command: Command }[] =>
+    c.commands.length === 0 ? [{ path, command: c }] : c.commands.flatMap((sub) => leaves(sub, `${path} ${sub.name()}`));
+  const names = program.commands.flatMap((top) => {
+    const all = leaves(top, top.name());
+    const taking = all.filter((l) => l.command.options.some((o) => o.flags === flag));
+    return taking.length === all.length ? [top.name()] : taking.map((l) => l.path);
+  });
+  return names.length === program.commands.length ? "every command" : names.join(", ");
+}
+
+/** docs/operating.md's settings table: one row per setting, in the table's order, with the commands that take it. */
 export function settingsTable(): string {
+  const program = buildProgram();
   const rows = settingsIn(ALL_SETTINGS).map((s) => {
     const shown = defaultOf(s);
     const fallback = shown === undefined ? "—" : shown.typed ? code(shown.text) : cell(shown.text);
-    return `| ${s.flag ? code(s.flag) : "—"} | ${s.env ? code(s.env) : "—"} | ${fallback} | ${cell(s.doc ?? s.help)} |`;
+    // A setting without a flag is read from the environment by serve (ALL_SETTINGS is serve's table and --config).
+    const commands = s.flag ? commandsTaking(program, s.flag) : "serve";
+    return `| ${s.flag ? code(s.flag) : "—"} | ${s.env ? code(s.env) : "—"} | ${fallback} | ${commands} | ${cell(s.doc ?? s.help)} |`;
   });
-  return ["| option | environment variable | default | meaning |", "| --- | --- | --- | --- |", ...rows].join("\n");
+  return ["| option | environment variable | default | commands | meaning |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
 }
 
 /** `markdown` with the text between TABLE_START and TABLE_END replaced by `table`. */
@@ -58,8 +75,11 @@ export function settingsFile(): string {
     .map((s) => {
       const about = `# ${s.flag ? `${s.flag.split(" ")[0]}: ` : ""}${s.help}`;
       if (s.unitValue !== undefined) return `${about}\n${s.env}=${s.unitValue}`;
+      // A setting with neither an example nor a default to show has no line to uncomment: a blank one would
+      // not be "none" for every setting (a blank bind password is still an LDAP setting without an LDAP URL).
       const shown = defaultOf(s);
-      return `${about}\n# ${s.env}=${s.example ?? (shown?.typed ? shown.text : "")}`;
+      const value = s.example ?? (shown?.typed ? shown.text : undefined);
+      return value === undefined ? `# ${s.env}: ${about.slice(2)}` : `${about}\n# ${s.env}=${value}`;
     });
   return `${HEADER}\n${lines.join("\n\n")}\n`;
 }

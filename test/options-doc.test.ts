@@ -9,7 +9,7 @@ import { loginCommand } from "../src/cli/login.ts";
 import { orgCommand } from "../src/cli/org.ts";
 import { demoCommand, serveCommand } from "../src/cli/serve.ts";
 import { ALL_SETTINGS } from "../src/cli/serve-options.ts";
-import { settingsIn } from "../src/cli/setting.ts";
+import { optionOf, settingsIn } from "../src/cli/setting.ts";
 import { userCommand } from "../src/cli/user.ts";
 
 /**
@@ -51,8 +51,24 @@ describe("one mechanism", () => {
     for (const { command, option } of withEnv) {
       const s = byFlag.get(option.flags);
       expect(s, `${command} ${option.flags}`).toBeDefined();
-      expect([option.envVar, option.description], `${command} ${option.flags}`).toEqual([s!.env, s!.help]);
+      expect([option.envVar, option.description], `${command} ${option.flags}`).toEqual([s!.env, optionOf(s!).description]);
     }
+  });
+
+  it("the table's commands column names the commands that take each setting, and only those", () => {
+    const tops = [serveCommand(), demoCommand(), orgCommand(), userCommand(), limitsCommand(), auditCommand(), loginCommand(), checkCommand()];
+    const rows = new Map(
+      [...settingsTable().matchAll(/^\| `([^`]+)` \| `[^`]+` \| [^|]*(?:\\\|[^|]*)* \| ([^|]+) \|/gm)].map((m) => [m[1]!.replace(/\\\|/g, "|"), m[2]!]),
+    );
+    for (const s of settingsIn(ALL_SETTINGS).filter((s) => s.flag && s.flag !== "--config <file>")) {
+      const cell = rows.get(s.flag!);
+      expect(cell, s.flag).toBeDefined();
+      const named = new Set(cell!.split(", ").map((c) => c.split(" ")[0]));
+      const taking = tops.filter((top) => all(top).some((c) => c.options.some((o) => o.flags === s.flag))).map((c) => c.name());
+      expect([...named].sort(), s.flag).toEqual(taking.sort());
+    }
+    expect(rows.get("--redis-url <url>")).toBe("serve, limits");
+    expect(rows.get("--port <port>")).toBe("serve, demo");
   });
 
   it("every setting with an environment variable is some command's option, or read from the environment only", () => {

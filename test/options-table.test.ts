@@ -1,12 +1,13 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Help } from "commander";
 import { describe, expect, it } from "vitest";
+import { SETTINGS_FILE } from "../scripts/options-doc.ts";
 import { OWASP_MINIMUM } from "../src/auth/hash-params.ts";
 import { loadConfigFile } from "../src/cli/config-file.ts";
 import { ALL_SETTINGS, DEMO_SETTINGS, SERVE_SETTINGS } from "../src/cli/serve-options.ts";
-import { addSettings, environmentNames, type Settings, type Values, valuesOf } from "../src/cli/setting.ts";
+import { addSettings, environmentNames, optionOf, type Settings, settingsIn, type Values, valuesOf } from "../src/cli/setting.ts";
 import { UserError } from "../src/cli/user-error.ts";
 import { DEFAULT_CONFIG } from "../src/server/config.ts";
 
@@ -82,7 +83,7 @@ describe("serve's table, parsed", () => {
 
   it("derives the metrics listener from any of its three settings, and the LDAP config with its env-only password", async () => {
     expect((await parse(SERVE_SETTINGS, ["--metrics"])).metrics).toEqual({ host: "127.0.0.1", port: 9992 });
-    expect((await parse(SERVE_SETTINGS, ["--metrics", "off", "--metrics-port", "9100"])).metrics).toEqual({ host: "127.0.0.1", port: 9100 });
+    expect((await parse(SERVE_SETTINGS, ["--metrics-port", "9100"])).metrics).toEqual({ host: "127.0.0.1", port: 9100 });
     expect((await parse(SERVE_SETTINGS, [], { ZULIP_AUTH_METRICS_HOST: "::1" })).metrics).toEqual({ host: "::1", port: 9992 });
     const ldap = [
       "--ldap-url",
@@ -142,6 +143,123 @@ describe("serve's table, parsed", () => {
   it("refuses LDAP settings that cannot work as bad usage, once parsed", async () => {
     const stray = await refusal(SERVE_SETTINGS, [], { ZULIP_AUTH_LDAP_BIND_PASSWORD: "pw" });
     expect([stray.message, (stray as UserError).exitCode]).toEqual(["LDAP settings were given without --ldap-url (ZULIP_AUTH_LDAP_URL)", 2]);
+  });
+});
+
+describe("an empty value is no value (docs/operating.md)", () => {
+  it("an empty ZULIP_AUTH_LDAP_URL means LDAP off, and empty LDAP settings beside it are not stray", async () => {
+    expect((await parse(SERVE_SETTINGS, [], { ZULIP_AUTH_LDAP_URL: "" })).ldap).toBeUndefined();
+    const empties = "ZULIP_AUTH_LDAP_URL=\nZULIP_AUTH_LDAP_BIND_PASSWORD=\nZULIP_AUTH_LDAP_USER_DN_TEMPLATE=\n";
+    expect((await parse(SERVE_SETTINGS, [], { ZULIP_AUTH_LDAP_BIND_DN: " " }, empties)).ldap).toBeUndefined();
+  });
+
+  it("an empty or blank number from the environment or the settings file is the default, never 0", async () => {
+    const env = { ZULIP_AUTH_PORT: "", ZULIP_AUTH_BODY_LIMIT: " ", ZULIP_AUTH_HEADERS_TIMEOUT: "" };
+    for (const o of [
+      await parse(SERVE_SETTINGS, [], env),
+      await parse(SERVE_SETTINGS, [], {}, "ZULIP_AUTH_PORT=\nZULIP_AUTH_BODY_LIMIT=\nZULIP_AUTH_HEADERS_TIMEOUT= \n"),
+    ]) {
+      expect([o.port, o.config.bodyLimit, o.config.headersTimeoutMs]).toEqual([9991, DEFAULT_CONFIG.bodyLimit, DEFAULT_CONFIG.headersTimeoutMs]);
+    }
+    // An empty variable is not given: the settings file's value is the next source.
+    expect((await parse(SERVE_SETTINGS, [], { ZULIP_AUTH_PORT: "" }, "ZULIP_AUTH_PORT=1005\n")).port).toBe(1005);
+    expect((await parse(SERVE_SETTINGS, [], { LOG_LEVEL: "" })).log.level).toBe("info");
+  });
+
+  it("refuses an empty or blank flag value as bad usage, whatever the setting", async () => {
+    for (const argv of [
+      ["--port", ""],
+      ["--body-limit", " "],
+      ["--log-level", ""],
+      ["--external-url", ""],
+      ["--ldap-url", ""],
+      ["--dev", ""],
+    ]) {
+      const error = await refusal(SERVE_SETTINGS, argv);
+      expect([error.message, (error as UserError).exitCode], argv.join(" ")).toEqual([`${argv[0]} needs a value (leave the option out for its default)`, 2]);
+    }
+  });
+});
+
+describe("the reviewer's cases", () => {
+  it("--help shows every default, a default given only as text too", () => {
+    const help = new Help();
+    for (const s of settingsIn(SERVE_SETTINGS).filter((s) => s.flag && (s.default !== undefined || s.defaultText !== undefined))) {
+      const shown = s.defaultText ?? JSON.stringify(s.default);
+      expect(help.optionDescription(optionOf(s)), s.flag).toContain(`default: ${shown}`);
+    }
+    expect(help.optionDescription(optionOf(SERVE_SETTINGS.metrics.settings.port))).toContain("(default: 9992)");
+  });
+
+  it("refuses an external URL with credentials from any source, showing it without them", async () => {
+    for (const error of [
+      await refusal(SERVE_SETTINGS, ["--external-url", "https://u:hunter2@chat.example.com"]),
+      await refusal(SERVE_SETTINGS, [], { ZULIP_AUTH_EXTERNAL_URL: "https://u:hunter2@chat.example.com/x" }),
+      await refusal(SERVE_SETTINGS, [], {}, "ZULIP_AUTH_EXTERNAL_URL=https://:hunter2@chat.example.com\n"),
+    ]) {
+      expect(error).toBeInstanceOf(UserError);
+      expect((error as UserError).exitCode).toBe(2);
+      expect(error.message).toMatch(/^--external-url \(ZULIP_AUTH_EXTERNAL_URL\) must not hold a user or password: https:\/\/chat\.example\.com(\/x)?$/);
+      expect(error.message).not.toContain("hunter2");
+    }
+  });
+
+  it("refuses a metrics host that is not an address as bad usage, as --host", async () => {
+    const error = await refusal(SERVE_SETTINGS, ["--metrics-host", "not a host!"]);
+    expect(error).toBeInstanceOf(CommanderError);
+    expect(error.message).toContain("expected an IP address");
+  });
+
+  it("an explicit metrics off wins over a metrics port or host from any source", async () => {
+    expect((await parse(SERVE_SETTINGS, ["--metrics", "off"], {}, "ZULIP_AUTH_METRICS_PORT=9100\n")).metrics).toBeUndefined();
+    expect((await parse(SERVE_SETTINGS, ["--metrics-host", "::1"], { ZULIP_AUTH_METRICS: "off" })).metrics).toBeUndefined();
+    // An empty ZULIP_AUTH_METRICS is not an off: the port still turns them on.
+    expect((await parse(SERVE_SETTINGS, [], { ZULIP_AUTH_METRICS: "" }, "ZULIP_AUTH_METRICS_PORT=9100\n")).metrics).toEqual({ host: "127.0.0.1", port: 9100 });
+  });
+
+  it("refuses a settings file that sets ZULIP_AUTH_CONFIG", async () => {
+    const error = await refusal(SERVE_SETTINGS, [], {}, "ZULIP_AUTH_CONFIG=other.env\n");
+    expect([(error as UserError).exitCode, error.message]).toEqual([
+      2,
+      expect.stringMatching(/ZULIP_AUTH_CONFIG names the settings file, so it cannot be set in one$/),
+    ]);
+  });
+});
+
+describe(`${SETTINGS_FILE}, uncommented a line at a time`, () => {
+  const text = readFileSync(SETTINGS_FILE, "utf8");
+  const set = text.split("\n").filter((line) => /^[A-Z][A-Z0-9_]*=/.test(line));
+  // The header's "ZULIP_AUTH_CONFIG=FILE" is prose, not a line to uncomment.
+  const commented = [...text.matchAll(/^# ([A-Z][A-Z0-9_]*)=(.*)$/gm)]
+    .map(([, name, value]) => ({ name: name!, value: value! }))
+    .filter((c) => c.name !== "ZULIP_AUTH_CONFIG");
+  const example = (name: string) => `${name}=${commented.find((c) => c.name === name)!.value}`;
+  // What a line needs beside it to work: an LDAP setting needs the URL and a user search base (or, the template,
+  // instead of it); a bind DN needs its password, and the password file must exist.
+  const needs = (name: string): string[] => {
+    if (!name.startsWith("ZULIP_AUTH_LDAP_")) return [];
+    const url = name === "ZULIP_AUTH_LDAP_URL" ? [] : [example("ZULIP_AUTH_LDAP_URL")];
+    const where = name === "ZULIP_AUTH_LDAP_USER_DN_TEMPLATE" ? [] : [example("ZULIP_AUTH_LDAP_USER_SEARCH_BASE")];
+    const bind: Record<string, string> = {
+      ZULIP_AUTH_LDAP_BIND_DN: "ZULIP_AUTH_LDAP_BIND_PASSWORD=pw",
+      ZULIP_AUTH_LDAP_BIND_PASSWORD_FILE: example("ZULIP_AUTH_LDAP_BIND_DN"),
+    };
+    return [...url, ...where, ...(bind[name] ? [bind[name]] : [])];
+  };
+
+  it("has a value line for every setting with an example or a default, and no blank one", () => {
+    expect(commented.length).toBeGreaterThan(30);
+    expect(commented.filter((c) => c.value.trim() === "")).toEqual([]);
+  });
+
+  it("parses as serve's settings whichever line is uncommented", async () => {
+    const secret = join(mkdtempSync(join(tmpdir(), "zulip-auth-bind-")), "password");
+    writeFileSync(secret, "pw\n");
+    for (const { name, value } of commented) {
+      const line = name === "ZULIP_AUTH_LDAP_BIND_PASSWORD_FILE" ? `${name}=${secret}` : `${name}=${value}`;
+      const file = [...set, line, ...needs(name)].join("\n");
+      await expect(parse(SERVE_SETTINGS, [], {}, `${file}\n`), line).resolves.toBeDefined();
+    }
   });
 });
 

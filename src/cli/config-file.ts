@@ -39,6 +39,9 @@ export function loadConfigFile(file: string, known: ReadonlySet<string>, env: No
   const settings = parseEnv(text);
   for (const [name, value] of Object.entries(settings)) {
     if (!known.has(name) && !name.startsWith("PG")) throw new UserError(`${path}: ${name} is not a zulip-auth setting (docs/operating.md lists them)`, 2);
-    if (env[name] === undefined) env[name] = value;
+    // The file is named before it is read: a file naming another would be silently ignored.
+    if (name === CONFIG.env) throw new UserError(`${path}: ${name} names the settings file, so it cannot be set in one`, 2);
+    // A blank variable is one not given (setting.ts): the file's value is the next source.
+    if (!env[name]?.trim()) env[name] = value;
   }
 }

@@ -52,6 +52,7 @@ const LDAP_SETTINGS = {
     env: "ZULIP_AUTH_LDAP_USER_DN_TEMPLATE",
     help: "instead of a search: the user's DN, e.g. uid=%(user)s,ou=people,dc=example,dc=com",
     doc: "instead of a search: the user's DN, e.g. `uid=%(user)s,ou=people,dc=example,dc=com`",
+    example: "uid=%(user)s,ou=people,dc=example,dc=com",
   }),
   emailAttribute: setting({
     flag: "--ldap-email-attribute <name>",

@@ -17,7 +17,7 @@ import { exitCode } from "./user-error.ts";
 // a command's own start-up load nothing they do not use.
 
 /** The `zulip-auth` program. Exit codes: 0 done, 1 failed (one line on stderr), 2 bad usage. */
-function buildProgram(cases: readonly CheckCase[] = []): Command {
+export function buildProgram(cases: readonly CheckCase[] = []): Command {
   const program = new Command("zulip-auth")
     .description("Zulip's password login API: server, client and conformance checker from one OpenAPI contract")
     .version("0.1.0")

@@ -7,7 +7,7 @@ import { DEFAULT_AUDIT_RETENTION_DAYS } from "../store/audit-writer.ts";
 import { LDAP } from "./ldap-options.ts";
 import { ARGON2, CONFIG, DATABASE, LISTEN, LOG, REDIS_URL, SERVICE_TIMEOUT } from "./options.ts";
 import { derived, type Settings, setting, type TableOf } from "./setting.ts";
-import { httpOrigin, onOff, port, positiveWholeNumber, rootDomain, wholeNumber } from "./values.ts";
+import { httpOrigin, listenHost, onOff, port, positiveWholeNumber, rootDomain, wholeNumber } from "./values.ts";
 
 // serve's table: keyed as the server's StartOptions and ServerConfig (src/server/start.ts, config.ts) are, so the
 // parsed values are the server's options as they are (serve-run.ts), and the compiler holds the two together.
@@ -39,7 +39,7 @@ const SERVER_CONFIG = {
     help: "public URL behind a proxy (for realm_url)",
     doc: "public URL behind a proxy, for `realm_url`",
     example: "https://chat.example.com",
-    parse: httpOrigin,
+    parse: httpOrigin("--external-url (ZULIP_AUTH_EXTERNAL_URL)"),
   }),
   bodyLimit: setting({
     flag: "--body-limit <bytes>",
@@ -156,30 +156,41 @@ const SERVER_CONFIG = {
   ),
 } satisfies TableOf<ServerConfig>;
 
-/** Prometheus metrics on a listener of their own: any of the three turns them on. */
+/**
+ * Prometheus metrics on a listener of their own: a port or host turns them on, and an explicit `off` wins over
+ * both, wherever they come from (the settings file keeps the port; `--metrics off` turns them off for a run).
+ */
 const METRICS = derived(
   {
-    on: onOffSetting(
-      "--metrics",
-      "ZULIP_AUTH_METRICS",
-      `serve Prometheus metrics at GET /metrics on a listener of their own (${DEFAULT_METRICS_HOST}:${DEFAULT_METRICS_PORT}), never the public port`,
-      "Prometheus metrics at `GET /metrics` on a listener of their own, never the public port: [metrics.md](metrics.md)",
-    ),
+    // No default, so that an explicit off is told apart from none.
+    on: setting({
+      flag: "--metrics [on|off]",
+      env: "ZULIP_AUTH_METRICS",
+      help: `serve Prometheus metrics at GET /metrics on a listener of their own (${DEFAULT_METRICS_HOST}:${DEFAULT_METRICS_PORT}), never the public port`,
+      doc: "Prometheus metrics at `GET /metrics` on a listener of their own, never the public port: [metrics.md](metrics.md); `off` wins over a metrics port or host given anywhere",
+      defaultText: "off",
+      preset: "on",
+      parse: onOff,
+    }),
     port: setting({
       flag: "--metrics-port <port>",
       env: "ZULIP_AUTH_METRICS_PORT",
-      help: "the metrics listener's port (implies --metrics)",
+      help: "the metrics listener's port (implies --metrics, unless --metrics off)",
       defaultText: String(DEFAULT_METRICS_PORT),
       parse: port,
     }),
     host: setting({
       flag: "--metrics-host <address>",
       env: "ZULIP_AUTH_METRICS_HOST",
-      help: "the metrics listener's address (implies --metrics; this machine only by default)",
+      help: "the metrics listener's address (implies --metrics, unless --metrics off; this machine only by default)",
       defaultText: DEFAULT_METRICS_HOST,
+      parse: listenHost,
     }),
   },
-  (o) => (o.on || o.port !== undefined || o.host !== undefined ? { host: o.host ?? DEFAULT_METRICS_HOST, port: o.port ?? DEFAULT_METRICS_PORT } : undefined),
+  (o) =>
+    o.on !== false && (o.on || o.port !== undefined || o.host !== undefined)
+      ? { host: o.host ?? DEFAULT_METRICS_HOST, port: o.port ?? DEFAULT_METRICS_PORT }
+      : undefined,
 );
 
 /** `serve`'s table: the server's StartOptions (but the logger, made from `log`). */

@@ -100,10 +100,14 @@ export function environmentNames(table: Settings): string[] {
 
 // commander hands back "" for a parser's null ("off"): the parser hands it this instead, and valuesOf null.
 const NULL = Symbol("null");
+// Blank text (empty or spaces) is no value: valuesOf takes a blank variable as not set (the default, as an empty
+// variable is "none" everywhere) and refuses a blank flag. Parsers never see it (Number("") would be 0).
+const BLANK = Symbol("blank");
 
 /** A table setting's parser for commander: a bad value is a usage error (exit 2) that commander words, or the parser's own UserError. */
-function commanderParser<T>(parse: (text: string) => T): (text: string) => T | typeof NULL {
+function commanderParser<T>(parse: (text: string) => T): (text: string) => T | typeof NULL | typeof BLANK {
   return (text) => {
+    if (text.trim() === "") return BLANK;
     try {
       const value = parse(text);
       return value === null ? NULL : value;
@@ -114,14 +118,18 @@ function commanderParser<T>(parse: (text: string) => T): (text: string) => T | t
   };
 }
 
-/** The commander option of a setting with a flag. */
+/** The commander option of a setting with a flag; a default given only as text shows in --help too. */
 export function optionOf(s: Setting<unknown>): Option {
-  const option = new Option(s.flag!, s.help);
+  const shownOnly = s.default === undefined && s.defaultText !== undefined;
+  const option = new Option(s.flag!, shownOnly ? `${s.help} (default: ${s.defaultText})` : s.help);
   if (s.env) option.env(s.env);
-  if (s.default !== undefined || s.defaultText !== undefined) option.default(s.default, s.defaultText);
+  if (s.default !== undefined) option.default(s.default, s.defaultText);
   if (s.preset !== undefined) option.preset(s.preset);
   if (s.choices) option.choices(s.choices);
-  if (s.parse) option.argParser(commanderParser(s.parse));
+  // Every value goes through commanderParser: a parser's, a choice's check (commander's parseArg), a plain string.
+  const check = option.parseArg;
+  const parse = s.parse ?? (check ? (text: string) => check(text, undefined) : (text: string) => text);
+  if (option.required || option.optional) option.argParser(commanderParser(parse));
   return option;
 }
 
@@ -141,11 +149,15 @@ export function valuesOf<S extends Settings>(table: S, command: Command, env: No
   const parsed = command.opts();
   const value = (s: Setting<unknown>): unknown => {
     if (s.flag) {
-      const given: unknown = parsed[new Option(s.flag).attributeName()];
-      return given === NULL ? null : given;
+      const key = new Option(s.flag).attributeName();
+      const given: unknown = parsed[key];
+      if (given === BLANK && command.getOptionValueSource(key) === "cli") {
+        throw new UserError(`${s.flag.split(" ")[0]} needs a value (leave the option out for its default)`, 2);
+      }
+      return given === NULL ? null : given === BLANK ? s.default : given;
     }
     const text = s.env === undefined ? undefined : env[s.env];
-    return text === undefined ? s.default : s.parse ? s.parse(text) : text;
+    return text === undefined || text.trim() === "" ? s.default : s.parse ? s.parse(text) : text;
   };
   const read = (node: Node): unknown => {
     if (isSetting(node)) return value(node);

@@ -17,9 +17,12 @@ export function onOff(value: string): boolean {
   throw new InvalidArgumentError("expected 1, true, yes, on, 0, false, no or off");
 }
 
+// Number("") and Number(" ") are 0: blank text is no number.
+const numberOf = (value: string): number => (value.trim() === "" ? Number.NaN : Number(value));
+
 /** A whole number, 0 or more. */
 export function wholeNumber(value: string): number {
-  const n = Number(value);
+  const n = numberOf(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number");
   return n;
 }
@@ -28,7 +31,7 @@ export function wholeNumber(value: string): number {
 export const positiveWholeNumber =
   (unit?: string) =>
   (value: string): number => {
-    const n = Number(value);
+    const n = numberOf(value);
     if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a whole number ${unit ? `of ${unit} ` : ""}above 0`);
     return n;
   };
@@ -42,20 +45,26 @@ export function port(value: string): number {
 
 /** A number of seconds above 0, fractions allowed. */
 export function seconds(value: string): number {
-  const n = Number(value);
+  const n = numberOf(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a positive number of seconds");
   return n;
 }
 
-/** An http(s) origin: realm_url is `scheme://host[:port]`, so a path or query would be silently lost. */
-export function httpOrigin(value: string): string {
-  const url = parseUrl(value);
-  if (!url) throw new InvalidArgumentError("expected an absolute URL such as https://chat.example.com");
-  if (!isHttp(url) || url.pathname !== "/" || url.search || url.hash || url.username || url.password) {
-    throw new InvalidArgumentError("expected http(s)://host[:port] with no path, query or credentials");
-  }
-  return url.origin;
-}
+/**
+ * An http(s) origin: realm_url is `scheme://host[:port]`, so a path or query would be silently lost. One with
+ * credentials is refused without them (commander's own message would quote the value).
+ */
+export const httpOrigin =
+  (option: string) =>
+  (value: string): string => {
+    const url = parseUrl(value);
+    if (!url) throw new InvalidArgumentError("expected an absolute URL such as https://chat.example.com");
+    if (url.username || url.password) throw new UserError(`${option} must not hold a user or password: ${safeUrl(value)}`, 2);
+    if (!isHttp(url) || url.pathname !== "/" || url.search || url.hash) {
+      throw new InvalidArgumentError("expected http(s)://host[:port] with no path, query or credentials");
+    }
+    return url.origin;
+  };
 
 const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
 
