@@ -175,7 +175,11 @@ describe("start-up validation (bad usage: exit 2, before anything starts)", () =
     const sources: [string[], Record<string, string>, string][] = [
       [["serve", "--max-connections", "0"], {}, "argument '0' is invalid"],
       [["serve"], { ZULIP_AUTH_MAX_CONNECTIONS: "0" }, "value '0' from env 'ZULIP_AUTH_MAX_CONNECTIONS' is invalid"],
-      [["serve", "--config", file, "--database-url", "postgres://db.example.com/x"], {}, "value '0' from env 'ZULIP_AUTH_MAX_CONNECTIONS' is invalid"],
+      [
+        ["serve", "--config", file, "--database-url", "postgres://db.example.com/x"],
+        {},
+        `value '0' from ZULIP_AUTH_MAX_CONNECTIONS in settings file ${file} is invalid`,
+      ],
     ];
     for (const [args, env, words] of sources) {
       const r = await refused(args, env);
@@ -187,6 +191,23 @@ describe("start-up validation (bad usage: exit 2, before anything starts)", () =
     expect(r.stderr).not.toContain("Secret-pw");
   });
 
+  it("refuses an empty flag, credentials in --external-url (without echoing them) and a bad --metrics-host, exit 2", async () => {
+    usageLines((await refused(["serve", "--port", ""], {}, "--port needs a value")).stderr, "zulip-auth serve");
+    const file = join(fresh("credentials"), "zulip-auth.env");
+    writeFileSync(file, "ZULIP_AUTH_EXTERNAL_URL=https://u:hunter2@chat.example.com\n");
+    for (const [args, env] of [
+      [["serve", "--external-url", "https://u:hunter2@chat.example.com"], {}],
+      [["serve"], { ZULIP_AUTH_EXTERNAL_URL: "https://u:hunter2@chat.example.com/zulip" }],
+      [["serve", "--config", file], {}],
+    ] as [string[], Record<string, string>][]) {
+      const r = await refused(args, env, "--external-url (ZULIP_AUTH_EXTERNAL_URL) must not hold a user or password: https://chat.example.com");
+      usageLines(r.stderr, "zulip-auth serve");
+      expect(r.stderr).not.toContain("hunter2");
+    }
+    const host = await refused(["serve", "--metrics-host", "not a host!"], {}, "error: option '--metrics-host <address>' argument 'not a host!' is invalid");
+    expect(host.stderr).not.toContain("ENOTFOUND");
+  });
+
   it("refuses a settings file that is missing or names a setting no command reads", async () => {
     const dir = fresh("config");
     await refused(["org", "list", "--config", join(dir, "nope.env")], {}, `cannot read the settings file ${join(dir, "nope.env")}: no such file`);
@@ -194,6 +215,9 @@ describe("start-up validation (bad usage: exit 2, before anything starts)", () =
     writeFileSync(typo, "ZULIP_AUTH_PROT=9991\n");
     const r = await refused(["serve"], { ZULIP_AUTH_CONFIG: typo }, "ZULIP_AUTH_PROT is not a zulip-auth setting");
     usageLines(r.stderr, "zulip-auth serve");
+    const nested = join(dir, "nested.env");
+    writeFileSync(nested, `ZULIP_AUTH_CONFIG=${typo}\n`);
+    await refused(["org", "list", "--config", nested], {}, `${nested}: ZULIP_AUTH_CONFIG names the settings file, so it cannot be set in one`);
   });
 });
 
@@ -214,6 +238,23 @@ describe("--config FILE / ZULIP_AUTH_CONFIG", () => {
     expect((await runCli(["org", "add", "nopw", "--config", config, "--db", fromFlag], { env: { ZULIP_AUTH_DB: fromEnv } })).code).toBe(0);
     const names = async (db: string) => JSON.parse((await runCli(["org", "list", "--json", "--db", db])).stdout).map((o: { subdomain: string }) => o.subdomain);
     expect([await names(inFile), await names(fromEnv), await names(fromFlag)]).toEqual([["lear"], ["zephyr"], ["nopw"]]);
+  });
+});
+
+describe("an empty variable is not given", () => {
+  it("serve starts with LDAP off when ZULIP_AUTH_LDAP_URL is empty, and an empty number is its default", async () => {
+    const db = join(fresh("empty"), "empty.sqlite");
+    expect((await runCli(["org", "add", "", "--db", db])).code).toBe(0);
+    const env = { ZULIP_AUTH_LDAP_URL: "", ZULIP_AUTH_LDAP_BIND_PASSWORD: "", ZULIP_AUTH_BODY_LIMIT: "", ZULIP_AUTH_HEADERS_TIMEOUT: "" };
+    const server = await startServerProcess(["serve", "--port", "0", "--db", db], env);
+    try {
+      // An empty body limit is the default, not 0 (which would answer every body 413).
+      const body = new URLSearchParams({ username: "nobody@example.com", password: "x" });
+      const answer = await conformant("fetch-api-key", await fetch(`${server.url}/api/v1/fetch_api_key`, { method: "POST", body }));
+      expect(answer.status).not.toBe(413);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
   });
 });
 

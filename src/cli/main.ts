@@ -2,7 +2,7 @@ import { Command, CommanderError } from "commander";
 import type { CheckCase } from "../checker/cases/case.ts";
 import { auditCommand } from "./audit.ts";
 import { checkCommand } from "./check.ts";
-import { configFileOf, loadConfigFile } from "./config-file.ts";
+import { configFileOf, type LoadedFile, loadConfigFile, namingTheFile } from "./config-file.ts";
 import { limitsCommand } from "./limits.ts";
 import { loginCommand } from "./login.ts";
 import { CONFIG } from "./options.ts";
@@ -17,7 +17,7 @@ import { exitCode } from "./user-error.ts";
 // a command's own start-up load nothing they do not use.
 
 /** The `zulip-auth` program. Exit codes: 0 done, 1 failed (one line on stderr), 2 bad usage. */
-export function buildProgram(cases: readonly CheckCase[] = []): Command {
+export function buildProgram(cases: readonly CheckCase[] = [], settingsFile?: LoadedFile): Command {
   const program = new Command("zulip-auth")
     .description("Zulip's password login API: server, client and conformance checker from one OpenAPI contract")
     .version("0.1.0")
@@ -28,6 +28,7 @@ export function buildProgram(cases: readonly CheckCase[] = []): Command {
   // Sub-commands inherit neither exitOverride nor this setting: apply them everywhere.
   const configure = (c: Command, path: string) => {
     c.exitOverride().showHelpAfterError(`Try '${path} --help'`);
+    if (settingsFile) c.configureOutput({ outputError: (line, write) => write(namingTheFile(line, settingsFile)) });
     // Read before commander parses (configFileOf): declared on every command so that it is accepted and listed.
     c.addOption(optionOf(CONFIG));
     for (const sub of c.commands) configure(sub, `${path} ${sub.name()}`);
@@ -42,10 +43,10 @@ export async function run(argv: string[]): Promise<number> {
     // `check --help` lists the cases: load them for that command only.
     const wantsCheck = argv[0] === "check" || (argv[0] === "help" && argv[1] === "check");
     const cases = wantsCheck ? (await import("../checker/cases/index.ts")).CASES : [];
-    const program = buildProgram(cases);
     // The file's variables are in the environment before commander reads the options' defaults from it.
     const configFile = configFileOf(argv);
-    if (configFile !== undefined) loadConfigFile(configFile, new Set(environmentNames(ALL_SETTINGS)));
+    const settingsFile = configFile === undefined ? undefined : loadConfigFile(configFile, new Set(environmentNames(ALL_SETTINGS)));
+    const program = buildProgram(cases, settingsFile);
     await program.parseAsync(argv, { from: "user" });
     return 0;
   } catch (error) {
