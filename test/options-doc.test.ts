@@ -9,7 +9,7 @@ import { loginCommand } from "../src/cli/login.ts";
 import { orgCommand } from "../src/cli/org.ts";
 import { demoCommand, serveCommand } from "../src/cli/serve.ts";
 import { ALL_SETTINGS } from "../src/cli/serve-options.ts";
-import { optionOf, settingsIn } from "../src/cli/setting.ts";
+import { settingsIn } from "../src/cli/setting.ts";
 import { userCommand } from "../src/cli/user.ts";
 
 /**
@@ -51,7 +51,7 @@ describe("one mechanism", () => {
     for (const { command, option } of withEnv) {
       const s = byFlag.get(option.flags);
       expect(s, `${command} ${option.flags}`).toBeDefined();
-      expect([option.envVar, option.description], `${command} ${option.flags}`).toEqual([s!.env, optionOf(s!).description]);
+      expect([option.envVar, option.description], `${command} ${option.flags}`).toEqual([s!.env, s!.help]);
     }
   });
 

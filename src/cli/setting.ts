@@ -118,12 +118,15 @@ function commanderParser<T>(parse: (text: string) => T): (text: string) => T | t
   };
 }
 
-/** The commander option of a setting with a flag; a default given only as text shows in --help too. */
+// commander shows a default in --help only when there is a value: a default given only as text (none, a value
+// the server works out) stands as this, and valuesOf reads it as the setting's default (undefined).
+const SHOWN_ONLY = Symbol("default shown only");
+
+/** The commander option of a setting with a flag. */
 export function optionOf(s: Setting<unknown>): Option {
-  const shownOnly = s.default === undefined && s.defaultText !== undefined;
-  const option = new Option(s.flag!, shownOnly ? `${s.help} (default: ${s.defaultText})` : s.help);
+  const option = new Option(s.flag!, s.help);
   if (s.env) option.env(s.env);
-  if (s.default !== undefined) option.default(s.default, s.defaultText);
+  if (s.default !== undefined || s.defaultText !== undefined) option.default(s.default ?? SHOWN_ONLY, s.defaultText);
   if (s.preset !== undefined) option.preset(s.preset);
   if (s.choices) option.choices(s.choices);
   // Every value goes through commanderParser: a parser's, a choice's check (commander's parseArg), a plain string.
@@ -154,7 +157,7 @@ export function valuesOf<S extends Settings>(table: S, command: Command, env: No
       if (given === BLANK && command.getOptionValueSource(key) === "cli") {
         throw new UserError(`${s.flag.split(" ")[0]} needs a value (leave the option out for its default)`, 2);
       }
-      return given === NULL ? null : given === BLANK ? s.default : given;
+      return given === NULL ? null : given === BLANK || given === SHOWN_ONLY ? s.default : given;
     }
     const text = s.env === undefined ? undefined : env[s.env];
     return text === undefined || text.trim() === "" ? s.default : s.parse ? s.parse(text) : text;
