@@ -27,6 +27,7 @@ const UNIT = [
   "test/server-settings.test.ts",
   "test/spelling.test.ts",
   "test/statement-cache.test.ts",
+  "test/timed-waits.test.ts",
   "test/typed-responses.test.ts",
 ];
 
