@@ -72,6 +72,7 @@ describe("when PostgreSQL, Redis or the directory goes away and comes back", () 
 
   it("Redis stopped: logins get 503 at once, /healthz names Redis; restarted: logins work again", async (ctx) => {
     need(ctx, MISSING);
+    const mark = server.output().length;
     await redis.stop();
     const down = await login();
     expect(down.status).toBe(503);
@@ -81,9 +82,9 @@ describe("when PostgreSQL, Redis or the directory goes away and comes back", () 
     const settings = await conformant("get-server-settings", await fetch(`${server.url}/api/v1/server_settings`));
     expect(settings.status).toBe(200);
 
-    const mark = server.output().length;
+    // The server keeps reconnecting, and tells the operator when it finds Redis gone and when it is back.
+    await server.waitForOutput(/"msg":"lost the rate-limit store: logins answer 503 until it is back"/, mark);
     await redis.start();
-    // The server reconnects on its own, and says so.
     await server.waitForOutput(/"msg":"the rate-limit store is back"/, mark);
     expect((await login()).status).toBe(200);
     expect((await health()).status).toBe(200);

@@ -20,12 +20,6 @@ const TIMED: [name: string, pattern: RegExp][] = [
  */
 const ALLOWED: { file: string; what: string; count: number; why: string }[] = [
   {
-    file: "test/helpers/services.ts",
-    what: "a timer",
-    count: 2,
-    why: "PostgreSQL, Redis and slapd are daemons of their own, not children of the test: no event reaches it when one opens its port or exits, so their helpers ask the port and /proc again",
-  },
-  {
     file: "test/organization-cache.test.ts",
     what: "a polling wait",
     count: 3,
