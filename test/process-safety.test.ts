@@ -131,7 +131,7 @@ describe("SIGTERM", () => {
     const exit = server.stop("SIGTERM");
     await server.waitForOutput(/"signal":"SIGTERM","msg":"stopping"/);
     for (const r of inFlight) r.send();
-    for (const r of inFlight) expect((await conformant("fetch-api-key", await r.answer)).status).toBe(200);
+    for (const answer of await Promise.all(inFlight.map((r) => r.answer))) expect((await conformant("fetch-api-key", answer)).status).toBe(200);
     expect(await exit).toBe(0);
     await expect(fetch(`${server.url}/api/v1/server_settings`)).rejects.toThrow();
     // The database was closed cleanly: it opens and still holds the user.
