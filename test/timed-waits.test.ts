@@ -15,23 +15,10 @@ const TIMED: [name: string, pattern: RegExp][] = [
 ];
 
 /**
- * The waits with no event to wait on, each with its reason. Counted exactly: another one in the same file
- * fails too.
+ * The waits with no event to wait on, each with its reason (none today). Counted exactly: another one in the
+ * same file fails too.
  */
-const ALLOWED: { file: string; what: string; count: number; why: string }[] = [
-  {
-    file: "test/organization-cache.test.ts",
-    what: "a polling wait",
-    count: 3,
-    why: "a NOTIFY reaches the store's own listening connection, which tells no one when it has dropped its cached organization",
-  },
-  {
-    file: "test/several-instances.test.ts",
-    what: "a polling wait",
-    count: 1,
-    why: "as in organization-cache.test.ts, but in two server processes",
-  },
-];
+const ALLOWED: { file: string; what: string; count: number; why: string }[] = [];
 
 const SELF = "test/timed-waits.test.ts";
 
