@@ -14,6 +14,7 @@ import type { NewLoginAttempt } from "../src/store/schema.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
 import { conformant, createTestServer, form, multipart, USERS } from "./helpers/harness.ts";
 import { runCli, startServerProcess } from "./helpers/process.ts";
+import { untilDatabaseShows } from "./helpers/watch.ts";
 
 const MOBILE = "ZulipMobile/27.1 (Android 14)";
 
@@ -335,13 +336,9 @@ describe("zulip-auth audit, after a real server's logins", () => {
       expect((await conformant("fetch-api-key", await attempt("iago@zulip.com", "Wrong-pass-123"))).status).toBe(401);
       key = (await conformant<{ api_key: string }>("fetch-api-key", await attempt("Iago@zulip.com", password))).body.api_key;
       expect((await conformant("fetch-api-key", await attempt("nobody@zulip.com", "Nobody-pass-123"))).status).toBe(401);
-      // Written by the batching writer while the server runs (within its one-second interval).
-      for (let tries = 0; ; tries++) {
-        const listed = JSON.parse((await runCli(["audit", "--json", "--db", db])).stdout) as unknown[];
-        if (listed.length === 3) break;
-        expect(tries, "the audit rows were not written while the server ran").toBeLessThan(100);
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      // Written by the batching writer while the server runs (within its one-second interval): the wait ends at
+      // the write that brings the third row.
+      await untilDatabaseShows(db, async () => (JSON.parse((await runCli(["audit", "--json", "--db", db])).stdout) as unknown[]).length === 3);
     } finally {
       expect(await server.stop()).toBe(0);
     }

@@ -117,13 +117,22 @@ describe("every error code of server_settings", () => {
 });
 
 /** A TCP server that accepts connections and never answers. */
-async function silentServer(): Promise<{ url: string; close: () => Promise<void> }> {
+async function silentServer(): Promise<{ url: string; received: () => Promise<void>; close: () => Promise<void> }> {
   const sockets = new Set<import("node:net").Socket>();
-  const server: Server = createServer((socket) => void sockets.add(socket));
+  let heard: (() => void)[] = [];
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("data", () => {
+      for (const resolve of heard) resolve();
+      heard = [];
+    });
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    /** Resolves when the next bytes of a request arrive. */
+    received: () => new Promise((resolve) => heard.push(resolve)),
     close: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();
@@ -162,8 +171,9 @@ describe("no answer: network errors, timeouts and aborts are told apart from ser
       const { error: before } = await client.serverSettings({ signal: AbortSignal.abort(reason) });
       expect(before).toMatchObject({ kind: "transport", code: "ABORTED", reason });
 
+      // Aborted once the server has the request: the client is waiting for its answer.
       const controller = new AbortController();
-      setTimeout(() => controller.abort(), 100);
+      void silent.received().then(() => controller.abort());
       const { error: during } = await client.serverSettings({ signal: controller.signal });
       expect(during).toMatchObject({ kind: "transport", code: "ABORTED" });
 
@@ -263,7 +273,12 @@ describe("opt-in waiting on RATE_LIMIT_HIT", () => {
   it("stops waiting when the caller aborts", async () => {
     const s = await limited(30);
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100);
+    // Aborted once the client waits out the 429: the wait is what starts listening to the caller's signal.
+    const listen = controller.signal.addEventListener.bind(controller.signal);
+    controller.signal.addEventListener = (...args: Parameters<typeof listen>) => {
+      listen(...args);
+      if (args[0] === "abort") queueMicrotask(() => controller.abort());
+    };
     const started = Date.now();
     const { error, response } = await clientFor(s, { retryOnRateLimit: { maxWaitMs: 60_000 } }).fetchApiKey(
       { username: iago.email, password: iago.password },

@@ -3,11 +3,13 @@ import { FairQueue, HashQueueFull } from "../src/auth/hash-queue.ts";
 import { defaultQueueLimits, PasswordHasher } from "../src/auth/password-hasher.ts";
 import { TEST_HASH } from "./helpers/harness.ts";
 
-/** A job that finishes when the test says so, noting when it started. */
+/** A job that finishes when the test says so, noting when it started (in `order`, and as `started`). */
 function gate(order: string[], name: string) {
   let open!: () => void;
+  let start!: () => void;
   const done = new Promise<void>((resolve) => (open = resolve));
-  return { job: () => (order.push(name), done), open };
+  const started = new Promise<void>((resolve) => (start = resolve));
+  return { job: () => (order.push(name), start(), done), open, started };
 }
 
 describe("the hash queue", () => {
@@ -28,9 +30,11 @@ describe("the hash queue", () => {
     const flood = gates.map((g) => queue.run("192.0.2.1", g.job));
     const user = gate(order, "user");
     const real = queue.run("198.51.100.1", user.job);
-    for (const g of gates.slice(0, 2)) {
+    const all = [...gates, user];
+    for (const [i, g] of gates.slice(0, 2).entries()) {
       g.open();
-      await new Promise((r) => setTimeout(r, 0));
+      // The queue has started its next job, whichever it is (the order says which).
+      await Promise.race(all.slice(i + 1).map((x) => x.started));
     }
     user.open();
     for (const g of gates.slice(2)) g.open();

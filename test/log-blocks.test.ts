@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { LogBlocks } from "../src/server/log-blocks.ts";
 
 /** A destination that records what it is given and how it is flushed. */
@@ -35,13 +35,22 @@ describe("log lines gathered into blocks", () => {
     expect(sink.syncFlushes).toBe(1);
   });
 
-  it("hands a short block on after the longest wait", async () => {
-    const sink = fakeSink();
-    const blocks = new LogBlocks(sink, 1 << 20, 20);
-    blocks.write("a\n");
-    blocks.write("b\n");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(sink.writes).toEqual(["a\nb\n"]);
+  it("hands a short block on after the longest wait, not before", () => {
+    // The clock is the test's: the wait is stepped through, not slept.
+    vi.useFakeTimers();
+    try {
+      const sink = fakeSink();
+      const blocks = new LogBlocks(sink, 1 << 20, 20);
+      blocks.write("a\n");
+      vi.advanceTimersByTime(10);
+      blocks.write("b\n");
+      vi.advanceTimersByTime(9);
+      expect(sink.writes).toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(sink.writes).toEqual(["a\nb\n"]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("flush() hands everything on and waits for the destination", async () => {

@@ -21,8 +21,8 @@ function loginOnTerminal(args: string[], password: string): Promise<{ code: numb
     screen += chunk;
     if (!typed && /Password for .*: $/.test(screen)) {
       typed = true;
-      // Typed a moment after the prompt, like a person; Enter sends a carriage return.
-      setTimeout(() => child.stdin.write(`${password}\r`), 100);
+      // Typed as soon as the prompt shows (echo is off by then); Enter sends a carriage return.
+      child.stdin.write(`${password}\r`);
     }
   };
   child.stdout.on("data", onOutput);

@@ -1,4 +1,5 @@
 import { mkdtempSync } from "node:fs";
+import http from "node:http";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -91,19 +92,46 @@ describe("nothing lost on a crash", () => {
   }, 60_000);
 });
 
+/**
+ * A login over a connection of its own that announces its body (`Expect: 100-continue`): `taken` resolves when
+ * the server has taken the request (it says "100 Continue"), and `send()` sends the body then.
+ */
+function announcedLogin(url: string, fields: Record<string, string>): { taken: Promise<void>; send: () => void; answer: Promise<Response> } {
+  const body = new URLSearchParams(fields).toString();
+  const request = http.request(`${url}/api/v1/fetch_api_key`, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", "Content-Length": Buffer.byteLength(body), Expect: "100-continue" },
+  });
+  const taken = new Promise<void>((resolve) => request.once("continue", () => resolve()));
+  const answer = new Promise<Response>((resolve, reject) => {
+    request.on("error", reject);
+    request.on("response", (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (d: Buffer) => chunks.push(d));
+      res.on("end", () => {
+        const headers = new Headers(Object.entries(res.headers).map(([k, v]): [string, string] => [k, String(v)]));
+        resolve(new Response(Buffer.concat(chunks), { status: res.statusCode!, headers }));
+      });
+    });
+  });
+  request.flushHeaders();
+  return { taken, send: () => request.end(body), answer };
+}
+
 describe("SIGTERM", () => {
   it("stops accepting, finishes the requests in flight, closes the database and exits 0", async () => {
     const { db, users } = await seed(1);
-    // Expensive hashes (about two seconds each here, three at a time) so that the requests are surely
-    // received, even on a loaded machine, and still in flight when the signal arrives 1.5 s later.
-    // Requests in flight at the stop get up to the service timeout: longer than these hashes take.
-    const server = await startServerProcess(["serve", "--port", "0", "--db", db, ...NO_LIMITS, "--argon2", "m=65536,t=24,p=1", "--service-timeout", "60000"]);
+    // Requests in flight at the stop get up to the service timeout.
+    const server = await startServerProcess(["serve", "--port", "0", "--db", db, ...NO_LIMITS, ...CHEAP, "--service-timeout", "60000"]);
     const u = users[0]!;
-    const inFlight = Array.from({ length: 4 }, () => fetch(`${server.url}/api/v1/fetch_api_key`, form({ username: u.email, password: u.password })));
-    await new Promise((r) => setTimeout(r, 1_500));
+    const inFlight = Array.from({ length: 4 }, () => announcedLogin(server.url, { username: u.email, password: u.password }));
+    // Every request taken, then the signal, and only once the server says it is stopping do their bodies go
+    // out: each whole login (the hash, the database's reads and its write of the upgraded hash) runs during the stop.
+    await Promise.all(inFlight.map((r) => r.taken));
     const exit = server.stop("SIGTERM");
-    const answers = await Promise.all(inFlight);
-    for (const a of answers) expect((await conformant("fetch-api-key", a)).status).toBe(200);
+    await server.waitForOutput(/"signal":"SIGTERM","msg":"stopping"/);
+    for (const r of inFlight) r.send();
+    for (const answer of await Promise.all(inFlight.map((r) => r.answer))) expect((await conformant("fetch-api-key", answer)).status).toBe(200);
     expect(await exit).toBe(0);
     await expect(fetch(`${server.url}/api/v1/server_settings`)).rejects.toThrow();
     // The database was closed cleanly: it opens and still holds the user.
@@ -118,10 +146,20 @@ describe("SIGTERM", () => {
     const { port } = new URL(server.url);
     const socket = net.connect(Number(port), "127.0.0.1");
     await new Promise((r) => socket.once("connect", r));
-    socket.write(
-      "POST /api/v1/fetch_api_key HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nusername=",
+    let received = "";
+    socket.setEncoding("latin1");
+    const taken = new Promise<void>((resolve) =>
+      socket.on("data", (d: string) => {
+        received += d;
+        if (received.startsWith("HTTP/1.1 100 Continue\r\n\r\n")) resolve();
+      }),
     );
-    await new Promise((r) => setTimeout(r, 200));
+    socket.write(
+      "POST /api/v1/fetch_api_key HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n",
+    );
+    // The server has taken the request; its body stops short.
+    await taken;
+    socket.write("username=");
     const started = Date.now();
     expect(await server.stop("SIGTERM")).toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);

@@ -1,4 +1,7 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { LoginLimiter } from "../src/auth/login-limiter.ts";
 import { DEFAULT_LIMIT_RULES } from "../src/auth/rate-limit.ts";
 import { SqlAttemptLog } from "../src/auth/sql-attempt-log.ts";
@@ -6,6 +9,7 @@ import { openPostgresStore } from "../src/store/postgres.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
 import type { Store } from "../src/store/store.ts";
 import { createDatabase, missingServices, need } from "./helpers/service-env.ts";
+import { untilDatabaseShows } from "./helpers/watch.ts";
 
 const NO_POSTGRES = missingServices("postgres");
 const WHO = { org: "", username: "race@zulip.com", address: "127.0.0.2" };
@@ -84,10 +88,15 @@ describe("a success's release, written with the next write", () => {
     const [a, b] = [new SqlAttemptLog(store), new SqlAttemptLog(store)];
     const [here, there] = [new LoginLimiter(a, DEFAULT_LIMIT_RULES), new LoginLimiter(b, DEFAULT_LIMIT_RULES)];
     const who = { ...WHO, username: "late@zulip.com" };
-    await (await here.attempt(who)).succeeded();
-    // The next millisecond at least, so the failure is recorded after the success (entries are timed in ms).
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    expect((await there.attempt(who)).allowed).toBe(true);
+    // The clock is the test's: the failure is recorded a millisecond after the success (entries are timed in ms).
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+    try {
+      await (await here.attempt(who)).succeeded();
+      vi.setSystemTime(Date.now() + 1);
+      expect((await there.attempt(who)).allowed).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
     // The release is written now, after the other instance's failure.
     await a.close();
     const left = (await b.list({}, Date.now())).map((r) => [r.bucket.rule, r.times.length]).sort();
@@ -101,7 +110,10 @@ describe("a success's release, written with the next write", () => {
   });
 
   it("is written on its own when no attempt follows", async () => {
-    const [store] = await stores("sqlite");
+    // A database file, so that its write is an event to wait on.
+    const path = join(mkdtempSync(join(tmpdir(), "zulip-auth-release-")), "release.sqlite");
+    const store = await openSqliteStore(path);
+    cleanups.push(() => store.close());
     const log = new SqlAttemptLog(store);
     const limiter = new LoginLimiter(log, DEFAULT_LIMIT_RULES);
     await (await limiter.attempt(WHO)).succeeded();
@@ -109,9 +121,8 @@ describe("a success's release, written with the next write", () => {
     expect((await rows()).length).toBe(3);
     const known = () => store.db.selectFrom("known_addresses").selectAll().execute();
     expect(await known()).toEqual([]);
-    // No read through this log: the release goes out by its timer.
-    for (let waited = 0; (await rows()).length > 0 && waited < 10_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(await rows()).toEqual([]);
+    // No read through this log: the release goes out by its timer, a write that empties the rows.
+    await untilDatabaseShows(path, async () => (await rows()).length === 0);
     expect((await known()).map((k) => [k.username, k.address])).toEqual([[WHO.username, WHO.address]]);
   });
 });

@@ -11,9 +11,10 @@ export async function readPassword(fromStdin: boolean, prompt = "Password: "): P
     return text.replace(/\r?\n$/, "");
   }
   if (!process.stdin.isTTY) throw new UserError("no terminal to prompt for the password on: pass it with --password-stdin", 2);
-  process.stderr.write(prompt);
   const muted = new Writable({ write: (_chunk, _encoding, done) => done() });
   const rl = createInterface({ input: process.stdin, output: muted, terminal: true });
+  // Only now, with echo off (readline put the terminal in raw mode): what is typed at the prompt stays unseen.
+  process.stderr.write(prompt);
   try {
     return await new Promise<string>((resolve, reject) => {
       rl.once("line", resolve);

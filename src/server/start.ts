@@ -80,6 +80,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       state === "lost"
         ? logger.warn({ err: error }, "lost the database's change notifications: organizations are read from the database until they are back")
         : logger.debug("listening for the database's change notifications"),
+    onWatchChange: () => logger.debug("the organizations changed: they are read again from the database"),
   });
   let limiter: LoginLimiter | undefined;
   try {

@@ -24,6 +24,8 @@ export interface StoreLocation {
   cache?: boolean;
   /** The PostgreSQL listener lost its connection or got it back. */
   onWatchStateChange?: (state: "listening" | "lost", error?: Error) => void;
+  /** The PostgreSQL listener heard that the organizations changed. */
+  onWatchChange?: () => void;
 }
 
 /** Default bound on a PostgreSQL, Redis or LDAP wait, in milliseconds. */
@@ -71,6 +73,7 @@ export async function openStore(location: StoreLocation): Promise<Store> {
       ...(location.onIdleError ? { onIdleError: location.onIdleError } : {}),
       ...(location.cache ? { cache: true } : {}),
       ...(location.onWatchStateChange ? { onWatchStateChange: location.onWatchStateChange } : {}),
+      ...(location.onWatchChange ? { onWatchChange: location.onWatchChange } : {}),
     });
   } catch (error) {
     const cause = error instanceof UnavailableError ? error.cause : error;

@@ -7,6 +7,8 @@ export interface PostgresWatchOptions {
   /** Between two checks that the listening connection still answers. */
   heartbeatMs?: number;
   onStateChange?: (state: "listening" | "lost", error?: Error) => void;
+  /** A change was heard: what was read of the organizations is read again (an event for tests and debug logs). */
+  onChange?: () => void;
 }
 
 const RETRY_FIRST_MS = 100;
@@ -55,7 +57,10 @@ export function postgresWatch(url: string, options: PostgresWatchOptions): Chang
       application_name: "zulip-auth listener",
     });
     client = next;
-    next.on("notification", () => generation++);
+    next.on("notification", () => {
+      generation++;
+      options.onChange?.();
+    });
     next.on("error", (error) => lost(next, error));
     next.on("end", () => lost(next));
     try {

@@ -15,6 +15,8 @@ export interface PostgresOptions {
   /** Keeps organizations in memory, dropped on the NOTIFY of any process's change (a listening connection of its own). */
   cache?: boolean;
   onWatchStateChange?: (state: "listening" | "lost", error?: Error) => void;
+  /** The listener heard that the organizations changed. */
+  onWatchChange?: () => void;
 }
 
 /** A store on a PostgreSQL pool; nothing is connected until the first query. */
@@ -53,6 +55,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions): 
   const watch = postgresWatch(url, {
     timeoutMs: options.timeoutMs,
     ...(options.onWatchStateChange ? { onStateChange: options.onWatchStateChange } : {}),
+    ...(options.onWatchChange ? { onChange: options.onWatchChange } : {}),
   });
   return new Store(store.db, "postgres", watch);
 }

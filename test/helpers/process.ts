@@ -38,8 +38,11 @@ export interface ServerProcess {
   child: ChildProcess;
   url: string;
   output: () => string;
-  /** Waits until the output matches (the server may print after it starts listening). */
-  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+  /**
+   * Waits until the output from `since` on (a length of output() read earlier) matches: the server may print
+   * after it starts listening. No deadline of its own: a line that never comes fails at vitest's timeout.
+   */
+  waitForOutput(pattern: RegExp, since?: number): Promise<RegExpExecArray>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -64,37 +67,55 @@ export async function startProcess(
     ...(options.cwd ? { cwd: options.cwd } : {}),
   });
   let output = "";
+  /** Called on every chunk of output (waitForOutput's waiters). */
+  const listeners = new Set<() => void>();
+  const append = (d: Buffer) => {
+    output += d;
+    for (const listener of listeners) listener();
+  };
   // 'exit' can come before the last of the output has been read: stop() waits for the pipes to close too.
   const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      output += d;
+    child.stdout!.on("data", append);
+    child.stderr!.on("data", append);
+    const onData = () => {
       const m = /"url":"(http:\/\/[^"]+)"/.exec(output);
-      if (m) resolve(m[1]!);
+      if (m) {
+        listeners.delete(onData);
+        resolve(m[1]!);
+      }
     };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", (d: Buffer) => (output += d));
+    listeners.add(onData);
     child.once("exit", (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
   });
   return {
     child,
     url,
     output: () => output,
-    async waitForOutput(pattern, timeoutMs = 25_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const m = pattern.exec(output);
-        if (m) return m;
-        if (Date.now() > deadline) throw new Error(`no ${pattern} in output:\n${output}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+    waitForOutput(pattern, since = 0) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const m = pattern.exec(output.slice(since));
+          if (!m) return false;
+          listeners.delete(check);
+          resolve(m);
+          return true;
+        };
+        const ended = () => {
+          if (!check()) reject(new Error(`the process ended without ${pattern} in its output:\n${output}`));
+        };
+        if (check()) return;
+        listeners.add(check);
+        void closed.then(ended);
+      });
     },
     async stop(signal = "SIGTERM") {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill(signal);
       const [code] = (await once(child, "exit")) as [number | null];
-      // Bounded: a grandchild of a wrapper (npm, npx) that outlives it would hold the pipes open.
-      await Promise.race([closed, new Promise((r) => setTimeout(r, 5_000).unref())]);
+      // The pipes close once every process holding them is gone: a server left behind by a wrapper (npm, npx,
+      // the re-run with V8's flags) keeps this waiting, and the test fails at its timeout.
+      await closed;
       return code;
     },
   };

@@ -1,6 +1,6 @@
-import { type ExecFileOptions, execFile } from "node:child_process";
+import { type ExecFileOptions, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, watch, writeFileSync } from "node:fs";
 import { type AddressInfo, connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -53,19 +53,44 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Waits until something accepts connections on the port (or stops doing so, with `up: false`). */
-export async function waitForPort(port: number, up = true, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, "127.0.0.1");
-      socket.once("connect", () => (socket.destroy(), resolve(true)));
-      socket.once("error", () => resolve(false));
+/** Whether something accepts connections on the port right now. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => (socket.destroy(), resolve(true)));
+    socket.once("error", () => resolve(false));
+  });
+}
+
+/** Fails unless the port is open (or, with `open: false`, closed): after a wait that says it must be. */
+async function expectPort(port: number, open: boolean): Promise<void> {
+  if ((await accepts(port)) !== open) throw new Error(`port ${port} is ${open ? "closed" : "still open"}`);
+}
+
+/**
+ * Resolves once `check` holds for the folder's files: asked now, then on each change in the folder (no
+ * polling). A daemon is not a child of the test, so its files are how it tells what it did.
+ */
+function untilFolder(dir: string, check: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const watcher = watch(dir, () => {
+      if (check()) watcher.close(), resolve();
     });
-    if (open === up) return;
-    if (Date.now() > deadline) throw new Error(`port ${port} did not ${up ? "open" : "close"} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    if (check()) watcher.close(), resolve();
+  });
+}
+
+/**
+ * A connection to the daemon on `port`, held open: `closed` resolves when the daemon's end of it closes, which
+ * its exit does (undefined when nothing listens).
+ */
+function holdConnection(port: number): Promise<{ closed: Promise<void> } | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => resolve({ closed: new Promise<void>((closed) => socket.once("close", () => closed())) }));
+    socket.on("error", () => resolve(undefined));
+    socket.resume();
+  });
 }
 
 const secret = () => randomBytes(12).toString("hex");
@@ -101,18 +126,24 @@ const signalTree = (pid: number, signal: NodeJS.Signals) => {
 
 const readPid = (file: string) => (existsSync(file) ? Number(readFileSync(file, "utf8").trim().split("\n")[0]) : undefined);
 
+/**
+ * Stops a daemon and resolves once it is gone: its pid file removed (Redis and slapd remove it as they stop)
+ * and a connection held to it closed by its exit, after it closed the port that a restart binds again.
+ */
 async function killAndWait(pidFile: string, port: number): Promise<void> {
   const pid = readPid(pidFile);
+  const held = await holdConnection(port);
+  let running = pid !== undefined;
   if (pid !== undefined) {
     try {
       process.kill(pid, "SIGCONT");
       process.kill(pid, "SIGTERM");
     } catch {
-      // Not running.
+      running = false; // a pid file left by a daemon that is no longer running
     }
   }
-  await waitForPort(port, false);
-  for (let i = 0; pid !== undefined && i < 200 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 25));
+  await Promise.all([held?.closed, running ? untilFolder(dirname(pidFile), () => !existsSync(pidFile)) : undefined]);
+  await expectPort(port, false);
 }
 
 // --- PostgreSQL ------------------------------------------------------------------------------------------
@@ -184,8 +215,9 @@ function postgresService(dir: string, port: number, url: string): Service {
     async stop() {
       const pid = postmasterPid();
       if (pid !== undefined) signalTree(pid, "SIGCONT");
+      // -w: pg_ctl returns once the server has exited.
       await asPostgres("pg_ctl", ["-D", paths.data, "-m", "immediate", "-w", "stop"]).catch(() => {});
-      await waitForPort(port, false);
+      await expectPort(port, false);
     },
     async pause() {
       signalTree(postmasterPid()!, "SIGSTOP");
@@ -225,7 +257,15 @@ export async function startRedis(dir: string): Promise<Service> {
     password,
   ];
   writeFileSync(join(dir, "port"), String(port));
-  return startDaemon(`redis://:${password}@127.0.0.1:${port}`, port, pidFile, () => run("redis-server", args));
+  const log = join(dir, "redis.log");
+  const launch = async () => {
+    // Daemonized, redis-server returns before it listens: it says when it does in its log (after what a
+    // previous start wrote there).
+    const from = existsSync(log) ? statSync(log).size : 0;
+    await run("redis-server", args);
+    await untilFolder(dir, () => existsSync(log) && readFileSync(log).subarray(from).includes("Ready to accept connections"));
+  };
+  return startDaemon(`redis://:${password}@127.0.0.1:${port}`, port, pidFile, launch);
 }
 
 // --- OpenLDAP --------------------------------------------------------------------------------------------
@@ -240,16 +280,30 @@ export async function startDirectory(dir: string): Promise<Service> {
   const port = await freePort();
   writeFileSync(join(dir, "port"), String(port));
   const pidFile = join(dir, "slapd.pid");
-  return startDaemon(`ldap://127.0.0.1:${port}`, port, pidFile, () => run("slapd", ["-h", `ldap://127.0.0.1:${port}/`, "-f", conf]));
+  const log = join(dir, "slapd.log");
+  const launch = async () => {
+    // In the foreground (-d) so that it logs, detached so that it outlives the test run's start script. With
+    // the connections logged, it says when it has added its listener once listening (after what a previous
+    // start wrote there); its "slapd starting" comes before it listens.
+    const from = existsSync(log) ? statSync(log).size : 0;
+    const out = openSync(log, "a");
+    spawn("slapd", ["-d", "conns", "-h", `ldap://127.0.0.1:${port}/`, "-f", conf], { detached: true, stdio: ["ignore", out, out] }).unref();
+    closeSync(out);
+    await untilFolder(dir, () => /daemon: added \d+r listener=0x/.test(readFileSync(log).subarray(from).toString()));
+  };
+  return startDaemon(`ldap://127.0.0.1:${port}`, port, pidFile, launch);
 }
 
-/** A daemon that writes its pid file and listens on `port`: started now, stopped, frozen and thawed by pid. */
+/**
+ * A daemon that writes its pid file and listens on `port`: started now (`launch` resolves once it listens),
+ * stopped, frozen and thawed by pid.
+ */
 async function startDaemon(url: string, port: number, pidFile: string, launch: () => Promise<unknown>): Promise<Service> {
   const service: Service = {
     url,
     async start() {
       await launch();
-      await waitForPort(port);
+      await expectPort(port, true);
     },
     stop: () => killAndWait(pidFile, port),
     async pause() {
