@@ -84,11 +84,11 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "zulip-auth-profile-"));
   try {
     const profiled = ["--cpu-prof", "--cpu-prof-dir", dir];
-    const real = await startBenchServer({ nodeArgs: target.bare ? [] : [...profiled, ...(process.env.SERVER_FLAGS?.split(" ") ?? [])], limits: target.limits });
+    const real = await startBenchServer({ nodeArgs: target.bare ? [] : profiled, limits: target.limits });
     let bare: BenchChild | undefined;
     let completed = 0;
     try {
-      if (target.bare) bare = await startBareServer(real.url, [...profiled, ...(process.env.BARE_FLAGS?.split(" ") ?? [])]);
+      if (target.bare) bare = await startBareServer(real.url, profiled);
       const url = bare ? bare.firstLine.trim() : real.url;
       const [first] = target.requests;
       const load = await runLoad(
