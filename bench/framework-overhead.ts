@@ -4,13 +4,39 @@
 // servers' CPU use is recorded to show it was the server, not the generator, that was at its limit.
 import { DEFAULT_CONFIG } from "../src/server/config.ts";
 import type { BareResponse } from "./bare-server.ts";
-import { alternate, cpuSeconds, median, startScript } from "./lib.ts";
+import { alternate, type BenchChild, cpuSeconds, median, startScript } from "./lib.ts";
 import { expectStatuses, REQUESTS } from "./requests.ts";
 import { type BenchContext, runLoad } from "./settings.ts";
 import { num, type Row } from "./table.ts";
 
 // node:http adds these itself, on both sides.
 const TRANSPORT_HEADERS = new Set(["date", "connection", "keep-alive", "content-length", "transfer-encoding"]);
+
+/**
+ * Starts bench/bare-server.ts replaying the server_settings answer of the server at `url` (its status, headers
+ * and bytes), with `nodeArgs` on node's command line, once it answers the same bytes.
+ */
+export async function startBareServer(url: string, nodeArgs: string[] = []): Promise<BenchChild> {
+  const path = REQUESTS.serverSettings.path;
+  const real = await fetch(url + path);
+  const body = Buffer.from(await real.arrayBuffer());
+  const headers = Object.fromEntries([...real.headers].filter(([name]) => !TRANSPORT_HEADERS.has(name)));
+  const answer: BareResponse = {
+    status: real.status,
+    headers,
+    bodyBase64: body.toString("base64"),
+    headersTimeoutMs: DEFAULT_CONFIG.headersTimeoutMs,
+    requestTimeoutMs: DEFAULT_CONFIG.requestTimeoutMs,
+  };
+  const bare = await startScript("bare-server.ts", answer, nodeArgs);
+  // The realm URL in the body names the real server's port: the bare one replays it byte for byte anyway.
+  const replay = Buffer.from(await (await fetch(bare.firstLine.trim() + path)).arrayBuffer());
+  if (!replay.equals(body)) {
+    await bare.stop();
+    throw new Error("the bare server does not answer the same bytes");
+  }
+  return bare;
+}
 
 /** One side's throughput and the share of one core its server process used meanwhile. */
 interface Throughput {
@@ -22,22 +48,9 @@ interface Throughput {
 export async function frameworkOverhead(ctx: BenchContext, notes: string[]): Promise<Row> {
   const { settings, server } = ctx;
   const path = REQUESTS.serverSettings.path;
-  const real = await fetch(server.url + path);
-  const body = Buffer.from(await real.arrayBuffer());
-  const headers = Object.fromEntries([...real.headers].filter(([name]) => !TRANSPORT_HEADERS.has(name)));
-  const answer: BareResponse = {
-    status: real.status,
-    headers,
-    bodyBase64: body.toString("base64"),
-    headersTimeoutMs: DEFAULT_CONFIG.headersTimeoutMs,
-    requestTimeoutMs: DEFAULT_CONFIG.requestTimeoutMs,
-  };
-  const bare = await startScript("bare-server.ts", answer);
+  const bare = await startBareServer(server.url);
   try {
     const bareUrl = bare.firstLine.trim();
-    // The realm URL in the body names the real server's port: the bare one replays it byte for byte anyway.
-    const replay = Buffer.from(await (await fetch(bareUrl + path)).arrayBuffer());
-    if (!replay.equals(body)) throw new Error("the bare server does not answer the same bytes");
 
     const measure = async (url: string, pid: number, seconds: number): Promise<Throughput> => {
       const cpuBefore = cpuSeconds(pid);

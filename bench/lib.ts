@@ -135,9 +135,11 @@ export interface BenchChild {
   stop(): Promise<void>;
 }
 
-/** Starts `node --import tsx bench/<script> <JSON input>` and waits for its first line of output. */
-export async function startScript(script: string, input: unknown): Promise<BenchChild> {
-  const child = track(spawn(process.execPath, ["--import", "tsx", join(ROOT, "bench", script), JSON.stringify(input)], { stdio: ["ignore", "pipe", "pipe"] }));
+/** Starts `node [nodeArgs] --import tsx bench/<script> <JSON input>` and waits for its first line of output. */
+export async function startScript(script: string, input: unknown, nodeArgs: string[] = []): Promise<BenchChild> {
+  const child = track(
+    spawn(process.execPath, [...nodeArgs, "--import", "tsx", join(ROOT, "bench", script), JSON.stringify(input)], { stdio: ["ignore", "pipe", "pipe"] }),
+  );
   let out = "";
   let err = "";
   child.stdout!.on("data", (d: Buffer) => (out += d));

@@ -1,4 +1,4 @@
-// `npm run bench:profile -- [--target server_settings|login|mixed] [--seconds N] [--top N] [--keep DIR]`: runs the
+// `npm run bench:profile -- [--target server_settings|bare|login|mixed] [--seconds N] [--top N] [--keep DIR]`: runs the
 // real server under `node --cpu-prof`, loads it with one kind of request, stops it (SIGTERM, as an operator
 // would) and prints where its main thread spent the time: self time by package or source file, and the
 // functions with the most self time. Shares, not absolute times: they move far less with other load on the
@@ -7,7 +7,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
-import { ROOT, startBenchServer } from "./lib.ts";
+import { startBareServer } from "./framework-overhead.ts";
+import { type BenchChild, ROOT, startBenchServer } from "./lib.ts";
 import { type BenchRequest, expectStatuses, MIXED, REQUESTS } from "./requests.ts";
 import { runLoad } from "./settings.ts";
 import { num } from "./table.ts";
@@ -61,8 +62,10 @@ export function summarise(profile: CpuProfile): ProfileSummary {
 
 // Each target against the server its benchmark line measures: logins with the login limits on (line 1), the
 // others with them off (the mix's wrong passwords would be refused).
-const TARGETS: Record<string, { requests: BenchRequest[]; connections: number; limits: "off" | "default" }> = {
+// `bare` profiles line 2's other side, the bare node:http server replaying server_settings' answer.
+const TARGETS: Record<string, { requests: BenchRequest[]; connections: number; limits: "off" | "default"; bare?: true }> = {
   server_settings: { requests: [REQUESTS.serverSettings], connections: 16, limits: "off" },
+  bare: { requests: [REQUESTS.serverSettings], connections: 16, limits: "off", bare: true },
   login: { requests: [REQUESTS.login], connections: 4, limits: "default" },
   mixed: { requests: MIXED, connections: 8, limits: "off" },
 };
@@ -80,26 +83,31 @@ async function main(): Promise<void> {
   if (!target) throw new Error(`--target takes ${Object.keys(TARGETS).join(", ")}`);
   const dir = mkdtempSync(join(tmpdir(), "zulip-auth-profile-"));
   try {
-    const server = await startBenchServer({ nodeArgs: ["--cpu-prof", "--cpu-prof-dir", dir], limits: target.limits });
+    const profiled = ["--cpu-prof", "--cpu-prof-dir", dir];
+    const real = await startBenchServer({ nodeArgs: target.bare ? [] : profiled, limits: target.limits });
+    let bare: BenchChild | undefined;
     let completed = 0;
     try {
+      if (target.bare) bare = await startBareServer(real.url, profiled);
+      const url = bare ? bare.firstLine.trim() : real.url;
       const [first] = target.requests;
       const load = await runLoad(
         target.requests.length === 1
           ? {
-              url: server.url + first!.path,
+              url: url + first!.path,
               method: first!.method,
               headers: first!.headers ?? {},
               body: first!.body ?? "",
               connections: target.connections,
               duration: Number(values.seconds),
             }
-          : { url: server.url, requests: [...target.requests], connections: target.connections, duration: Number(values.seconds) },
+          : { url, requests: [...target.requests], connections: target.connections, duration: Number(values.seconds) },
       );
       expectStatuses(values.target!, load, new Set(target.requests.map((r) => r.status)));
       completed = load.completed;
     } finally {
-      await server.stop();
+      await bare?.stop();
+      await real.stop();
     }
     // One profile per thread; the server's main thread is the one with the most samples.
     const files = readdirSync(dir)

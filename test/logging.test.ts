@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../src/server/logger.ts";
+import { accessLine, accessLogger, createLogger } from "../src/server/logger.ts";
 import { fuzzRequest, toRequest } from "./helpers/fuzz.ts";
 import { conformant, createTestServer, form, multipart, USERS } from "./helpers/harness.ts";
 import { startServerProcess } from "./helpers/process.ts";
@@ -97,6 +97,42 @@ describe("structured logs", () => {
     );
     expect(lines.join("")).not.toMatch(/secret/);
     expect(lines.join("")).toContain("[redacted]");
+  });
+
+  it("an access line is, byte for byte, the line pino itself writes for it, at each level and for any field values", () => {
+    // accessLogger writes its lines without pino's serialiser: pino's own output is the reference.
+    const level = fc.constantFrom<"info" | "debug">("info", "debug");
+    const text = fc.oneof(fc.string(), fc.string({ unit: "binary" }), fc.constantFrom('Lear "&" Co.\\', "\u0000\n\u2028", "é😀"));
+    const line = fc.record({
+      reqId: fc.uuid(),
+      clientReqId: fc.option(text, { nil: undefined }),
+      method: text,
+      path: text,
+      status: fc.integer({ min: 100, max: 599 }),
+      durationMs: fc.double({ min: 0, max: 1e6, noNaN: true }),
+      organization: fc.option(text, { nil: undefined }),
+      address: text,
+    });
+    fc.assert(
+      fc.property(level, fc.constantFrom("info", "debug", "warn"), line, (at, threshold, facts) => {
+        const ours: string[] = [];
+        const pinos: string[] = [];
+        const write = (into: string[]) => ({ write: (l: string) => void into.push(l) }) as never;
+        const access = accessLogger(createLogger(write(ours), threshold));
+        const reference = createLogger(write(pinos), threshold).child({}, { redact: [] });
+        const cut = accessLine(facts);
+        const now = Date.now;
+        Date.now = () => 1_700_000_000_123;
+        try {
+          access(at, cut);
+          reference[at](cut, "request");
+        } finally {
+          Date.now = now;
+        }
+        expect(ours).toEqual(pinos);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SERVER_NODE_FLAGS } from "../src/cli/node-flags.ts";
 import { runProcess, type ServerProcess, startProcess } from "./helpers/process.ts";
 
 // The package as a user gets it: `npm pack`, then the tarball installed with --omit=dev into an empty project.
@@ -152,7 +153,7 @@ describe("the packed tarball, installed with --omit=dev", () => {
       .map((part) => part.replace("/opt/zulip-auth", project));
     // systemd's PATH has no nvm or npm prefix: node is named by its absolute path, with V8's flags.
     expect(node).toMatch(/^\/.+\/node$/);
-    expect(args).toContain("--optimize-for-size");
+    for (const flag of SERVER_NODE_FLAGS) expect(args).toContain(flag);
     // The example settings file of docs/operating.md, as the unit's EnvironmentFile and `--config` read it.
     const envFile = /^EnvironmentFile=-?(.+)$/m.exec(unit)![1]!;
     const settings = join(project, "zulip-auth.env");

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect, it } from "vitest";
+import { SERVER_NODE_FLAGS } from "../src/cli/node-flags.ts";
 import { getContractValidator } from "../src/contract/validator.ts";
 import { runCli, startServerProcess } from "./helpers/process.ts";
 import { parseRawHttp } from "./helpers/raw-http.ts";
@@ -86,7 +87,7 @@ it("serve started without V8's flags runs itself again with them; killed with SI
   const server = await startServerProcess(["serve", "--port", "0", "--db", db]);
   const { stdout } = await sh("ps", ["-o", "pid=,args=", "--ppid", String(server.child.pid)]);
   const [child] = stdout.trim().split("\n");
-  expect(child).toMatch(/^\s*\d+ \S*node --optimize-for-size \S*bin\.js serve --port 0 --db /);
+  expect(child).toMatch(new RegExp(`^\\s*\\d+ \\S*node ${SERVER_NODE_FLAGS.join(" ")} \\S*bin\\.js serve --port 0 --db `));
   const idle = await connect(server.url);
   expect(await server.stop("SIGKILL")).toBeNull();
   // The server itself notices its starter is gone and stops as on SIGTERM, closing its connections.

@@ -3,14 +3,16 @@ import { constants } from "node:os";
 import { UserError } from "./user-error.ts";
 
 /**
- * The V8 flags of a long-running server process. `--optimize-for-size` makes V8 favour memory over speed: by
- * default it let the old generation grow to three or four times what was live between full collections
- * (100 000 mixed requests left ~200 MB resident for ~27 MB of live heap; with it ~115 MB, and no CPU per
- * request or per login measurably more: bench/README.md). Node supports V8 flags on its command line only
+ * The V8 flags of a long-running server process. By default V8 let the old generation grow to three or four
+ * times what was live between full collections, and the young one to 32 MB (100 000 mixed requests left
+ * ~175–200 MB resident for ~27 MB of live heap): the old generation grows by a fifth at most, and the young one
+ * to 8 MB, which leaves ~110 MB (bench/README.md, line 5). `--optimize-for-size` held memory as low but kept
+ * the young generation at 2 MB: eight times the collections, ~6 µs of CPU per server_settings answer (a
+ * third of it), and more per login. Node supports V8 flags on its command line only
  * (v8.setFlagsFromString after start is documented as unsupported), so the unit's ExecStart and the npm
  * scripts pass them to node, and `serve` or `demo` started without them starts itself again with them.
  */
-export const SERVER_NODE_FLAGS = ["--optimize-for-size"] as const;
+export const SERVER_NODE_FLAGS = ["--max-semi-space-size=4", "--heap-growing-percent=20"] as const;
 
 /** The signals a relaunching process passes on to the server it started. */
 const FORWARDED: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP"];

@@ -51,7 +51,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       else c.res.headers.set("Connection", "close");
     }
     // The path only: a query string may hold a password.
-    record(exchange, { method: c.req.method, path: c.req.path, status: c.res.status, clientReqId: requestHeader(c, "x-request-id"), address });
+    record(exchange, c.req.method, c.req.path, c.res.status, requestHeader(c, "x-request-id"), address);
   });
   // Only the two POST endpoints read a body; every other answer is given without reading one.
   const limit = bodyLimit({ maxSize: deps.config.bodyLimit, onError: () => payloadTooLarge().getResponse() });

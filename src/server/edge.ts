@@ -12,7 +12,7 @@ import { accessLine, accessLogger } from "./logger.ts";
 import { subdomainFromHost } from "./organization.ts";
 import { isParsableHost, parsedHost } from "./parsable-host.ts";
 import { proxyWarning } from "./proxy-warning.ts";
-import { announcesBody, headerCount, rawHeader } from "./request-header.ts";
+import { announcesBody, headerCount, rawHeader, soleHost } from "./request-header.ts";
 
 /**
  * The edge: the one node:http listener in front of every request. It names each request (the request id), sets
@@ -64,6 +64,11 @@ export function stamp(set: (name: string, value: string) => void, reqId: string)
   set("X-Content-Type-Options", "nosniff");
 }
 
+/** `outgoing.setHeader`, as stamp takes it. */
+function setHeader(outgoing: ServerResponse): (name: string, value: string) => void {
+  return (name, value) => outgoing.setHeader(name, value);
+}
+
 /** A complete raw HTTP/1.1 answer, for a request Node's own parser refused (no request, no response object). */
 export function rawAnswer(error: ZulipError): string {
   const body = JSON.stringify(error.body) + "\n";
@@ -72,25 +77,18 @@ export function rawAnswer(error: ZulipError): string {
   return `${lines.join("\r\n")}\r\nConnection: close\r\n\r\n${body}`;
 }
 
-/** What a request's access line and metrics are made from, beside its exchange. */
-export interface Outcome {
-  method: string;
-  path: string;
-  status: number;
-  clientReqId: string | undefined;
-  address: string;
-}
-
 /** Writes a request's access line and its metrics: the one place either is written. */
-export function recorder(deps: Pick<AppDeps, "logger" | "metrics">): (exchange: Exchange, outcome: Outcome) => void {
+export function recorder(
+  deps: Pick<AppDeps, "logger" | "metrics">,
+): (exchange: Exchange, method: string, path: string, status: number, clientReqId: string | undefined, address: string) => void {
   const accessLog = accessLogger(deps.logger);
   const metrics = deps.metrics;
-  return (exchange, outcome) => {
+  return (exchange, method, path, status, clientReqId, address) => {
     const durationMs = performance.now() - exchange.started;
-    metrics?.requestDuration.observe({ method: outcome.method, route: exchange.route ?? "unmatched", status: outcome.status }, durationMs / 1000);
+    metrics?.requestDuration.observe({ method, route: exchange.route ?? "unmatched", status }, durationMs / 1000);
     // Load balancers ask for /healthz every few seconds: their successes would drown the access log.
-    const level = outcome.path === OPERATIONS.getHealth.url && outcome.status === 200 ? "debug" : "info";
-    accessLog(level, accessLine({ reqId: exchange.reqId, organization: exchange.organization, durationMs, ...outcome }));
+    const level = path === OPERATIONS.getHealth.url && status === 200 ? "debug" : "info";
+    accessLog(level, accessLine({ reqId: exchange.reqId, clientReqId, method, path, status, durationMs, organization: exchange.organization, address }));
   };
 }
 
@@ -137,61 +135,58 @@ export function edge(deps: EdgeDeps, fetch: (request: Request, env: unknown) => 
   const trust = proxyTrust(deps.config.trustedProxies);
   const { rootDomain, proxyHeader } = deps.config;
   const table = new Map(rows.map((row) => [row.path, row]));
+  /** Answers a plain request with `row`; never rejects. */
+  const answerRow = async (row: EdgeRow, incoming: IncomingMessage, outgoing: EdgeResponse, host: string, raw: string[]): Promise<void> => {
+    const subdomain = subdomainFromHost(host, rootDomain);
+    outgoing.route = row.path;
+    outgoing.organization = subdomain;
+    const scheme = (incoming.socket as TLSSocket).encrypted ? "https" : "http";
+    let status = 200;
+    try {
+      stamp(setHeader(outgoing), outgoing.reqId);
+      try {
+        const body = await row.answer(subdomain, `${scheme}://${parsedHost(host)}`, rawHeader(raw, "user-agent"));
+        outgoing.setHeader("content-type", "application/json");
+        // Node works out Content-Length from the one chunk given to end() and writes headers and body at once.
+        outgoing.end(body);
+      } catch (failure) {
+        const error = errorAnswer(failure, deps.logger, outgoing.reqId);
+        status = error.status;
+        outgoing.statusCode = error.status;
+        outgoing.setHeader("content-type", "application/json");
+        for (const [name, value] of Object.entries(error.headers)) outgoing.setHeader(name, value);
+        outgoing.end(JSON.stringify(error.body) + "\n");
+      }
+      const address = addressFrom(incoming.socket.remoteAddress, trust, proxyHeader, (name) => rawHeader(raw, name));
+      record(outgoing, "GET", row.path, status, rawHeader(raw, "x-request-id"), address);
+    } catch (error) {
+      // A failure after the answer was written (a logger that throws): never an unhandled rejection.
+      deps.logger.error({ err: error }, "unhandled error");
+      if (!outgoing.headersSent) outgoing.destroy();
+    }
+  };
   return (incoming, outgoing) => {
     requestArrived(incoming.socket);
     warn(incoming);
     const exchange = outgoing as EdgeResponse;
-    stamp((name, value) => outgoing.setHeader(name, value), exchange.reqId);
     const target = incoming.url ?? "";
     const query = target.indexOf("?");
     const row = incoming.method === "GET" ? table.get(query < 0 ? target : target.slice(0, query)) : undefined;
-    const host = incoming.headers.host;
+    const raw = incoming.rawHeaders;
+    // Node's headers object is built on first use: the plain case reads the raw list only.
+    const host = row === undefined ? undefined : soleHost(raw);
     if (
       row === undefined ||
       // HTTP/1.0 has its own framing rules (no chunking: @hono/node-server writes Content-Length itself).
       incoming.httpVersion !== "1.1" ||
       host === undefined ||
-      hostProblem(incoming) !== undefined ||
+      !isParsableHost(host) ||
       announcesBody(incoming)
     ) {
+      stamp(setHeader(outgoing), exchange.reqId);
       app(incoming, outgoing);
       return;
     }
-    exchange.route = row.path;
-    const subdomain = subdomainFromHost(host, rootDomain);
-    exchange.organization = subdomain;
-    const raw = incoming.rawHeaders;
-    const scheme = (incoming.socket as TLSSocket).encrypted ? "https" : "http";
-    const answered = (status: number) =>
-      record(exchange, {
-        method: "GET",
-        path: row.path,
-        status,
-        clientReqId: rawHeader(raw, "x-request-id"),
-        address: addressFrom(incoming.socket.remoteAddress, trust, proxyHeader, (name) => rawHeader(raw, name)),
-      });
-    row
-      .answer(subdomain, `${scheme}://${parsedHost(host)}`, rawHeader(raw, "user-agent"))
-      .then(
-        (body) => {
-          outgoing.setHeader("content-type", "application/json");
-          // Node works out Content-Length from the one chunk given to end() and writes headers and body at once.
-          outgoing.end(body);
-          answered(200);
-        },
-        (failure: unknown) => {
-          const error = errorAnswer(failure, deps.logger, exchange.reqId);
-          outgoing.statusCode = error.status;
-          outgoing.setHeader("content-type", "application/json");
-          for (const [name, value] of Object.entries(error.headers)) outgoing.setHeader(name, value);
-          outgoing.end(JSON.stringify(error.body) + "\n");
-          answered(error.status);
-        },
-      )
-      .catch((error: unknown) => {
-        // A failure after the answer was written (a logger that throws): never an unhandled rejection.
-        deps.logger.error({ err: error }, "unhandled error");
-        if (!outgoing.headersSent) outgoing.destroy();
-      });
+    void answerRow(row, incoming, exchange, host, raw);
   };
 }

@@ -53,7 +53,7 @@ export type { Logger };
 export interface AccessLine {
   reqId: string;
   /** The X-Request-Id the client sent, if any (printable, at most 200 characters). */
-  clientReqId?: string;
+  clientReqId: string | undefined;
   method: string;
   path: string;
   status: number;
@@ -63,15 +63,13 @@ export interface AccessLine {
   address: string;
 }
 
-/** What the access line is made from, before the client-chosen parts are cut and the duration rounded. */
-export type AccessFacts = Omit<AccessLine, "clientReqId"> & { clientReqId: string | undefined };
-
 /** The access line for a request; the one place its fields are cut and rounded, for every way a request is answered. */
-export function accessLine(facts: AccessFacts): AccessLine {
+export function accessLine(facts: AccessLine): AccessLine {
   const { clientReqId } = facts;
   return {
     reqId: facts.reqId,
-    ...(clientReqId ? { clientReqId: clientReqId.replace(/[^\x20-\x7e]/g, "?").slice(0, 200) } : {}),
+    // Absent fields stay undefined: a log line leaves them out.
+    clientReqId: clientReqId ? clientReqId.replace(/[^\x20-\x7e]/g, "?").slice(0, 200) : undefined,
     method: facts.method,
     path: facts.path,
     status: facts.status,
@@ -82,11 +80,50 @@ export function accessLine(facts: AccessFacts): AccessLine {
   };
 }
 
+/** pino's internals read to write its line without its generic serialiser (`pino.symbols`, public). */
+type PinoInternals = Record<symbol, unknown> & { levels: { values: Record<string, number> } };
+
 /**
- * Writes access log lines, one per request, skipping redaction: these fields hold no secret by construction
- * (AccessLine admits no other), and redacting cost twice as much as writing the line (about 7 of 11 µs).
+ * Writes access log lines, one per request, as the line `logger[level](line, "request")` writes: pino's own
+ * level, time, bindings and line end around fields serialised here. These fields hold no secret by
+ * construction (AccessLine admits no other), so redaction is skipped (it cost twice the line itself), and so
+ * is pino's generic serialiser, which walked the object key by key (about 1.5 µs of a server_settings answer).
+ * A logger with its own mixin, log formatter, write hook, message key, prefix or nesting, or a multistream,
+ * gets its lines through pino as before.
  */
 export function accessLogger(logger: Logger): (level: "info" | "debug", line: AccessLine) => void {
   const access = logger.child({}, { redact: [] });
-  return (level, line) => access[level](line, "request");
+  const own = access as unknown as PinoInternals;
+  // msgPrefixSym is in pino.symbols, not yet in its types.
+  const s = pino.symbols as typeof pino.symbols & { readonly msgPrefixSym: symbol };
+  const stream = own[s.streamSym] as DestinationStream & Record<symbol, unknown>;
+  const plain =
+    !own[s.mixinSym] &&
+    !(own[s.formattersSym] as { log?: unknown }).log &&
+    !(own[s.hooksSym] as { streamWrite?: unknown }).streamWrite &&
+    own[s.messageKeySym] === "msg" &&
+    own[s.msgPrefixSym] === undefined &&
+    !own[s.nestedKeySym] &&
+    stream[s.needsMetadataGsym] !== true;
+  if (!plain) return (level, line) => access[level](line, "request");
+  const time = own[s.timeSym] as () => string;
+  const levelStart = own[s.lsCacheSym] as Record<number, string>;
+  const end = `,"msg":"request"${own[s.endSym] as string}`;
+  return (level, line) => {
+    // isLevelEnabled reads the logger's current level: `logger.level` may change while the server runs.
+    if (!access.isLevelEnabled(level)) return;
+    stream.write(levelStart[own.levels.values[level]!]! + time() + (own[s.chindingsSym] as string) + accessFields(line) + end);
+  };
+}
+
+/** The fields of an access line as pino writes them (`,"key":value`, in this order, absent ones left out). */
+function accessFields(line: AccessLine): string {
+  const text = JSON.stringify;
+  return (
+    `,"reqId":${text(line.reqId)}` +
+    (line.clientReqId === undefined ? "" : `,"clientReqId":${text(line.clientReqId)}`) +
+    `,"method":${text(line.method)},"path":${text(line.path)},"status":${line.status},"durationMs":${line.durationMs}` +
+    (line.organization === undefined ? "" : `,"organization":${text(line.organization)}`) +
+    `,"address":${text(line.address)}`
+  );
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import ipaddr from "ipaddr.js";
 import type { Logger } from "./logger.ts";
+import { rawHeader } from "./request-header.ts";
 
 /** Peers that are most likely a reverse proxy on the same machine or network. */
 const PROXY_RANGES = new Set(["loopback", "private", "uniqueLocal", "linkLocal", "carrierGradeNat"]);
@@ -14,7 +15,9 @@ export function proxyWarning(logger: Logger, trustedProxies: readonly string[]):
   let warned = trustedProxies.length > 0;
   return (incoming) => {
     if (warned) return;
-    const header = incoming.headers["x-forwarded-for"] !== undefined ? "X-Forwarded-For" : incoming.headers.forwarded !== undefined ? "Forwarded" : undefined;
+    // The raw list: Node's headers object is built on first use, and a plain server_settings answer needs none.
+    const raw = incoming.rawHeaders;
+    const header = rawHeader(raw, "x-forwarded-for") !== undefined ? "X-Forwarded-For" : rawHeader(raw, "forwarded") !== undefined ? "Forwarded" : undefined;
     const peer = incoming.socket.remoteAddress;
     if (header === undefined || peer === undefined || !ipaddr.isValid(peer)) return;
     if (!PROXY_RANGES.has(ipaddr.process(peer).range())) return;

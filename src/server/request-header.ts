@@ -33,7 +33,29 @@ export function headerCount(raw: readonly string[], name: string): number {
   return count;
 }
 
-/** Whether a request announces a body (RFC 9112 §6.3). */
+/** The request's Host when it sent exactly one (RFC 9112 §3.2), else undefined. */
+export function soleHost(raw: readonly string[]): string | undefined {
+  let host: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === "host") {
+      if (host !== undefined) return undefined;
+      host = raw[i + 1]!;
+    }
+  }
+  return host;
+}
+
+/**
+ * Whether a request announces a body (RFC 9112 §6.3): a Transfer-Encoding, or a first Content-Length above 0
+ * (Node keeps the first). Read from the raw list: Node's headers object is built on first use.
+ */
 export function announcesBody(incoming: IncomingMessage): boolean {
-  return incoming.headers["transfer-encoding"] !== undefined || Number(incoming.headers["content-length"] ?? 0) > 0;
+  const raw = incoming.rawHeaders;
+  let length: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 17 && name.toLowerCase() === "transfer-encoding") return true;
+    if (name.length === 14 && length === undefined && name.toLowerCase() === "content-length") length = raw[i + 1]!;
+  }
+  return Number(length ?? 0) > 0;
 }
