@@ -414,7 +414,10 @@ describe("control characters a client chose", () => {
       // The limits count the username as logins compare it: case folded.
       expect(human.stdout).toContain(args[0] === "audit" ? shown : shown.toLowerCase());
     }
-    const audit = JSON.parse((await runCli(["audit", "--db", db, "--json"])).stdout) as { username: string; client: string }[];
+    const auditJson = (await runCli(["audit", "--db", db, "--json"])).stdout;
+    // JSON escapes C0 itself; C1, DEL and the reordering marks are escaped too, and read back the same.
+    expect(auditJson).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
+    const audit = JSON.parse(auditJson) as { username: string; client: string }[];
     expect(audit[0]).toMatchObject({ username: EVIL, client: "Zulip\x1b[31mRed" });
     const limits = JSON.parse((await runCli(["limits", "show", "--db", db, "--json"])).stdout) as { user: string }[];
     expect(limits.map((r) => r.user)).toContain(usernameKey(EVIL));

@@ -1,6 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -22,18 +21,7 @@ import { UnavailableError } from "../src/shared/unavailable.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
 import type { Store } from "../src/store/store.ts";
 import { TEST_HASH } from "./helpers/harness.ts";
-import { parseRawHttp } from "./helpers/raw-http.ts";
-
-/** Sends raw bytes on a new connection and collects what comes back until the server closes it. */
-function exchange(port: number, bytes: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, "127.0.0.1", () => socket.end(bytes));
-    const chunks: Buffer[] = [];
-    socket.on("data", (d: Buffer) => chunks.push(d));
-    socket.on("close", () => resolve(Buffer.concat(chunks).toString("latin1")));
-    socket.on("error", reject);
-  });
-}
+import { exchange, parseRawHttp } from "./helpers/raw-http.ts";
 
 /** The responses in a stream of HTTP/1.1 answers (Content-Length framed, or none for HEAD and 304). */
 function splitResponses(text: string, head: boolean): string[] {

@@ -1,13 +1,16 @@
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { getContractValidator } from "../src/contract/validator.ts";
 import { accessLine, accessLogger, createLogger } from "../src/server/logger.ts";
 import { fuzzRequest, toRequest } from "./helpers/fuzz.ts";
 import { conformant, createTestServer, form, multipart, USERS } from "./helpers/harness.ts";
-import { startServerProcess } from "./helpers/process.ts";
+import { BIN, startServerProcess } from "./helpers/process.ts";
+import { exchange, parseRawHttp } from "./helpers/raw-http.ts";
 
 describe("structured logs", () => {
   it("one JSON access line per request, with method, path, status, duration, organization and the request id the answer carries", async () => {
@@ -109,7 +112,8 @@ describe("structured logs", () => {
       method: text,
       path: text,
       status: fc.integer({ min: 100, max: 599 }),
-      durationMs: fc.double({ min: 0, max: 1e6, noNaN: true }),
+      // A clock that went wrong gives NaN or Infinity: JSON has neither, pino writes null.
+      durationMs: fc.oneof(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY)),
       organization: fc.option(text, { nil: undefined }),
       address: text,
     });
@@ -130,6 +134,7 @@ describe("structured logs", () => {
           Date.now = now;
         }
         expect(ours).toEqual(pinos);
+        for (const l of ours) JSON.parse(l);
       }),
       { numRuns: 300 },
     );
@@ -169,6 +174,85 @@ describe("the access log of a server process", () => {
         .split("\n")
         .map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(logged.find((l) => l.reqId === ownId)).toMatchObject({ clientReqId: "proxy-42=" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe("an access line holds no character a client chose to move an operator's terminal", () => {
+  // C0 but the line end, DEL, C1 (U+009B is a terminal's CSI, U+0085 a line end) and the bidi overrides.
+  const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+  const LONG = `/${"%C2%9B".repeat(2300)}`;
+  /** Requests whose path, address, X-Request-Id and Host carry such characters (as bytes: Node reads headers as latin1). */
+  const requests = [
+    "GET /a%C2%9B2J%C2%85%E2%80%AEx%7F?password=hunter2 HTTP/1.1\r\nHost: localhost\r\nX-Forwarded-For: \xc2\x9b\r\nX-Request-Id: \x9b\xc2\x85\r\n",
+    `GET ${LONG} HTTP/1.1\r\nHost: localhost\r\n`,
+    'GET /api/v1/server_settings HTTP/1.1\r\nHost: localhost\r\nX-Forwarded-For: a"b\\c\r\nX-Request-Id: \xe2\x80\xae\r\n',
+    "GET /api/v1/server_settings HTTP/1.1\r\nHost: \x9b.localhost\r\nUser-Agent: \x9b\x85\r\n",
+  ].map((head) => Buffer.from(`${head}Connection: close\r\n\r\n`, "latin1"));
+
+  /** Sends `requests` to `url`, validating every answer against the contract. */
+  async function send(url: string): Promise<void> {
+    const validator = await getContractValidator();
+    for (const bytes of requests) {
+      const answer = parseRawHttp(await exchange(Number(new URL(url).port), bytes));
+      const body = JSON.parse(answer.bodyText) as unknown;
+      // An unknown path's 404 is no operation's answer: its body is Zulip's error shape.
+      if (answer.status === 404) expect(validator.validateValue("#/components/schemas/BadRequestError", body)).toEqual([]);
+      else expect(validator.validateResponse("get-server-settings", answer), answer.bodyText).toEqual([]);
+    }
+  }
+
+  it("as JSON: printable ASCII in every field the client chose, the path as sent without its query, bounded, and the proxy as the address a forwarded non-address names", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "zulip-auth-log-"));
+    try {
+      const server = await startServerProcess(["serve", "--port", "0", "--db", join(dir, "db.sqlite"), "--trusted-proxies", "loopback"]);
+      await send(server.url);
+      expect(await server.stop("SIGTERM")).toBe(0);
+      const output = server.output();
+      expect(output).not.toMatch(UNSAFE);
+      expect(output).not.toContain("hunter2");
+      const lines = output
+        .trim()
+        .split("\n")
+        .map((l) => {
+          expect(l.length).toBeLessThan(2000);
+          return JSON.parse(l) as Record<string, unknown>;
+        })
+        .filter((l) => l.msg === "request");
+      expect(lines[0]).toMatchObject({ path: "/a%C2%9B2J%C2%85%E2%80%AEx%7F", status: 404, address: "127.0.0.1", clientReqId: "???" });
+      expect(LONG.startsWith(lines[1]!.path as string)).toBe(true);
+      expect(lines[2]).toMatchObject({ path: "/api/v1/server_settings", address: "127.0.0.1", clientReqId: "???" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it("as pino-pretty's lines (--log-format pretty)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "zulip-auth-log-"));
+    try {
+      const child = spawn(
+        process.execPath,
+        [BIN, "serve", "--port", "0", "--db", join(dir, "db.sqlite"), "--log-format", "pretty", "--trusted-proxies", "loopback"],
+        {
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      let output = "";
+      const closed = once(child, "close");
+      const url = await new Promise<string>((resolve) =>
+        child.stdout.on("data", (d: Buffer) => {
+          output += d;
+          const m = /url: "(http:[^"]+)"/.exec(output);
+          if (m) resolve(m[1]!);
+        }),
+      );
+      await send(url);
+      child.kill("SIGTERM");
+      expect((await closed)[0]).toBe(0);
+      expect(output).not.toMatch(UNSAFE);
+      expect(output).toContain('path: "/a%C2%9B2J%C2%85%E2%80%AEx%7F"');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -5,7 +5,7 @@ import { DEFAULT_PASSWORD_POLICY } from "../auth/password-rules.ts";
 import { safeUrl } from "../shared/url.ts";
 import { openStore } from "../store/open.ts";
 import type { DatabaseOptions } from "./options.ts";
-import { visible } from "./visible.ts";
+import { visible, visibleJson } from "./visible.ts";
 
 // What the database commands run (loaded by their actions only, so --help stays fast).
 
@@ -32,12 +32,12 @@ export function databaseName(where: DatabaseOptions): string {
 }
 
 /**
- * Prints rows as JSON or as aligned columns, every cell's control characters escaped (see visible); with no
+ * Prints rows as JSON or as aligned columns, every control character escaped (see visible, visibleJson); with no
  * rows, prints `empty` on stderr instead (say where it looked).
  */
 export function printRows(rows: Record<string, unknown>[], json: boolean, empty: string): void {
   if (json) {
-    process.stdout.write(JSON.stringify(rows, null, 2) + "\n");
+    process.stdout.write(visibleJson(rows) + "\n");
     return;
   }
   if (rows.length === 0) {

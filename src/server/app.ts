@@ -9,6 +9,7 @@ import type { AppDeps, AppEnv } from "./deps.ts";
 import { DOCS_PATHS } from "./docs-paths.ts";
 import { beginExchange, exchangeOf, hostProblem, recorder, stamp } from "./edge.ts";
 import { errorAnswer, methodNotAllowed, notFound, payloadTooLarge } from "./errors.ts";
+import { targetPath } from "./logger.ts";
 import { loginAttempt } from "./login-attempt.ts";
 import { announcesBody, nodeRequest, requestHeader } from "./request-header.ts";
 import { devFetchApiKey } from "./routes/dev-fetch-api-key.ts";
@@ -50,8 +51,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       if (c.res.status !== 413 && Number.isInteger(length) && length <= deps.config.bodyLimit) await drain(incoming);
       else c.res.headers.set("Connection", "close");
     }
-    // The path only: a query string may hold a password.
-    record(exchange, c.req.method, c.req.path, c.res.status, requestHeader(c, "x-request-id"), address);
+    // The target as the client sent it (c.req.path is percent-decoded: any character at all), never its query.
+    const target = incoming?.url ?? new URL(c.req.url).pathname;
+    record(exchange, c.req.method, targetPath(target), c.res.status, requestHeader(c, "x-request-id"), address);
   });
   // Only the two POST endpoints read a body; every other answer is given without reading one.
   const limit = bodyLimit({ maxSize: deps.config.bodyLimit, onError: () => payloadTooLarge().getResponse() });

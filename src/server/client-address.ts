@@ -72,7 +72,9 @@ export function addressFrom(
   if (trust === TRUST_NONE) return normalise(socketAddress);
   const forwardedFor = (header === "forwarded" ? forwardedChain(readHeader("forwarded")) : readHeader("x-forwarded-for")) ?? "";
   const req = { socket: { remoteAddress: socketAddress }, connection: { remoteAddress: socketAddress }, headers: { "x-forwarded-for": forwardedFor } };
-  return normalise(proxyaddr(req as never, trust));
+  const forwarded = proxyaddr(req as never, trust);
+  // A forwarded value that is no IP address (`a"b`, a control character) names nobody: the proxy is the client.
+  return normalise(ipaddr.isValid(forwarded) ? forwarded : socketAddress);
 }
 
 /** The `for=` values of a Forwarded header as an X-Forwarded-For list; undefined when absent or unreadable. */

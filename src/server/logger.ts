@@ -55,6 +55,7 @@ export interface AccessLine {
   /** The X-Request-Id the client sent, if any (printable, at most 200 characters). */
   clientReqId: string | undefined;
   method: string;
+  /** The request target's path as the client wrote it (percent-encoded, never decoded), without its query. */
   path: string;
   status: number;
   durationMs: number;
@@ -63,21 +64,40 @@ export interface AccessLine {
   address: string;
 }
 
-/** The access line for a request; the one place its fields are cut and rounded, for every way a request is answered. */
+/**
+ * The access line for a request; the one place its fields are cut and rounded, for every way a request is
+ * answered. Every field a client chooses is made printable ASCII and cut: JSON escapes only C0 controls, so C1
+ * controls (U+009B is a terminal's CSI), DEL and bidi overrides would reach the operator's terminal as they are.
+ */
 export function accessLine(facts: AccessLine): AccessLine {
-  const { clientReqId } = facts;
+  const { clientReqId, organization } = facts;
   return {
     reqId: facts.reqId,
     // Absent fields stay undefined: a log line leaves them out.
-    clientReqId: clientReqId ? clientReqId.replace(/[^\x20-\x7e]/g, "?").slice(0, 200) : undefined,
+    clientReqId: clientReqId ? printable(clientReqId, 200) : undefined,
     method: facts.method,
-    path: facts.path,
+    path: printable(facts.path, MAX_LOGGED_PATH),
     status: facts.status,
     durationMs: Math.round(facts.durationMs * 10) / 10,
-    // A client chooses both: cut to a DNS label and the longest IPv6 text.
-    organization: facts.organization?.slice(0, 63),
-    address: facts.address.slice(0, 45),
+    // Cut to a DNS label and the longest IPv6 text.
+    organization: organization === undefined ? undefined : printable(organization, 63),
+    address: printable(facts.address, 45),
   };
+}
+
+/** The longest path an access line holds: a request target may be as long as Node's 16 KiB header limit. */
+const MAX_LOGGED_PATH = 512;
+
+/** `text` with every character but printable ASCII as `?`, cut to `max` characters. */
+function printable(text: string, max: number): string {
+  const cut = text.length > max ? text.slice(0, max) : text;
+  return /^[\x20-\x7e]*$/.test(cut) ? cut : cut.replace(/[^\x20-\x7e]/g, "?");
+}
+
+/** A request target's path, for an access line: the query is left out, since it may hold a password. */
+export function targetPath(target: string): string {
+  const query = target.indexOf("?");
+  return query < 0 ? target : target.slice(0, query);
 }
 
 /** pino's internals read to write its line without its generic serialiser (`pino.symbols`, public). */
@@ -116,13 +136,18 @@ export function accessLogger(logger: Logger): (level: "info" | "debug", line: Ac
   };
 }
 
+/** A number as pino writes it: JSON has no NaN or Infinity, so those are null. */
+function number(value: number): string {
+  return Number.isFinite(value) ? String(value) : "null";
+}
+
 /** The fields of an access line as pino writes them (`,"key":value`, in this order, absent ones left out). */
 function accessFields(line: AccessLine): string {
   const text = JSON.stringify;
   return (
     `,"reqId":${text(line.reqId)}` +
     (line.clientReqId === undefined ? "" : `,"clientReqId":${text(line.clientReqId)}`) +
-    `,"method":${text(line.method)},"path":${text(line.path)},"status":${line.status},"durationMs":${line.durationMs}` +
+    `,"method":${text(line.method)},"path":${text(line.path)},"status":${line.status},"durationMs":${number(line.durationMs)}` +
     (line.organization === undefined ? "" : `,"organization":${text(line.organization)}`) +
     `,"address":${text(line.address)}`
   );
