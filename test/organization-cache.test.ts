@@ -7,6 +7,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import type { ChangeWatch } from "../src/store/change-watch.ts";
 import { openStore } from "../src/store/open.ts";
 import { OrganizationCache } from "../src/store/organization-cache.ts";
+import { postgresWatch } from "../src/store/postgres-watch.ts";
 import type { Organization } from "../src/store/schema.ts";
 import type { Store } from "../src/store/store.ts";
 import { createDatabase, missingServices, need } from "./helpers/service-env.ts";
@@ -230,5 +231,39 @@ describe("caching stores on PostgreSQL, as two instances", () => {
     const after = hears(a, { name: "After" });
     await cli.updateOrganization("", { name: "After" });
     await after;
+  });
+
+  it("a change callback that throws is reported once and the listener keeps listening (never an uncaught exception)", async (ctx) => {
+    need(ctx, NO_POSTGRES);
+    const db = await createDatabase();
+    cleanup.push(db.drop);
+    const cli = await openStore({ databaseUrl: db.url, sqlitePath: "unused", timeoutMs: 5000, cache: false });
+    cleanup.push(() => cli.close());
+    await cli.createOrganization("", "Zulip Dev");
+    const events = new EventEmitter();
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on("warning", onWarning);
+    cleanup.push(async () => void process.off("warning", onWarning));
+    let calls = 0;
+    const watch = postgresWatch(db.url, {
+      timeoutMs: 5000,
+      onStateChange: (state) => events.emit(state),
+      onChange: () => {
+        calls++;
+        events.emit("changed");
+        throw new Error("the callback's own bug");
+      },
+    });
+    cleanup.push(() => watch.close());
+    await once(events, "listening");
+    for (const name of ["One", "Two"]) {
+      const heard = once(events, "changed");
+      await cli.updateOrganization("", { name });
+      await heard;
+    }
+    expect(calls).toBe(2);
+    expect(watch.version()).toBeDefined();
+    expect(warnings.filter((w) => w.includes("the callback's own bug"))).toHaveLength(1);
   });
 });

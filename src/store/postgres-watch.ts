@@ -29,6 +29,7 @@ export function postgresWatch(url: string, options: PostgresWatchOptions): Chang
   let retryMs = RETRY_FIRST_MS;
   let retry: NodeJS.Timeout | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
+  let reported = false;
 
   const lost = (from: pg.Client, error?: Error) => {
     if (client !== from) return;
@@ -59,7 +60,13 @@ export function postgresWatch(url: string, options: PostgresWatchOptions): Chang
     client = next;
     next.on("notification", () => {
       generation++;
-      options.onChange?.();
+      try {
+        options.onChange?.();
+      } catch (error) {
+        // Thrown inside pg's socket handler it would be an uncaught exception, ending the server: reported once.
+        if (!reported) process.emitWarning(`the organizations' change callback failed: ${(error as Error).message}`);
+        reported = true;
+      }
     });
     next.on("error", (error) => lost(next, error));
     next.on("end", () => lost(next));
