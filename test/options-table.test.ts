@@ -17,14 +17,16 @@ import { DEFAULT_CONFIG } from "../src/server/config.ts";
 
 const NAMES = new Set(environmentNames(ALL_SETTINGS));
 
-/** The values `table` parses to from argv, the environment `env` and a settings file holding `file`; the process's environment is left as it was. */
+/**
+ * The values `table` parses to from argv, the environment `env` and a settings file holding `file`: any variable
+ * of the tables (DATABASE_URL, LOG_LEVEL…) the developer's own environment sets is cleared first, and the
+ * process's environment is as it was afterwards (the unit tests share one process).
+ */
 async function parse<S extends Settings>(table: S, argv: string[], env: Record<string, string> = {}, file?: string): Promise<Values<S>> {
-  const before = new Set(Object.keys(process.env));
+  const saved = { ...process.env };
   try {
-    for (const [name, value] of Object.entries(env)) {
-      expect(process.env[name], `${name} is already set in this process`).toBeUndefined();
-      process.env[name] = value;
-    }
+    for (const name of NAMES) delete process.env[name];
+    Object.assign(process.env, env);
     if (file !== undefined) {
       const path = join(mkdtempSync(join(tmpdir(), "zulip-auth-table-")), "settings.env");
       writeFileSync(path, file);
@@ -37,7 +39,8 @@ async function parse<S extends Settings>(table: S, argv: string[], env: Record<s
     await command.parseAsync(argv, { from: "user" });
     return values!;
   } finally {
-    for (const name of Object.keys(process.env)) if (!before.has(name)) delete process.env[name];
+    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+    Object.assign(process.env, saved);
   }
 }
 
