@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect, it } from "vitest";
-import { SERVER_NODE_FLAGS } from "../src/cli/node-flags.ts";
+import { missingServerFlags, SERVER_NODE_FLAGS } from "../src/cli/node-flags.ts";
 import { getContractValidator } from "../src/contract/validator.ts";
-import { runCli, startServerProcess } from "./helpers/process.ts";
+import { BIN, runCli, startProcess, startServerProcess } from "./helpers/process.ts";
 import { parseRawHttp } from "./helpers/raw-http.ts";
 
 // SIGTERM with keep-alive clients: idle connections (also one that never sent a byte) are closed at once, the
@@ -93,4 +93,24 @@ it("serve started without V8's flags runs itself again with them; killed with SI
   // The server itself notices its starter is gone and stops as on SIGTERM, closing its connections.
   await idle.ended;
   await server.waitForOutput(/"signal":"parent process gone","msg":"stopping"/);
+});
+
+it("V8's flags the operator gave, in any spelling or in NODE_OPTIONS, are kept: only the missing ones are added", async () => {
+  const [semi, growing] = SERVER_NODE_FLAGS.map((flag) => flag.slice(0, flag.indexOf("=")));
+  expect(missingServerFlags([`${semi}=16`, "--heap_growing_percent=30"])).toEqual([]);
+  expect(missingServerFlags(["--import", "tsx"], " --max_semi_space_size=16 ")).toEqual([SERVER_NODE_FLAGS[1]]);
+  expect(missingServerFlags([`${growing}=50`])).toEqual([SERVER_NODE_FLAGS[0]]);
+  expect(missingServerFlags(["--optimize_for_size"])).toEqual([]);
+  expect(missingServerFlags([])).toEqual([...SERVER_NODE_FLAGS]);
+  const db = join(mkdtempSync(join(tmpdir(), "zulip-auth-relaunch-")), "db.sqlite");
+  // One flag on the command line: the relaunch adds the other, never its own value of this one after it.
+  const one = await startProcess(process.execPath, ["--max_semi_space_size=16", BIN, "serve", "--port", "0", "--db", db]);
+  const { stdout } = await sh("ps", ["-o", "pid=,args=", "--ppid", String(one.child.pid)]);
+  expect(stdout.trim()).toMatch(new RegExp(`^\\d+ \\S*node --max_semi_space_size=16 ${SERVER_NODE_FLAGS[1]} \\S*bin\\.js serve `));
+  expect(await one.stop()).toBe(0);
+  // Both given, one of them in NODE_OPTIONS: the server runs in this very process.
+  const both = await startProcess(process.execPath, [`${growing}=30`, BIN, "serve", "--port", "0", "--db", db], { env: { NODE_OPTIONS: `${semi}=16` } });
+  const children = await sh("ps", ["-o", "pid=", "--ppid", String(both.child.pid)]).catch(() => ({ stdout: "" }));
+  expect(children.stdout.trim()).toBe("");
+  expect(await both.stop()).toBe(0);
 });
