@@ -25,6 +25,17 @@ describe("usage errors, as the README says", () => {
       expect(lines[1]).toBe(`Try 'zulip-auth ${command} --help'`);
       expect(r.stdout).toBe("");
     }
+    // A mistyped required option is unknown, with the suggestion; a missing one is named (after unknown ones).
+    for (const [args, command, line] of [
+      [["login", "https://chat.example.com", "--usernme", "x"], "login", "error: unknown option '--usernme'\n(Did you mean --username?)"],
+      [["check", "https://chat.example.com", "--usernme", "x", "--password-stdin"], "check", "error: unknown option '--usernme'\n(Did you mean --username?)"],
+      [["login", "https://chat.example.com"], "login", "error: required option '--username <email>' not specified"],
+    ] as const) {
+      const r = await runCli([...args]);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr).toBe(`${line}\nTry 'zulip-auth ${command} --help'\n`);
+      expect(r.stdout).toBe("");
+    }
     const unknown = await runCli(["frobnicate"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe("error: unknown command 'frobnicate'\nTry 'zulip-auth --help'\n");

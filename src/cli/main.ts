@@ -31,10 +31,27 @@ export function buildProgram(cases: readonly CheckCase[] = [], settingsFile?: Lo
     if (settingsFile) c.configureOutput({ outputError: (line, write) => write(namingTheFile(line, settingsFile)) });
     // Read before commander parses (configFileOf): declared on every command so that it is accepted and listed.
     c.addOption(optionOf(CONFIG));
+    requiredAfterUnknown(c);
     for (const sub of c.commands) configure(sub, `${path} ${sub.name()}`);
   };
   configure(program, "zulip-auth");
   return program;
+}
+
+/**
+ * Checks `c`'s required options once its unknown options were: commander checks required ones first, so a typo
+ * (`login --usernme x`) was reported as the required option missing instead of as unknown, with "Did you mean".
+ * The error is commander's own line.
+ */
+function requiredAfterUnknown(c: Command): void {
+  const required = c.options.filter((option) => option.mandatory);
+  if (required.length === 0) return;
+  for (const option of required) option.mandatory = false;
+  c.hook("preAction", (self) => {
+    for (const option of required)
+      if (self.getOptionValue(option.attributeName()) === undefined)
+        self.error(`error: required option '${option.flags}' not specified`, { code: "commander.missingMandatoryOptionValue" });
+  });
 }
 
 /** Runs the program on argv and returns the exit code. */
