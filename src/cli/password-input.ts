@@ -1,9 +1,16 @@
+import { constants } from "node:os";
 import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
 import { UserError } from "./user-error.ts";
 
-/** Why a password could not be read; a usage problem (exit 2). */
-/** The password from standard input (one trailing newline dropped) or, on a terminal, a prompt without echo. */
+/** The exit code of a command interrupted by Ctrl-C: 128 + SIGINT's number. */
+const INTERRUPTED = 128 + constants.signals.SIGINT;
+
+/**
+ * The password from standard input (one trailing newline dropped) or, on a terminal, a prompt without echo. No
+ * terminal, or the prompt's input ending, is bad usage (exit 2); Ctrl-C at the prompt is an interrupt (exit 130,
+ * 128 + SIGINT, as shells report it).
+ */
 export async function readPassword(fromStdin: boolean, prompt = "Password: "): Promise<string> {
   if (fromStdin) {
     let text = "";
@@ -18,7 +25,7 @@ export async function readPassword(fromStdin: boolean, prompt = "Password: "): P
   try {
     return await new Promise<string>((resolve, reject) => {
       rl.once("line", resolve);
-      rl.once("SIGINT", () => reject(new UserError("cancelled", 2)));
+      rl.once("SIGINT", () => reject(new UserError("cancelled", INTERRUPTED)));
       rl.once("close", () => reject(new UserError("no password given", 2)));
     });
   } finally {
