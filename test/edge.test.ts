@@ -140,6 +140,11 @@ describe("the edge's server_settings row answers exactly as the Hono app does", 
     ["a bad Host (400)", "app", get("/api/v1/server_settings", "Host: a b\r\n")],
     ["a Host Node takes but the URL parser refuses (400)", "app", get("/api/v1/server_settings", "Host: xn--a\r\n")],
     ["an IPv4 Host out of range (400)", "app", get("/api/v1/server_settings", "Host: 999.1.1.1:9991\r\n")],
+    // Django's Host validation (Zulip answers 400): no user info, no path.
+    ["a Host with user info (400)", "app", get("/api/v1/server_settings", "Host: a@zulip.test\r\n")],
+    ["a Host with a path (400)", "app", get("/api/v1/server_settings", "Host: zulip.test/x\r\n")],
+    // An absolute-form target: the scheme is the socket's, the host the Host header's.
+    ["an absolute-form target", "row", get("https://lear.zulip.test/api/v1/server_settings", "Host: zulip.test\r\n")],
     ["a trailing slash (404)", "app", get("/api/v1/server_settings/", "Host: zulip.test\r\n")],
     ["a path Hono decodes", "app", get("/api/v1/server%5Fsettings", "Host: zulip.test\r\n")],
     ["a GET with a body (the connection is closed)", "app", `GET /api/v1/server_settings HTTP/1.1\r\nHost: zulip.test\r\nContent-Length: 5\r\n\r\nhello`],
@@ -173,6 +178,34 @@ describe("the edge's server_settings row answers exactly as the Hono app does", 
     const byRow = fast.byRow.splice(0);
     if (by === "row") expect(byRow.length).toBeGreaterThan(0);
     else expect(byRow).toEqual([]);
+  });
+
+  it("answers 400 to a Host Django refuses, on every route, and takes realm_url's scheme from the socket, never from the target", async () => {
+    const validator = await getContractValidator();
+    const body = "username=iago%40zulip.com&password=x";
+    for (const host of ["a@zulip.test", "zulip.test/x", "zulip_test"]) {
+      const requests: [string, string][] = [
+        ["get-server-settings", get("/api/v1/server_settings", `Host: ${host}\r\n`)],
+        [
+          "fetch-api-key",
+          `POST /api/v1/fetch_api_key HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+        ],
+      ];
+      for (const [operationId, request] of requests)
+        for (const side of [fast, app]) {
+          const answer = parseRawHttp(await exchange(side.port, request));
+          expect(validator.validateResponse(operationId, answer)).toEqual([]);
+          expect(answer.status, `${host} ${operationId}`).toBe(400);
+        }
+    }
+    for (const side of [fast, app]) {
+      const answer = parseRawHttp(await exchange(side.port, get("https://lear.zulip.test/api/v1/server_settings", "Host: lear.zulip.test\r\n")));
+      expect(validator.validateResponse("get-server-settings", answer)).toEqual([]);
+      expect((JSON.parse(answer.bodyText) as { realm_url: string }).realm_url).toBe("http://lear.zulip.test");
+    }
+    fast.lines.splice(0);
+    app.lines.splice(0);
+    fast.byRow.splice(0);
   });
 
   it("answers pipelined requests in order", async () => {

@@ -104,6 +104,22 @@ export function hostProblem(incoming: IncomingMessage): ZulipError | undefined {
   return undefined;
 }
 
+/**
+ * The request target in origin form (`/path?query`), which it is also made: an absolute-form target
+ * (`GET https://host/path`, RFC 9112 §3.2.2) names a scheme and host of the client's choosing, which
+ * @hono/node-server would build the request's URL from, and so realm_url. As in Zulip (Django reads the Host
+ * header), the scheme is the socket's and the host the Host header's.
+ */
+function originForm(incoming: IncomingMessage): string {
+  const target = incoming.url ?? "";
+  const authority = /^https?:\/\/[^/?]*/i.exec(target);
+  if (!authority) return target;
+  // As sent, not as the URL parser would rewrite it (a backslash would become a slash).
+  const rest = target.slice(authority[0].length);
+  incoming.url = rest.startsWith("/") ? rest : `/${rest}`;
+  return incoming.url;
+}
+
 /** What the edge needs: the app's logger, metrics and the settings that name a request's client and organization. */
 export interface EdgeDeps extends Pick<AppDeps, "logger" | "metrics"> {
   config: Pick<ServerConfig, "trustedProxies" | "rootDomain" | "proxyHeader">;
@@ -169,7 +185,7 @@ export function edge(deps: EdgeDeps, fetch: (request: Request, env: unknown) => 
     requestArrived(incoming.socket);
     warn(incoming);
     const exchange = outgoing as EdgeResponse;
-    const target = incoming.url ?? "";
+    const target = originForm(incoming);
     const query = target.indexOf("?");
     const row = incoming.method === "GET" ? table.get(query < 0 ? target : target.slice(0, query)) : undefined;
     const raw = incoming.rawHeaders;

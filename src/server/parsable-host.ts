@@ -2,15 +2,20 @@
 const MAX_HOSTS = 256;
 const seen = new Map<string, boolean>();
 
+/** Django's `host_validation_re` (what Zulip answers 400 for): a name or a bracketed IPv6 address, and a port. */
+const DJANGO_HOST = /^([a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(:[0-9]+)?$/i;
+
 /**
- * Whether a URL can be built on this Host header. Node and @hono/node-server let through some Hosts the URL
- * parser refuses (`xn--a`, `999.1.1.1`); the app would fail on them only once it builds the request's URL
- * (reading a body), as a 500. Each distinct Host is parsed once.
+ * Whether a Host header is one Zulip (Django) accepts and a URL can be built on: the one Host check, for the
+ * edge's rows and the app's routes alike. Django refuses user info (`a@chat.example.com`), a path
+ * (`chat.example.com/x`) and any character outside names; Node and @hono/node-server let through some Hosts
+ * the URL parser refuses (`xn--a`, `999.1.1.1`), on which the app would fail once it builds the request's URL,
+ * as a 500. Each distinct Host is checked once.
  */
 export function isParsableHost(host: string): boolean {
   let ok = seen.get(host);
   if (ok === undefined) {
-    ok = URL.canParse(`http://${host}/`);
+    ok = DJANGO_HOST.test(host) && URL.canParse(`http://${host}/`);
     if (seen.size >= MAX_HOSTS) seen.clear();
     seen.set(host, ok);
   }
