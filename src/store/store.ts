@@ -4,6 +4,7 @@ import type { ChangeWatch } from "./change-watch.ts";
 import { migrationProvider, type SqlDialect } from "./migrations.ts";
 import { OrganizationCache } from "./organization-cache.ts";
 import { isDatabaseOutage } from "./outage.ts";
+import { PreparedQueries } from "./prepared.ts";
 import type { Database, LoginAttempt, NewLoginAttempt, Organization, User } from "./schema.ts";
 
 /**
@@ -52,6 +53,8 @@ export function emailKey(email: string): string {
  */
 export class Store {
   private readonly organizations: OrganizationCache | undefined;
+  /** The queries of every login, compiled once (for this store and the attempt log on it). */
+  readonly prepared: PreparedQueries<Database>;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -59,6 +62,7 @@ export class Store {
     watch?: ChangeWatch,
   ) {
     this.organizations = watch ? new OrganizationCache(watch) : undefined;
+    this.prepared = new PreparedQueries(db);
   }
 
   /** Creates or upgrades the schema. */
@@ -114,7 +118,12 @@ export class Store {
   /** The user of this organization whose email matches, compared as Zulip does. */
   findUser(organizationId: number, email: string): Promise<User | undefined> {
     return this.run(() =>
-      this.db.selectFrom("users").selectAll().where("organization_id", "=", organizationId).where("email_key", "=", emailKey(email)).executeTakeFirst(),
+      this.prepared.first(
+        this.db,
+        "findUser",
+        (db, slot) => db.selectFrom("users").selectAll().where("organization_id", "=", slot<number>(0)).where("email_key", "=", slot<string>(1)),
+        [organizationId, emailKey(email)],
+      ),
     );
   }
 
