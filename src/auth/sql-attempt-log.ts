@@ -253,8 +253,8 @@ export class SqlAttemptLog implements AttemptLog {
   }
 
   /**
-   * A transaction on the log. On SQLite it commits with `synchronous = NORMAL` (the connection is set back to
-   * FULL, sqlite.ts's setting, after it): in WAL mode that still survives the process crashing, and only an
+   * A transaction on the log. On SQLite it commits with `synchronous = NORMAL` (the store sets the connection back
+   * to FULL, sqlite.ts's setting, before any other write): in WAL mode that still survives the process crashing, and only an
    * operating-system crash or power cut can lose the last commits. With FULL each login waited for an fsync
    * on the event loop (libsql is synchronous): about 2.4 ms per login here, during which no other request was
    * answered and no finished hash handed over. Counters are what a power cut may roll back, by a fraction of a
@@ -262,15 +262,7 @@ export class SqlAttemptLog implements AttemptLog {
    * audit trail keep FULL.
    */
   private transaction<T>(work: (trx: Db) => Promise<T>): Promise<T> {
-    if (this.store.dialect !== "sqlite") return this.db.transaction().execute(work);
-    return this.db.connection().execute(async (connection) => {
-      await sql`PRAGMA synchronous = NORMAL`.execute(connection);
-      try {
-        return await connection.transaction().execute(work);
-      } finally {
-        await sql`PRAGMA synchronous = FULL`.execute(connection);
-      }
-    });
+    return this.store.withSynchronous("NORMAL", (db) => db.transaction().execute(work));
   }
 
   /** Records entry `id` at `at` in these buckets. */
