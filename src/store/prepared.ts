@@ -20,8 +20,8 @@ const MAX_SHAPES = 128;
 /**
  * Kysely queries built and compiled once per shape and run again with new values: building and compiling a
  * query cost a login more than SQLite's work on it. The same builder code serves every dialect (each store
- * compiles with its own), so SQLite and PostgreSQL keep one code path. The key names the shape (a query whose shape depends on its input, such as
- * the number of buckets, puts that in the key). Queries are compiled with the store's own database.
+ * compiles with its own), so SQLite and PostgreSQL keep one code path. The key names the shape: a query whose
+ * shape depends on its input (the number of buckets) puts that in the key.
  */
 export class PreparedQueries<DB> {
   private readonly shapes = new Map<string, Compiled>();
