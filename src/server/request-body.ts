@@ -9,8 +9,9 @@ import { nodeRequest, rawHeader } from "./request-header.ts";
  * Transfer-Encoding (then Node reads exactly that many bytes); undefined otherwise, and in-process.
  */
 function announcedLength(incoming: IncomingMessage | undefined): number | undefined {
-  // Node's own request only: a test's stand-in has headers but no body to read.
-  if (!(incoming instanceof IncomingMessage)) return undefined;
+  // Node's own request only, as @hono/node-server hands it over: a stand-in (a test's, or an object derived from
+  // it by a wrapper that rewrote the Fetch request) has no body of its own, which the Fetch request then holds.
+  if (incoming === undefined || Object.getPrototypeOf(incoming) !== IncomingMessage.prototype) return undefined;
   const raw = incoming.rawHeaders;
   if (rawHeader(raw, "transfer-encoding") !== undefined) return undefined;
   const length = rawHeader(raw, "content-length");
