@@ -1,6 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sql } from "kysely";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { LoginLimiter } from "../src/auth/login-limiter.ts";
 import { DEFAULT_LIMIT_RULES } from "../src/auth/rate-limit.ts";
@@ -124,5 +125,36 @@ describe("a success's release, written with the next write", () => {
     // No read through this log: the release goes out by its timer, a write that empties the rows.
     await untilDatabaseShows(path, async () => (await rows()).length === 0);
     expect((await known()).map((k) => [k.username, k.address])).toEqual([[WHO.username, WHO.address]]);
+  });
+});
+
+describe("durability on SQLite", () => {
+  it("commits the log at synchronous NORMAL and every other write at FULL, whichever came last", async () => {
+    const store = await openSqliteStore(":memory:");
+    cleanups.push(() => store.close());
+    const synchronous = async () => (await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(store.db)).rows[0]!.synchronous;
+    // SQLite's numbers: 1 NORMAL, 2 FULL.
+    expect(await synchronous()).toBe(2);
+    const limiter = new LoginLimiter(new SqlAttemptLog(store), DEFAULT_LIMIT_RULES);
+    await limiter.attempt(WHO);
+    expect(await synchronous()).toBe(1);
+    const org = await store.createOrganization("durable", "Durable");
+    expect(await synchronous()).toBe(2);
+    await limiter.attempt(WHO);
+    expect(await synchronous()).toBe(1);
+    await store.recordLoginAttempts([
+      {
+        time: new Date().toISOString(),
+        organization: org.subdomain,
+        endpoint: "fetch_api_key",
+        username: "",
+        user_id: null,
+        ip: "127.0.0.2",
+        client: "",
+        outcome: "success",
+        request_id: "r",
+      },
+    ]);
+    expect(await synchronous()).toBe(2);
   });
 });

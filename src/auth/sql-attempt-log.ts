@@ -1,6 +1,7 @@
 import { type ExpressionBuilder, type Kysely, sql } from "kysely";
 import { guard } from "../shared/unavailable.ts";
 import { isDatabaseOutage } from "../store/outage.ts";
+import type { PreparedQueries } from "../store/prepared.ts";
 import type { Database } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
 import {
@@ -50,11 +51,13 @@ const MAX_RELEASES = 10_000;
  */
 export class SqlAttemptLog implements AttemptLog {
   private readonly db: Db;
+  private readonly prepared: PreparedQueries<Database>;
   private releases: Release[] = [];
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly store: Store) {
     this.db = store.db;
+    this.prepared = store.prepared;
   }
 
   async release(clear: Bucket[], remove: Bucket[], id: string, upTo: number, success: Success): Promise<void> {
@@ -70,23 +73,39 @@ export class SqlAttemptLog implements AttemptLog {
           // Sorted, so two transactions never wait on each other's locks in opposite orders.
           for (const key of requests.map((r) => bucketKey(r.bucket)).sort()) await sql`select pg_advisory_xact_lock(hashtext(${key}))`.execute(trx);
         }
-        // One statement drops every bucket's expired entries, one reads what is left of them all: a statement
-        // per bucket cost most of a login's work on the event loop. Each bucket has its own rule.
-        await trx
-          .deleteFrom("attempt_log")
-          .where((eb) => eb.or(requests.map((r) => eb.and([...bucketIs(eb, r.bucket), eb("at", "<=", Math.max(now - r.windowMs, r.since ?? 0))]))))
-          .execute();
-        const rows = await trx
-          .selectFrom("attempt_log")
-          .select(["rule", "at"])
-          .where((eb) => eb.or(requests.map((r) => eb.and(bucketIs(eb, r.bucket)))))
-          .orderBy("at")
-          .execute();
-        const times = requests.map((r) => rows.filter((row) => row.rule === r.bucket.rule).map((row) => Number(row.at)));
+        // One statement reads every bucket's entries; expired ones (rare: a success takes its entries back out)
+        // are then dropped in one more. A statement per bucket cost most of a login's work on the event loop.
+        const n = requests.length;
+        const { rows } = await this.prepared.run(
+          trx,
+          `log.read.${n}`,
+          (db, slot) =>
+            db
+              .selectFrom("attempt_log")
+              .select(["rule", "at"])
+              .where((eb) => eb.or(range(n).map((i) => eb.and(bucketIs(eb, slot, 4 * i)))))
+              .orderBy("at"),
+          requests.flatMap((r) => bucketValues(r.bucket)),
+        );
+        // Each bucket has its own rule, and drops what is older than its window or the password's last change.
+        const cutoffs = requests.map((r) => Math.max(now - r.windowMs, r.since ?? 0));
+        let times = requests.map((r) => rows.filter((row) => row.rule === r.bucket.rule).map((row) => Number(row.at)));
+        if (times.some((t, i) => t.length > 0 && t[0]! <= cutoffs[i]!)) {
+          await this.prepared.run(
+            trx,
+            `log.expire.${n}`,
+            (db, slot) =>
+              db
+                .deleteFrom("attempt_log")
+                .where((eb) => eb.or(range(n).map((i) => eb.and([...bucketIs(eb, slot, 5 * i), eb("at", "<=", slot<number>(5 * i + 4))])))),
+            requests.flatMap((r, i) => [...bucketValues(r.bucket), cutoffs[i]]),
+          );
+          times = times.map((t, i) => t.filter((at) => at > cutoffs[i]!));
+        }
         const recorded = requests.every((r, i) => times[i]!.length < r.attempts);
         const counted = requests.filter((r) => !r.checkOnly);
         if (recorded && counted.length > 0) {
-          await insert(trx, counted, now, id);
+          await this.insert(trx, counted, now, id);
           requests.forEach((r, i) => {
             if (!r.checkOnly) times[i]!.push(now);
           });
@@ -112,20 +131,25 @@ export class SqlAttemptLog implements AttemptLog {
     // A success still waiting to be written counts already.
     if (this.releases.some((r) => r.success.remember && r.upTo > since && sameAddress(r.success.remember, user))) return true;
     const row = await this.run(() =>
-      this.db
-        .selectFrom("known_addresses")
-        .select("at")
-        .where("org", "=", user.org)
-        .where("username", "=", user.username)
-        .where("address", "=", user.address)
-        .where("at", ">", since)
-        .executeTakeFirst(),
+      this.prepared.first(
+        this.db,
+        "log.known",
+        (db, slot) =>
+          db
+            .selectFrom("known_addresses")
+            .select("at")
+            .where("org", "=", slot<string>(0))
+            .where("username", "=", slot<string>(1))
+            .where("address", "=", slot<string>(2))
+            .where("at", ">", slot<number>(3)),
+        [user.org, user.username, user.address, since],
+      ),
     );
     return row !== undefined;
   }
 
   async rememberAddress(user: KnownAddress, at: number): Promise<void> {
-    await this.run(() => this.transaction((trx) => remember(trx, user, at)));
+    await this.run(() => this.transaction((trx) => this.remember(trx, user, at)));
   }
 
   async list(filter: BucketFilter, now: number): Promise<BucketEntries[]> {
@@ -197,23 +221,27 @@ export class SqlAttemptLog implements AttemptLog {
     return this.transaction(async (trx) => {
       taken = this.releases;
       this.releases = [];
-      if (taken.length > 0) {
-        await trx
-          .deleteFrom("attempt_log")
-          .where((eb) =>
-            eb.or(
-              taken.flatMap((r) => [
-                // Never an entry recorded after the success (by another instance, while this release waited).
-                ...r.clear.map((bucket) => eb.and([...bucketIs(eb, bucket), eb("at", "<=", r.upTo)])),
-                ...r.remove.map((bucket) => eb.and([...bucketIs(eb, bucket), eb("id", "=", r.id)])),
-              ]),
-            ),
-          )
-          .execute();
-        for (const r of taken) {
-          if (r.success.remember) await remember(trx, r.success.remember, r.upTo);
-          if (r.success.count.length > 0) await insert(trx, r.success.count, r.upTo, r.id);
+      for (const r of taken) {
+        // Never an entry recorded after the success (by another instance, while this release waited).
+        const [c, d] = [r.clear.length, r.remove.length];
+        if (c + d > 0) {
+          await this.prepared.run(
+            trx,
+            `log.release.${c}.${d}`,
+            (db, slot) =>
+              db
+                .deleteFrom("attempt_log")
+                .where((eb) =>
+                  eb.or([
+                    ...range(c).map((i) => eb.and([...bucketIs(eb, slot, 5 * i), eb("at", "<=", slot<number>(5 * i + 4))])),
+                    ...range(d).map((i) => eb.and([...bucketIs(eb, slot, 5 * (c + i)), eb("id", "=", slot<string>(5 * (c + i) + 4))])),
+                  ]),
+                ),
+            [...r.clear.flatMap((b) => [...bucketValues(b), r.upTo]), ...r.remove.flatMap((b) => [...bucketValues(b), r.id])],
+          );
         }
+        if (r.success.remember) await this.remember(trx, r.success.remember, r.upTo);
+        if (r.success.count.length > 0) await this.insert(trx, r.success.count, r.upTo, r.id);
       }
       return work(trx);
     }).catch((error: unknown) => {
@@ -225,8 +253,8 @@ export class SqlAttemptLog implements AttemptLog {
   }
 
   /**
-   * A transaction on the log. On SQLite it commits with `synchronous = NORMAL` (the connection is set back to
-   * FULL, sqlite.ts's setting, after it): in WAL mode that still survives the process crashing, and only an
+   * A transaction on the log. On SQLite it commits with `synchronous = NORMAL` (the store sets the connection back
+   * to FULL, sqlite.ts's setting, before any other write): in WAL mode that still survives the process crashing, and only an
    * operating-system crash or power cut can lose the last commits. With FULL each login waited for an fsync
    * on the event loop (libsql is synchronous): about 2.4 ms per login here, during which no other request was
    * answered and no finished hash handed over. Counters are what a power cut may roll back, by a fraction of a
@@ -234,15 +262,64 @@ export class SqlAttemptLog implements AttemptLog {
    * audit trail keep FULL.
    */
   private transaction<T>(work: (trx: Db) => Promise<T>): Promise<T> {
-    if (this.store.dialect !== "sqlite") return this.db.transaction().execute(work);
-    return this.db.connection().execute(async (connection) => {
-      await sql`PRAGMA synchronous = NORMAL`.execute(connection);
-      try {
-        return await connection.transaction().execute(work);
-      } finally {
-        await sql`PRAGMA synchronous = FULL`.execute(connection);
-      }
-    });
+    return this.store.withSynchronous("NORMAL", (db) => db.transaction().execute(work));
+  }
+
+  /** Records entry `id` at `at` in these buckets. */
+  private async insert(trx: Db, requests: LogRequest[], at: number, id: string): Promise<void> {
+    await this.prepared.run(
+      trx,
+      `log.insert.${requests.length}`,
+      (db, slot) =>
+        db.insertInto("attempt_log").values(
+          range(requests.length).map((i) => ({
+            rule: slot<string>(8 * i),
+            org: slot<string>(8 * i + 1),
+            username: slot<string>(8 * i + 2),
+            address: slot<string>(8 * i + 3),
+            at: slot<number>(8 * i + 4),
+            attempts: slot<number>(8 * i + 5),
+            window_ms: slot<number>(8 * i + 6),
+            id: slot<string>(8 * i + 7),
+          })),
+        ),
+      requests.flatMap((r) => [...bucketValues(r.bucket), at, r.attempts, r.windowMs, id]),
+    );
+  }
+
+  /** Notes a user's successful login from an address, and keeps only their KNOWN_ADDRESSES most recent ones. */
+  private async remember(trx: Db, user: KnownAddress, at: number): Promise<void> {
+    await this.prepared.run(
+      trx,
+      "log.remember",
+      (db, slot) =>
+        db
+          .insertInto("known_addresses")
+          .values({ org: slot<string>(0), username: slot<string>(1), address: slot<string>(2), at: slot<number>(3) })
+          .onConflict((oc) => oc.columns(["org", "username", "address"]).doUpdateSet({ at: (eb) => eb.ref("excluded.at") })),
+      [user.org, user.username, user.address, at],
+    );
+    await this.prepared.run(
+      trx,
+      "log.forget",
+      (db, slot) =>
+        db
+          .deleteFrom("known_addresses")
+          .where("org", "=", slot<string>(0))
+          .where("username", "=", slot<string>(1))
+          .where(
+            "address",
+            "not in",
+            db
+              .selectFrom("known_addresses")
+              .select("address")
+              .where("org", "=", slot<string>(0))
+              .where("username", "=", slot<string>(1))
+              .orderBy("at", "desc")
+              .limit(KNOWN_ADDRESSES),
+          ),
+      [user.org, user.username],
+    );
   }
 
   private run<T>(query: () => Promise<T>): Promise<T> {
@@ -250,41 +327,8 @@ export class SqlAttemptLog implements AttemptLog {
   }
 }
 
-/** Records entry `id` at `at` in these buckets. */
-async function insert(trx: Db, requests: LogRequest[], at: number, id: string): Promise<void> {
-  await trx
-    .insertInto("attempt_log")
-    .values(requests.map((r) => ({ ...r.bucket, at, attempts: r.attempts, window_ms: r.windowMs, id })))
-    .execute();
-}
-
 function sameAddress(a: KnownAddress, b: KnownAddress): boolean {
   return a.org === b.org && a.username === b.username && a.address === b.address;
-}
-
-/** Notes a user's successful login from an address, and keeps only their KNOWN_ADDRESSES most recent ones. */
-async function remember(trx: Db, user: KnownAddress, at: number): Promise<void> {
-  await trx
-    .insertInto("known_addresses")
-    .values({ ...user, at })
-    .onConflict((oc) => oc.columns(["org", "username", "address"]).doUpdateSet({ at: (eb) => eb.ref("excluded.at") }))
-    .execute();
-  await trx
-    .deleteFrom("known_addresses")
-    .where("org", "=", user.org)
-    .where("username", "=", user.username)
-    .where(
-      "address",
-      "not in",
-      trx
-        .selectFrom("known_addresses")
-        .select("address")
-        .where("org", "=", user.org)
-        .where("username", "=", user.username)
-        .orderBy("at", "desc")
-        .limit(KNOWN_ADDRESSES),
-    )
-    .execute();
 }
 
 /** One string naming a bucket (for locks and grouping). */
@@ -292,9 +336,24 @@ function bucketKey(b: Bucket): string {
   return JSON.stringify([b.rule, b.org, b.username, b.address]);
 }
 
-/** The conditions naming a bucket's rows (the attempt_log_bucket index's leading columns). */
-function bucketIs(eb: ExpressionBuilder<Database, "attempt_log">, b: Bucket) {
-  return [eb("rule", "=", b.rule), eb("org", "=", b.org), eb("username", "=", b.username), eb("address", "=", b.address)];
+/** The conditions naming a bucket's rows (the attempt_log_bucket index's leading columns), its values from slot `at` on. */
+function bucketIs(eb: ExpressionBuilder<Database, "attempt_log">, slot: <T>(index: number) => T, at: number) {
+  return [
+    eb("rule", "=", slot<string>(at)),
+    eb("org", "=", slot<string>(at + 1)),
+    eb("username", "=", slot<string>(at + 2)),
+    eb("address", "=", slot<string>(at + 3)),
+  ];
+}
+
+/** A bucket's values, in bucketIs's order. */
+function bucketValues(b: Bucket): string[] {
+  return [b.rule, b.org, b.username, b.address];
+}
+
+/** 0, 1, …, n − 1. */
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
 }
 
 // Kysely's builders share no narrower type with a `where` on attempt_log than this.

@@ -1,5 +1,4 @@
 import { type Context, Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { routePath } from "hono/route";
 import { addressGroup } from "../auth/address-group.ts";
 import { API_BASE_PATH } from "../contract/locations.ts";
@@ -8,9 +7,10 @@ import { proxyTrust, resolveClientAddress } from "./client-address.ts";
 import type { AppDeps, AppEnv } from "./deps.ts";
 import { DOCS_PATHS } from "./docs-paths.ts";
 import { beginExchange, exchangeOf, hostProblem, recorder, stamp } from "./edge.ts";
-import { errorAnswer, methodNotAllowed, notFound, payloadTooLarge } from "./errors.ts";
+import { errorAnswer, methodNotAllowed, notFound } from "./errors.ts";
 import { targetPath } from "./logger.ts";
 import { loginAttempt } from "./login-attempt.ts";
+import { limitBody } from "./request-body.ts";
 import { announcesBody, nodeRequest, requestHeader } from "./request-header.ts";
 import { devFetchApiKey } from "./routes/dev-fetch-api-key.ts";
 import { fetchApiKey } from "./routes/fetch-api-key.ts";
@@ -56,7 +56,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     record(exchange, c.req.method, targetPath(target), c.res.status, requestHeader(c, "x-request-id"), address);
   });
   // Only the two POST endpoints read a body; every other answer is given without reading one.
-  const limit = bodyLimit({ maxSize: deps.config.bodyLimit, onError: () => payloadTooLarge().getResponse() });
+  const limit = limitBody(deps.config.bodyLimit);
 
   const api = new Hono<AppEnv>();
   const { fetchApiKey: fetch, devFetchApiKey: devFetch, getServerSettings: settings, getHealth: healthz } = OPERATIONS;

@@ -1,9 +1,10 @@
-import { type Kysely, Migrator } from "kysely";
+import { type Kysely, Migrator, sql } from "kysely";
 import { guard } from "../shared/unavailable.ts";
 import type { ChangeWatch } from "./change-watch.ts";
 import { migrationProvider, type SqlDialect } from "./migrations.ts";
 import { OrganizationCache } from "./organization-cache.ts";
 import { isDatabaseOutage } from "./outage.ts";
+import { PreparedQueries } from "./prepared.ts";
 import type { Database, LoginAttempt, NewLoginAttempt, Organization, User } from "./schema.ts";
 
 /**
@@ -39,6 +40,9 @@ export interface LoginAttemptFilter {
   limit: number;
 }
 
+/** SQLite's durability of a commit: FULL waits for an fsync; NORMAL (in WAL mode) survives a crash of the process. */
+export type Synchronous = "FULL" | "NORMAL";
+
 /** How logins are compared: surrounding whitespace trimmed, case folded (Zulip's delivery_email__iexact). */
 export function emailKey(email: string): string {
   return email.trim().toLowerCase();
@@ -52,6 +56,10 @@ export function emailKey(email: string): string {
  */
 export class Store {
   private readonly organizations: OrganizationCache | undefined;
+  /** The queries of every login, compiled once (for this store and the attempt log on it). */
+  readonly prepared: PreparedQueries<Database>;
+  /** SQLite's `synchronous` on the connection now: FULL (sqlite.ts's) until the attempt log relaxes it. */
+  private synchronous: Synchronous = "FULL";
 
   constructor(
     readonly db: Kysely<Database>,
@@ -59,6 +67,7 @@ export class Store {
     watch?: ChangeWatch,
   ) {
     this.organizations = watch ? new OrganizationCache(watch) : undefined;
+    this.prepared = new PreparedQueries(db);
   }
 
   /** Creates or upgrades the schema. */
@@ -94,11 +103,13 @@ export class Store {
   async createOrganization(subdomain: string, name: string): Promise<Organization> {
     return this.changingOrganizations(() =>
       this.unique(`organization "${subdomain}" exists already`, () =>
-        this.db
-          .insertInto("organizations")
-          .values({ subdomain, name, deactivated: 0, email_auth_enabled: 1, ldap_auth_enabled: 0, created_at: new Date().toISOString() })
-          .returningAll()
-          .executeTakeFirstOrThrow(),
+        this.durably((db) =>
+          db
+            .insertInto("organizations")
+            .values({ subdomain, name, deactivated: 0, email_auth_enabled: 1, ldap_auth_enabled: 0, created_at: new Date().toISOString() })
+            .returningAll()
+            .executeTakeFirstOrThrow(),
+        ),
       ),
     );
   }
@@ -106,7 +117,7 @@ export class Store {
   /** Changes an organization; throws not-found when there is none with that subdomain. */
   async updateOrganization(subdomain: string, patch: OrganizationPatch): Promise<void> {
     const result = await this.changingOrganizations(() =>
-      this.run(() => this.db.updateTable("organizations").set(patch).where("subdomain", "=", subdomain).executeTakeFirst()),
+      this.run(() => this.durably((db) => db.updateTable("organizations").set(patch).where("subdomain", "=", subdomain).executeTakeFirst())),
     );
     if (result.numUpdatedRows === 0n) throw new StoreError("not-found", `no organization "${subdomain}"`);
   }
@@ -114,7 +125,12 @@ export class Store {
   /** The user of this organization whose email matches, compared as Zulip does. */
   findUser(organizationId: number, email: string): Promise<User | undefined> {
     return this.run(() =>
-      this.db.selectFrom("users").selectAll().where("organization_id", "=", organizationId).where("email_key", "=", emailKey(email)).executeTakeFirst(),
+      this.prepared.first(
+        this.db,
+        "findUser",
+        (db, slot) => db.selectFrom("users").selectAll().where("organization_id", "=", slot<number>(0)).where("email_key", "=", slot<string>(1)),
+        [organizationId, emailKey(email)],
+      ),
     );
   }
 
@@ -132,25 +148,27 @@ export class Store {
 
   async createUser(user: { organizationId: number; email: string; fullName: string; passwordHash: string | null; apiKey: string }): Promise<User> {
     return this.unique(`user ${user.email} exists already`, () =>
-      this.db
-        .insertInto("users")
-        .values({
-          organization_id: user.organizationId,
-          email: user.email.trim(),
-          email_key: emailKey(user.email),
-          full_name: user.fullName,
-          password_hash: user.passwordHash,
-          api_key: user.apiKey,
-          is_active: 1,
-          created_at: new Date().toISOString(),
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow(),
+      this.durably((db) =>
+        db
+          .insertInto("users")
+          .values({
+            organization_id: user.organizationId,
+            email: user.email.trim(),
+            email_key: emailKey(user.email),
+            full_name: user.fullName,
+            password_hash: user.passwordHash,
+            api_key: user.apiKey,
+            is_active: 1,
+            created_at: new Date().toISOString(),
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow(),
+      ),
     );
   }
 
   async updateUser(id: number, patch: Partial<Pick<User, "password_hash" | "password_changed_at" | "api_key" | "is_active" | "full_name">>): Promise<void> {
-    const run = () => this.db.updateTable("users").set(patch).where("id", "=", id).executeTakeFirst();
+    const run = () => this.durably((db) => db.updateTable("users").set(patch).where("id", "=", id).executeTakeFirst());
     const result = await this.unique(`user ${id} cannot be changed so`, run);
     if (result.numUpdatedRows === 0n) throw new StoreError("not-found", `no user with id ${id}`);
   }
@@ -158,7 +176,7 @@ export class Store {
   /** Appends audit rows, in one statement. */
   async recordLoginAttempts(rows: NewLoginAttempt[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.run(() => this.db.insertInto("login_attempts").values(rows).execute());
+    await this.run(() => this.durably((db) => db.insertInto("login_attempts").values(rows).execute()));
   }
 
   /** Audit rows matching the filter, newest first. */
@@ -174,8 +192,29 @@ export class Store {
 
   /** Deletes audit rows older than the ISO time `before`; returns how many. */
   async pruneLoginAttempts(before: string): Promise<number> {
-    const result = await this.run(() => this.db.deleteFrom("login_attempts").where("time", "<", before).executeTakeFirst());
+    const result = await this.run(() => this.durably((db) => db.deleteFrom("login_attempts").where("time", "<", before).executeTakeFirst()));
     return Number(result.numDeletedRows);
+  }
+
+  /**
+   * Runs `work` holding the connection, with SQLite's `synchronous` at `level` (one statement when it changes,
+   * none otherwise); on PostgreSQL, as it is. The attempt log's transactions run at NORMAL, every other write at
+   * FULL: switching at each log transaction and back cost a login two statements.
+   */
+  withSynchronous<T>(level: Synchronous, work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    if (this.dialect !== "sqlite") return work(this.db);
+    return this.db.connection().execute(async (connection) => {
+      if (this.synchronous !== level) {
+        await sql.raw(`PRAGMA synchronous = ${level}`).execute(connection);
+        this.synchronous = level;
+      }
+      return work(connection);
+    });
+  }
+
+  /** A write that must survive a power cut once it returns (users, keys, organizations, the audit trail). */
+  private durably<T>(write: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.withSynchronous("FULL", write);
   }
 
   /** Runs a write to the organizations, then drops what this process has cached of them (reads in flight included). */

@@ -12,7 +12,7 @@ import { apiKeySuccess } from "./api-key-success.ts";
 /** POST /api/v1/dev_fetch_api_key: a key without a password, on development servers only. */
 export function devFetchApiKey(deps: AppDeps) {
   return async (c: Context<AppEnv>) => {
-    const params = await readParams(c.req);
+    const params = await readParams(c);
     const username = params.get("username");
     if (username === undefined) throw variableMissing("username");
     c.set("login", { username });

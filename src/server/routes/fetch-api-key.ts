@@ -14,7 +14,7 @@ import { apiKeySuccess } from "./api-key-success.ts";
 export function fetchApiKey(deps: AppDeps) {
   return async (c: Context<AppEnv>) => {
     const address = c.get("addressGroup") ?? "unknown";
-    const params = await readParams(c.req);
+    const params = await readParams(c);
     const username = params.get("username");
     if (username === undefined) throw variableMissing("username");
     c.set("login", { username });
