@@ -264,6 +264,17 @@ describe("the client address behind trusted proxies", () => {
     expect(await via("127.0.0.1", { forwarded: "for=198.51.100.9" }, USERS.iago.password)).toBe(200); // the proxy itself
   });
 
+  it("reads an X-Forwarded-For that carries the client's port (Azure Application Gateway, IIS ARR) as the client's address", async () => {
+    for (let i = 0; i < 5; i++) expect(await via("127.0.0.1", { "x-forwarded-for": `198.51.100.20:${4000 + i}` }, "wrong-password")).toBe(401);
+    expect(await via("127.0.0.1", { "x-forwarded-for": "198.51.100.20:5000" }, USERS.iago.password)).toBe(429);
+    // Not the proxy's own address: another client behind it, and the proxy itself, are not limited.
+    expect(await via("127.0.0.1", { "x-forwarded-for": "198.51.100.21:4000" }, USERS.iago.password)).toBe(200);
+    expect(await via("127.0.0.1", {}, USERS.iago.password)).toBe(200);
+    for (let i = 0; i < 5; i++) expect(await via("127.0.0.1", { "x-forwarded-for": `[2001:db8:9:1::${i + 1}]:443` }, "wrong-password")).toBe(401);
+    expect(await via("127.0.0.1", { "x-forwarded-for": "[2001:db8:9:1::77]:443" }, USERS.iago.password)).toBe(429);
+    expect(await via("127.0.0.1", { "x-forwarded-for": "[2001:db8:9:2::1]:443" }, USERS.iago.password)).toBe(200);
+  });
+
   it("with --proxy-header forwarded, believes Forwarded only, grouping IPv6 by /64", async () => {
     const where = sqlite();
     await seed(where);

@@ -141,3 +141,16 @@ describe("the hash queue", () => {
     expect(verifications).toHaveLength(5);
   });
 });
+
+describe("stored hashes read once per set of parameters", () => {
+  it("still finds a damaged hash unreadable after a sound one with the same parameters was read", async () => {
+    const hasher = new PasswordHasher(TEST_HASH);
+    const sound = await hasher.hash("the-Right-password-1");
+    expect(hasher.needsRehash(sound)).toBe(false);
+    const [, , version, params, salt, output] = sound.split("$");
+    const damaged = ["", "argon2id", version, params, salt!.slice(0, 4), output!.slice(0, 4)].join("$");
+    // Unreadable, so rehashed on the next good login and padded like an unknown user, not answered at once.
+    expect(hasher.needsRehash(damaged)).toBe(true);
+    expect(await hasher.verify(damaged, "the-Right-password-1", "192.0.2.7")).toBe(false);
+  });
+});

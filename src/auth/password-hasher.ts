@@ -48,20 +48,23 @@ const INTERNAL = Symbol("internal");
 const ARGON2ID = 2; // Algorithm.Argon2id: a const enum, which isolated modules cannot import.
 
 /** A well-formed PHC argon2 string: its parameters (up to the salt), then salt and hash in base64. */
-const PHC = /^(\$argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+)\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/;
+const PHC = /^(\$argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
 /** Parameter sets kept parsed: a database holds few, but a client must not make the map grow. */
 const MAX_PARSED = 16;
 const parsed = new Map<string, Options>();
 
 /**
- * The argon2 parameters of a stored hash as parseOptions reads them, throwing alike (its salt and output
- * lengths are those of the first hash read with the same parameters; nothing here uses them). Every user hashed with one
+ * The argon2 parameters of a stored hash as parseOptions reads them, throwing alike: the key holds the
+ * parameters and the salt's and output's lengths, so a hash parseOptions would refuse is never answered from
+ * another's entry. Every user hashed with one
  * set of parameters shares it, so a well-formed hash is parsed once per set: the native call cost a login
  * ~50 µs of the event loop, twice.
  */
 function optionsOf(stored: string): Options {
-  const prefix = PHC.exec(stored)?.[1];
-  if (prefix === undefined) return parseOptions(stored);
+  const match = PHC.exec(stored);
+  if (match === null) return parseOptions(stored);
+  // The lengths are in the key: a damaged hash (a salt or output cut short) must be parsed, and refused, itself.
+  const prefix = `${match[1]}$${match[2]!.length}$${match[3]!.length}`;
   let options = parsed.get(prefix);
   if (!options) {
     options = parseOptions(stored);

@@ -70,7 +70,7 @@ export function addressFrom(
 ): string {
   if (!socketAddress) return "unknown";
   if (trust === TRUST_NONE) return normalise(socketAddress);
-  const forwardedFor = (header === "forwarded" ? forwardedChain(readHeader("forwarded")) : readHeader("x-forwarded-for")) ?? "";
+  const forwardedFor = (header === "forwarded" ? forwardedChain(readHeader("forwarded")) : forwardedForChain(readHeader("x-forwarded-for"))) ?? "";
   const req = { socket: { remoteAddress: socketAddress }, connection: { remoteAddress: socketAddress }, headers: { "x-forwarded-for": forwardedFor } };
   const forwarded = proxyaddr(req as never, trust);
   // A forwarded value that is no IP address (`a"b`, a control character) names nobody: the proxy is the client.
@@ -87,6 +87,16 @@ function forwardedChain(header: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** An X-Forwarded-For list without ports: some proxies (Azure Application Gateway, IIS ARR) add the client's. */
+function forwardedForChain(header: string | undefined): string | undefined {
+  return header?.includes(":")
+    ? header
+        .split(",")
+        .map((node) => stripPort(node.trim()))
+        .join(", ")
+    : header;
 }
 
 /** `[2001:db8::1]:4711` → `2001:db8::1`; `192.0.2.43:47011` → `192.0.2.43`. */

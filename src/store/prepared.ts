@@ -35,6 +35,10 @@ export class PreparedQueries<DB> {
       if (this.shapes.size >= MAX_SHAPES) this.shapes.delete(this.shapes.keys().next().value!);
       const query = build(this.db, (index) => new Slot(index) as never).compile();
       shape = { query, sources: query.parameters.map((p) => (p instanceof Slot ? p : { constant: p })) };
+      // A slot the query never reads, or one past the values, would bind the wrong value without a word.
+      const read = new Set(shape.sources.flatMap((s) => (s instanceof Slot ? [s.index] : [])));
+      if (read.size !== values.length || [...read].some((i) => i < 0 || i >= values.length))
+        throw new Error(`prepared query ${key}: it reads slots ${[...read].sort().join(",") || "none"} of ${values.length} values`);
       this.shapes.set(key, shape);
     }
     const parameters = shape.sources.map((s) => (s instanceof Slot ? values[s.index] : s.constant));
