@@ -21,8 +21,10 @@ export async function openSqliteStore(path: string, options: { cache?: boolean }
   try {
     database = new Database(where);
     // WAL lets the CLI write while the server reads; synchronous=FULL makes a confirmed write survive a crash
-    // or power loss; the busy timeout lets concurrent writers queue instead of failing.
-    database.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;");
+    // or power loss; the busy timeout lets concurrent writers queue instead of failing. It comes first: libsql
+    // starts with none, and switching to WAL takes a lock another process may hold for a moment (its closing
+    // checkpoint), which failed a start-up at once with "database is locked".
+    database.exec("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
     const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: cachingStatements(database as never) }) });
     const store = new Store(kysely, "sqlite", options.cache ? sqliteWatch(database) : undefined);
     await store.migrate();
