@@ -12,7 +12,7 @@ import { accessLine, accessLogger } from "./logger.ts";
 import { subdomainFromHost } from "./organization.ts";
 import { isParsableHost, parsedHost } from "./parsable-host.ts";
 import { proxyWarning } from "./proxy-warning.ts";
-import { announcesBody, headerCount, rawHeader, soleHost } from "./request-header.ts";
+import { announcesBody, headerCount, rawHeader, soleHost, targetPath } from "./request-header.ts";
 
 /**
  * The edge: the one node:http listener in front of every request. It names each request (the request id), sets
@@ -186,8 +186,7 @@ export function edge(deps: EdgeDeps, fetch: (request: Request, env: unknown) => 
     warn(incoming);
     const exchange = outgoing as EdgeResponse;
     const target = originForm(incoming);
-    const query = target.indexOf("?");
-    const row = incoming.method === "GET" ? table.get(query < 0 ? target : target.slice(0, query)) : undefined;
+    const row = incoming.method === "GET" ? table.get(targetPath(target)) : undefined;
     const raw = incoming.rawHeaders;
     // Node's headers object is built on first use: the plain case reads the raw list only.
     const host = row === undefined ? undefined : soleHost(raw);

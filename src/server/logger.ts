@@ -94,12 +94,6 @@ function printable(text: string, max: number): string {
   return /^[\x20-\x7e]*$/.test(cut) ? cut : cut.replace(/[^\x20-\x7e]/g, "?");
 }
 
-/** A request target's path, for an access line: the query is left out, since it may hold a password. */
-export function targetPath(target: string): string {
-  const query = target.indexOf("?");
-  return query < 0 ? target : target.slice(0, query);
-}
-
 /** pino's internals read to write its line without its generic serialiser (`pino.symbols`, public). */
 type PinoInternals = Record<symbol, unknown> & { levels: { values: Record<string, number> } };
 

@@ -59,3 +59,9 @@ export function announcesBody(incoming: IncomingMessage): boolean {
   }
   return Number(length ?? 0) > 0;
 }
+
+/** A request target's path, without its query (which may hold a password, and names no route). */
+export function targetPath(target: string): string {
+  const query = target.indexOf("?");
+  return query < 0 ? target : target.slice(0, query);
+}
